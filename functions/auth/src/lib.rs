@@ -1,0 +1,157 @@
+//! The `auth` function: registration, login, password reset and activation (`/auth/*`).
+
+use axum::extract::State;
+use axum::http::{HeaderMap, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use postiz_accounts::service::{RegisterInput, Registered};
+use postiz_web::cookies::{read, session_headers};
+use postiz_web::{ApiResult, AppState, JsonBody};
+use serde::Deserialize;
+use serde_json::json;
+
+/// The routes of this function.
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/auth/can-register", get(can_register))
+        .route("/auth/register", post(register))
+        .route("/auth/login", post(login))
+        .route("/auth/forgot", post(forgot))
+        .route("/auth/forgot-return", post(forgot_return))
+        .route("/auth/activate", post(activate))
+        .route("/auth/resend-activation", post(resend_activation))
+}
+
+fn flag(name: &'static str) -> (&'static str, HeaderValue) {
+    (name, HeaderValue::from_static("true"))
+}
+
+async fn can_register(State(s): State<AppState>) -> ApiResult<Json<serde_json::Value>> {
+    Ok(Json(
+        json!({ "register": s.accounts.can_register().await? }),
+    ))
+}
+
+#[derive(Deserialize)]
+struct RegisterBody {
+    email: Option<String>,
+    password: Option<String>,
+    company: Option<String>,
+    provider: Option<String>,
+}
+
+async fn register(
+    State(s): State<AppState>,
+    headers: HeaderMap,
+    JsonBody(b): JsonBody<RegisterBody>,
+) -> ApiResult<Response> {
+    let input = RegisterInput {
+        email: b.email,
+        password: b.password,
+        company: b.company,
+        provider: b.provider,
+        invite: read(&headers, "org"),
+    };
+    Ok(match s.accounts.register(input).await? {
+        Registered::NeedsActivation => (
+            StatusCode::CREATED,
+            [flag("activate")],
+            Json(json!({"activate": true})),
+        )
+            .into_response(),
+        Registered::Session { token, show_org } => (
+            StatusCode::CREATED,
+            session_headers(&s.web, &token, show_org.as_deref()),
+            [flag("onboarding")],
+            Json(json!({"register": true})),
+        )
+            .into_response(),
+    })
+}
+
+#[derive(Deserialize)]
+struct LoginBody {
+    email: Option<String>,
+    password: Option<String>,
+    provider: Option<String>,
+}
+
+async fn login(
+    State(s): State<AppState>,
+    headers: HeaderMap,
+    JsonBody(b): JsonBody<LoginBody>,
+) -> ApiResult<Response> {
+    let (token, show_org) = s
+        .accounts
+        .login(b.email, b.password, b.provider, read(&headers, "org"))
+        .await?;
+    Ok((
+        StatusCode::CREATED,
+        session_headers(&s.web, &token, show_org.as_deref()),
+        [flag("reload")],
+        Json(json!({"login": true})),
+    )
+        .into_response())
+}
+
+#[derive(Deserialize)]
+struct EmailBody {
+    email: Option<String>,
+}
+
+async fn forgot(
+    State(s): State<AppState>,
+    JsonBody(b): JsonBody<EmailBody>,
+) -> ApiResult<impl IntoResponse> {
+    s.accounts.forgot(b.email).await?;
+    Ok((StatusCode::CREATED, Json(json!({"forgot": true}))))
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct ForgotReturnBody {
+    password: Option<String>,
+    repeat_password: Option<String>,
+    token: Option<String>,
+}
+
+async fn forgot_return(
+    State(s): State<AppState>,
+    JsonBody(b): JsonBody<ForgotReturnBody>,
+) -> ApiResult<impl IntoResponse> {
+    let reset = s
+        .accounts
+        .forgot_return(b.token, b.password, b.repeat_password)
+        .await?;
+    Ok((StatusCode::CREATED, Json(json!({"reset": reset}))))
+}
+
+#[derive(Deserialize)]
+struct ActivateBody {
+    code: Option<String>,
+}
+
+async fn activate(
+    State(s): State<AppState>,
+    JsonBody(b): JsonBody<ActivateBody>,
+) -> ApiResult<Response> {
+    Ok(match s.accounts.activate(b.code).await? {
+        Some(token) => (
+            StatusCode::CREATED,
+            session_headers(&s.web, &token, None),
+            [flag("onboarding")],
+            Json(json!({"can": true})),
+        )
+            .into_response(),
+        None => (StatusCode::CREATED, Json(json!({"can": false}))).into_response(),
+    })
+}
+
+async fn resend_activation(
+    State(s): State<AppState>,
+    JsonBody(b): JsonBody<EmailBody>,
+) -> ApiResult<impl IntoResponse> {
+    s.accounts.resend_activation(b.email).await?;
+    Ok((StatusCode::CREATED, Json(json!({"success": true}))))
+}

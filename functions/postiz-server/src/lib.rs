@@ -1,0 +1,78 @@
+//! The whole product in one process: every function's router on one HTTP server, and the
+//! background jobs on timers. `STORAGE=embedded` (default) keeps everything in `DATA_DIR`;
+//! `STORAGE=aws` uses the AWS adapters instead.
+
+pub mod jobs;
+
+use axum::Router;
+use postiz_web::config::{var, StorageKind, WebConfig};
+use postiz_web::http::{finish, normalize_path};
+use postiz_web::AppState;
+use std::net::SocketAddr;
+use tower::Layer;
+
+/// Every router of every function, merged.
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .merge(postiz_auth_fn::router())
+        .merge(postiz_users_fn::router())
+        .merge(postiz_public_api_fn::router())
+        .merge(postiz_web::blob_routes::router())
+}
+
+/// Where to listen: `HOST` (default 127.0.0.1) and `PORT` (default 3000).
+pub fn listen_addr() -> Result<SocketAddr, String> {
+    let host = var("HOST", "127.0.0.1");
+    let port = var("PORT", "3000");
+    let port: u16 = port
+        .parse()
+        .map_err(|_| format!("PORT must be a number, not {port:?}"))?;
+    let ip: std::net::IpAddr = if host == "localhost" {
+        std::net::Ipv4Addr::LOCALHOST.into()
+    } else {
+        host.parse()
+            .map_err(|_| format!("HOST must be an IP address, not {host:?}"))?
+    };
+    Ok(SocketAddr::new(ip, port))
+}
+
+/// Boots the adapters and services, starts the jobs, and serves until SIGINT or SIGTERM.
+pub async fn run() -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
+    let addr = listen_addr()?;
+    let kind = StorageKind::from_env(StorageKind::Embedded)?;
+    let public = var("PUBLIC_URL", &format!("http://{addr}"));
+    let adapters = postiz_web::bootstrap::adapters(kind, &public).await?;
+    let state = AppState::new(adapters, WebConfig::from_env()).await?;
+    let jobs = jobs::spawn(&state);
+    let app = finish(routes(), state);
+    let service = tower::util::MapRequestLayer::new(normalize_path::<axum::body::Body>).layer(app);
+    let listener = tokio::net::TcpListener::bind(addr).await?;
+    tracing::info!(%addr, storage = ?kind, "postiz-server listening");
+    axum::serve(
+        listener,
+        axum::ServiceExt::<axum::extract::Request>::into_make_service(service),
+    )
+    .with_graceful_shutdown(shutdown_signal())
+    .await?;
+    jobs.abort();
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        {
+            s.recv().await;
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = term => {},
+    }
+}

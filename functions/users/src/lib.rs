@@ -1,0 +1,192 @@
+//! The `users` function: the signed-in user, their organizations, the team and the
+//! organization's API key (`/user/*`, `/settings/team*`).
+
+use axum::extract::{Path, State};
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{delete, get, post};
+use axum::{Json, Router};
+use postiz_accounts::model::Picture;
+use postiz_core::Error;
+use postiz_web::cookies;
+use postiz_web::{ApiResult, AppState, Authed, JsonBody};
+use serde::Deserialize;
+use serde_json::{json, Value};
+
+/// The routes of this function.
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/user/self", get(me))
+        .route("/user/personal", get(personal).post(set_personal))
+        .route(
+            "/user/email-notifications",
+            get(email_prefs).post(set_email_prefs),
+        )
+        .route("/user/organizations", get(organizations))
+        .route("/user/change-org", post(change_org))
+        .route("/user/logout", post(logout))
+        .route("/user/api-key/rotate", post(rotate_api_key))
+        .route("/user/join-org", post(join_org))
+        .route("/settings/team", get(team).post(invite))
+        .route("/settings/team/{id}", delete(remove_member))
+}
+
+async fn me(State(s): State<AppState>, Authed(session): Authed) -> ApiResult<Json<Value>> {
+    Ok(Json(s.accounts.self_view(&session)?))
+}
+
+async fn personal(State(s): State<AppState>, Authed(session): Authed) -> Json<Value> {
+    Json(s.accounts.personal(&session))
+}
+
+#[derive(Deserialize)]
+struct PersonalBody {
+    fullname: Option<String>,
+    bio: Option<String>,
+    picture: Option<Picture>,
+}
+
+async fn set_personal(
+    State(s): State<AppState>,
+    Authed(session): Authed,
+    JsonBody(b): JsonBody<PersonalBody>,
+) -> ApiResult<impl IntoResponse> {
+    s.accounts
+        .update_personal(&session, b.fullname, b.bio, b.picture)
+        .await?;
+    Ok((StatusCode::CREATED, Json(json!({}))))
+}
+
+async fn email_prefs(State(s): State<AppState>, Authed(session): Authed) -> Json<Value> {
+    Json(s.accounts.email_preferences(&session))
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct EmailPrefsBody {
+    send_success_emails: Option<bool>,
+    send_failure_emails: Option<bool>,
+    send_streak_emails: Option<bool>,
+}
+
+async fn set_email_prefs(
+    State(s): State<AppState>,
+    Authed(session): Authed,
+    JsonBody(b): JsonBody<EmailPrefsBody>,
+) -> ApiResult<impl IntoResponse> {
+    s.accounts
+        .set_email_preferences(
+            &session,
+            [
+                b.send_success_emails,
+                b.send_failure_emails,
+                b.send_streak_emails,
+            ],
+        )
+        .await?;
+    Ok((StatusCode::CREATED, Json(json!({}))))
+}
+
+async fn organizations(
+    State(s): State<AppState>,
+    Authed(session): Authed,
+) -> ApiResult<Json<Vec<Value>>> {
+    Ok(Json(s.accounts.organizations(&session).await?))
+}
+
+#[derive(Deserialize)]
+struct IdBody {
+    id: Option<String>,
+}
+
+async fn change_org(
+    State(s): State<AppState>,
+    Authed(session): Authed,
+    JsonBody(b): JsonBody<IdBody>,
+) -> ApiResult<Response> {
+    let id =
+        b.id.filter(|i| !i.is_empty())
+            .ok_or_else(|| Error::invalid("id should not be empty"))?;
+    s.accounts.can_select(&session, &id).await?;
+    let mut headers = HeaderMap::new();
+    headers.append(
+        header::SET_COOKIE,
+        cookies::set(&s.web, "showorg", Some(&id)),
+    );
+    if s.web.not_secured {
+        if let Ok(v) = HeaderValue::from_str(&id) {
+            headers.insert("showorg", v);
+        }
+    }
+    Ok((StatusCode::OK, headers, Json(json!({"id": id}))).into_response())
+}
+
+async fn logout(State(s): State<AppState>, Authed(session): Authed) -> ApiResult<Response> {
+    s.accounts.logout(&session).await?;
+    let mut headers = HeaderMap::new();
+    for name in ["auth", "showorg", "impersonate"] {
+        headers.append(header::SET_COOKIE, cookies::set(&s.web, name, None));
+    }
+    headers.insert("logout", HeaderValue::from_static("true"));
+    Ok((StatusCode::OK, headers, Json(json!({"logout": true}))).into_response())
+}
+
+async fn rotate_api_key(
+    State(s): State<AppState>,
+    Authed(session): Authed,
+) -> ApiResult<impl IntoResponse> {
+    Ok((
+        StatusCode::CREATED,
+        Json(s.accounts.rotate_api_key(&session).await?),
+    ))
+}
+
+#[derive(Deserialize)]
+struct JoinBody {
+    org: Option<String>,
+}
+
+async fn join_org(
+    State(s): State<AppState>,
+    Authed(session): Authed,
+    JsonBody(b): JsonBody<JoinBody>,
+) -> ApiResult<impl IntoResponse> {
+    let invite = b
+        .org
+        .filter(|o| !o.is_empty())
+        .ok_or_else(|| Error::invalid("org should not be empty"))?;
+    let id = s.accounts.join_org(&session.user, &invite).await?;
+    Ok((StatusCode::CREATED, Json(json!({ "id": id }))))
+}
+
+async fn team(State(s): State<AppState>, Authed(session): Authed) -> ApiResult<Json<Value>> {
+    Ok(Json(s.accounts.team(&session).await?))
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct InviteBody {
+    email: Option<String>,
+    role: Option<String>,
+    send_email: Option<bool>,
+}
+
+async fn invite(
+    State(s): State<AppState>,
+    Authed(session): Authed,
+    JsonBody(b): JsonBody<InviteBody>,
+) -> ApiResult<impl IntoResponse> {
+    let url = s
+        .accounts
+        .invite(&session, b.email, b.role, b.send_email.unwrap_or(false))
+        .await?;
+    Ok((StatusCode::CREATED, Json(json!({ "url": url }))))
+}
+
+async fn remove_member(
+    State(s): State<AppState>,
+    Authed(session): Authed,
+    Path(id): Path<String>,
+) -> ApiResult<Json<Value>> {
+    Ok(Json(s.accounts.remove_member(&session, &id).await?))
+}

@@ -1,0 +1,51 @@
+//! The one error type of the application layer. `postiz-web` maps it to HTTP in one place.
+
+/// What went wrong, in terms the HTTP layer can answer with the right status and body.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// Field validation failed: 400 `{"statusCode":400,"message":[...],"error":"Bad Request"}`.
+    #[error("{}", .0.join("; "))]
+    Validation(Vec<String>),
+    /// A bad request with one message: 400 `{"statusCode":400,"message":"..."}`.
+    #[error("{0}")]
+    BadRequest(String),
+    /// A bad request answered as plain text, as Postiz's `/auth/register` and `/auth/login` do.
+    #[error("{0}")]
+    PlainBadRequest(String),
+    /// No valid session: 401 with an empty body, the `auth` cookie cleared.
+    #[error("unauthenticated")]
+    Unauthenticated,
+    /// Public API authentication failed: 401 `{"msg":"..."}`.
+    #[error("{0}")]
+    PublicAuth(String),
+    /// Authenticated but not allowed: 403 `{"statusCode":403,"message":"..."}`.
+    #[error("{0}")]
+    Forbidden(String),
+    /// Nothing of that id in the caller's organization: 404.
+    #[error("{0}")]
+    NotFound(String),
+    /// The write lost a race or would break a uniqueness rule: 409.
+    #[error("{0}")]
+    Conflict(String),
+    /// A dependency is unavailable (store, queue, secret): 503.
+    #[error("service unavailable: {0}")]
+    Unavailable(String),
+    /// A bug or an unexpected state: 500 with a generic message; the detail is logged only.
+    #[error("internal error: {0}")]
+    Internal(String),
+}
+
+/// Result with the application error.
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+impl Error {
+    /// A validation error with one message.
+    pub fn invalid(message: impl Into<String>) -> Self {
+        Error::Validation(vec![message.into()])
+    }
+
+    /// An internal error from anything displayable.
+    pub fn internal(detail: impl std::fmt::Display) -> Self {
+        Error::Internal(detail.to_string())
+    }
+}

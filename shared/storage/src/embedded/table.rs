@@ -1,0 +1,383 @@
+//! The Table port on redb: items by `pk NUL sk NUL`, index entries pointing at them, and a
+//! time-ordered expiry list so expired items can be swept in O(expired).
+
+use async_trait::async_trait;
+use redb::{ReadableDatabase, ReadableTable, TableDefinition, WriteTransaction};
+use serde_json::Value;
+use std::ops::Bound;
+
+use super::keys::{bounds, compose, time_prefix};
+use super::{backend, EmbeddedStore};
+use crate::item::{Item, ItemExt, Key, TTL};
+use crate::schema::TABLE;
+use crate::table::{validate_transaction, Condition, Page, Query, Table, TxOp, Update};
+use crate::{StorageError, StorageResult};
+
+pub(super) const ITEMS: TableDefinition<&[u8], &[u8]> = TableDefinition::new("items");
+pub(super) const INDEX: TableDefinition<&[u8], &[u8]> = TableDefinition::new("index");
+pub(super) const EXPIRY: TableDefinition<&[u8], ()> = TableDefinition::new("expiry");
+
+fn main_key(key: &Key) -> Vec<u8> {
+    compose(&[&key.pk, &key.sk])
+}
+
+fn decode(bytes: &[u8]) -> StorageResult<Item> {
+    serde_json::from_slice(bytes).map_err(backend)
+}
+
+/// Index entries `index NUL gpk NUL gsk NUL pk NUL sk NUL` of an item.
+fn index_entries(item: &Item, key: &Key) -> StorageResult<Vec<Vec<u8>>> {
+    let mut out = Vec::new();
+    for idx in TABLE.indexes {
+        match (item.get(idx.pk), item.get(idx.sk)) {
+            (Some(Value::String(p)), Some(Value::String(s))) => {
+                if p.is_empty() || s.is_empty() || p.contains('\0') || s.contains('\0') {
+                    return Err(StorageError::Invalid(format!("bad {} key", idx.name)));
+                }
+                out.push(compose(&[idx.name, p, s, &key.pk, &key.sk]));
+            }
+            (None, _) | (_, None) => {}
+            _ => {
+                return Err(StorageError::Invalid(format!(
+                    "{} keys must be strings",
+                    idx.name
+                )))
+            }
+        }
+    }
+    Ok(out)
+}
+
+fn expiry_entry(item: &Item, key: &Key) -> Option<Vec<u8>> {
+    item.int(TTL).map(|t| {
+        let mut v = time_prefix(t).to_vec();
+        v.extend_from_slice(&main_key(key));
+        v
+    })
+}
+
+/// The open tables of one write transaction.
+struct Writer<'t> {
+    items: redb::Table<'t, &'static [u8], &'static [u8]>,
+    index: redb::Table<'t, &'static [u8], &'static [u8]>,
+    expiry: redb::Table<'t, &'static [u8], ()>,
+    now: i64,
+}
+
+impl<'t> Writer<'t> {
+    fn open(txn: &'t WriteTransaction, now: i64) -> StorageResult<Self> {
+        Ok(Self {
+            items: txn.open_table(ITEMS).map_err(backend)?,
+            index: txn.open_table(INDEX).map_err(backend)?,
+            expiry: txn.open_table(EXPIRY).map_err(backend)?,
+            now,
+        })
+    }
+
+    /// The stored item, expired or not.
+    fn physical(&self, key: &Key) -> StorageResult<Option<Item>> {
+        match self.items.get(main_key(key).as_slice()).map_err(backend)? {
+            Some(v) => decode(v.value()).map(Some),
+            None => Ok(None),
+        }
+    }
+
+    /// The item as readers see it: `None` when absent or expired.
+    fn logical(&self, physical: &Option<Item>) -> Option<Item> {
+        physical.clone().filter(|i| !i.is_expired(self.now))
+    }
+
+    /// Replaces `old` (physical) by `new` under `key`, keeping indexes and expiry in step.
+    fn write(&mut self, key: &Key, old: Option<&Item>, new: Option<&Item>) -> StorageResult<()> {
+        if let Some(old) = old {
+            for e in index_entries(old, key).unwrap_or_default() {
+                self.index.remove(e.as_slice()).map_err(backend)?;
+            }
+            if let Some(e) = expiry_entry(old, key) {
+                self.expiry.remove(e.as_slice()).map_err(backend)?;
+            }
+        }
+        let mk = main_key(key);
+        match new {
+            Some(item) => {
+                let entries = index_entries(item, key)?;
+                let bytes = serde_json::to_vec(item).map_err(backend)?;
+                if bytes.len() > 400 * 1024 {
+                    return Err(StorageError::Invalid("item larger than 400 KB".into()));
+                }
+                self.items
+                    .insert(mk.as_slice(), bytes.as_slice())
+                    .map_err(backend)?;
+                for e in entries {
+                    self.index
+                        .insert(e.as_slice(), mk.as_slice())
+                        .map_err(backend)?;
+                }
+                if let Some(e) = expiry_entry(item, key) {
+                    self.expiry.insert(e.as_slice(), ()).map_err(backend)?;
+                }
+            }
+            None => {
+                self.items.remove(mk.as_slice()).map_err(backend)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Checks `condition` and applies one operation; returns the logical old and new items.
+    fn apply(&mut self, op: &TxOp) -> StorageResult<(Option<Item>, Option<Item>)> {
+        let key = op.key()?;
+        key.validate()?;
+        let physical = self.physical(&key)?;
+        let current = self.logical(&physical);
+        let condition = match op {
+            TxOp::Put { condition, .. }
+            | TxOp::Update { condition, .. }
+            | TxOp::Delete { condition, .. } => condition.as_ref(),
+            TxOp::Check { condition, .. } => Some(condition),
+        };
+        if let Some(c) = condition {
+            if !c.holds(current.as_ref()) {
+                return Err(StorageError::ConditionFailed { index: None });
+            }
+        }
+        let new = match op {
+            TxOp::Put { item, .. } => Some(item.clone()),
+            TxOp::Update { update, .. } => {
+                update.validate()?;
+                Some(update.apply(&key, current.clone())?)
+            }
+            TxOp::Delete { .. } => None,
+            TxOp::Check { .. } => return Ok((current.clone(), current)),
+        };
+        self.write(&key, physical.as_ref(), new.as_ref())?;
+        Ok((current, new))
+    }
+}
+
+impl EmbeddedStore {
+    /// Runs one write transaction of `ops`, all or nothing.
+    async fn write_ops(
+        &self,
+        ops: Vec<TxOp>,
+        in_transaction: bool,
+    ) -> StorageResult<Vec<(Option<Item>, Option<Item>)>> {
+        self.blocking(move |db, now| {
+            let txn = db.begin_write().map_err(backend)?;
+            let mut results = Vec::with_capacity(ops.len());
+            {
+                let mut w = Writer::open(&txn, now)?;
+                for (i, op) in ops.iter().enumerate() {
+                    match w.apply(op) {
+                        Ok(r) => results.push(r),
+                        Err(StorageError::ConditionFailed { .. }) if in_transaction => {
+                            return Err(StorageError::ConditionFailed { index: Some(i) });
+                        }
+                        Err(e) => return Err(e),
+                    }
+                }
+            }
+            txn.commit().map_err(backend)?;
+            Ok(results)
+        })
+        .await
+    }
+
+    /// Deletes every item whose TTL has passed; returns how many were removed.
+    pub async fn sweep_expired(&self) -> StorageResult<usize> {
+        self.blocking(|db, now| {
+            let txn = db.begin_write().map_err(backend)?;
+            let mut removed = 0;
+            {
+                let mut w = Writer::open(&txn, now)?;
+                let end = time_prefix(now + 1);
+                let due: Vec<Vec<u8>> = w
+                    .expiry
+                    .range::<&[u8]>(..end.as_slice())
+                    .map_err(backend)?
+                    .map(|r| r.map(|(k, _)| k.value().to_vec()))
+                    .collect::<Result<_, _>>()
+                    .map_err(backend)?;
+                for entry in due {
+                    w.expiry.remove(entry.as_slice()).map_err(backend)?;
+                    let mk = &entry[8..];
+                    let stored = match w.items.get(mk).map_err(backend)? {
+                        Some(v) => decode(v.value())?,
+                        None => continue,
+                    };
+                    if stored.is_expired(now) {
+                        let key = Key::of(&stored)?;
+                        w.write(&key, Some(&stored), None)?;
+                        removed += 1;
+                    }
+                }
+            }
+            txn.commit().map_err(backend)?;
+            Ok(removed)
+        })
+        .await
+    }
+}
+
+fn cursor_key(query: &Query, item: &Item) -> StorageResult<Vec<u8>> {
+    let key = Key::of(item)?;
+    match &query.index {
+        None => Ok(main_key(&key)),
+        Some(name) => {
+            let idx = TABLE
+                .index(name)
+                .ok_or_else(|| StorageError::Invalid(format!("no index {name}")))?;
+            let p = item.str(idx.pk).unwrap_or_default();
+            let s = item.str(idx.sk).unwrap_or_default();
+            Ok(compose(&[idx.name, p, s, &key.pk, &key.sk]))
+        }
+    }
+}
+
+/// The cursor of an item: its key attributes (and index keys, for index queries).
+fn cursor_of(query: &Query, item: &Item) -> Item {
+    let mut c = Item::new();
+    let mut names = vec![TABLE.pk, TABLE.sk];
+    if let Some(idx) = query.index.as_deref().and_then(|n| TABLE.index(n)) {
+        names.extend([idx.pk, idx.sk]);
+    }
+    for n in names {
+        if let Some(v) = item.get(n) {
+            c.insert(n.to_string(), v.clone());
+        }
+    }
+    c
+}
+
+#[async_trait]
+impl Table for EmbeddedStore {
+    async fn get(&self, key: &Key) -> StorageResult<Option<Item>> {
+        key.validate()?;
+        let mk = main_key(key);
+        self.blocking(move |db, now| {
+            let txn = db.begin_read().map_err(backend)?;
+            let items = txn.open_table(ITEMS).map_err(backend)?;
+            let found = match items.get(mk.as_slice()).map_err(backend)? {
+                Some(v) => Some(decode(v.value())?),
+                None => None,
+            };
+            Ok(found.filter(|i| !i.is_expired(now)))
+        })
+        .await
+    }
+
+    async fn put(&self, item: Item, condition: Option<Condition>) -> StorageResult<()> {
+        self.write_ops(vec![TxOp::Put { item, condition }], false)
+            .await
+            .map(|_| ())
+    }
+
+    async fn delete(&self, key: &Key, condition: Option<Condition>) -> StorageResult<Option<Item>> {
+        let mut r = self
+            .write_ops(
+                vec![TxOp::Delete {
+                    key: key.clone(),
+                    condition,
+                }],
+                false,
+            )
+            .await?;
+        Ok(r.pop().and_then(|(old, _)| old))
+    }
+
+    async fn update(
+        &self,
+        key: &Key,
+        update: Update,
+        condition: Option<Condition>,
+    ) -> StorageResult<Item> {
+        let mut r = self
+            .write_ops(
+                vec![TxOp::Update {
+                    key: key.clone(),
+                    update,
+                    condition,
+                }],
+                false,
+            )
+            .await?;
+        r.pop()
+            .and_then(|(_, new)| new)
+            .ok_or_else(|| StorageError::Backend("update produced no item".into()))
+    }
+
+    async fn query(&self, query: Query) -> StorageResult<Page> {
+        if query.partition.is_empty() || query.partition.contains('\0') {
+            return Err(StorageError::Invalid("bad partition key".into()));
+        }
+        let prefix = match &query.index {
+            None => compose(&[&query.partition]),
+            Some(name) => {
+                let idx = TABLE
+                    .index(name)
+                    .ok_or_else(|| StorageError::Invalid(format!("no index {name}")))?;
+                compose(&[idx.name, &query.partition])
+            }
+        };
+        let (mut lower, mut upper) = bounds(&prefix, &query.range);
+        if let Some(after) = &query.start_after {
+            let c = cursor_key(&query, after)?;
+            if query.forward {
+                lower = Bound::Excluded(c);
+            } else {
+                upper = Bound::Excluded(c);
+            }
+        }
+        self.blocking(move |db, now| {
+            let txn = db.begin_read().map_err(backend)?;
+            let items = txn.open_table(ITEMS).map_err(backend)?;
+            let index = txn.open_table(INDEX).map_err(backend)?;
+            let source = if query.index.is_some() {
+                &index
+            } else {
+                &items
+            };
+            let range = (
+                lower.as_ref().map(Vec::as_slice),
+                upper.as_ref().map(Vec::as_slice),
+            );
+            let iter = source.range::<&[u8]>(range).map_err(backend)?;
+            let iter: Box<dyn Iterator<Item = _>> = if query.forward {
+                Box::new(iter)
+            } else {
+                Box::new(iter.rev())
+            };
+            let limit = query.limit.unwrap_or(usize::MAX);
+            let mut page = Page::default();
+            let mut read = 0usize;
+            for entry in iter {
+                if read == limit {
+                    break;
+                }
+                let (_, v) = entry.map_err(backend)?;
+                let item = if query.index.is_some() {
+                    match items.get(v.value()).map_err(backend)? {
+                        Some(i) => decode(i.value())?,
+                        None => continue,
+                    }
+                } else {
+                    decode(v.value())?
+                };
+                read += 1;
+                if read == limit {
+                    page.next = Some(cursor_of(&query, &item));
+                }
+                if !item.is_expired(now) {
+                    page.items.push(item);
+                }
+            }
+            Ok(page)
+        })
+        .await
+    }
+
+    async fn transact(&self, ops: Vec<TxOp>) -> StorageResult<()> {
+        validate_transaction(&ops)?;
+        self.write_ops(ops, true).await.map(|_| ())
+    }
+}

@@ -1,0 +1,123 @@
+//! The one source of truth for the AWS resources the code expects: the table with its keys,
+//! indexes and TTL, the queues with their dead-letter queues, the bucket and the app secret.
+//! `template.yaml` declares the same; a test fails when the two drift.
+
+use crate::item::{PK, SK, TTL};
+
+/// A global secondary index: partition and sort key attributes (strings), all attributes projected.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct IndexDef {
+    /// Index name.
+    pub name: &'static str,
+    /// Partition key attribute.
+    pub pk: &'static str,
+    /// Sort key attribute.
+    pub sk: &'static str,
+}
+
+/// The single table's shape.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TableSchema {
+    /// Partition key attribute.
+    pub pk: &'static str,
+    /// Sort key attribute.
+    pub sk: &'static str,
+    /// Secondary indexes; an item is in an index only when it has both of its key attributes.
+    pub indexes: &'static [IndexDef],
+    /// Expiry attribute (epoch seconds).
+    pub ttl: &'static str,
+}
+
+/// Index 1: reverse lookups (a user's memberships, ...).
+pub const GSI1: IndexDef = IndexDef {
+    name: "gsi1",
+    pk: "gsi1pk",
+    sk: "gsi1sk",
+};
+
+/// Index 2: a second lookup path (reserved for posts by state, due buckets, ...).
+pub const GSI2: IndexDef = IndexDef {
+    name: "gsi2",
+    pk: "gsi2pk",
+    sk: "gsi2sk",
+};
+
+/// The table every function uses.
+pub const TABLE: TableSchema = TableSchema {
+    pk: PK,
+    sk: SK,
+    indexes: &[GSI1, GSI2],
+    ttl: TTL,
+};
+
+impl TableSchema {
+    /// The index definition named `name`.
+    pub fn index(&self, name: &str) -> Option<&'static IndexDef> {
+        self.indexes.iter().find(|i| i.name == name)
+    }
+}
+
+/// A queue and its dead-letter policy.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct QueueDef {
+    /// Logical name (the physical name adds a prefix).
+    pub name: String,
+    /// Seconds a received message stays hidden before it is delivered again.
+    pub visibility_timeout_secs: u32,
+    /// Where messages go after too many receives: `(queue name, max receives)`.
+    pub dead_letter: Option<(String, u32)>,
+}
+
+impl QueueDef {
+    /// A queue with a dead-letter queue named `<name>-dlq`.
+    pub fn with_dlq(name: &str, visibility_timeout_secs: u32, max_receives: u32) -> Self {
+        Self {
+            name: name.into(),
+            visibility_timeout_secs,
+            dead_letter: Some((format!("{name}-dlq"), max_receives)),
+        }
+    }
+
+    /// The dead-letter queue's own definition, if any.
+    pub fn dlq(&self) -> Option<QueueDef> {
+        self.dead_letter.as_ref().map(|(name, _)| QueueDef {
+            name: name.clone(),
+            visibility_timeout_secs: self.visibility_timeout_secs,
+            dead_letter: None,
+        })
+    }
+}
+
+/// Logical name of the publishing queue.
+pub const PUBLISH_QUEUE: &str = "publish";
+
+/// Every queue the product uses (their DLQs are implied).
+pub fn queues() -> Vec<QueueDef> {
+    vec![QueueDef::with_dlq(PUBLISH_QUEUE, 180, 5)]
+}
+
+/// Physical resource names, from the environment (template.yaml sets them for each function).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ResourceNames {
+    /// DynamoDB table name (`TABLE_NAME`, default `postiz`).
+    pub table: String,
+    /// Prefix of queue names (`QUEUE_PREFIX`, default `postiz-`).
+    pub queue_prefix: String,
+    /// S3 bucket for media (`BUCKET_NAME`, default `postiz-media`).
+    pub bucket: String,
+    /// Secrets Manager secret holding the app secrets (`APP_SECRET_ID`, default `postiz/app`).
+    pub app_secret: String,
+}
+
+impl ResourceNames {
+    /// Names from the environment, with local defaults.
+    pub fn from_env() -> Self {
+        let var = |k: &str, d: &str| std::env::var(k).unwrap_or_else(|_| d.to_string());
+        Self {
+            table: var("TABLE_NAME", "postiz"),
+            queue_prefix: var("QUEUE_PREFIX", "postiz-"),
+            bucket: var("BUCKET_NAME", "postiz-media"),
+            app_secret: var("APP_SECRET_ID", "postiz/app"),
+        }
+    }
+}

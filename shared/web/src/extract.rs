@@ -1,0 +1,86 @@
+//! Extractors: JSON bodies with Postiz's error shapes, the session, the public API key.
+
+use axum::body::Bytes;
+use axum::extract::{FromRequest, FromRequestParts, Request};
+use axum::http::request::Parts;
+use postiz_accounts::{Organization, Session};
+use postiz_core::Error;
+use serde::de::DeserializeOwned;
+
+use crate::cookies::header_or_cookie;
+use crate::{ApiError, AppState};
+
+/// A JSON request body. An empty body reads as `{}`; malformed JSON is a 400 with a message.
+#[derive(Debug, Clone)]
+pub struct JsonBody<T>(pub T);
+
+impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for JsonBody<T> {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        let bytes = Bytes::from_request(req, state)
+            .await
+            .map_err(|e| Error::BadRequest(format!("Could not read the request body: {e}")))?;
+        let bytes: &[u8] = if bytes.iter().all(u8::is_ascii_whitespace) {
+            b"{}"
+        } else {
+            &bytes
+        };
+        serde_json::from_slice(bytes)
+            .map(JsonBody)
+            .map_err(|e| ApiError(Error::BadRequest(format!("Invalid JSON body: {e}"))))
+    }
+}
+
+/// The caller's session: from the `auth` header or cookie, the organization from `showorg`.
+#[derive(Debug, Clone)]
+pub struct Authed(pub Session);
+
+impl FromRequestParts<AppState> for Authed {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let token = header_or_cookie(&parts.headers, "auth").ok_or(Error::Unauthenticated)?;
+        let show_org = header_or_cookie(&parts.headers, "showorg");
+        let session = state
+            .accounts
+            .authenticate(&token, show_org.as_deref())
+            .await?;
+        tracing::Span::current().record("user_id", session.user.id.as_str());
+        Ok(Authed(session))
+    }
+}
+
+/// The organization of the public API key in `Authorization` (raw, or after `Bearer `).
+#[derive(Debug, Clone)]
+pub struct ApiKeyOrg(pub Organization);
+
+impl FromRequestParts<AppState> for ApiKeyOrg {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let raw = parts
+            .headers
+            .get(axum::http::header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .map(str::trim)
+            .unwrap_or("");
+        let key = raw.strip_prefix("Bearer ").unwrap_or(raw).trim();
+        if key.is_empty() {
+            return Err(Error::PublicAuth("No API Key found".into()).into());
+        }
+        if key.starts_with("pos_") {
+            return Err(Error::PublicAuth("Invalid OAuth token".into()).into());
+        }
+        match state.accounts.organization_by_api_key(key).await? {
+            Some(org) => Ok(ApiKeyOrg(org)),
+            None => Err(Error::PublicAuth("Invalid API key".into()).into()),
+        }
+    }
+}

@@ -1,0 +1,22 @@
+//! HTTP glue shared by the API functions and the local server: configuration, adapter
+//! bootstrap, application state, extractors, the error-to-HTTP mapping, cookies, CORS and
+//! the Lambda entry point.
+
+#[cfg(feature = "embedded")]
+pub mod blob_routes;
+pub mod bootstrap;
+pub mod config;
+pub mod cookies;
+pub mod error;
+pub mod extract;
+pub mod http;
+pub mod lambda;
+pub mod state;
+pub mod telemetry;
+
+pub use error::ApiError;
+pub use extract::{ApiKeyOrg, Authed, JsonBody};
+pub use state::AppState;
+
+/// Result of a handler.
+pub type ApiResult<T> = Result<T, ApiError>;
