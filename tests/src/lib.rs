@@ -1,1 +1,146 @@
-//! stub
+//! Helpers of the black-box test suite: the emulator's configuration, unique names, a
+//! spawned `postiz-server`, and an HTTP client that keeps what the flows need.
+
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+/// True when the AWS emulator is configured (`AWS_ENDPOINT_URL`). Without it the AWS tests
+/// fail loudly, unless `POSTIZ_SKIP_AWS=1` says to skip them on purpose.
+pub fn aws_available() -> bool {
+    if std::env::var("AWS_ENDPOINT_URL").is_ok() {
+        return true;
+    }
+    if std::env::var("POSTIZ_SKIP_AWS").is_ok_and(|v| v == "1") {
+        eprintln!("POSTIZ_SKIP_AWS=1: skipping a test that needs the AWS emulator");
+        return false;
+    }
+    panic!("AWS_ENDPOINT_URL is not set: run the suite with ./infra/test (it starts moto), or set POSTIZ_SKIP_AWS=1");
+}
+
+/// The SDK configuration pointing at the emulator.
+pub async fn aws_config() -> postiz_storage::aws::SdkConfig {
+    postiz_storage::aws::sdk_config().await
+}
+
+/// A short unique lowercase name with `prefix`.
+pub fn unique(prefix: &str) -> String {
+    format!(
+        "{prefix}{}",
+        &uuid::Uuid::new_v4().simple().to_string()[..12]
+    )
+}
+
+/// A free TCP port on 127.0.0.1.
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("a free port")
+}
+
+/// The repository root.
+pub fn repo_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("tests/ has a parent")
+        .to_path_buf()
+}
+
+/// The `postiz-server` binary: `POSTIZ_SERVER_BIN`, else beside this test's target folder.
+pub fn server_bin() -> PathBuf {
+    if let Ok(p) = std::env::var("POSTIZ_SERVER_BIN") {
+        return PathBuf::from(p);
+    }
+    let exe = std::env::current_exe().expect("test exe path");
+    let dir = exe.parent().and_then(Path::parent).expect("target dir");
+    let bin = dir.join("postiz-server");
+    assert!(
+        bin.exists(),
+        "{} is missing: run `cargo build --bin postiz-server` first (./infra/test does)",
+        bin.display()
+    );
+    bin
+}
+
+/// A running child process (server or script), killed with its process group on drop.
+#[derive(Debug)]
+pub struct Running {
+    child: Child,
+    /// Base URL, e.g. `http://127.0.0.1:3456`.
+    pub base: String,
+}
+
+impl Running {
+    /// Starts `cmd` in its own process group, serving on `port`.
+    pub fn start(mut cmd: Command, port: u16) -> Self {
+        use std::os::unix::process::CommandExt;
+        cmd.process_group(0).stdin(Stdio::null());
+        let child = cmd.spawn().expect("spawn");
+        Self {
+            child,
+            base: format!("http://127.0.0.1:{port}"),
+        }
+    }
+
+    /// Starts `postiz-server` with `envs` on a free port.
+    pub fn server(envs: &[(&str, String)]) -> Self {
+        let port = free_port();
+        let mut cmd = Command::new(server_bin());
+        cmd.env("PORT", port.to_string()).env("HOST", "127.0.0.1");
+        for (k, v) in envs {
+            cmd.env(k, v);
+        }
+        Self::start(cmd, port)
+    }
+
+    /// Waits until `GET /auth/can-register` answers 200.
+    pub async fn ready(self, timeout: Duration) -> Self {
+        let deadline = Instant::now() + timeout;
+        let client = reqwest::Client::new();
+        loop {
+            if let Ok(r) = client
+                .get(format!("{}/auth/can-register", self.base))
+                .send()
+                .await
+            {
+                if r.status() == 200 {
+                    return self;
+                }
+            }
+            assert!(
+                Instant::now() < deadline,
+                "server at {} not ready in {timeout:?}",
+                self.base
+            );
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
+    /// Stops the process group (SIGTERM, then SIGKILL) and waits for it.
+    pub fn stop(&mut self) {
+        if let Ok(Some(_)) = self.child.try_wait() {
+            return;
+        }
+        let pgid = self.child.id() as i32;
+        assert!(pgid > 1, "refusing to signal process group {pgid}");
+        // SAFETY: kill(2) with a negative pid signals only the child's own process group.
+        unsafe { libc::kill(-pgid, libc::SIGTERM) };
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while Instant::now() < deadline {
+            if let Ok(Some(_)) = self.child.try_wait() {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        // SAFETY: as above.
+        unsafe { libc::kill(-pgid, libc::SIGKILL) };
+        let _ = self.child.wait();
+    }
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}

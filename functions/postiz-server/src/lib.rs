@@ -11,13 +11,16 @@ use postiz_web::AppState;
 use std::net::SocketAddr;
 use tower::Layer;
 
-/// Every router of every function, merged.
-pub fn routes() -> Router<AppState> {
-    Router::new()
+/// Every router of every function, merged (and the blob folder, in embedded mode).
+pub fn routes(state: &AppState) -> Router<AppState> {
+    let routes = Router::new()
         .merge(postiz_auth_fn::router())
         .merge(postiz_users_fn::router())
-        .merge(postiz_public_api_fn::router())
-        .merge(postiz_web::blob_routes::router())
+        .merge(postiz_public_api_fn::router());
+    match state.adapters.file_blobs.clone() {
+        Some(blobs) => routes.merge(postiz_web::blob_routes::router(blobs)),
+        None => routes,
+    }
 }
 
 /// Where to listen: `HOST` (default 127.0.0.1) and `PORT` (default 3000).
@@ -44,7 +47,7 @@ pub async fn run() -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
     let adapters = postiz_web::bootstrap::adapters(kind, &public).await?;
     let state = AppState::new(adapters, WebConfig::from_env()).await?;
     let jobs = jobs::spawn(&state);
-    let app = finish(routes(), state);
+    let app = finish(routes(&state), state);
     let service = tower::util::MapRequestLayer::new(normalize_path::<axum::body::Body>).layer(app);
     let listener = tokio::net::TcpListener::bind(addr).await?;
     tracing::info!(%addr, storage = ?kind, "postiz-server listening");

@@ -32,14 +32,22 @@ impl Cipher {
         }
     }
 
-    /// A cipher from a base64-encoded 32-byte key.
-    pub fn from_base64(key: &str) -> Result<Self> {
-        let bytes = STANDARD
-            .decode(key.trim())
-            .map_err(|_| Error::internal("encryption key is not base64"))?;
-        let key: [u8; 32] = bytes
-            .try_into()
-            .map_err(|_| Error::internal("encryption key must be 32 bytes"))?;
+    /// A cipher from a secret: a base64-encoded 32-byte key is used as it is; any other
+    /// string of at least 32 characters (a generated Secrets Manager password) is hashed
+    /// with SHA-256 into the key.
+    pub fn from_secret(secret: &str) -> Result<Self> {
+        let secret = secret.trim();
+        if let Ok(bytes) = STANDARD.decode(secret) {
+            if let Ok(key) = <[u8; 32]>::try_from(bytes.as_slice()) {
+                return Ok(Self::new(&key));
+            }
+        }
+        if secret.chars().count() < 32 {
+            return Err(Error::internal(
+                "ENCRYPTION_KEY must be base64 of 32 bytes or at least 32 characters",
+            ));
+        }
+        let key: [u8; 32] = Sha256::digest(secret.as_bytes()).into();
         Ok(Self::new(&key))
     }
 
@@ -110,7 +118,7 @@ mod tests {
 
     #[test]
     fn round_trip_and_tamper() {
-        let c = Cipher::from_base64(&new_key_base64()).unwrap();
+        let c = Cipher::from_secret(&new_key_base64()).unwrap();
         let a = c.encrypt("secret").unwrap();
         let b = c.encrypt("secret").unwrap();
         assert_ne!(a, b, "nonces must differ");
@@ -119,7 +127,15 @@ mod tests {
         let last = raw.len() - 1;
         raw[last] ^= 1;
         assert!(c.decrypt(&format!("v1:{}", STANDARD.encode(raw))).is_err());
-        let other = Cipher::from_base64(&new_key_base64()).unwrap();
+        let other = Cipher::from_secret(&new_key_base64()).unwrap();
         assert!(other.decrypt(&a).is_err());
+        let derived =
+            Cipher::from_secret("a-generated-password-of-64-characters-aaaaaaaaaaaaaaaaaaaaaaaaa")
+                .unwrap();
+        assert_eq!(
+            derived.decrypt(&derived.encrypt("x").unwrap()).unwrap(),
+            "x"
+        );
+        assert!(Cipher::from_secret("short").is_err());
     }
 }

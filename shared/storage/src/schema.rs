@@ -105,7 +105,8 @@ pub struct ResourceNames {
     pub queue_prefix: String,
     /// S3 bucket for media (`BUCKET_NAME`, default `postiz-media`).
     pub bucket: String,
-    /// Secrets Manager secret holding the app secrets (`APP_SECRET_ID`, default `postiz/app`).
+    /// Secrets Manager secret(s) holding the app secrets, comma-separated (`APP_SECRET_ID`,
+    /// default `postiz/app`).
     pub app_secret: String,
 }
 

@@ -6,10 +6,9 @@ use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::Router;
+use postiz_storage::embedded::{FileBlobs, PresignedRequest};
 use postiz_storage::Blobs;
 use serde::Deserialize;
-
-use crate::AppState;
 
 /// The signature part of a presigned URL.
 #[derive(Debug, Deserialize)]
@@ -19,25 +18,21 @@ pub struct Signed {
     signature: String,
 }
 
-/// Routes serving the blob folder under presigned URLs.
-pub fn router() -> Router<AppState> {
-    Router::new().route("/blobs/{*key}", get(download).put(upload))
+/// Routes serving `blobs` under presigned URLs, for any router state.
+pub fn router<S: Clone + Send + Sync + 'static>(blobs: FileBlobs) -> Router<S> {
+    Router::new()
+        .route("/blobs/{*key}", get(download).put(upload))
+        .with_state(blobs)
 }
 
-fn check(
-    state: &AppState,
-    key: &str,
-    op: &str,
-    q: &Signed,
-) -> Option<postiz_storage::embedded::FileBlobs> {
-    let blobs = state.adapters.file_blobs.clone()?;
-    let req = postiz_storage::embedded::PresignedRequest {
-        op: &q.op,
-        key,
-        expires: q.expires,
-        signature: &q.signature,
-    };
-    (q.op == op && blobs.verify(&req)).then_some(blobs)
+fn verified(blobs: &FileBlobs, key: &str, op: &str, q: &Signed) -> bool {
+    q.op == op
+        && blobs.verify(&PresignedRequest {
+            op: &q.op,
+            key,
+            expires: q.expires,
+            signature: &q.signature,
+        })
 }
 
 fn forbidden() -> Response {
@@ -45,13 +40,13 @@ fn forbidden() -> Response {
 }
 
 async fn download(
-    State(state): State<AppState>,
+    State(blobs): State<FileBlobs>,
     Path(key): Path<String>,
     Query(q): Query<Signed>,
 ) -> Response {
-    let Some(blobs) = check(&state, &key, "get", &q) else {
+    if !verified(&blobs, &key, "get", &q) {
         return forbidden();
-    };
+    }
     match blobs.get(&key).await {
         Ok(Some(b)) => ([(header::CONTENT_TYPE, b.content_type)], b.bytes).into_response(),
         Ok(None) => StatusCode::NOT_FOUND.into_response(),
@@ -60,15 +55,15 @@ async fn download(
 }
 
 async fn upload(
-    State(state): State<AppState>,
+    State(blobs): State<FileBlobs>,
     Path(key): Path<String>,
     Query(q): Query<Signed>,
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    let Some(blobs) = check(&state, &key, "put", &q) else {
+    if !verified(&blobs, &key, "put", &q) {
         return forbidden();
-    };
+    }
     let content_type = headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())

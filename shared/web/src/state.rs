@@ -25,7 +25,7 @@ impl AppState {
     /// Builds the services, reading the app secrets once.
     pub async fn new(adapters: Adapters, web: WebConfig) -> Result<Self> {
         let jwt = JwtSigner::new(adapters.secrets.get(JWT_SECRET).await?);
-        let cipher = Cipher::from_base64(&adapters.secrets.get(ENCRYPTION_KEY).await?)?;
+        let cipher = Cipher::from_secret(&adapters.secrets.get(ENCRYPTION_KEY).await?)?;
         let accounts = Accounts::new(
             adapters.table.clone(),
             jwt,

@@ -9,6 +9,7 @@ mod provision;
 mod queue;
 mod secrets;
 
+pub use aws_config::SdkConfig;
 pub use blobs::S3Blobs;
 pub use dynamo::DynamoTable;
 pub use provision::Provisioner;

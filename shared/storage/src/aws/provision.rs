@@ -60,7 +60,13 @@ impl Provisioner {
             self.create_queue(&names.queue_prefix, q).await?;
         }
         self.create_bucket(&names.bucket).await?;
-        self.create_app_secret(&names.app_secret).await
+        let first = names
+            .app_secret
+            .split(',')
+            .next()
+            .unwrap_or_default()
+            .trim();
+        self.create_app_secret(first).await
     }
 
     /// Creates the table (on-demand billing, every index projecting all attributes) and enables TTL.

@@ -1,4 +1,5 @@
-//! The Secrets port on Secrets Manager: one JSON secret holds the app's named values.
+//! The Secrets port on Secrets Manager: JSON secrets hold the app's named values. Several
+//! secret ids may be given, comma-separated; their keys are merged.
 
 use async_trait::async_trait;
 use aws_sdk_secretsmanager::Client;
@@ -9,37 +10,48 @@ use super::sdk_err;
 use crate::secrets::Secrets;
 use crate::{StorageError, StorageResult};
 
-/// The JSON secret `secret_id`, fetched once per cold start.
+/// The JSON secrets `secret_ids`, fetched once per cold start.
 #[derive(Debug)]
 pub struct SecretsManager {
     client: Client,
-    secret_id: String,
+    secret_ids: Vec<String>,
     cache: OnceCell<HashMap<String, String>>,
 }
 
 impl SecretsManager {
-    /// Reads the secret `secret_id` through `config`.
-    pub fn new(config: &aws_config::SdkConfig, secret_id: &str) -> Self {
+    /// Reads the secrets `secret_ids` (comma-separated) through `config`.
+    pub fn new(config: &aws_config::SdkConfig, secret_ids: &str) -> Self {
         Self {
             client: Client::new(config),
-            secret_id: secret_id.to_string(),
+            secret_ids: secret_ids
+                .split(',')
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+                .map(String::from)
+                .collect(),
             cache: OnceCell::new(),
         }
     }
 
     async fn load(&self) -> StorageResult<HashMap<String, String>> {
-        let out = self
-            .client
-            .get_secret_value()
-            .secret_id(&self.secret_id)
-            .send()
-            .await
-            .map_err(sdk_err)?;
-        let raw = out
-            .secret_string()
-            .ok_or_else(|| StorageError::Backend("secret has no string value".into()))?;
-        serde_json::from_str(raw)
-            .map_err(|_| StorageError::Backend("secret is not a JSON object of strings".into()))
+        let mut all = HashMap::new();
+        for id in &self.secret_ids {
+            let out = self
+                .client
+                .get_secret_value()
+                .secret_id(id)
+                .send()
+                .await
+                .map_err(sdk_err)?;
+            let raw = out
+                .secret_string()
+                .ok_or_else(|| StorageError::Backend("secret has no string value".into()))?;
+            let values: HashMap<String, String> = serde_json::from_str(raw).map_err(|_| {
+                StorageError::Backend("secret is not a JSON object of strings".into())
+            })?;
+            all.extend(values);
+        }
+        Ok(all)
     }
 }
 

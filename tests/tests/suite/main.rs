@@ -1,0 +1,12 @@
+//! The black-box suite, one binary: port contracts on both adapters, the HTTP flows on the
+//! local server (embedded and through infra/local-aws), the Lambda handlers on events/,
+//! and the template drift check.
+
+mod contract_blobs;
+mod contract_queue;
+mod contract_secrets;
+mod contract_table;
+mod http_flow;
+mod lambda_events;
+mod template_drift;
+mod util;

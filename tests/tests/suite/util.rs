@@ -1,0 +1,64 @@
+//! Adapter factories shared by the contract suites.
+
+use chrono::{TimeZone, Utc};
+use postiz_core::{Clock, FixedClock, SystemClock};
+use postiz_storage::aws::{DynamoTable, Provisioner};
+use postiz_storage::embedded::EmbeddedStore;
+use postiz_storage::schema::QueueDef;
+use std::sync::Arc;
+use tempfile::TempDir;
+
+/// A fixed clock at a round instant.
+pub fn fixed_clock() -> Arc<FixedClock> {
+    Arc::new(FixedClock::new(
+        Utc.with_ymd_and_hms(2026, 11, 25, 12, 0, 0).unwrap(),
+    ))
+}
+
+/// A fresh embedded store in a temporary folder.
+pub fn embedded(clock: Arc<dyn Clock>, queues: Vec<QueueDef>) -> (EmbeddedStore, TempDir) {
+    let dir = tempfile::tempdir().unwrap();
+    let store = EmbeddedStore::open(&dir.path().join("db.redb"), clock, queues).unwrap();
+    (store, dir)
+}
+
+/// A fresh uniquely named DynamoDB table on the emulator.
+pub async fn dynamo(clock: Arc<dyn Clock>) -> DynamoTable {
+    let config = postiz_tests::aws_config().await;
+    let name = postiz_tests::unique("table-");
+    Provisioner::new(&config, true)
+        .create_table(&name)
+        .await
+        .unwrap();
+    DynamoTable::new(&config, &name, clock)
+}
+
+/// The system clock.
+pub fn system_clock() -> Arc<dyn Clock> {
+    Arc::new(SystemClock)
+}
+
+/// Declares one test per adapter for a contract function taking the port and the clock.
+#[macro_export]
+macro_rules! both_adapters {
+    ($name:ident, $contract:path) => {
+        mod $name {
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn embedded() {
+                let clock = $crate::util::fixed_clock();
+                let (store, _dir) = $crate::util::embedded(clock.clone(), vec![]);
+                $contract(std::sync::Arc::new(store), clock).await;
+            }
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn dynamodb() {
+                if !postiz_tests::aws_available() {
+                    return;
+                }
+                let clock = $crate::util::fixed_clock();
+                let table = $crate::util::dynamo(clock.clone()).await;
+                $contract(std::sync::Arc::new(table), clock).await;
+            }
+        }
+    };
+}
