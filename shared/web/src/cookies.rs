@@ -45,25 +45,6 @@ pub fn set(config: &WebConfig, name: &str, value: Option<&str>) -> HeaderValue {
     HeaderValue::from_str(&c).unwrap_or_else(|_| HeaderValue::from_static("invalid=1; Max-Age=0"))
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn reads_cookies_and_headers() {
-        let mut h = HeaderMap::new();
-        h.insert(
-            "cookie",
-            HeaderValue::from_static("a=1; auth=tok; showorg=o1"),
-        );
-        assert_eq!(read(&h, "auth").as_deref(), Some("tok"));
-        assert_eq!(header_or_cookie(&h, "showorg").as_deref(), Some("o1"));
-        h.insert("showorg", HeaderValue::from_static("o2"));
-        assert_eq!(header_or_cookie(&h, "showorg").as_deref(), Some("o2"));
-        assert_eq!(read(&h, "missing"), None);
-    }
-}
-
 /// Response headers that start a session: the `auth` cookie (and `showorg` when given), plus
 /// the same values as headers in `NOT_SECURED` mode, where the frontend reads them.
 pub fn session_headers(config: &WebConfig, token: &str, show_org: Option<&str>) -> HeaderMap {
@@ -87,4 +68,23 @@ pub fn session_headers(config: &WebConfig, token: &str, show_org: Option<&str>) 
         }
     }
     h
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_cookies_and_headers() {
+        let mut h = HeaderMap::new();
+        h.insert(
+            "cookie",
+            HeaderValue::from_static("a=1; auth=tok; showorg=o1"),
+        );
+        assert_eq!(read(&h, "auth").as_deref(), Some("tok"));
+        assert_eq!(header_or_cookie(&h, "showorg").as_deref(), Some("o1"));
+        h.insert("showorg", HeaderValue::from_static("o2"));
+        assert_eq!(header_or_cookie(&h, "showorg").as_deref(), Some("o2"));
+        assert_eq!(read(&h, "missing"), None);
+    }
 }
