@@ -33,7 +33,7 @@ start_moto() {
   "$POSTIZ_VENV/bin/moto_server" -H 127.0.0.1 -p "$port" >"$log" 2>&1 &
   MOTO_PID=$!
   for _ in $(seq 1 200); do
-    if curl -sf -o /dev/null "http://127.0.0.1:$port/moto-api/"; then
+    if python3 -c "import urllib.request,sys; urllib.request.urlopen(sys.argv[1], timeout=1)" "http://127.0.0.1:$port/moto-api/" 2>/dev/null; then
       break
     fi
     if ! kill -0 "$MOTO_PID" 2>/dev/null; then

@@ -1,6 +1,8 @@
 //! Helpers of the black-box test suite: the emulator's configuration, unique names, a
 //! spawned `postiz-server`, and an HTTP client that keeps what the flows need.
 
+pub mod fakes;
+
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};

@@ -18,6 +18,17 @@ impl Jobs {
 /// Starts the jobs that apply to the configured storage.
 pub fn spawn(state: &AppState) -> Jobs {
     let mut set = JoinSet::new();
+    // The token refresh job, every 15 minutes (an EventBridge schedule in AWS).
+    let refresh = postiz_token_refresh_fn::job(state);
+    set.spawn(async move {
+        let mut tick = tokio::time::interval(Duration::from_secs(15 * 60));
+        loop {
+            tick.tick().await;
+            if let Err(e) = refresh.run().await {
+                tracing::warn!(error = %e, "token refresh run failed");
+            }
+        }
+    });
     if let Some(store) = state.adapters.embedded.clone() {
         // DynamoDB deletes expired items itself; the embedded store sweeps them here.
         set.spawn(async move {

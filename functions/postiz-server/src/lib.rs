@@ -16,7 +16,10 @@ pub fn routes(state: &AppState) -> Router<AppState> {
     let routes = Router::new()
         .merge(postiz_auth_fn::router())
         .merge(postiz_users_fn::router())
-        .merge(postiz_public_api_fn::router());
+        .merge(postiz_public_api_fn::router())
+        .merge(postiz_integrations_fn::router(
+            postiz_integrations_fn::Ctx::new(state),
+        ));
     match state.adapters.file_blobs.clone() {
         Some(blobs) => routes.merge(postiz_web::blob_routes::router(blobs)),
         None => routes,

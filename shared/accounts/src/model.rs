@@ -76,6 +76,9 @@ pub struct User {
     pub send_failure_emails: bool,
     /// Email me streak reminders.
     pub send_streak_emails: bool,
+    /// When the user last opened the notifications list.
+    #[serde(default)]
+    pub last_read_notifications: Option<DateTime<Utc>>,
     /// Sessions issued before this instant (seconds) are refused.
     #[serde(default)]
     pub sessions_valid_after: i64,

@@ -217,6 +217,7 @@ impl Accounts {
             send_success_emails: true,
             send_failure_emails: true,
             send_streak_emails: true,
+            last_read_notifications: None,
             sessions_valid_after: 0,
             created_at: now,
             updated_at: now,
@@ -502,6 +503,15 @@ impl Accounts {
             }
         }
         Ok(v)
+    }
+
+    /// Records that the user read the notifications now.
+    pub async fn mark_notifications_read(&self, s: &Session) -> Result<()> {
+        let now = serde_json::to_value(self.clock.now()).map_err(Error::internal)?;
+        self.repo
+            .update_user(&s.user.id, Update::new().set("lastReadNotifications", now))
+            .await
+            .map(|_| ())
     }
 
     /// `/user/personal`.

@@ -18,9 +18,21 @@ pub enum Error {
     /// Public API authentication failed: 401 `{"msg":"..."}`.
     #[error("{0}")]
     PublicAuth(String),
+    /// Refused with Postiz's `{"msg": ...}` body and the given status (e.g. 409 when a
+    /// channel connection is refused).
+    #[error("{msg}")]
+    Refused {
+        /// HTTP status.
+        status: u16,
+        /// Message for the user.
+        msg: String,
+    },
     /// Authenticated but not allowed: 403 `{"statusCode":403,"message":"..."}`.
     #[error("{0}")]
     Forbidden(String),
+    /// The request body is larger than accepted: 413.
+    #[error("{0}")]
+    PayloadTooLarge(String),
     /// Nothing of that id in the caller's organization: 404.
     #[error("{0}")]
     NotFound(String),

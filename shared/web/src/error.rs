@@ -55,8 +55,15 @@ impl IntoResponse for ApiError {
                 r
             }
             Error::PublicAuth(m) => json_body(StatusCode::UNAUTHORIZED, json!({ "msg": m })),
+            Error::Refused { status, msg } => json_body(
+                StatusCode::from_u16(status).unwrap_or(StatusCode::BAD_REQUEST),
+                json!({ "msg": msg }),
+            ),
             Error::Forbidden(m) => nest(StatusCode::FORBIDDEN, json!(m), "Forbidden"),
             Error::NotFound(m) => nest(StatusCode::NOT_FOUND, json!(m), "Not Found"),
+            Error::PayloadTooLarge(m) => {
+                nest(StatusCode::PAYLOAD_TOO_LARGE, json!(m), "Payload Too Large")
+            }
             Error::Conflict(m) => nest(StatusCode::CONFLICT, json!(m), "Conflict"),
             Error::Unavailable(detail) => {
                 tracing::error!(%detail, "dependency unavailable");

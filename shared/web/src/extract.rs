@@ -1,7 +1,7 @@
 //! Extractors: JSON bodies with Postiz's error shapes, the session, the public API key.
 
 use axum::body::Bytes;
-use axum::extract::{FromRequest, FromRequestParts, Request};
+use axum::extract::{FromRef, FromRequest, FromRequestParts, Request};
 use axum::http::request::Parts;
 use postiz_accounts::{Organization, Session};
 use postiz_core::Error;
@@ -18,9 +18,13 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for JsonBody<T> {
     type Rejection = ApiError;
 
     async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
-        let bytes = Bytes::from_request(req, state)
-            .await
-            .map_err(|e| Error::BadRequest(format!("Could not read the request body: {e}")))?;
+        let bytes = Bytes::from_request(req, state).await.map_err(|e| {
+            if e.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
+                Error::PayloadTooLarge("The request body is too large".into())
+            } else {
+                Error::BadRequest(format!("Could not read the request body: {e}"))
+            }
+        })?;
         let bytes: &[u8] = if bytes.iter().all(u8::is_ascii_whitespace) {
             b"{}"
         } else {
@@ -36,13 +40,14 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for JsonBody<T> {
 #[derive(Debug, Clone)]
 pub struct Authed(pub Session);
 
-impl FromRequestParts<AppState> for Authed {
+impl<S: Send + Sync> FromRequestParts<S> for Authed
+where
+    AppState: FromRef<S>,
+{
     type Rejection = ApiError;
 
-    async fn from_request_parts(
-        parts: &mut Parts,
-        state: &AppState,
-    ) -> Result<Self, Self::Rejection> {
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        let state = AppState::from_ref(state);
         let token = header_or_cookie(&parts.headers, "auth").ok_or(Error::Unauthenticated)?;
         let show_org = header_or_cookie(&parts.headers, "showorg");
         let session = state
@@ -58,13 +63,14 @@ impl FromRequestParts<AppState> for Authed {
 #[derive(Debug, Clone)]
 pub struct ApiKeyOrg(pub Organization);
 
-impl FromRequestParts<AppState> for ApiKeyOrg {
+impl<S: Send + Sync> FromRequestParts<S> for ApiKeyOrg
+where
+    AppState: FromRef<S>,
+{
     type Rejection = ApiError;
 
-    async fn from_request_parts(
-        parts: &mut Parts,
-        state: &AppState,
-    ) -> Result<Self, Self::Rejection> {
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        let state = AppState::from_ref(state);
         let raw = parts
             .headers
             .get(axum::http::header::AUTHORIZATION)

@@ -17,6 +17,8 @@ pub struct AppState {
     pub accounts: Arc<Accounts>,
     /// HTTP settings.
     pub web: Arc<WebConfig>,
+    /// Encryption of data at rest (provider tokens, API keys).
+    pub cipher: Cipher,
     /// The adapters, for routers that need a port directly.
     pub adapters: Adapters,
 }
@@ -29,7 +31,7 @@ impl AppState {
         let accounts = Accounts::new(
             adapters.table.clone(),
             jwt,
-            cipher,
+            cipher.clone(),
             adapters.clock.clone(),
             adapters.mailer.clone(),
             accounts_config(),
@@ -37,6 +39,7 @@ impl AppState {
         Ok(Self {
             accounts: Arc::new(accounts),
             web: Arc::new(web),
+            cipher,
             adapters,
         })
     }

@@ -1,0 +1,338 @@
+//! The `integrations` function: the channel catalogue and list, connect flows, page
+//! selection, enable/disable/delete, customers, posting times, provider tools
+//! (`/integrations/*`), and the in-app notifications (`/notifications*`).
+
+use axum::extract::{FromRef, Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::IntoResponse;
+use axum::routing::{get, post, put};
+use axum::{Json, Router};
+use chrono::{DateTime, Utc};
+use postiz_core::Error;
+use postiz_integrations::model::PostingTime;
+use postiz_integrations::notifications::PAGE;
+use postiz_integrations::{Channels, Notifications};
+use postiz_providers::{ProviderConfig, Providers};
+use postiz_web::{ApiResult, AppState, Authed, JsonBody};
+use serde::Deserialize;
+use serde_json::{json, Value};
+use std::sync::Arc;
+
+/// The function's services, built once from the app state.
+#[derive(Clone)]
+pub struct Ctx {
+    app: AppState,
+    /// Channels service.
+    pub channels: Arc<Channels>,
+    /// Notifications store.
+    pub notifications: Notifications,
+}
+
+impl FromRef<Ctx> for AppState {
+    fn from_ref(ctx: &Ctx) -> AppState {
+        ctx.app.clone()
+    }
+}
+
+impl Ctx {
+    /// Builds the channels service (providers configured from the environment).
+    pub fn new(app: &AppState) -> Self {
+        Self::with_providers(app, Providers::new(&ProviderConfig::from_env()))
+    }
+
+    /// Builds the services with the given providers (tests point them at fakes).
+    pub fn with_providers(app: &AppState, providers: Providers) -> Self {
+        let a = &app.adapters;
+        let channels = Channels::on_table(
+            a.table.clone(),
+            providers,
+            app.cipher.clone(),
+            a.clock.clone(),
+        );
+        Self {
+            app: app.clone(),
+            notifications: channels.notifications().clone(),
+            channels: Arc::new(channels),
+        }
+    }
+}
+
+/// The routes of this function.
+pub fn router(ctx: Ctx) -> Router<AppState> {
+    Router::new()
+        .route("/integrations", get(catalogue).delete(delete_channel))
+        .route("/integrations/list", get(list))
+        .route("/integrations/social/{provider}", get(start_connect))
+        .route("/integrations/social-connect/{provider}", post(connect))
+        .route("/integrations/provider/{id}/connect", post(select_page))
+        .route("/integrations/disable", post(disable))
+        .route("/integrations/enable", post(enable))
+        .route("/integrations/customers", get(customers))
+        .route("/integrations/{id}/group", put(set_group))
+        .route("/integrations/{id}/customer-name", put(set_customer_name))
+        .route("/integrations/{id}/time", post(set_time))
+        .route("/integrations/{id}/settings", post(set_settings))
+        .route("/integrations/function", post(call_function))
+        .route("/notifications", get(unread))
+        .route("/notifications/list", get(latest))
+        .with_state(ctx)
+}
+
+async fn catalogue(State(ctx): State<Ctx>) -> Json<Value> {
+    Json(ctx.channels.providers().catalogue())
+}
+
+async fn list(State(ctx): State<Ctx>, Authed(s): Authed) -> ApiResult<Json<Value>> {
+    Ok(Json(ctx.channels.list(&s.org.id).await?))
+}
+
+#[derive(Deserialize)]
+struct ConnectQuery {
+    refresh: Option<String>,
+}
+
+async fn start_connect(
+    State(ctx): State<Ctx>,
+    Authed(s): Authed,
+    Path(provider): Path<String>,
+    Query(q): Query<ConnectQuery>,
+) -> ApiResult<Json<Value>> {
+    Ok(Json(
+        ctx.channels
+            .start_connect(&s.org.id, &s.user.id, &provider, q.refresh)
+            .await?,
+    ))
+}
+
+#[derive(Deserialize)]
+struct ConnectBody {
+    state: Option<String>,
+    code: Option<String>,
+}
+
+async fn connect(
+    State(ctx): State<Ctx>,
+    Path(provider): Path<String>,
+    JsonBody(b): JsonBody<ConnectBody>,
+) -> ApiResult<impl IntoResponse> {
+    let state = b
+        .state
+        .filter(|s| !s.is_empty())
+        .ok_or_else(|| Error::invalid("state should not be empty"))?;
+    let code = b.code.unwrap_or_default();
+    Ok((
+        StatusCode::CREATED,
+        Json(ctx.channels.connect(&provider, &state, &code).await?),
+    ))
+}
+
+#[derive(Deserialize)]
+struct PageBody {
+    page: Option<Value>,
+    id: Option<Value>,
+}
+
+async fn select_page(
+    State(ctx): State<Ctx>,
+    Authed(s): Authed,
+    Path(id): Path<String>,
+    JsonBody(b): JsonBody<PageBody>,
+) -> ApiResult<impl IntoResponse> {
+    let page = b
+        .page
+        .or(b.id)
+        .map(|v| {
+            v.as_str()
+                .map(str::to_string)
+                .unwrap_or_else(|| v.to_string())
+        })
+        .filter(|p| !p.is_empty())
+        .ok_or_else(|| Error::invalid("page should not be empty"))?;
+    Ok((
+        StatusCode::CREATED,
+        Json(ctx.channels.select_page(&s.org.id, &id, &page).await?),
+    ))
+}
+
+#[derive(Deserialize)]
+struct IdBody {
+    id: Option<String>,
+}
+
+fn id_of(b: IdBody) -> Result<String, Error> {
+    b.id.filter(|i| !i.is_empty())
+        .ok_or_else(|| Error::invalid("id should not be empty"))
+}
+
+async fn disable(
+    State(ctx): State<Ctx>,
+    Authed(s): Authed,
+    JsonBody(b): JsonBody<IdBody>,
+) -> ApiResult<impl IntoResponse> {
+    ctx.channels
+        .set_disabled(&s.org.id, &id_of(b)?, true)
+        .await?;
+    Ok((StatusCode::CREATED, Json(json!({}))))
+}
+
+async fn enable(
+    State(ctx): State<Ctx>,
+    Authed(s): Authed,
+    JsonBody(b): JsonBody<IdBody>,
+) -> ApiResult<impl IntoResponse> {
+    ctx.channels
+        .set_disabled(&s.org.id, &id_of(b)?, false)
+        .await?;
+    Ok((StatusCode::CREATED, Json(json!({}))))
+}
+
+async fn delete_channel(
+    State(ctx): State<Ctx>,
+    Authed(s): Authed,
+    JsonBody(b): JsonBody<IdBody>,
+) -> ApiResult<Json<Value>> {
+    Ok(Json(ctx.channels.delete(&s.org.id, &id_of(b)?).await?))
+}
+
+async fn customers(State(ctx): State<Ctx>, Authed(s): Authed) -> ApiResult<Json<Value>> {
+    Ok(Json(ctx.channels.customers(&s.org.id).await?))
+}
+
+#[derive(Deserialize)]
+struct GroupBody {
+    group: Option<String>,
+}
+
+async fn set_group(
+    State(ctx): State<Ctx>,
+    Authed(s): Authed,
+    Path(id): Path<String>,
+    JsonBody(b): JsonBody<GroupBody>,
+) -> ApiResult<Json<Value>> {
+    Ok(Json(
+        ctx.channels.set_customer(&s.org.id, &id, b.group).await?,
+    ))
+}
+
+#[derive(Deserialize)]
+struct NameBody {
+    name: Option<String>,
+}
+
+async fn set_customer_name(
+    State(ctx): State<Ctx>,
+    Authed(s): Authed,
+    Path(id): Path<String>,
+    JsonBody(b): JsonBody<NameBody>,
+) -> ApiResult<Json<Value>> {
+    let name = b.name.unwrap_or_default();
+    Ok(Json(
+        ctx.channels
+            .set_customer_by_name(&s.org.id, &id, &name)
+            .await?,
+    ))
+}
+
+#[derive(Deserialize)]
+struct TimeBody {
+    time: Option<Vec<PostingTime>>,
+}
+
+async fn set_time(
+    State(ctx): State<Ctx>,
+    Authed(s): Authed,
+    Path(id): Path<String>,
+    JsonBody(b): JsonBody<TimeBody>,
+) -> ApiResult<impl IntoResponse> {
+    let times = b
+        .time
+        .ok_or_else(|| Error::invalid("time must be an array"))?;
+    Ok((
+        StatusCode::CREATED,
+        Json(ctx.channels.set_times(&s.org.id, &id, times).await?),
+    ))
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct SettingsBody {
+    additional_settings: Option<String>,
+}
+
+async fn set_settings(
+    State(ctx): State<Ctx>,
+    Authed(s): Authed,
+    Path(id): Path<String>,
+    JsonBody(b): JsonBody<SettingsBody>,
+) -> ApiResult<impl IntoResponse> {
+    let settings = b
+        .additional_settings
+        .ok_or_else(|| Error::invalid("additionalSettings must be a string"))?;
+    ctx.channels
+        .set_additional_settings(&s.org.id, &id, &settings)
+        .await?;
+    Ok((StatusCode::CREATED, Json(json!({}))))
+}
+
+#[derive(Deserialize)]
+struct FunctionBody {
+    id: Option<String>,
+    name: Option<String>,
+    data: Option<Value>,
+}
+
+async fn call_function(
+    State(ctx): State<Ctx>,
+    Authed(s): Authed,
+    JsonBody(b): JsonBody<FunctionBody>,
+) -> ApiResult<impl IntoResponse> {
+    let id =
+        b.id.filter(|i| !i.is_empty())
+            .ok_or_else(|| Error::invalid("id should not be empty"))?;
+    let name = b
+        .name
+        .filter(|n| !n.is_empty())
+        .ok_or_else(|| Error::invalid("name should not be empty"))?;
+    let data = b.data.unwrap_or(Value::Null);
+    Ok((
+        StatusCode::CREATED,
+        Json(ctx.channels.call_tool(&s.org.id, &id, &name, &data).await?),
+    ))
+}
+
+async fn unread(State(ctx): State<Ctx>, Authed(s): Authed) -> ApiResult<Json<Value>> {
+    let total = ctx
+        .notifications
+        .unread(&s.org.id, s.user.last_read_notifications)
+        .await?;
+    Ok(Json(json!({ "total": total })))
+}
+
+#[derive(Deserialize)]
+struct PageQuery {
+    page: Option<usize>,
+}
+
+async fn latest(
+    State(ctx): State<Ctx>,
+    Authed(s): Authed,
+    Query(q): Query<PageQuery>,
+) -> ApiResult<Json<Value>> {
+    let last_read: Option<DateTime<Utc>> = s.user.last_read_notifications;
+    let size = if q.page.is_some() { PAGE } else { 10 };
+    let (items, total) = ctx
+        .notifications
+        .page(&s.org.id, q.page.unwrap_or(0), size)
+        .await?;
+    ctx.app.accounts.mark_notifications_read(&s).await?;
+    let notifications: Vec<Value> = items
+        .into_iter()
+        .map(|n| json!({"id": n.id, "createdAt": n.created_at, "content": n.content, "link": n.link}))
+        .collect();
+    Ok(Json(json!({
+        "lastReadNotifications": last_read,
+        "notifications": notifications,
+        "total": total,
+        "pages": total.div_ceil(size),
+    })))
+}

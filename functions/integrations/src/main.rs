@@ -1,0 +1,9 @@
+//! Lambda entry point of the `integrations` function.
+
+#[tokio::main]
+async fn main() -> Result<(), lambda_http::Error> {
+    postiz_web::lambda::run_with(|state| {
+        postiz_integrations_fn::router(postiz_integrations_fn::Ctx::new(state))
+    })
+    .await
+}

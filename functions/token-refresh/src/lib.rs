@@ -1,0 +1,27 @@
+//! The `token-refresh` function: one run of the refresh job per scheduled event.
+
+use chrono::Duration;
+use postiz_integrations::{Channels, RefreshJob};
+use postiz_providers::{ProviderConfig, Providers};
+use postiz_web::AppState;
+
+/// How far ahead tokens are refreshed (`REFRESH_HORIZON_MINUTES`, default 180).
+pub fn horizon() -> Duration {
+    let minutes = std::env::var("REFRESH_HORIZON_MINUTES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(180);
+    Duration::minutes(minutes)
+}
+
+/// The job on the app's table, with providers configured from the environment.
+pub fn job(state: &AppState) -> RefreshJob {
+    let a = &state.adapters;
+    let channels = Channels::on_table(
+        a.table.clone(),
+        Providers::new(&ProviderConfig::from_env()),
+        state.cipher.clone(),
+        a.clock.clone(),
+    );
+    RefreshJob::new(channels, a.clock.clone(), horizon())
+}

@@ -1,0 +1,74 @@
+//! The registry of providers and the catalogue JSON of `GET /integrations`.
+
+use serde_json::{json, Value};
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use crate::config::ProviderConfig;
+use crate::http::Http;
+use crate::{networks, Provider};
+
+/// Every provider, by identifier.
+#[derive(Clone)]
+pub struct Providers {
+    by_id: BTreeMap<&'static str, Arc<dyn Provider>>,
+    hidden: Vec<String>,
+}
+
+impl std::fmt::Debug for Providers {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_list().entries(self.by_id.keys()).finish()
+    }
+}
+
+impl Providers {
+    /// All providers, configured from `config` (`HIDDEN_PROVIDERS` hides some from the catalogue).
+    pub fn new(config: &ProviderConfig) -> Self {
+        let http = Http::default();
+        let mut by_id = BTreeMap::new();
+        for p in networks::all(config, &http) {
+            by_id.insert(p.info().identifier, p);
+        }
+        let hidden = config
+            .get("HIDDEN_PROVIDERS")
+            .map(|h| h.split(',').map(|s| s.trim().to_string()).collect())
+            .unwrap_or_default();
+        Self { by_id, hidden }
+    }
+
+    /// The provider `identifier`.
+    pub fn get(&self, identifier: &str) -> Option<Arc<dyn Provider>> {
+        self.by_id.get(identifier).cloned()
+    }
+
+    /// Every identifier, sorted.
+    pub fn identifiers(&self) -> Vec<&'static str> {
+        self.by_id.keys().copied().collect()
+    }
+
+    /// `GET /integrations`: `{social: [...], article: []}` in Postiz's shape.
+    pub fn catalogue(&self) -> Value {
+        let social: Vec<Value> = self
+            .by_id
+            .values()
+            .map(|p| p.info())
+            .filter(|i| !self.hidden.iter().any(|h| h == i.identifier))
+            .map(|i| {
+                let mut v = json!({
+                    "name": i.name,
+                    "identifier": i.identifier,
+                    "toolTip": i.tool_tip,
+                    "editor": i.editor,
+                    "isExternal": false,
+                    "isWeb3": i.is_web3,
+                    "isChromeExtension": false,
+                });
+                if let Some(fields) = &i.custom_fields {
+                    v["customFields"] = json!(fields);
+                }
+                v
+            })
+            .collect();
+        json!({ "social": social, "article": [] })
+    }
+}

@@ -1,0 +1,205 @@
+//! HTTP concerns every provider shares: one client with timeouts, the default error
+//! classification with `Retry-After`, JSON and form helpers, and fetching media bytes.
+
+use reqwest::{RequestBuilder, Response, StatusCode};
+use serde::de::DeserializeOwned;
+use std::time::Duration;
+
+use crate::error::{ProviderError, ProviderResult};
+
+/// A provider-specific reading of an error body: `Some` overrides the default classification.
+pub type ErrorMapper = fn(status: u16, body: &str) -> Option<ProviderError>;
+
+/// Maps nothing: the default classification applies.
+pub fn no_mapping(_: u16, _: &str) -> Option<ProviderError> {
+    None
+}
+
+/// The HTTP client providers share.
+#[derive(Debug, Clone)]
+pub struct Http {
+    client: reqwest::Client,
+}
+
+impl Default for Http {
+    fn default() -> Self {
+        Self::new(Duration::from_secs(60))
+    }
+}
+
+/// Longest error body kept in a message.
+const MAX_ERROR_BODY: usize = 2_000;
+
+fn truncate(s: &str) -> String {
+    if s.len() <= MAX_ERROR_BODY {
+        return s.to_string();
+    }
+    let mut end = MAX_ERROR_BODY;
+    while !s.is_char_boundary(end) {
+        end -= 1;
+    }
+    format!("{}…", &s[..end])
+}
+
+/// `Retry-After` as seconds (the HTTP-date form is rare on APIs and read as absent).
+pub fn retry_after(resp: &Response) -> Option<Duration> {
+    resp.headers()
+        .get(reqwest::header::RETRY_AFTER)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.trim().parse::<u64>().ok())
+        .map(Duration::from_secs)
+}
+
+/// The default classification of a failed response.
+pub fn classify(status: StatusCode, retry: Option<Duration>, body: &str) -> ProviderError {
+    let text = truncate(body);
+    match status.as_u16() {
+        401 => ProviderError::RefreshNeeded(text),
+        429 | 500..=599 => ProviderError::Transient {
+            retry_after: retry,
+            message: format!("HTTP {status}: {text}"),
+        },
+        400 | 403 | 404 | 409 | 413 | 415 | 422 => ProviderError::BadRequest {
+            user_message: if text.is_empty() {
+                format!("The network refused the request (HTTP {status})")
+            } else {
+                text
+            },
+        },
+        _ => ProviderError::Unknown(format!("HTTP {status}: {text}")),
+    }
+}
+
+impl Http {
+    /// A client with a total `timeout` per request.
+    pub fn new(timeout: Duration) -> Self {
+        let client = reqwest::Client::builder()
+            .timeout(timeout)
+            .connect_timeout(Duration::from_secs(10))
+            .user_agent("postiz-rs")
+            .build()
+            .expect("a TLS backend is compiled in");
+        Self { client }
+    }
+
+    /// The underlying client, to build requests.
+    pub fn client(&self) -> &reqwest::Client {
+        &self.client
+    }
+
+    /// Sends `req`; a non-2xx answer becomes a classified error (`map` first, then the default).
+    /// A failure to connect is transient; a timeout or a lost connection after sending is
+    /// `Unknown`, since the network may have acted on the request.
+    pub async fn send(&self, req: RequestBuilder, map: ErrorMapper) -> ProviderResult<Response> {
+        let resp = req.send().await.map_err(|e| {
+            if e.is_connect() {
+                ProviderError::transient(format!("could not connect: {e}"))
+            } else if e.is_builder() {
+                ProviderError::Unknown(format!("bad request: {e}"))
+            } else {
+                ProviderError::Unknown(format!(
+                    "no answer (the request may have been applied): {e}"
+                ))
+            }
+        })?;
+        if resp.status().is_success() {
+            return Ok(resp);
+        }
+        let status = resp.status();
+        let retry = retry_after(&resp);
+        let body = resp.text().await.unwrap_or_default();
+        if let Some(mapped) = map(status.as_u16(), &body) {
+            return Err(mapped);
+        }
+        Err(classify(status, retry, &body))
+    }
+
+    /// Sends `req` and decodes a JSON answer.
+    pub async fn json<T: DeserializeOwned>(
+        &self,
+        req: RequestBuilder,
+        map: ErrorMapper,
+    ) -> ProviderResult<T> {
+        let resp = self.send(req, map).await?;
+        let bytes = resp
+            .bytes()
+            .await
+            .map_err(|e| ProviderError::Unknown(format!("reading the answer: {e}")))?;
+        serde_json::from_slice(&bytes).map_err(|e| {
+            ProviderError::Unknown(format!(
+                "unexpected answer: {e}: {}",
+                truncate(&String::from_utf8_lossy(&bytes))
+            ))
+        })
+    }
+
+    /// Downloads a media file (from our own storage) for re-upload to a network.
+    pub async fn fetch_media(&self, url: &str) -> ProviderResult<(Vec<u8>, String)> {
+        let resp = self
+            .send(self.client.get(url), no_mapping)
+            .await
+            .map_err(|e| match e {
+                ProviderError::BadRequest { .. } => {
+                    ProviderError::bad(format!("The media file {url} could not be read"))
+                }
+                other => other,
+            })?;
+        let content_type = resp
+            .headers()
+            .get(reqwest::header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("application/octet-stream")
+            .to_string();
+        let bytes = resp
+            .bytes()
+            .await
+            .map_err(|e| ProviderError::transient(format!("reading media: {e}")))?;
+        Ok((bytes.to_vec(), content_type))
+    }
+}
+
+/// The file name at the end of a URL path.
+pub fn file_name(url: &str) -> String {
+    url.split('?')
+        .next()
+        .and_then(|p| p.rsplit('/').next())
+        .filter(|n| !n.is_empty())
+        .unwrap_or("file")
+        .to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn default_classification() {
+        assert!(matches!(
+            classify(StatusCode::UNAUTHORIZED, None, "x"),
+            ProviderError::RefreshNeeded(_)
+        ));
+        assert!(matches!(
+            classify(StatusCode::TOO_MANY_REQUESTS, Some(Duration::from_secs(7)), ""),
+            ProviderError::Transient { retry_after: Some(d), .. } if d == Duration::from_secs(7)
+        ));
+        assert!(matches!(
+            classify(StatusCode::SERVICE_UNAVAILABLE, None, ""),
+            ProviderError::Transient { .. }
+        ));
+        assert!(
+            matches!(classify(StatusCode::UNPROCESSABLE_ENTITY, None, "too long"), ProviderError::BadRequest { user_message } if user_message == "too long")
+        );
+        assert!(matches!(
+            classify(StatusCode::IM_A_TEAPOT, None, ""),
+            ProviderError::Unknown(_)
+        ));
+        let long = "é".repeat(5000);
+        match classify(StatusCode::BAD_REQUEST, None, &long) {
+            ProviderError::BadRequest { user_message } => {
+                assert!(user_message.len() <= MAX_ERROR_BODY + 4)
+            }
+            other => panic!("{other:?}"),
+        }
+        assert_eq!(file_name("https://x/y/pic.png?sig=1"), "pic.png");
+    }
+}

@@ -1,0 +1,89 @@
+//! Social network providers behind one trait.
+//!
+//! Each network is a small module in `networks/`; what they share (the HTTP client,
+//! timeouts, `Retry-After`, error classification, media download) lives in [`http`]. Base
+//! URLs and app credentials come from [`ProviderConfig`] (Postiz's environment names), so
+//! tests point every provider at a local fake server.
+
+pub mod catalogue;
+pub mod config;
+pub mod error;
+pub mod http;
+pub mod networks;
+pub mod oauth;
+pub mod types;
+
+use async_trait::async_trait;
+use serde_json::Value;
+
+pub use catalogue::Providers;
+pub use config::ProviderConfig;
+pub use error::{ProviderError, ProviderResult};
+pub use types::*;
+
+/// What every social network provider offers the publisher and the API.
+#[async_trait]
+pub trait Provider: Send + Sync + 'static {
+    /// Catalogue data.
+    fn info(&self) -> &ProviderInfo;
+
+    /// Character limit of one message with these settings.
+    fn max_length(&self, _settings: &Value) -> usize {
+        self.info().max_length
+    }
+
+    /// Checks one message (its settings and media) before it is accepted for publishing;
+    /// `Err` carries the user-facing reason.
+    fn check(&self, post: &PostDetails) -> Result<(), String> {
+        let max = self.max_length(&post.settings);
+        if post.message.chars().count() > max {
+            return Err(format!(
+                "The post should be at most {max} characters long for {}",
+                self.info().name
+            ));
+        }
+        Ok(())
+    }
+
+    /// Starts a connection: the URL to send the browser to, with its state.
+    async fn auth_url(&self) -> ProviderResult<AuthRequest>;
+
+    /// Completes a connection from the OAuth `code` (or, for credential providers, the
+    /// base64 JSON of the form) and the verifier kept with the state.
+    async fn authenticate(&self, code: &str, code_verifier: &str) -> ProviderResult<AuthTokens>;
+
+    /// New tokens from the refresh token.
+    async fn refresh(&self, _auth: &ChannelAuth) -> ProviderResult<AuthTokens> {
+        Err(ProviderError::NotSupported("refresh"))
+    }
+
+    /// Pages (companies, channels) a two-step provider offers after OAuth.
+    async fn pages(&self, _auth: &ChannelAuth) -> ProviderResult<Vec<Page>> {
+        Err(ProviderError::NotSupported("pages"))
+    }
+
+    /// The channel's identity and token once a page is chosen.
+    async fn select_page(&self, _auth: &ChannelAuth, _page_id: &str) -> ProviderResult<AuthTokens> {
+        Err(ProviderError::NotSupported("select_page"))
+    }
+
+    /// Publishes the root message.
+    async fn publish(&self, auth: &ChannelAuth, post: &PostDetails) -> ProviderResult<Published>;
+
+    /// Publishes a follow-up message chained on `reply_to` (the previous message's id)
+    /// within the thread started by `root_id`.
+    async fn comment(
+        &self,
+        _auth: &ChannelAuth,
+        _root_id: &str,
+        _reply_to: &str,
+        _post: &PostDetails,
+    ) -> ProviderResult<Published> {
+        Err(ProviderError::NotSupported("comments"))
+    }
+
+    /// Runs one of the provider's declared helper tools ([`ProviderInfo::tools`]).
+    async fn tool(&self, _auth: &ChannelAuth, name: &str, _data: &Value) -> ProviderResult<Value> {
+        Err(ProviderError::bad(format!("Unknown function {name}")))
+    }
+}

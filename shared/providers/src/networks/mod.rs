@@ -1,0 +1,14 @@
+//! One module per social network.
+
+use std::sync::Arc;
+
+use crate::config::ProviderConfig;
+use crate::http::Http;
+use crate::Provider;
+
+pub mod mastodon;
+
+/// Every provider, configured.
+pub fn all(config: &ProviderConfig, http: &Http) -> Vec<Arc<dyn Provider>> {
+    vec![Arc::new(mastodon::Mastodon::new(config, http.clone()))]
+}

@@ -1,0 +1,16 @@
+//! Local fake servers speaking the documented HTTP APIs of social networks, so the real
+//! provider clients run against them. Each counts what it received.
+
+pub mod mastodon;
+
+/// Serves `app` on a free loopback port; returns its base URL.
+pub async fn serve(app: axum::Router) -> String {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let base = format!("http://{}", listener.local_addr().expect("addr"));
+    tokio::spawn(async move {
+        let _ = axum::serve(listener, app).await;
+    });
+    base
+}
