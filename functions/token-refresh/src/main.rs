@@ -3,7 +3,7 @@
 use lambda_runtime::{service_fn, LambdaEvent};
 use serde_json::Value;
 
-#[tokio::main]
+#[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), lambda_runtime::Error> {
     postiz_web::telemetry::init(true);
     let state = postiz_web::lambda::state_from_env().await?;

@@ -10,9 +10,15 @@ use crate::{telemetry, AppState};
 
 /// Builds the state from the environment (AWS adapters unless `STORAGE` says otherwise).
 pub async fn state_from_env() -> Result<AppState, lambda_http::Error> {
+    let started = std::time::Instant::now();
     let kind = StorageKind::from_env(StorageKind::Aws)?;
     let adapters = adapters(kind, &var("PUBLIC_URL", "http://localhost:3000")).await?;
-    Ok(AppState::new(adapters, WebConfig::from_env()).await?)
+    let state = AppState::new(adapters, WebConfig::from_env()).await?;
+    tracing::info!(
+        init_ms = started.elapsed().as_secs_f64() * 1e3,
+        "cold start: state ready"
+    );
+    Ok(state)
 }
 
 /// Runs `routes` as an API Gateway HTTP API (v2) Lambda: JSON logs, adapters built once.

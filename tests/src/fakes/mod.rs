@@ -2,6 +2,7 @@
 //! provider clients run against them. Each counts what it received.
 
 pub mod mastodon;
+pub mod pinterest;
 
 /// Serves `app` on a free loopback port; returns its base URL.
 pub async fn serve(app: axum::Router) -> String {

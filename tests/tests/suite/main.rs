@@ -2,11 +2,15 @@
 //! local server (embedded and through infra/local-aws), the Lambda handlers on events/,
 //! and the template drift check.
 
+mod channels_http;
+mod channels_refresh;
 mod contract_blobs;
 mod contract_queue;
 mod contract_secrets;
 mod contract_table;
 mod http_flow;
 mod lambda_events;
+mod providers_mastodon;
+mod providers_pinterest;
 mod template_drift;
 mod util;

@@ -7,8 +7,12 @@ use crate::http::Http;
 use crate::Provider;
 
 pub mod mastodon;
+pub mod pinterest;
 
 /// Every provider, configured.
 pub fn all(config: &ProviderConfig, http: &Http) -> Vec<Arc<dyn Provider>> {
-    vec![Arc::new(mastodon::Mastodon::new(config, http.clone()))]
+    vec![
+        Arc::new(mastodon::Mastodon::new(config, http.clone())),
+        Arc::new(pinterest::Pinterest::new(config, http.clone())),
+    ]
 }

@@ -1,0 +1,309 @@
+//! Pinterest: OAuth 2 (client credentials in Basic auth), tokens that expire and refresh,
+//! pins of 1 to 5 images on a board, and the `boards` tool. Base URLs from
+//! `PINTEREST_URL` (API) and `PINTEREST_WEB_URL` (authorization page).
+//! Video pins (media upload registration) are not implemented yet.
+
+use async_trait::async_trait;
+use base64::engine::general_purpose::STANDARD;
+use base64::Engine;
+use serde::Deserialize;
+use serde_json::{json, Value};
+
+use crate::config::ProviderConfig;
+use crate::error::{ProviderError, ProviderResult};
+use crate::http::Http;
+use crate::oauth::{new_state, random_string, url_with_query};
+use crate::types::*;
+use crate::Provider;
+
+const SCOPES: &[&str] = &[
+    "boards:read",
+    "boards:write",
+    "pins:read",
+    "pins:write",
+    "user_accounts:read",
+];
+
+/// The Pinterest provider.
+#[derive(Debug)]
+pub struct Pinterest {
+    info: ProviderInfo,
+    http: Http,
+    api: String,
+    web: String,
+    client_id: String,
+    client_secret: String,
+    redirect_uri: String,
+}
+
+/// Postiz's mapped messages for Pinterest's error bodies.
+fn map_error(_status: u16, body: &str) -> Option<ProviderError> {
+    let bad = |m: &str| Some(ProviderError::bad(m));
+    if body.contains("constraint: maxItems=5") {
+        return bad("You can upload a maximum of 5 images per post on Pinterest.");
+    }
+    if body.contains("Unable to reach the URL") {
+        return Some(ProviderError::transient(
+            "Pinterest was unable to reach the URL provided. Please check the link and try again.",
+        ));
+    }
+    if body.contains("Board not found") {
+        return bad("The specified board was not found. Please check the board ID.");
+    }
+    if body.contains("cover_image_url or cover_image_content_type") {
+        return bad(
+            "When uploading a video, you must add also an image to be used as a cover image.",
+        );
+    }
+    None
+}
+
+/// A refresh refused for good (`invalid_grant`, revoked app) is a dead token, not a bad post.
+fn map_token_error(status: u16, body: &str) -> Option<ProviderError> {
+    if (400..500).contains(&status) && status != 429 {
+        return Some(ProviderError::RefreshNeeded(format!(
+            "Pinterest refused the refresh: {body}"
+        )));
+    }
+    None
+}
+
+#[derive(Deserialize)]
+struct TokenAnswer {
+    access_token: String,
+    refresh_token: Option<String>,
+    expires_in: Option<i64>,
+}
+
+#[derive(Deserialize)]
+struct UserAccount {
+    id: Option<String>,
+    username: String,
+    profile_image: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct Pin {
+    id: String,
+}
+
+impl Pinterest {
+    /// Configured from `PINTEREST_CLIENT_ID`, `PINTEREST_CLIENT_SECRET`, `PINTEREST_URL`, `PINTEREST_WEB_URL`.
+    pub fn new(config: &ProviderConfig, http: Http) -> Self {
+        Self {
+            info: ProviderInfo {
+                identifier: "pinterest",
+                name: "Pinterest",
+                editor: Editor::Normal,
+                max_length: 500,
+                two_step: false,
+                scopes: SCOPES,
+                custom_fields: None,
+                is_web3: false,
+                tool_tip: None,
+                refreshes: true,
+                max_concurrency: 3,
+                tools: &["boards"],
+            },
+            http,
+            api: config.base_url("PINTEREST_URL", "https://api.pinterest.com"),
+            web: config.base_url("PINTEREST_WEB_URL", "https://www.pinterest.com"),
+            client_id: config.or("PINTEREST_CLIENT_ID", ""),
+            client_secret: config.or("PINTEREST_CLIENT_SECRET", ""),
+            redirect_uri: config.redirect_uri("pinterest"),
+        }
+    }
+
+    fn basic(&self) -> String {
+        format!(
+            "Basic {}",
+            STANDARD.encode(format!("{}:{}", self.client_id, self.client_secret))
+        )
+    }
+
+    async fn token(
+        &self,
+        form: &[(&str, &str)],
+        map: crate::http::ErrorMapper,
+    ) -> ProviderResult<TokenAnswer> {
+        let req = self
+            .http
+            .client()
+            .post(format!("{}/v5/oauth/token", self.api))
+            .header("Authorization", self.basic())
+            .form(form);
+        self.http.json(req, map).await
+    }
+
+    async fn tokens_with_profile(
+        &self,
+        t: TokenAnswer,
+        keep_refresh: Option<&str>,
+    ) -> ProviderResult<AuthTokens> {
+        let req = self
+            .http
+            .client()
+            .get(format!("{}/v5/user_account", self.api))
+            .bearer_auth(&t.access_token);
+        let me: UserAccount = self.http.json(req, map_error).await?;
+        Ok(AuthTokens {
+            id: me.id.unwrap_or_else(|| me.username.clone()),
+            name: me.username.clone(),
+            access_token: t.access_token,
+            refresh_token: t.refresh_token.or(keep_refresh.map(str::to_string)),
+            expires_in: t.expires_in,
+            picture: me.profile_image,
+            username: Some(me.username),
+        })
+    }
+}
+
+#[async_trait]
+impl Provider for Pinterest {
+    fn info(&self) -> &ProviderInfo {
+        &self.info
+    }
+
+    fn check(&self, post: &PostDetails) -> Result<(), String> {
+        if post.message.chars().count() > self.info.max_length {
+            return Err(
+                "The description should be at most 500 characters long for Pinterest".into(),
+            );
+        }
+        let board = post
+            .settings
+            .get("board")
+            .and_then(Value::as_str)
+            .unwrap_or("");
+        if board.is_empty() {
+            return Err("Pinterest needs a board".into());
+        }
+        if post
+            .settings
+            .get("title")
+            .and_then(Value::as_str)
+            .is_some_and(|t| t.chars().count() > 100)
+        {
+            return Err("The title should be at most 100 characters long for Pinterest".into());
+        }
+        match post.media.len() {
+            0 => Err("Pinterest needs at least one picture".into()),
+            n if n > 5 => Err("You can upload a maximum of 5 images per post on Pinterest.".into()),
+            _ if post.media.iter().any(|m| m.kind == MediaKind::Video) => {
+                Err("Video pins are not supported yet".into())
+            }
+            _ => Ok(()),
+        }
+    }
+
+    async fn auth_url(&self) -> ProviderResult<AuthRequest> {
+        let state = new_state();
+        let url = url_with_query(
+            &format!("{}/oauth/", self.web),
+            &[
+                ("client_id", &self.client_id),
+                ("redirect_uri", &self.redirect_uri),
+                ("response_type", "code"),
+                ("scope", &SCOPES.join(",")),
+                ("state", &state),
+            ],
+        );
+        Ok(AuthRequest {
+            url,
+            code_verifier: random_string(8),
+            state,
+        })
+    }
+
+    async fn authenticate(&self, code: &str, _code_verifier: &str) -> ProviderResult<AuthTokens> {
+        let t = self
+            .token(
+                &[
+                    ("grant_type", "authorization_code"),
+                    ("code", code),
+                    ("redirect_uri", &self.redirect_uri),
+                ],
+                |status, body| {
+                    (status < 500 && status != 429)
+                        .then(|| ProviderError::bad(format!("Pinterest refused the code: {body}")))
+                },
+            )
+            .await?;
+        self.tokens_with_profile(t, None).await
+    }
+
+    async fn refresh(&self, auth: &ChannelAuth) -> ProviderResult<AuthTokens> {
+        let refresh = auth
+            .refresh_token
+            .as_deref()
+            .ok_or_else(|| ProviderError::RefreshNeeded("no refresh token stored".into()))?;
+        let scope = SCOPES.join(",");
+        let t = self
+            .token(
+                &[
+                    ("grant_type", "refresh_token"),
+                    ("refresh_token", refresh),
+                    ("scope", &scope),
+                    ("redirect_uri", &self.redirect_uri),
+                ],
+                map_token_error,
+            )
+            .await?;
+        self.tokens_with_profile(t, Some(refresh)).await
+    }
+
+    async fn publish(&self, auth: &ChannelAuth, post: &PostDetails) -> ProviderResult<Published> {
+        self.check(post).map_err(ProviderError::bad)?;
+        let s = &post.settings;
+        let media_source = if post.media.len() == 1 {
+            json!({"source_type": "image_url", "url": post.media[0].url})
+        } else {
+            json!({"source_type": "multiple_image_urls", "items": post.media.iter().map(|m| json!({"url": m.url})).collect::<Vec<_>>()})
+        };
+        let mut body = json!({
+            "board_id": s.get("board"),
+            "description": post.message,
+            "media_source": media_source,
+        });
+        for k in ["title", "link", "dominant_color"] {
+            if let Some(v) = s.get(k).and_then(Value::as_str).filter(|v| !v.is_empty()) {
+                body[k] = json!(v);
+            }
+        }
+        let req = self
+            .http
+            .client()
+            .post(format!("{}/v5/pins", self.api))
+            .bearer_auth(&auth.access_token)
+            .json(&body);
+        let pin: Pin = self.http.json(req, map_error).await?;
+        Ok(Published {
+            url: format!("{}/pin/{}", self.web, pin.id),
+            id: pin.id,
+        })
+    }
+
+    async fn tool(&self, auth: &ChannelAuth, name: &str, _data: &Value) -> ProviderResult<Value> {
+        match name {
+            "boards" => {
+                let req = self
+                    .http
+                    .client()
+                    .get(format!("{}/v5/boards?page_size=250", self.api))
+                    .bearer_auth(&auth.access_token);
+                let v: Value = self.http.json(req, map_error).await?;
+                let boards: Vec<Value> = v["items"]
+                    .as_array()
+                    .map(|items| {
+                        items
+                            .iter()
+                            .map(|b| json!({"id": b["id"], "name": b["name"]}))
+                            .collect()
+                    })
+                    .unwrap_or_default();
+                Ok(json!(boards))
+            }
+            other => Err(ProviderError::bad(format!("Unknown function {other}"))),
+        }
+    }
+}
