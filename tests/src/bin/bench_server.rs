@@ -22,21 +22,33 @@ fn free_port() -> u16 {
         .port()
 }
 
-/// Boots the server on `data`; returns the child, its base URL and the boot time.
+/// A server process, killed and reaped when dropped.
+struct Server(std::process::Child);
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// Boots the server on `data`; returns the process, its base URL and the boot time.
 async fn boot(
     bin: &str,
     data: &std::path::Path,
     http: &reqwest::Client,
-) -> (std::process::Child, String, Duration) {
+) -> (Server, String, Duration) {
     let port = free_port();
     let start = Instant::now();
-    let child = Command::new(bin)
-        .env("PORT", port.to_string())
-        .env("DATA_DIR", data)
-        .env("RUST_LOG", "warn")
-        .stdout(Stdio::null())
-        .spawn()
-        .expect("spawn postiz-server");
+    let child = Server(
+        Command::new(bin)
+            .env("PORT", port.to_string())
+            .env("DATA_DIR", data)
+            .env("RUST_LOG", "warn")
+            .stdout(Stdio::null())
+            .spawn()
+            .expect("spawn postiz-server"),
+    );
     let base = format!("http://127.0.0.1:{port}");
     loop {
         if let Ok(r) = http.get(format!("{base}/auth/can-register")).send().await {
@@ -65,20 +77,18 @@ async fn main() {
     let mut warm = Vec::new();
     for _ in 0..runs {
         let dir = tempfile::tempdir().unwrap();
-        let (mut c, _, t) = boot(&bin, dir.path(), &http).await;
+        let (c, _, t) = boot(&bin, dir.path(), &http).await;
         fresh.push(t);
-        let _ = c.kill();
-        let _ = c.wait();
-        let (mut c, _, t) = boot(&bin, dir.path(), &http).await;
+        drop(c);
+        let (c, _, t) = boot(&bin, dir.path(), &http).await;
         warm.push(t);
-        let _ = c.kill();
-        let _ = c.wait();
+        drop(c);
     }
     fresh.sort();
     warm.sort();
     // Idle memory after real use: register, read the profile, then idle.
     let dir = tempfile::tempdir().unwrap();
-    let (mut c, base, _) = boot(&bin, dir.path(), &http).await;
+    let (c, base, _) = boot(&bin, dir.path(), &http).await;
     let r = http
         .post(format!("{base}/auth/register"))
         .json(&serde_json::json!({"email": "bench@example.com", "password": "bench-pass", "company": "Bench Co", "provider": "LOCAL"}))
@@ -87,10 +97,9 @@ async fn main() {
         .unwrap();
     assert_eq!(r.status(), 201);
     tokio::time::sleep(Duration::from_secs(2)).await;
-    let rss = status_kb(c.id(), "VmRSS:");
-    let hwm = status_kb(c.id(), "VmHWM:");
-    let _ = c.kill();
-    let _ = c.wait();
+    let rss = status_kb(c.0.id(), "VmRSS:");
+    let hwm = status_kb(c.0.id(), "VmHWM:");
+    drop(c);
     let ms = |d: Duration| d.as_secs_f64() * 1e3;
     println!("runs: {runs}");
     println!(

@@ -1,6 +1,7 @@
 //! Local fake servers speaking the documented HTTP APIs of social networks, so the real
 //! provider clients run against them. Each counts what it received.
 
+pub mod bluesky;
 pub mod mastodon;
 pub mod pinterest;
 

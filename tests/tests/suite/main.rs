@@ -10,6 +10,7 @@ mod contract_secrets;
 mod contract_table;
 mod http_flow;
 mod lambda_events;
+mod providers_bluesky;
 mod providers_mastodon;
 mod providers_pinterest;
 mod template_drift;

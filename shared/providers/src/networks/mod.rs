@@ -6,12 +6,14 @@ use crate::config::ProviderConfig;
 use crate::http::Http;
 use crate::Provider;
 
+pub mod bluesky;
 pub mod mastodon;
 pub mod pinterest;
 
 /// Every provider, configured.
 pub fn all(config: &ProviderConfig, http: &Http) -> Vec<Arc<dyn Provider>> {
     vec![
+        Arc::new(bluesky::Bluesky::new(config, http.clone())),
         Arc::new(mastodon::Mastodon::new(config, http.clone())),
         Arc::new(pinterest::Pinterest::new(config, http.clone())),
     ]

@@ -1,0 +1,180 @@
+//! The Bluesky provider against the fake PDS: credential connect, posts with images,
+//! threads with root/parent references, re-login on expired sessions, errors.
+
+use base64::Engine;
+use postiz_providers::{
+    ChannelAuth, Media, MediaKind, PostDetails, Provider, ProviderConfig, ProviderError, Providers,
+};
+use postiz_tests::fakes::{bluesky, serve};
+use serde_json::json;
+use std::sync::Arc;
+use std::time::Duration;
+
+async fn setup() -> (Arc<dyn Provider>, bluesky::Shared, String) {
+    let (app, seen) = bluesky::app();
+    let base = serve(app).await;
+    let p = Providers::new(&ProviderConfig::from_pairs([(
+        "BLUESKY_WEB_URL",
+        "https://bsky.example",
+    )]))
+    .get("bluesky")
+    .unwrap();
+    (p, seen, base)
+}
+
+fn code(service: &str, password: &str) -> String {
+    base64::engine::general_purpose::STANDARD.encode(
+        json!({"service": service, "identifier": bluesky::HANDLE, "password": password})
+            .to_string(),
+    )
+}
+
+fn post(id: &str, text: &str, media: Vec<Media>) -> PostDetails {
+    PostDetails {
+        id: id.into(),
+        message: text.into(),
+        settings: json!({}),
+        media,
+    }
+}
+
+#[tokio::test]
+async fn connects_with_credentials_and_posts_a_thread() {
+    let (p, seen, base) = setup().await;
+    assert!(
+        p.info().custom_fields.is_some(),
+        "credential providers show a form"
+    );
+    let req = p.auth_url().await.unwrap();
+    assert_eq!(
+        req.url, req.state,
+        "no authorization page: the URL is the state"
+    );
+    assert!(matches!(
+        p.authenticate(&code(&base, "wrong"), "").await,
+        Err(ProviderError::BadRequest { .. })
+    ));
+    assert!(matches!(
+        p.authenticate("not base64!", "").await,
+        Err(ProviderError::BadRequest { .. })
+    ));
+    let t = p
+        .authenticate(&code(&base, bluesky::PASSWORD), "")
+        .await
+        .unwrap();
+    assert_eq!(
+        (t.id.as_str(), t.name.as_str()),
+        (bluesky::DID, "Alice Sky")
+    );
+    let custom =
+        json!({"service": base, "identifier": bluesky::HANDLE, "password": bluesky::PASSWORD});
+    let auth = ChannelAuth {
+        internal_id: t.id,
+        access_token: t.access_token,
+        refresh_token: None,
+        custom: Some(custom),
+    };
+
+    let img = Media {
+        kind: MediaKind::Image,
+        url: format!("{base}/files/a.jpg"),
+        alt: Some("alt text".into()),
+    };
+    let root = p
+        .publish(&auth, &post("b1", "Hello sky", vec![img]))
+        .await
+        .unwrap();
+    assert!(root
+        .id
+        .starts_with(&format!("at://{}/app.bsky.feed.post/", bluesky::DID)));
+    assert_eq!(
+        root.url,
+        format!("https://bsky.example/profile/{}/post/3kpost1", bluesky::DID)
+    );
+    let r1 = p
+        .comment(
+            &auth,
+            &root.id,
+            &root.id,
+            &post("b2", "first reply", vec![]),
+        )
+        .await
+        .unwrap();
+    p.comment(&auth, &root.id, &r1.id, &post("b3", "second reply", vec![]))
+        .await
+        .unwrap();
+    let s = seen.lock().unwrap();
+    assert_eq!(s.blobs.len(), 1);
+    assert_eq!(s.records[0].1["embed"]["images"][0]["alt"], "alt text");
+    assert_eq!(s.records[1].1["reply"]["root"]["uri"], root.id.as_str());
+    assert_eq!(s.records[2].1["reply"]["root"]["uri"], root.id.as_str());
+    assert_eq!(
+        s.records[2].1["reply"]["parent"]["uri"],
+        r1.id.as_str(),
+        "each reply chains on the previous one"
+    );
+    assert_eq!(s.records[2].1["reply"]["parent"]["cid"], "bafycid3kpost2");
+}
+
+#[tokio::test]
+async fn expired_sessions_log_in_again_and_errors_are_classified() {
+    let (p, seen, base) = setup().await;
+    let t = p
+        .authenticate(&code(&base, bluesky::PASSWORD), "")
+        .await
+        .unwrap();
+    let custom =
+        json!({"service": base, "identifier": bluesky::HANDLE, "password": bluesky::PASSWORD});
+    let auth = ChannelAuth {
+        internal_id: t.id,
+        access_token: "expired".into(),
+        refresh_token: None,
+        custom: Some(custom.clone()),
+    };
+    assert!(matches!(
+        p.publish(&auth, &post("x1", "hi", vec![])).await,
+        Err(ProviderError::RefreshNeeded(_))
+    ));
+    let fresh = p.refresh(&auth).await.unwrap();
+    assert_eq!(seen.lock().unwrap().logins, 2);
+    let auth = ChannelAuth {
+        access_token: fresh.access_token,
+        ..auth
+    };
+    match p.publish(&auth, &post("x2", "FAIL:429", vec![])).await {
+        Err(ProviderError::Transient { retry_after, .. }) => {
+            assert_eq!(retry_after, Some(Duration::from_secs(3)))
+        }
+        other => panic!("{other:?}"),
+    }
+    let long = "y".repeat(301);
+    assert!(matches!(
+        p.publish(&auth, &post("x3", &long, vec![])).await,
+        Err(ProviderError::BadRequest { .. })
+    ));
+    assert!(p.check(&post("x4", &long, vec![])).is_err());
+    let five = (0..5)
+        .map(|i| Media {
+            kind: MediaKind::Image,
+            url: format!("{base}/files/{i}.jpg"),
+            alt: None,
+        })
+        .collect();
+    assert!(
+        p.check(&post("x5", "pics", five)).is_err(),
+        "at most 4 pictures"
+    );
+    let changed = ChannelAuth {
+        custom: Some(
+            json!({"service": base, "identifier": bluesky::HANDLE, "password": "revoked"}),
+        ),
+        ..auth
+    };
+    assert!(
+        matches!(
+            p.refresh(&changed).await,
+            Err(ProviderError::RefreshNeeded(_))
+        ),
+        "revoked app password: reconnect"
+    );
+}
