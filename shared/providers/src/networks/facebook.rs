@@ -1,0 +1,326 @@
+//! Facebook Pages: Facebook Login (OAuth 2) for a long-lived user token, then the user picks
+//! one of their pages (two-step) whose page token publishes. Posts with photos (uploaded
+//! unpublished, then attached), comments on the root post. Graph API v20.0; base URLs from
+//! `FACEBOOK_GRAPH_URL` and `FACEBOOK_WEB_URL`.
+
+use async_trait::async_trait;
+use serde::Deserialize;
+use serde_json::{json, Value};
+
+use crate::config::ProviderConfig;
+use crate::error::{ProviderError, ProviderResult};
+use crate::http::Http;
+use crate::oauth::{new_state, random_string, url_with_query};
+use crate::types::*;
+use crate::Provider;
+
+const SCOPES: &[&str] = &[
+    "pages_show_list",
+    "business_management",
+    "pages_manage_posts",
+    "pages_manage_engagement",
+    "pages_read_engagement",
+    "read_insights",
+];
+const VERSION: &str = "v20.0";
+/// Facebook's long-lived user tokens last about 60 days; Postiz counts 59.
+const LONG_LIVED_SECS: i64 = 59 * 86_400;
+
+/// The Facebook Page provider.
+#[derive(Debug)]
+pub struct Facebook {
+    info: ProviderInfo,
+    http: Http,
+    graph: String,
+    web: String,
+    app_id: String,
+    app_secret: String,
+    redirect_uri: String,
+}
+
+/// Postiz's mapped messages for Graph API error bodies.
+fn map_error(status: u16, body: &str) -> Option<ProviderError> {
+    let refresh = |m: &str| Some(ProviderError::RefreshNeeded(m.into()));
+    let bad = |m: &str| Some(ProviderError::bad(m));
+    if body.contains("Error validating access token") {
+        return refresh("Please re-authenticate your Facebook account");
+    }
+    if body.contains("REVOKED_ACCESS_TOKEN") {
+        return refresh("Access token has been revoked, please re-authenticate");
+    }
+    for (code, message) in [
+        (
+            "1366046",
+            "Photos should be smaller than 4 MB and saved as JPG, PNG",
+        ),
+        ("1390008", "You are posting too fast, please slow down"),
+        ("1346003", "Content flagged as abusive by Facebook"),
+        ("2069019", "Invalid file"),
+    ] {
+        if body.contains(code) {
+            return bad(message);
+        }
+    }
+    let v: Value = serde_json::from_str(body).ok()?;
+    let err = &v["error"];
+    match err["code"].as_i64() {
+        Some(190) => refresh("Access token expired, please re-authenticate"),
+        Some(4 | 17 | 32 | 613) => Some(ProviderError::transient(
+            err["message"]
+                .as_str()
+                .unwrap_or("Rate limited")
+                .to_string(),
+        )),
+        Some(1 | 2) => Some(ProviderError::transient(
+            "Facebook service temporarily unavailable",
+        )),
+        Some(_) if status == 400 => bad(err["message"]
+            .as_str()
+            .unwrap_or("Facebook refused the post")),
+        _ => None,
+    }
+}
+
+#[derive(Deserialize)]
+struct Token {
+    access_token: String,
+    expires_in: Option<i64>,
+}
+
+#[derive(Deserialize)]
+struct Id {
+    id: String,
+}
+
+fn picture(v: &Value) -> Option<String> {
+    v["picture"]["data"]["url"].as_str().map(str::to_string)
+}
+
+impl Facebook {
+    /// Configured from `FACEBOOK_APP_ID`, `FACEBOOK_APP_SECRET`, `FACEBOOK_GRAPH_URL`, `FACEBOOK_WEB_URL`.
+    pub fn new(config: &ProviderConfig, http: Http) -> Self {
+        Self {
+            info: ProviderInfo {
+                identifier: "facebook",
+                name: "Facebook Page",
+                editor: Editor::Normal,
+                max_length: 63_206,
+                two_step: true,
+                scopes: SCOPES,
+                custom_fields: None,
+                is_web3: false,
+                tool_tip: None,
+                refreshes: false,
+                max_concurrency: 500,
+                tools: &[],
+            },
+            http,
+            graph: format!(
+                "{}/{VERSION}",
+                config.base_url("FACEBOOK_GRAPH_URL", "https://graph.facebook.com")
+            ),
+            web: config.base_url("FACEBOOK_WEB_URL", "https://www.facebook.com"),
+            app_id: config.or("FACEBOOK_APP_ID", ""),
+            app_secret: config.or("FACEBOOK_APP_SECRET", ""),
+            redirect_uri: config.redirect_uri("facebook"),
+        }
+    }
+
+    async fn accounts(&self, user_token: &str) -> ProviderResult<Vec<Value>> {
+        let req = self
+            .http
+            .client()
+            .get(format!("{}/me/accounts", self.graph))
+            .query(&[
+                (
+                    "fields",
+                    "id,username,name,access_token,picture.type(large)",
+                ),
+                ("limit", "100"),
+                ("access_token", user_token),
+            ]);
+        let v: Value = self.http.json(req, map_error).await?;
+        Ok(v["data"].as_array().cloned().unwrap_or_default())
+    }
+
+    async fn post_to(&self, path: &str, token: &str, body: Value) -> ProviderResult<String> {
+        let req = self
+            .http
+            .client()
+            .post(format!("{}/{path}", self.graph))
+            .query(&[("access_token", token)])
+            .json(&body);
+        let id: Id = self.http.json(req, map_error).await?;
+        Ok(id.id)
+    }
+}
+
+#[async_trait]
+impl Provider for Facebook {
+    fn info(&self) -> &ProviderInfo {
+        &self.info
+    }
+
+    fn check(&self, post: &PostDetails) -> Result<(), String> {
+        if post.message.chars().count() > self.info.max_length {
+            return Err("Post content is too long".into());
+        }
+        if post.settings.get("post_type").and_then(Value::as_str) == Some("story")
+            && post.media.is_empty()
+        {
+            return Err("A Facebook story needs a picture or a video".into());
+        }
+        Ok(())
+    }
+
+    async fn auth_url(&self) -> ProviderResult<AuthRequest> {
+        let state = new_state();
+        let url = url_with_query(
+            &format!("{}/{VERSION}/dialog/oauth", self.web),
+            &[
+                ("client_id", &self.app_id),
+                ("redirect_uri", &self.redirect_uri),
+                ("state", &state),
+                ("scope", &SCOPES.join(",")),
+            ],
+        );
+        Ok(AuthRequest {
+            url,
+            code_verifier: random_string(8),
+            state,
+        })
+    }
+
+    async fn authenticate(&self, code: &str, _code_verifier: &str) -> ProviderResult<AuthTokens> {
+        let refused = |_: u16, body: &str| -> Option<ProviderError> {
+            Some(ProviderError::bad(format!(
+                "Facebook refused the connection: {body}"
+            )))
+        };
+        let req = self
+            .http
+            .client()
+            .get(format!("{}/oauth/access_token", self.graph))
+            .query(&[
+                ("client_id", self.app_id.as_str()),
+                ("redirect_uri", self.redirect_uri.as_str()),
+                ("client_secret", self.app_secret.as_str()),
+                ("code", code),
+            ]);
+        let short: Token = self.http.json(req, refused).await?;
+        let req = self
+            .http
+            .client()
+            .get(format!("{}/oauth/access_token", self.graph))
+            .query(&[
+                ("grant_type", "fb_exchange_token"),
+                ("client_id", self.app_id.as_str()),
+                ("client_secret", self.app_secret.as_str()),
+                ("fb_exchange_token", short.access_token.as_str()),
+            ]);
+        let long: Token = self.http.json(req, refused).await?;
+        let req = self
+            .http
+            .client()
+            .get(format!("{}/me", self.graph))
+            .query(&[
+                ("fields", "id,name,picture"),
+                ("access_token", long.access_token.as_str()),
+            ]);
+        let me: Value = self.http.json(req, map_error).await?;
+        Ok(AuthTokens {
+            id: me["id"].as_str().unwrap_or_default().to_string(),
+            name: me["name"].as_str().unwrap_or_default().to_string(),
+            picture: picture(&me),
+            username: None,
+            refresh_token: None,
+            expires_in: Some(long.expires_in.unwrap_or(LONG_LIVED_SECS)),
+            access_token: long.access_token,
+        })
+    }
+
+    async fn pages(&self, auth: &ChannelAuth) -> ProviderResult<Vec<Page>> {
+        Ok(self
+            .accounts(&auth.access_token)
+            .await?
+            .iter()
+            .map(|p| Page {
+                id: p["id"].as_str().unwrap_or_default().to_string(),
+                name: p["name"].as_str().unwrap_or_default().to_string(),
+                picture: picture(p),
+            })
+            .collect())
+    }
+
+    async fn select_page(&self, auth: &ChannelAuth, page_id: &str) -> ProviderResult<AuthTokens> {
+        let pages = self.accounts(&auth.access_token).await?;
+        let page = pages
+            .iter()
+            .find(|p| p["id"].as_str() == Some(page_id))
+            .ok_or_else(|| ProviderError::bad("This page is not one of the account's pages"))?;
+        Ok(AuthTokens {
+            id: page_id.to_string(),
+            name: page["name"].as_str().unwrap_or_default().to_string(),
+            access_token: page["access_token"]
+                .as_str()
+                .unwrap_or_default()
+                .to_string(),
+            picture: picture(page),
+            username: page["username"].as_str().map(str::to_string),
+            expires_in: Some(LONG_LIVED_SECS),
+            refresh_token: None,
+        })
+    }
+
+    async fn publish(&self, auth: &ChannelAuth, post: &PostDetails) -> ProviderResult<Published> {
+        self.check(post).map_err(ProviderError::bad)?;
+        let page = &auth.internal_id;
+        let mut attached = Vec::new();
+        for m in &post.media {
+            if m.kind == MediaKind::Video {
+                return Err(ProviderError::bad(
+                    "Video posts to Facebook are not supported yet",
+                ));
+            }
+            let id = self
+                .post_to(
+                    &format!("{page}/photos"),
+                    &auth.access_token,
+                    json!({"url": m.url, "published": false}),
+                )
+                .await?;
+            attached.push(json!({ "media_fbid": id }));
+        }
+        let mut body = json!({"message": post.message, "published": true});
+        if !attached.is_empty() {
+            body["attached_media"] = json!(attached);
+        }
+        let id = self
+            .post_to(&format!("{page}/feed"), &auth.access_token, body)
+            .await?;
+        Ok(Published {
+            url: format!("{}/{id}", self.web),
+            id,
+        })
+    }
+
+    async fn comment(
+        &self,
+        auth: &ChannelAuth,
+        root_id: &str,
+        _reply_to: &str,
+        post: &PostDetails,
+    ) -> ProviderResult<Published> {
+        let mut body = json!({ "message": post.message });
+        if let Some(m) = post.media.first() {
+            body["attachment_url"] = json!(m.url);
+        }
+        let id = self
+            .post_to(&format!("{root_id}/comments"), &auth.access_token, body)
+            .await?;
+        Ok(Published {
+            url: format!("{}/{id}", self.web),
+            id,
+        })
+    }
+}
