@@ -137,6 +137,11 @@ async fn once(bin: &str, event: Arc<String>) -> Run {
         }
     }
     let peak_kb = status_kb(child.id(), "VmHWM:");
+    if std::env::var("BENCH_SMAPS").is_ok() {
+        let rollup = std::fs::read_to_string(format!("/proc/{}/smaps_rollup", child.id()))
+            .unwrap_or_default();
+        eprintln!("{rollup}");
+    }
     let _ = child.kill();
     let _ = child.wait();
     server.abort();

@@ -5,6 +5,7 @@ pub mod bluesky;
 pub mod facebook;
 pub mod mastodon;
 pub mod pinterest;
+pub mod slack;
 
 /// Serves `app` on a free loopback port; returns its base URL.
 pub async fn serve(app: axum::Router) -> String {

@@ -14,5 +14,6 @@ mod providers_bluesky;
 mod providers_facebook;
 mod providers_mastodon;
 mod providers_pinterest;
+mod providers_slack;
 mod template_drift;
 mod util;

@@ -10,6 +10,7 @@ pub mod bluesky;
 pub mod facebook;
 pub mod mastodon;
 pub mod pinterest;
+pub mod slack;
 
 /// Every provider, configured.
 pub fn all(config: &ProviderConfig, http: &Http) -> Vec<Arc<dyn Provider>> {
@@ -18,5 +19,6 @@ pub fn all(config: &ProviderConfig, http: &Http) -> Vec<Arc<dyn Provider>> {
         Arc::new(facebook::Facebook::new(config, http.clone())),
         Arc::new(mastodon::Mastodon::new(config, http.clone())),
         Arc::new(pinterest::Pinterest::new(config, http.clone())),
+        Arc::new(slack::Slack::new(config, http.clone())),
     ]
 }
