@@ -2,6 +2,7 @@
 //! provider clients run against them. Each counts what it received.
 
 pub mod bluesky;
+pub mod discord;
 pub mod facebook;
 pub mod mastodon;
 pub mod pinterest;

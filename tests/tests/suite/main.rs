@@ -11,6 +11,7 @@ mod contract_table;
 mod http_flow;
 mod lambda_events;
 mod providers_bluesky;
+mod providers_discord;
 mod providers_facebook;
 mod providers_mastodon;
 mod providers_pinterest;

@@ -7,6 +7,7 @@ use crate::http::Http;
 use crate::Provider;
 
 pub mod bluesky;
+pub mod discord;
 pub mod facebook;
 pub mod mastodon;
 pub mod pinterest;
@@ -16,6 +17,7 @@ pub mod slack;
 pub fn all(config: &ProviderConfig, http: &Http) -> Vec<Arc<dyn Provider>> {
     vec![
         Arc::new(bluesky::Bluesky::new(config, http.clone())),
+        Arc::new(discord::Discord::new(config, http.clone())),
         Arc::new(facebook::Facebook::new(config, http.clone())),
         Arc::new(mastodon::Mastodon::new(config, http.clone())),
         Arc::new(pinterest::Pinterest::new(config, http.clone())),

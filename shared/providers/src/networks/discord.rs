@@ -1,0 +1,330 @@
+//! Discord: OAuth 2 bot install into a server (guild); messages are sent by the app's bot
+//! (`DISCORD_BOT_TOKEN_ID`) to the channel picked in the settings, with attachments; replies
+//! go to a thread started from the root message (whose id is the message's id). The user
+//! token refreshes. Base URLs from `DISCORD_URL` (API) and `DISCORD_WEB_URL`.
+
+use async_trait::async_trait;
+use reqwest::multipart::{Form, Part};
+use serde::Deserialize;
+use serde_json::{json, Value};
+
+use crate::config::ProviderConfig;
+use crate::error::{ProviderError, ProviderResult};
+use crate::http::{file_name, Http};
+use crate::oauth::{new_state, random_string, url_with_query};
+use crate::types::*;
+use crate::Provider;
+
+const SCOPES: &[&str] = &["bot", "identify", "guilds"];
+
+/// The Discord provider.
+#[derive(Debug)]
+pub struct Discord {
+    info: ProviderInfo,
+    http: Http,
+    api: String,
+    web: String,
+    client_id: String,
+    client_secret: String,
+    bot_token: String,
+    redirect_uri: String,
+}
+
+/// Discord's JSON error codes (`{"code": ..., "message": ...}`).
+fn map_error(status: u16, body: &str) -> Option<ProviderError> {
+    let v: Value = serde_json::from_str(body).ok()?;
+    match (status, v["code"].as_i64()) {
+        (429, _) => Some(ProviderError::Transient {
+            retry_after: v["retry_after"]
+                .as_f64()
+                .map(|s| std::time::Duration::from_secs_f64(s.max(0.0))),
+            message: "Discord rate limit".into(),
+        }),
+        (_, Some(50001 | 50013)) => Some(ProviderError::bad(
+            "The bot has no access to this channel, please check its permissions",
+        )),
+        (_, Some(10003)) => Some(ProviderError::bad(
+            "The Discord channel was not found, please pick another channel",
+        )),
+        (_, Some(50035)) => Some(ProviderError::bad(format!(
+            "Discord refused the message: {}",
+            v["message"].as_str().unwrap_or("invalid form body")
+        ))),
+        _ => None,
+    }
+}
+
+#[derive(Deserialize)]
+struct TokenAnswer {
+    access_token: String,
+    refresh_token: Option<String>,
+    expires_in: Option<i64>,
+    guild: Option<Value>,
+}
+
+fn channel_of(post: &PostDetails) -> ProviderResult<String> {
+    post.settings
+        .get("channel")
+        .and_then(|c| {
+            c.as_str()
+                .map(str::to_string)
+                .or_else(|| c.as_u64().map(|n| n.to_string()))
+        })
+        .filter(|c| !c.is_empty())
+        .ok_or_else(|| ProviderError::bad("Please pick a Discord channel"))
+}
+
+impl Discord {
+    /// Configured from `DISCORD_CLIENT_ID`, `DISCORD_CLIENT_SECRET`, `DISCORD_BOT_TOKEN_ID`, `DISCORD_URL`, `DISCORD_WEB_URL`.
+    pub fn new(config: &ProviderConfig, http: Http) -> Self {
+        Self {
+            info: ProviderInfo {
+                identifier: "discord",
+                name: "Discord",
+                editor: Editor::Markdown,
+                max_length: 1980,
+                two_step: false,
+                scopes: SCOPES,
+                custom_fields: None,
+                is_web3: false,
+                tool_tip: None,
+                refreshes: true,
+                max_concurrency: 5,
+                tools: &["channels"],
+            },
+            http,
+            api: config.base_url("DISCORD_URL", "https://discord.com/api"),
+            web: config.base_url("DISCORD_WEB_URL", "https://discord.com"),
+            client_id: config.or("DISCORD_CLIENT_ID", ""),
+            client_secret: config.or("DISCORD_CLIENT_SECRET", ""),
+            bot_token: config.or("DISCORD_BOT_TOKEN_ID", ""),
+            redirect_uri: config.redirect_uri("discord"),
+        }
+    }
+
+    fn bot(&self) -> String {
+        format!("Bot {}", self.bot_token)
+    }
+
+    async fn token(&self, form: &[(&str, &str)], refreshing: bool) -> ProviderResult<TokenAnswer> {
+        let req = self
+            .http
+            .client()
+            .post(format!("{}/oauth2/token", self.api))
+            .form(form);
+        self.http
+            .json(req, |status, body| {
+                (status == 400 || status == 401).then(|| {
+                    ProviderError::bad(format!("Discord refused the token request: {body}"))
+                })
+            })
+            .await
+            .map_err(|e| match (refreshing, e) {
+                (true, ProviderError::BadRequest { user_message }) => {
+                    ProviderError::RefreshNeeded(user_message)
+                }
+                (_, other) => other,
+            })
+    }
+
+    async fn application(&self, token: &str) -> ProviderResult<Value> {
+        let req = self
+            .http
+            .client()
+            .get(format!("{}/oauth2/@me", self.api))
+            .bearer_auth(token);
+        self.http.json(req, map_error).await
+    }
+
+    async fn send(&self, channel: &str, post: &PostDetails) -> ProviderResult<Value> {
+        let url = format!("{}/channels/{channel}/messages", self.api);
+        let req = if post.media.is_empty() {
+            self.http
+                .client()
+                .post(url)
+                .json(&json!({"content": post.message}))
+        } else {
+            let mut attachments = Vec::new();
+            let mut form = Form::new();
+            for (i, m) in post.media.iter().enumerate() {
+                let (bytes, content_type) = self.http.fetch_media(&m.url).await?;
+                let name = file_name(&m.url);
+                attachments.push(json!({"id": i, "filename": name, "description": m.alt}));
+                let part = Part::bytes(bytes)
+                    .file_name(name)
+                    .mime_str(&content_type)
+                    .map_err(|e| ProviderError::bad(format!("Unsupported media type: {e}")))?;
+                form = form.part(format!("files[{i}]"), part);
+            }
+            let payload = json!({"content": post.message, "attachments": attachments});
+            self.http
+                .client()
+                .post(url)
+                .multipart(form.text("payload_json", payload.to_string()))
+        };
+        self.http
+            .json(req.header("Authorization", self.bot()), map_error)
+            .await
+    }
+}
+
+#[async_trait]
+impl Provider for Discord {
+    fn info(&self) -> &ProviderInfo {
+        &self.info
+    }
+
+    fn check(&self, post: &PostDetails) -> Result<(), String> {
+        channel_of(post).map_err(|e| e.to_string())?;
+        if post.message.chars().count() > self.info.max_length {
+            return Err("The message should be at most 1980 characters long for Discord".into());
+        }
+        Ok(())
+    }
+
+    async fn auth_url(&self) -> ProviderResult<AuthRequest> {
+        let state = new_state();
+        let url = url_with_query(
+            &format!("{}/oauth2/authorize", self.web),
+            &[
+                ("client_id", &self.client_id),
+                ("permissions", "377957124096"),
+                ("response_type", "code"),
+                ("redirect_uri", &self.redirect_uri),
+                ("integration_type", "0"),
+                ("scope", &SCOPES.join(" ")),
+                ("state", &state),
+            ],
+        );
+        Ok(AuthRequest {
+            url,
+            code_verifier: random_string(8),
+            state,
+        })
+    }
+
+    async fn authenticate(&self, code: &str, _code_verifier: &str) -> ProviderResult<AuthTokens> {
+        let t = self
+            .token(
+                &[
+                    ("client_id", &self.client_id),
+                    ("client_secret", &self.client_secret),
+                    ("grant_type", "authorization_code"),
+                    ("code", code),
+                    ("redirect_uri", &self.redirect_uri),
+                ],
+                false,
+            )
+            .await?;
+        let guild = t
+            .guild
+            .clone()
+            .ok_or_else(|| ProviderError::bad("Please add the bot to a server"))?;
+        let app = self.application(&t.access_token).await?;
+        Ok(AuthTokens {
+            id: guild["id"].as_str().unwrap_or_default().to_string(),
+            name: app["application"]["name"]
+                .as_str()
+                .or(guild["name"].as_str())
+                .unwrap_or("Discord")
+                .to_string(),
+            picture: None,
+            username: app["application"]["bot"]["username"]
+                .as_str()
+                .map(str::to_string),
+            access_token: t.access_token,
+            refresh_token: t.refresh_token,
+            expires_in: t.expires_in,
+        })
+    }
+
+    async fn refresh(&self, auth: &ChannelAuth) -> ProviderResult<AuthTokens> {
+        let refresh = auth
+            .refresh_token
+            .as_deref()
+            .ok_or_else(|| ProviderError::RefreshNeeded("no refresh token stored".into()))?;
+        let t = self
+            .token(
+                &[
+                    ("client_id", &self.client_id),
+                    ("client_secret", &self.client_secret),
+                    ("grant_type", "refresh_token"),
+                    ("refresh_token", refresh),
+                ],
+                true,
+            )
+            .await?;
+        Ok(AuthTokens {
+            id: auth.internal_id.clone(),
+            access_token: t.access_token,
+            refresh_token: t.refresh_token,
+            expires_in: t.expires_in,
+            ..Default::default()
+        })
+    }
+
+    async fn publish(&self, auth: &ChannelAuth, post: &PostDetails) -> ProviderResult<Published> {
+        let channel = channel_of(post)?;
+        let m = self.send(&channel, post).await?;
+        let id = m["id"].as_str().unwrap_or_default().to_string();
+        Ok(Published {
+            url: format!("{}/channels/{}/{channel}/{id}", self.web, auth.internal_id),
+            id,
+        })
+    }
+
+    async fn comment(
+        &self,
+        auth: &ChannelAuth,
+        root_id: &str,
+        _reply_to: &str,
+        post: &PostDetails,
+    ) -> ProviderResult<Published> {
+        let channel = channel_of(post)?;
+        let req = self
+            .http
+            .client()
+            .post(format!(
+                "{}/channels/{channel}/messages/{root_id}/threads",
+                self.api
+            ))
+            .header("Authorization", self.bot())
+            .json(&json!({"name": "Thread", "auto_archive_duration": 1440}));
+        // A thread started from a message has that message's id; "already created" is fine.
+        match self.http.send(req, map_error).await {
+            Ok(_) => {}
+            Err(ProviderError::BadRequest { user_message })
+                if user_message.contains("160004")
+                    || user_message.contains("already been created") => {}
+            Err(e) => return Err(e),
+        }
+        let m = self.send(root_id, post).await?;
+        let id = m["id"].as_str().unwrap_or_default().to_string();
+        Ok(Published {
+            url: format!("{}/channels/{}/{root_id}/{id}", self.web, auth.internal_id),
+            id,
+        })
+    }
+
+    async fn tool(&self, auth: &ChannelAuth, name: &str, _data: &Value) -> ProviderResult<Value> {
+        if name != "channels" {
+            return Err(ProviderError::bad(format!("Unknown function {name}")));
+        }
+        let req = self
+            .http
+            .client()
+            .get(format!("{}/guilds/{}/channels", self.api, auth.internal_id))
+            .header("Authorization", self.bot());
+        let v: Value = self.http.json(req, map_error).await?;
+        let list: Vec<Value> = v
+            .as_array()
+            .map(|cs| {
+                cs.iter()
+                    .filter(|c| matches!(c["type"].as_i64(), Some(0 | 5 | 15)))
+                    .map(|c| json!({"id": c["id"], "name": c["name"]}))
+                    .collect()
+            })
+            .unwrap_or_default();
+        Ok(json!(list))
+    }
+}
