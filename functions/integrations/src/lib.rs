@@ -73,6 +73,7 @@ pub fn router(ctx: Ctx) -> Router<AppState> {
         .route("/integrations/{id}/time", post(set_time))
         .route("/integrations/{id}/settings", post(set_settings))
         .route("/integrations/function", post(call_function))
+        .route("/integrations/telegram/updates", get(telegram_updates))
         .route("/notifications", get(unread))
         .route("/notifications/list", get(latest))
         .with_state(ctx)
@@ -297,6 +298,27 @@ async fn call_function(
     Ok((
         StatusCode::CREATED,
         Json(ctx.channels.call_tool(&s.org.id, &id, &name, &data).await?),
+    ))
+}
+
+#[derive(Deserialize)]
+struct WordQuery {
+    word: Option<String>,
+}
+
+async fn telegram_updates(
+    State(ctx): State<Ctx>,
+    Authed(_s): Authed,
+    Query(q): Query<WordQuery>,
+) -> ApiResult<Json<Value>> {
+    let word = q
+        .word
+        .filter(|w| !w.is_empty())
+        .ok_or_else(|| Error::invalid("word should not be empty"))?;
+    Ok(Json(
+        ctx.channels
+            .discover("telegram", &json!({ "word": word }))
+            .await?,
     ))
 }
 

@@ -334,6 +334,14 @@ impl Channels {
         Ok(c)
     }
 
+    /// A provider's pre-connection step (`GET /integrations/telegram/updates`).
+    pub async fn discover(&self, provider: &str, data: &Value) -> Result<Value> {
+        self.provider(provider)?
+            .discover(data)
+            .await
+            .map_err(provider_error)
+    }
+
     /// `POST /integrations/provider/:id/connect`: picks the page of a two-step channel.
     pub async fn select_page(&self, org: &str, id: &str, page_id: &str) -> Result<Value> {
         let c = self.channel(org, id).await?;

@@ -82,6 +82,12 @@ pub trait Provider: Send + Sync + 'static {
         Err(ProviderError::NotSupported("comments"))
     }
 
+    /// A step before connecting that some providers need (Telegram: find the chat where the
+    /// user sent `/connect <word>` to the bot).
+    async fn discover(&self, _data: &Value) -> ProviderResult<Value> {
+        Err(ProviderError::NotSupported("discovery"))
+    }
+
     /// Runs one of the provider's declared helper tools ([`ProviderInfo::tools`]).
     async fn tool(&self, _auth: &ChannelAuth, name: &str, _data: &Value) -> ProviderResult<Value> {
         Err(ProviderError::bad(format!("Unknown function {name}")))

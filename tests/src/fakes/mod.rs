@@ -7,6 +7,7 @@ pub mod facebook;
 pub mod mastodon;
 pub mod pinterest;
 pub mod slack;
+pub mod telegram;
 
 /// Serves `app` on a free loopback port; returns its base URL.
 pub async fn serve(app: axum::Router) -> String {

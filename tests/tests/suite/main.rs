@@ -16,5 +16,6 @@ mod providers_facebook;
 mod providers_mastodon;
 mod providers_pinterest;
 mod providers_slack;
+mod providers_telegram;
 mod template_drift;
 mod util;

@@ -12,6 +12,7 @@ pub mod facebook;
 pub mod mastodon;
 pub mod pinterest;
 pub mod slack;
+pub mod telegram;
 
 /// Every provider, configured.
 pub fn all(config: &ProviderConfig, http: &Http) -> Vec<Arc<dyn Provider>> {
@@ -22,5 +23,6 @@ pub fn all(config: &ProviderConfig, http: &Http) -> Vec<Arc<dyn Provider>> {
         Arc::new(mastodon::Mastodon::new(config, http.clone())),
         Arc::new(pinterest::Pinterest::new(config, http.clone())),
         Arc::new(slack::Slack::new(config, http.clone())),
+        Arc::new(telegram::Telegram::new(config, http.clone())),
     ]
 }
