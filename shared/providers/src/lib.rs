@@ -11,6 +11,7 @@ pub mod error;
 pub mod http;
 pub mod networks;
 pub mod oauth;
+pub mod oauth1;
 pub mod types;
 
 use async_trait::async_trait;

@@ -8,6 +8,7 @@ pub mod mastodon;
 pub mod pinterest;
 pub mod slack;
 pub mod telegram;
+pub mod x;
 
 /// Serves `app` on a free loopback port; returns its base URL.
 pub async fn serve(app: axum::Router) -> String {

@@ -17,5 +17,6 @@ mod providers_mastodon;
 mod providers_pinterest;
 mod providers_slack;
 mod providers_telegram;
+mod providers_x;
 mod template_drift;
 mod util;

@@ -13,6 +13,7 @@ pub mod mastodon;
 pub mod pinterest;
 pub mod slack;
 pub mod telegram;
+pub mod x;
 
 /// Every provider, configured.
 pub fn all(config: &ProviderConfig, http: &Http) -> Vec<Arc<dyn Provider>> {
@@ -24,5 +25,6 @@ pub fn all(config: &ProviderConfig, http: &Http) -> Vec<Arc<dyn Provider>> {
         Arc::new(pinterest::Pinterest::new(config, http.clone())),
         Arc::new(slack::Slack::new(config, http.clone())),
         Arc::new(telegram::Telegram::new(config, http.clone())),
+        Arc::new(x::X::new(config, http.clone())),
     ]
 }

@@ -1,0 +1,307 @@
+//! X: OAuth 1.0a (three-legged: request token → authorize → access token; tokens do not
+//! expire), tweets through API v2 with media uploaded through the v1.1 upload endpoint, and
+//! threads as replies to the previous tweet. Base URLs from `X_URL` and `X_UPLOAD_URL`.
+
+use async_trait::async_trait;
+use reqwest::multipart::{Form, Part};
+use serde_json::{json, Value};
+
+use crate::config::ProviderConfig;
+use crate::error::{ProviderError, ProviderResult};
+use crate::http::{file_name, Http};
+use crate::oauth1::Consumer;
+use crate::types::*;
+use crate::Provider;
+
+/// The X provider.
+#[derive(Debug)]
+pub struct X {
+    info: ProviderInfo,
+    http: Http,
+    api: String,
+    upload: String,
+    web: String,
+    consumer: Consumer,
+    redirect_uri: String,
+}
+
+/// Postiz's mapped messages for X's error bodies.
+fn map_error(status: u16, body: &str) -> Option<ProviderError> {
+    let bad = |m: &str| Some(ProviderError::bad(m));
+    if body.contains("duplicate content") {
+        return bad("You have already posted this post, please wait before posting again");
+    }
+    if body.contains("Your media IDs are invalid") {
+        return bad("Invalid media, please try to upload the media again");
+    }
+    if body.contains("usage-capped") || body.contains("UsageCapExceeded") {
+        return Some(ProviderError::transient(
+            "The X API usage cap was reached, please try later",
+        ));
+    }
+    if body.contains("Unsupported Authentication") || status == 401 {
+        return Some(ProviderError::RefreshNeeded(
+            "X refused the token, please reconnect the channel".into(),
+        ));
+    }
+    if status == 403 || status == 400 {
+        let v: Value = serde_json::from_str(body).unwrap_or(Value::Null);
+        let detail = v["detail"]
+            .as_str()
+            .or(v["errors"][0]["message"].as_str())
+            .unwrap_or("X refused the post");
+        return bad(detail);
+    }
+    None
+}
+
+fn form_pairs(body: &str) -> Vec<(String, String)> {
+    url::form_urlencoded::parse(body.as_bytes())
+        .into_owned()
+        .collect()
+}
+
+fn get<'a>(pairs: &'a [(String, String)], key: &str) -> Option<&'a str> {
+    pairs
+        .iter()
+        .find(|(k, _)| k == key)
+        .map(|(_, v)| v.as_str())
+}
+
+/// The stored token is `token:secret`.
+fn token_pair(access: &str) -> ProviderResult<(&str, &str)> {
+    access
+        .split_once(':')
+        .ok_or_else(|| ProviderError::RefreshNeeded("the stored X token is malformed".into()))
+}
+
+impl X {
+    /// Configured from `X_API_KEY`, `X_API_SECRET`, `X_URL`, `X_UPLOAD_URL`.
+    pub fn new(config: &ProviderConfig, http: Http) -> Self {
+        Self {
+            info: ProviderInfo {
+                identifier: "x",
+                name: "X",
+                editor: Editor::Normal,
+                max_length: 280,
+                two_step: false,
+                scopes: &[],
+                custom_fields: None,
+                is_web3: false,
+                tool_tip: None,
+                refreshes: false,
+                max_concurrency: 10,
+                tools: &[],
+            },
+            http,
+            api: config.base_url("X_URL", "https://api.twitter.com"),
+            upload: config.base_url("X_UPLOAD_URL", "https://upload.twitter.com"),
+            web: config.base_url("X_WEB_URL", "https://x.com"),
+            consumer: Consumer {
+                key: config.or("X_API_KEY", ""),
+                secret: config.or("X_API_SECRET", ""),
+            },
+            redirect_uri: config.redirect_uri("x"),
+        }
+    }
+
+    async fn upload_media(&self, token: (&str, &str), m: &Media) -> ProviderResult<String> {
+        let url = format!("{}/1.1/media/upload.json", self.upload);
+        let (bytes, content_type) = self.http.fetch_media(&m.url).await?;
+        let part = Part::bytes(bytes)
+            .file_name(file_name(&m.url))
+            .mime_str(&content_type)
+            .map_err(|e| ProviderError::bad(format!("Unsupported media type: {e}")))?;
+        let auth = self.consumer.header("POST", &url, &[], &[], Some(token));
+        let req = self
+            .http
+            .client()
+            .post(&url)
+            .header("Authorization", auth)
+            .multipart(Form::new().part("media", part));
+        let v: Value = self.http.json(req, map_error).await?;
+        v["media_id_string"]
+            .as_str()
+            .map(str::to_string)
+            .ok_or_else(|| ProviderError::Unknown("no media id in X's answer".into()))
+    }
+
+    async fn tweet(
+        &self,
+        auth: &ChannelAuth,
+        post: &PostDetails,
+        reply_to: Option<&str>,
+    ) -> ProviderResult<Published> {
+        let token = token_pair(&auth.access_token)?;
+        let mut media_ids = Vec::new();
+        for m in &post.media {
+            media_ids.push(self.upload_media(token, m).await?);
+        }
+        let mut body = json!({ "text": post.message });
+        if !media_ids.is_empty() {
+            body["media"] = json!({ "media_ids": media_ids });
+        }
+        if let Some(r) = reply_to {
+            body["reply"] = json!({ "in_reply_to_tweet_id": r });
+        }
+        let url = format!("{}/2/tweets", self.api);
+        let header = self.consumer.header("POST", &url, &[], &[], Some(token));
+        let req = self
+            .http
+            .client()
+            .post(&url)
+            .header("Authorization", header)
+            .json(&body);
+        let v: Value = self.http.json(req, map_error).await?;
+        let id = v["data"]["id"]
+            .as_str()
+            .ok_or_else(|| ProviderError::Unknown("no tweet id in X's answer".into()))?
+            .to_string();
+        Ok(Published {
+            url: format!("{}/i/status/{id}", self.web),
+            id,
+        })
+    }
+}
+
+#[async_trait]
+impl Provider for X {
+    fn info(&self) -> &ProviderInfo {
+        &self.info
+    }
+
+    fn check(&self, post: &PostDetails) -> Result<(), String> {
+        if post.message.chars().count() > self.info.max_length {
+            return Err("The post should be at most 280 characters long for X".into());
+        }
+        let videos = post
+            .media
+            .iter()
+            .filter(|m| m.kind == MediaKind::Video)
+            .count();
+        if post.media.len() > 4 || (videos > 0 && post.media.len() > 1) {
+            return Err("X takes up to 4 pictures or 1 video per post".into());
+        }
+        Ok(())
+    }
+
+    /// Gets a request token; the state is that token and the verifier keeps `token:secret`.
+    async fn auth_url(&self) -> ProviderResult<AuthRequest> {
+        let url = format!("{}/oauth/request_token", self.api);
+        let header = self.consumer.header(
+            "POST",
+            &url,
+            &[("oauth_callback", &self.redirect_uri)],
+            &[],
+            None,
+        );
+        let req = self
+            .http
+            .client()
+            .post(&url)
+            .header("Authorization", header);
+        let body = self
+            .http
+            .send(req, map_error)
+            .await?
+            .text()
+            .await
+            .unwrap_or_default();
+        let pairs = form_pairs(&body);
+        let (token, secret) = match (
+            get(&pairs, "oauth_token"),
+            get(&pairs, "oauth_token_secret"),
+        ) {
+            (Some(t), Some(s)) => (t.to_string(), s.to_string()),
+            _ => {
+                return Err(ProviderError::Unknown(
+                    "X did not return a request token".into(),
+                ))
+            }
+        };
+        Ok(AuthRequest {
+            url: format!(
+                "{}/oauth/authorize?oauth_token={}",
+                self.api,
+                crate::oauth1::pct(&token)
+            ),
+            code_verifier: format!("{token}:{secret}"),
+            state: token,
+        })
+    }
+
+    /// `code` is the `oauth_verifier` X sent back.
+    async fn authenticate(&self, code: &str, code_verifier: &str) -> ProviderResult<AuthTokens> {
+        let request = code_verifier
+            .split_once(':')
+            .ok_or_else(|| ProviderError::bad("The connection expired, please try again"))?;
+        let url = format!("{}/oauth/access_token", self.api);
+        let header = self.consumer.header(
+            "POST",
+            &url,
+            &[("oauth_verifier", code)],
+            &[],
+            Some(request),
+        );
+        let req = self
+            .http
+            .client()
+            .post(&url)
+            .header("Authorization", header);
+        let body = self
+            .http
+            .send(req, |status, body| {
+                (status < 500)
+                    .then(|| ProviderError::bad(format!("X refused the connection: {body}")))
+            })
+            .await?
+            .text()
+            .await
+            .unwrap_or_default();
+        let pairs = form_pairs(&body);
+        let (token, secret) = match (
+            get(&pairs, "oauth_token"),
+            get(&pairs, "oauth_token_secret"),
+        ) {
+            (Some(t), Some(s)) => (t.to_string(), s.to_string()),
+            _ => return Err(ProviderError::bad("X did not return an access token")),
+        };
+        let me_url = format!(
+            "{}/2/users/me?user.fields=profile_image_url,verified",
+            self.api
+        );
+        let header = self
+            .consumer
+            .header("GET", &me_url, &[], &[], Some((&token, &secret)));
+        let req = self
+            .http
+            .client()
+            .get(&me_url)
+            .header("Authorization", header);
+        let me: Value = self.http.json(req, map_error).await?;
+        let d = &me["data"];
+        Ok(AuthTokens {
+            id: d["id"].as_str().unwrap_or_default().to_string(),
+            name: d["name"].as_str().unwrap_or_default().to_string(),
+            access_token: format!("{token}:{secret}"),
+            refresh_token: None,
+            expires_in: None,
+            picture: d["profile_image_url"].as_str().map(str::to_string),
+            username: d["username"].as_str().map(str::to_string),
+        })
+    }
+
+    async fn publish(&self, auth: &ChannelAuth, post: &PostDetails) -> ProviderResult<Published> {
+        self.tweet(auth, post, None).await
+    }
+
+    async fn comment(
+        &self,
+        auth: &ChannelAuth,
+        _root_id: &str,
+        reply_to: &str,
+        post: &PostDetails,
+    ) -> ProviderResult<Published> {
+        self.tweet(auth, post, Some(reply_to)).await
+    }
+}

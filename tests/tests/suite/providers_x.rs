@@ -1,0 +1,148 @@
+//! The X provider against the fake X API, which checks every OAuth 1.0a signature.
+
+use postiz_providers::{
+    ChannelAuth, Media, MediaKind, PostDetails, Provider, ProviderConfig, ProviderError, Providers,
+};
+use postiz_tests::fakes::{serve, x};
+use serde_json::json;
+use std::sync::Arc;
+
+async fn setup(secret: &str) -> (Arc<dyn Provider>, x::Shared, String) {
+    let (app, seen) = x::app();
+    let base = serve(app).await;
+    let config = ProviderConfig::from_pairs([
+        ("X_URL", base.as_str()),
+        ("X_UPLOAD_URL", base.as_str()),
+        ("X_WEB_URL", "https://x.example"),
+        ("X_API_KEY", x::KEY),
+        ("X_API_SECRET", secret),
+        ("FRONTEND_URL", "http://127.0.0.1:4200"),
+    ]);
+    (Providers::new(&config).get("x").unwrap(), seen, base)
+}
+
+fn tweet(text: &str, media: Vec<Media>) -> PostDetails {
+    PostDetails {
+        id: "t".into(),
+        message: text.into(),
+        settings: json!({}),
+        media,
+    }
+}
+
+#[tokio::test]
+async fn three_legged_connect_and_a_thread_with_media() {
+    let (p, seen, base) = setup(x::SECRET).await;
+    let req = p.auth_url().await.unwrap();
+    assert_eq!(
+        req.url,
+        format!("{base}/oauth/authorize?oauth_token={}", req.state)
+    );
+    assert_eq!(
+        seen.lock().unwrap().callbacks,
+        vec!["http://127.0.0.1:4200/integrations/social/x"]
+    );
+    assert!(matches!(
+        p.authenticate("wrong-verifier", &req.code_verifier).await,
+        Err(ProviderError::BadRequest { .. })
+    ));
+    let t = p
+        .authenticate(x::VERIFIER, &req.code_verifier)
+        .await
+        .unwrap();
+    assert_eq!(
+        (t.id.as_str(), t.name.as_str(), t.username.as_deref()),
+        ("42", "Alice X", Some("xalice"))
+    );
+    assert!(
+        t.refresh_token.is_none(),
+        "X OAuth 1.0a tokens do not expire"
+    );
+    let auth = ChannelAuth {
+        internal_id: t.id,
+        access_token: t.access_token,
+        refresh_token: None,
+        custom: None,
+    };
+    let img = Media {
+        kind: MediaKind::Image,
+        url: format!("{base}/files/a.png"),
+        alt: None,
+    };
+    let root = p
+        .publish(&auth, &tweet("Hello X", vec![img]))
+        .await
+        .unwrap();
+    assert_eq!(root.url, format!("https://x.example/i/status/{}", root.id));
+    let r1 = p
+        .comment(&auth, &root.id, &root.id, &tweet("1/ more", vec![]))
+        .await
+        .unwrap();
+    p.comment(&auth, &root.id, &r1.id, &tweet("2/ end", vec![]))
+        .await
+        .unwrap();
+    let s = seen.lock().unwrap();
+    assert_eq!(s.bad_signatures, 0);
+    assert_eq!(s.uploads, 1);
+    assert_eq!(s.tweets[0]["media"]["media_ids"], json!(["710001"]));
+    assert_eq!(
+        s.tweets[2]["reply"]["in_reply_to_tweet_id"],
+        r1.id.as_str(),
+        "each tweet replies to the previous one"
+    );
+}
+
+#[tokio::test]
+async fn signatures_and_errors() {
+    let (bad, seen, _) = setup("not-the-secret").await;
+    assert!(
+        bad.auth_url().await.is_err(),
+        "a wrong consumer secret is refused"
+    );
+    assert_eq!(seen.lock().unwrap().bad_signatures, 1);
+    let (p, _, _) = setup(x::SECRET).await;
+    let req = p.auth_url().await.unwrap();
+    let t = p
+        .authenticate(x::VERIFIER, &req.code_verifier)
+        .await
+        .unwrap();
+    let auth = ChannelAuth {
+        internal_id: t.id,
+        access_token: t.access_token,
+        refresh_token: None,
+        custom: None,
+    };
+    match p.publish(&auth, &tweet("FAIL:dup", vec![])).await {
+        Err(ProviderError::BadRequest { user_message }) => {
+            assert!(user_message.contains("already posted"), "{user_message}")
+        }
+        other => panic!("{other:?}"),
+    }
+    assert!(matches!(
+        p.publish(&auth, &tweet("FAIL:429", vec![])).await,
+        Err(ProviderError::Transient { .. })
+    ));
+    let revoked = ChannelAuth {
+        access_token: "42-access-token:wrong-secret".into(),
+        ..auth
+    };
+    assert!(matches!(
+        p.publish(&revoked, &tweet("hi", vec![])).await,
+        Err(ProviderError::RefreshNeeded(_))
+    ));
+    assert!(p.check(&tweet(&"x".repeat(281), vec![])).is_err());
+    let video = Media {
+        kind: MediaKind::Video,
+        url: "v.mp4".into(),
+        alt: None,
+    };
+    let pic = Media {
+        kind: MediaKind::Image,
+        url: "p.png".into(),
+        alt: None,
+    };
+    assert!(
+        p.check(&tweet("mixed", vec![video, pic])).is_err(),
+        "a video must be alone"
+    );
+}
