@@ -98,7 +98,12 @@ async fn embedded(_: Arc<dyn Clock>, _: &str) -> Result<Adapters> {
 #[cfg(feature = "aws")]
 async fn aws(clock: Arc<dyn Clock>) -> Result<Adapters> {
     use postiz_storage::aws::{sdk_config, DynamoTable, S3Blobs, SecretsManager, SqsQueue};
+    let started = std::time::Instant::now();
     let config = sdk_config().await;
+    tracing::debug!(
+        ms = started.elapsed().as_secs_f64() * 1e3,
+        "AWS SDK configuration loaded"
+    );
     let names = ResourceNames::from_env();
     let path_style = std::env::var("S3_FORCE_PATH_STYLE")
         .map(|v| v == "true")

@@ -26,8 +26,13 @@ pub struct AppState {
 impl AppState {
     /// Builds the services, reading the app secrets once.
     pub async fn new(adapters: Adapters, web: WebConfig) -> Result<Self> {
+        let started = std::time::Instant::now();
         let jwt = JwtSigner::new(adapters.secrets.get(JWT_SECRET).await?);
         let cipher = Cipher::from_secret(&adapters.secrets.get(ENCRYPTION_KEY).await?)?;
+        tracing::debug!(
+            ms = started.elapsed().as_secs_f64() * 1e3,
+            "app secrets read"
+        );
         let accounts = Accounts::new(
             adapters.table.clone(),
             jwt,

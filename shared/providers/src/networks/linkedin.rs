@@ -1,0 +1,407 @@
+//! LinkedIn, as a person (`linkedin`) or as a company page (`linkedin-page`, two-step: the
+//! user picks one of the organizations they administer). OAuth 2 with refresh, images
+//! uploaded through `initializeUpload`, posts through the versioned REST API, comments
+//! through social actions. Base URLs from `LINKEDIN_URL` (API) and `LINKEDIN_WEB_URL`.
+
+use async_trait::async_trait;
+use serde::Deserialize;
+use serde_json::{json, Value};
+
+use crate::config::ProviderConfig;
+use crate::error::{ProviderError, ProviderResult};
+use crate::http::Http;
+use crate::oauth::{new_state, random_string, url_with_query};
+use crate::types::*;
+use crate::Provider;
+
+const SCOPES: &[&str] = &[
+    "openid",
+    "profile",
+    "w_member_social",
+    "r_basicprofile",
+    "rw_organization_admin",
+    "w_organization_social",
+    "r_organization_social",
+];
+const VERSION: &str = "202601";
+
+/// The LinkedIn provider (person or page).
+#[derive(Debug)]
+pub struct LinkedIn {
+    info: ProviderInfo,
+    http: Http,
+    api: String,
+    web: String,
+    client_id: String,
+    client_secret: String,
+    redirect_uri: String,
+    page: bool,
+}
+
+/// Postiz's mapped messages for LinkedIn's error bodies.
+fn map_error(status: u16, body: &str) -> Option<ProviderError> {
+    if body.contains("Unable to obtain activity") {
+        return Some(ProviderError::transient("Unable to obtain activity"));
+    }
+    if body.contains("resource is forbidden") || body.contains("Service Unavailable") {
+        return Some(ProviderError::transient("Resource is forbidden"));
+    }
+    if body.contains("DUPLICATE_POST") || body.contains("Content is a duplicate") {
+        return Some(ProviderError::bad(
+            "This post was already published on LinkedIn",
+        ));
+    }
+    if status == 401 {
+        return Some(ProviderError::RefreshNeeded(
+            "LinkedIn refused the token".into(),
+        ));
+    }
+    None
+}
+
+#[derive(Deserialize)]
+struct TokenAnswer {
+    access_token: String,
+    expires_in: Option<i64>,
+    refresh_token: Option<String>,
+}
+
+impl LinkedIn {
+    /// `linkedin` (person) or, with `page`, `linkedin-page`; configured from
+    /// `LINKEDIN_CLIENT_ID`, `LINKEDIN_CLIENT_SECRET`, `LINKEDIN_URL`, `LINKEDIN_WEB_URL`.
+    pub fn new(config: &ProviderConfig, http: Http, page: bool) -> Self {
+        let identifier = if page { "linkedin-page" } else { "linkedin" };
+        Self {
+            info: ProviderInfo {
+                identifier,
+                name: if page { "LinkedIn Page" } else { "LinkedIn" },
+                editor: Editor::Normal,
+                max_length: 3000,
+                two_step: page,
+                scopes: SCOPES,
+                custom_fields: None,
+                is_web3: false,
+                tool_tip: None,
+                refreshes: true,
+                max_concurrency: 2,
+                tools: &[],
+            },
+            http,
+            api: config.base_url("LINKEDIN_URL", "https://api.linkedin.com"),
+            web: config.base_url("LINKEDIN_WEB_URL", "https://www.linkedin.com"),
+            client_id: config.or("LINKEDIN_CLIENT_ID", ""),
+            client_secret: config.or("LINKEDIN_CLIENT_SECRET", ""),
+            redirect_uri: config.redirect_uri(identifier),
+            page,
+        }
+    }
+
+    fn author(&self, id: &str) -> String {
+        if self.page {
+            format!("urn:li:organization:{id}")
+        } else {
+            format!("urn:li:person:{id}")
+        }
+    }
+
+    fn rest(&self, req: reqwest::RequestBuilder, token: &str) -> reqwest::RequestBuilder {
+        req.bearer_auth(token)
+            .header("LinkedIn-Version", VERSION)
+            .header("X-Restli-Protocol-Version", "2.0.0")
+    }
+
+    async fn token(&self, form: &[(&str, &str)], refreshing: bool) -> ProviderResult<TokenAnswer> {
+        let req = self
+            .http
+            .client()
+            .post(format!("{}/oauth/v2/accessToken", self.web))
+            .form(form);
+        self.http
+            .json(req, |status, body| {
+                (400..500).contains(&status).then(|| {
+                    ProviderError::bad(format!("LinkedIn refused the token request: {body}"))
+                })
+            })
+            .await
+            .map_err(|e| match (refreshing, e) {
+                (true, ProviderError::BadRequest { user_message }) => {
+                    ProviderError::RefreshNeeded(user_message)
+                }
+                (_, other) => other,
+            })
+    }
+
+    async fn upload_image(&self, auth: &ChannelAuth, m: &Media) -> ProviderResult<String> {
+        let req = self
+            .rest(
+                self.http
+                    .client()
+                    .post(format!("{}/rest/images?action=initializeUpload", self.api)),
+                &auth.access_token,
+            )
+            .json(&json!({"initializeUploadRequest": {"owner": self.author(&auth.internal_id)}}));
+        let init: Value = self.http.json(req, map_error).await?;
+        let upload_url = init["value"]["uploadUrl"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string();
+        let urn = init["value"]["image"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string();
+        let (bytes, content_type) = self.http.fetch_media(&m.url).await?;
+        let put = self
+            .http
+            .client()
+            .put(upload_url)
+            .bearer_auth(&auth.access_token)
+            .header("content-type", content_type)
+            .body(bytes);
+        self.http.send(put, map_error).await?;
+        Ok(urn)
+    }
+}
+
+#[async_trait]
+impl Provider for LinkedIn {
+    fn info(&self) -> &ProviderInfo {
+        &self.info
+    }
+
+    fn check(&self, post: &PostDetails) -> Result<(), String> {
+        if post.message.chars().count() > self.info.max_length {
+            return Err("The post should be at most 3000 characters long for LinkedIn".into());
+        }
+        let videos = post
+            .media
+            .iter()
+            .filter(|m| m.kind == MediaKind::Video)
+            .count();
+        if videos > 0 && post.media.len() > 1 {
+            return Err("A LinkedIn video must be the only media of its post".into());
+        }
+        if post
+            .settings
+            .get("post_as_images_carousel")
+            .and_then(Value::as_bool)
+            == Some(true)
+            && (post.media.len() < 2 || videos > 0)
+        {
+            return Err("A LinkedIn carousel needs at least two pictures and no video".into());
+        }
+        Ok(())
+    }
+
+    async fn auth_url(&self) -> ProviderResult<AuthRequest> {
+        let state = new_state();
+        let url = url_with_query(
+            &format!("{}/oauth/v2/authorization", self.web),
+            &[
+                ("response_type", "code"),
+                ("client_id", &self.client_id),
+                ("redirect_uri", &self.redirect_uri),
+                ("state", &state),
+                ("scope", &SCOPES.join(" ")),
+            ],
+        );
+        Ok(AuthRequest {
+            url,
+            code_verifier: random_string(8),
+            state,
+        })
+    }
+
+    async fn authenticate(&self, code: &str, _code_verifier: &str) -> ProviderResult<AuthTokens> {
+        let t = self
+            .token(
+                &[
+                    ("grant_type", "authorization_code"),
+                    ("code", code),
+                    ("redirect_uri", &self.redirect_uri),
+                    ("client_id", &self.client_id),
+                    ("client_secret", &self.client_secret),
+                ],
+                false,
+            )
+            .await?;
+        let req = self
+            .http
+            .client()
+            .get(format!("{}/v2/userinfo", self.api))
+            .bearer_auth(&t.access_token);
+        let info: Value = self.http.json(req, map_error).await?;
+        let req = self
+            .http
+            .client()
+            .get(format!("{}/v2/me", self.api))
+            .bearer_auth(&t.access_token);
+        let me: Value = self.http.json(req, map_error).await?;
+        Ok(AuthTokens {
+            id: info["sub"].as_str().unwrap_or_default().to_string(),
+            name: info["name"].as_str().unwrap_or_default().to_string(),
+            picture: info["picture"].as_str().map(str::to_string),
+            username: me["vanityName"].as_str().map(str::to_string),
+            access_token: t.access_token,
+            refresh_token: t.refresh_token,
+            expires_in: t.expires_in,
+        })
+    }
+
+    async fn refresh(&self, auth: &ChannelAuth) -> ProviderResult<AuthTokens> {
+        let refresh = auth
+            .refresh_token
+            .as_deref()
+            .ok_or_else(|| ProviderError::RefreshNeeded("no refresh token stored".into()))?;
+        let t = self
+            .token(
+                &[
+                    ("grant_type", "refresh_token"),
+                    ("refresh_token", refresh),
+                    ("client_id", &self.client_id),
+                    ("client_secret", &self.client_secret),
+                ],
+                true,
+            )
+            .await?;
+        Ok(AuthTokens {
+            id: auth.internal_id.clone(),
+            access_token: t.access_token,
+            refresh_token: t.refresh_token,
+            expires_in: t.expires_in,
+            ..Default::default()
+        })
+    }
+
+    async fn pages(&self, auth: &ChannelAuth) -> ProviderResult<Vec<Page>> {
+        if !self.page {
+            return Err(ProviderError::NotSupported("pages"));
+        }
+        let req = self
+            .http
+            .client()
+            .get(format!(
+                "{}/v2/organizationalEntityAcls?q=roleAssignee&state=APPROVED&projection=(elements*(role,organizationalTarget~(localizedName,vanityName)))",
+                self.api
+            ))
+            .bearer_auth(&auth.access_token);
+        let v: Value = self.http.json(req, map_error).await?;
+        Ok(v["elements"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|e| {
+                let id = e["organizationalTarget"]
+                    .as_str()?
+                    .rsplit(':')
+                    .next()?
+                    .to_string();
+                Some(Page {
+                    id,
+                    name: e["organizationalTarget~"]["localizedName"]
+                        .as_str()
+                        .unwrap_or_default()
+                        .to_string(),
+                    picture: None,
+                })
+            })
+            .collect())
+    }
+
+    async fn select_page(&self, auth: &ChannelAuth, page_id: &str) -> ProviderResult<AuthTokens> {
+        if !self.pages(auth).await?.iter().any(|p| p.id == page_id) {
+            return Err(ProviderError::bad(
+                "You are not an administrator of this page",
+            ));
+        }
+        let req = self
+            .http
+            .client()
+            .get(format!("{}/v2/organizations/{page_id}", self.api))
+            .bearer_auth(&auth.access_token);
+        let org: Value = self.http.json(req, map_error).await?;
+        Ok(AuthTokens {
+            id: page_id.to_string(),
+            name: org["localizedName"]
+                .as_str()
+                .unwrap_or_default()
+                .to_string(),
+            username: org["vanityName"].as_str().map(str::to_string),
+            access_token: auth.access_token.clone(),
+            refresh_token: auth.refresh_token.clone(),
+            ..Default::default()
+        })
+    }
+
+    async fn publish(&self, auth: &ChannelAuth, post: &PostDetails) -> ProviderResult<Published> {
+        self.check(post).map_err(ProviderError::bad)?;
+        let mut images = Vec::new();
+        for m in &post.media {
+            if m.kind == MediaKind::Video {
+                return Err(ProviderError::bad(
+                    "Video posts to LinkedIn are not supported yet",
+                ));
+            }
+            images.push(self.upload_image(auth, m).await?);
+        }
+        let mut body = json!({
+            "author": self.author(&auth.internal_id),
+            "commentary": post.message,
+            "visibility": "PUBLIC",
+            "distribution": {"feedDistribution": "MAIN_FEED", "targetEntities": [], "thirdPartyDistributionChannels": []},
+            "lifecycleState": "PUBLISHED",
+            "isReshareDisabledByAuthor": false,
+        });
+        match images.as_slice() {
+            [] => {}
+            [one] => body["content"] = json!({"media": {"id": one}}),
+            many => {
+                body["content"] = json!({"multiImage": {"images": many.iter().map(|id| json!({"id": id})).collect::<Vec<_>>()}})
+            }
+        }
+        let req = self
+            .rest(
+                self.http.client().post(format!("{}/rest/posts", self.api)),
+                &auth.access_token,
+            )
+            .json(&body);
+        let resp = self.http.send(req, map_error).await?;
+        let urn = resp
+            .headers()
+            .get("x-restli-id")
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_string)
+            .ok_or_else(|| ProviderError::Unknown("LinkedIn did not return the post id".into()))?;
+        Ok(Published {
+            url: format!("{}/feed/update/{urn}", self.web),
+            id: urn,
+        })
+    }
+
+    async fn comment(
+        &self,
+        auth: &ChannelAuth,
+        root_id: &str,
+        _reply_to: &str,
+        post: &PostDetails,
+    ) -> ProviderResult<Published> {
+        let url = format!(
+            "{}/rest/socialActions/{}/comments",
+            self.api,
+            crate::oauth1::pct(root_id)
+        );
+        let body = json!({"actor": self.author(&auth.internal_id), "object": root_id, "message": {"text": post.message}});
+        let req = self
+            .rest(self.http.client().post(url), &auth.access_token)
+            .json(&body);
+        let v: Value = self.http.json(req, map_error).await?;
+        let id = v["id"]
+            .as_str()
+            .or(v["$URN"].as_str())
+            .unwrap_or_default()
+            .to_string();
+        Ok(Published {
+            url: format!("{}/feed/update/{root_id}", self.web),
+            id,
+        })
+    }
+}

@@ -1,0 +1,214 @@
+//! A fake LinkedIn (OAuth endpoints and the API on one base): token exchange and refresh,
+//! `userinfo`, `me`, organization ACLs, image upload (`initializeUpload` + PUT), versioned
+//! posts answering the URN in `x-restli-id`, comments through social actions.
+
+use axum::body::Bytes;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post, put};
+use axum::{Form, Json, Router};
+use serde_json::{json, Value};
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+/// The client id the fake expects.
+pub const CLIENT_ID: &str = "li-client";
+/// The client secret the fake expects.
+pub const CLIENT_SECRET: &str = "li-secret";
+/// The only code the fake accepts.
+pub const GOOD_CODE: &str = "li-code";
+/// The organization the user administers.
+pub const ORG_ID: &str = "5550001";
+
+/// What the fake saw.
+#[derive(Debug, Default)]
+pub struct Seen {
+    /// Valid access tokens.
+    pub access: Vec<String>,
+    /// Valid refresh tokens.
+    pub refresh: Vec<String>,
+    /// Images uploaded (sizes).
+    pub images: Vec<usize>,
+    /// Posts: request bodies.
+    pub posts: Vec<Value>,
+    /// Comments: (object, body).
+    pub comments: Vec<(String, Value)>,
+}
+
+/// Shared state of one fake.
+pub type Shared = Arc<Mutex<Seen>>;
+
+fn li_error(status: StatusCode, message: &str) -> Response {
+    (status, Json(json!({"status": status.as_u16(), "serviceErrorCode": 65600, "code": "ERROR", "message": message}))).into_response()
+}
+
+fn authed(h: &HeaderMap, seen: &Shared) -> bool {
+    h.get("authorization")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .is_some_and(|t| seen.lock().unwrap().access.iter().any(|a| a == t))
+}
+
+fn versioned(h: &HeaderMap) -> bool {
+    h.get("linkedin-version").is_some()
+        && h.get("x-restli-protocol-version")
+            .and_then(|v| v.to_str().ok())
+            == Some("2.0.0")
+}
+
+async fn token(State(seen): State<Shared>, Form(f): Form<HashMap<String, String>>) -> Response {
+    if f.get("client_id").map(String::as_str) != Some(CLIENT_ID)
+        || f.get("client_secret").map(String::as_str) != Some(CLIENT_SECRET)
+    {
+        return (
+            StatusCode::UNAUTHORIZED,
+            Json(json!({"error": "invalid_client"})),
+        )
+            .into_response();
+    }
+    let mut s = seen.lock().unwrap();
+    let ok = match f.get("grant_type").map(String::as_str) {
+        Some("authorization_code") => f.get("code").map(String::as_str) == Some(GOOD_CODE),
+        Some("refresh_token") => f
+            .get("refresh_token")
+            .is_some_and(|r| s.refresh.contains(r)),
+        _ => false,
+    };
+    if !ok {
+        return (StatusCode::BAD_REQUEST, Json(json!({"error": "invalid_grant", "error_description": "The token used in the request has been revoked by the user"}))).into_response();
+    }
+    let n = s.access.len() + 1;
+    s.access.push(format!("li-access-{n}"));
+    s.refresh.push(format!("li-refresh-{n}"));
+    Json(json!({"access_token": format!("li-access-{n}"), "expires_in": 5_184_000, "refresh_token": format!("li-refresh-{n}"), "refresh_token_expires_in": 31_536_000, "scope": "openid,profile,w_member_social"})).into_response()
+}
+
+async fn userinfo(State(seen): State<Shared>, h: HeaderMap) -> Response {
+    if !authed(&h, &seen) {
+        return li_error(StatusCode::UNAUTHORIZED, "Invalid access token");
+    }
+    Json(json!({"sub": "abc123", "name": "Lin Kedin", "picture": "https://media.licdn.example/lin.jpg"})).into_response()
+}
+
+async fn me(State(seen): State<Shared>, h: HeaderMap) -> Response {
+    if !authed(&h, &seen) {
+        return li_error(StatusCode::UNAUTHORIZED, "Invalid access token");
+    }
+    Json(json!({"id": "abc123", "vanityName": "linkedin-lin"})).into_response()
+}
+
+async fn acls(State(seen): State<Shared>, h: HeaderMap) -> Response {
+    if !authed(&h, &seen) {
+        return li_error(StatusCode::UNAUTHORIZED, "Invalid access token");
+    }
+    Json(json!({"elements": [{"role": "ADMINISTRATOR", "organizationalTarget": format!("urn:li:organization:{ORG_ID}"), "organizationalTarget~": {"localizedName": "Lin Corp", "vanityName": "lin-corp"}}]})).into_response()
+}
+
+async fn organization(
+    State(seen): State<Shared>,
+    h: HeaderMap,
+    Path(id): Path<String>,
+) -> Response {
+    if !authed(&h, &seen) {
+        return li_error(StatusCode::UNAUTHORIZED, "Invalid access token");
+    }
+    if id != ORG_ID {
+        return li_error(
+            StatusCode::FORBIDDEN,
+            "Not enough permissions to access: organizations",
+        );
+    }
+    Json(json!({"id": ORG_ID.parse::<i64>().unwrap(), "localizedName": "Lin Corp", "vanityName": "lin-corp"})).into_response()
+}
+
+async fn init_upload(State(seen): State<Shared>, h: HeaderMap, Json(b): Json<Value>) -> Response {
+    if !authed(&h, &seen) || !versioned(&h) {
+        return li_error(StatusCode::UNAUTHORIZED, "Invalid access token");
+    }
+    let host = h.get("host").and_then(|v| v.to_str().ok()).unwrap_or("");
+    let n = seen.lock().unwrap().images.len() + 1;
+    let owner = b["initializeUploadRequest"]["owner"].as_str().unwrap_or("");
+    if owner.is_empty() {
+        return li_error(StatusCode::UNPROCESSABLE_ENTITY, "owner is required");
+    }
+    Json(json!({"value": {"uploadUrl": format!("http://{host}/upload/{n}"), "image": format!("urn:li:image:IMG{n}"), "uploadUrlExpiresAt": 1}})).into_response()
+}
+
+async fn upload(State(seen): State<Shared>, body: Bytes) -> Response {
+    seen.lock().unwrap().images.push(body.len());
+    StatusCode::CREATED.into_response()
+}
+
+async fn posts(State(seen): State<Shared>, h: HeaderMap, Json(b): Json<Value>) -> Response {
+    if !authed(&h, &seen) {
+        return li_error(StatusCode::UNAUTHORIZED, "Invalid access token");
+    }
+    if !versioned(&h) {
+        return li_error(StatusCode::BAD_REQUEST, "A version must be present");
+    }
+    let text = b["commentary"].as_str().unwrap_or("");
+    if text.contains("FAIL:dup") {
+        return li_error(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "Content is a duplicate of urn:li:share:1",
+        );
+    }
+    if text.contains("FAIL:activity") {
+        return li_error(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "Unable to obtain activity",
+        );
+    }
+    let mut s = seen.lock().unwrap();
+    s.posts.push(b);
+    let urn = format!("urn:li:share:{}", 7_000_000 + s.posts.len());
+    (StatusCode::CREATED, [("x-restli-id", urn)], "").into_response()
+}
+
+async fn comments(
+    State(seen): State<Shared>,
+    h: HeaderMap,
+    Path(object): Path<String>,
+    Json(b): Json<Value>,
+) -> Response {
+    if !authed(&h, &seen) {
+        return li_error(StatusCode::UNAUTHORIZED, "Invalid access token");
+    }
+    let mut s = seen.lock().unwrap();
+    s.comments.push((object.clone(), b));
+    let id = format!("{}", 9_000 + s.comments.len());
+    (
+        StatusCode::CREATED,
+        Json(
+            json!({"id": id, "object": object, "$URN": format!("urn:li:comment:({object},{id})")}),
+        ),
+    )
+        .into_response()
+}
+
+/// The fake's routes and its shared state.
+pub fn app() -> (Router, Shared) {
+    let seen: Shared = Arc::default();
+    let router = Router::new()
+        .route("/oauth/v2/accessToken", post(token))
+        .route("/v2/userinfo", get(userinfo))
+        .route("/v2/me", get(me))
+        .route("/v2/organizationalEntityAcls", get(acls))
+        .route("/v2/organizations/{id}", get(organization))
+        .route("/rest/images", post(init_upload))
+        .route("/upload/{n}", put(upload))
+        .route("/rest/posts", post(posts))
+        .route("/rest/socialActions/{object}/comments", post(comments))
+        .route(
+            "/files/{name}",
+            get(|| async {
+                (
+                    [("content-type", "image/png")],
+                    b"\x89PNG\r\n\x1a\nimg".to_vec(),
+                )
+            }),
+        )
+        .with_state(seen.clone());
+    (router, seen)
+}
