@@ -9,6 +9,7 @@ pub mod mastodon;
 pub mod pinterest;
 pub mod slack;
 pub mod telegram;
+pub mod threads;
 pub mod x;
 
 /// Serves `app` on a free loopback port; returns its base URL.

@@ -18,6 +18,7 @@ mod providers_mastodon;
 mod providers_pinterest;
 mod providers_slack;
 mod providers_telegram;
+mod providers_threads;
 mod providers_x;
 mod template_drift;
 mod util;

@@ -14,6 +14,7 @@ pub mod mastodon;
 pub mod pinterest;
 pub mod slack;
 pub mod telegram;
+pub mod threads;
 pub mod x;
 
 /// Every provider, configured.
@@ -28,6 +29,7 @@ pub fn all(config: &ProviderConfig, http: &Http) -> Vec<Arc<dyn Provider>> {
         Arc::new(pinterest::Pinterest::new(config, http.clone())),
         Arc::new(slack::Slack::new(config, http.clone())),
         Arc::new(telegram::Telegram::new(config, http.clone())),
+        Arc::new(threads::Threads::new(config, http.clone())),
         Arc::new(x::X::new(config, http.clone())),
     ]
 }

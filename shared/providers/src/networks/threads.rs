@@ -1,0 +1,389 @@
+//! Threads (Meta): OAuth 2, then a long-lived token that refreshes itself (the current
+//! token is the refresh credential). Posts are containers (text, image, video or carousel)
+//! that are created, checked until ready, then published; replies set `reply_to_id` to the
+//! previous post. Base URLs from `THREADS_URL` (Graph) and `THREADS_WEB_URL`.
+
+use async_trait::async_trait;
+use serde_json::Value;
+use std::time::Duration;
+
+use crate::config::ProviderConfig;
+use crate::error::{ProviderError, ProviderResult};
+use crate::http::Http;
+use crate::oauth::{new_state, random_string, url_with_query};
+use crate::types::*;
+use crate::Provider;
+
+const SCOPES: &[&str] = &[
+    "threads_basic",
+    "threads_content_publish",
+    "threads_manage_replies",
+    "threads_manage_insights",
+];
+const LONG_LIVED_SECS: i64 = 58 * 86_400;
+
+/// The Threads provider.
+#[derive(Debug)]
+pub struct Threads {
+    info: ProviderInfo,
+    http: Http,
+    graph: String,
+    web: String,
+    app_id: String,
+    app_secret: String,
+    redirect_uri: String,
+    poll: Duration,
+}
+
+/// Postiz's mapped messages for Threads' error bodies.
+fn map_error(status: u16, body: &str) -> Option<ProviderError> {
+    if body.contains("Error validating access token") {
+        return Some(ProviderError::RefreshNeeded(
+            "Threads access token expired".into(),
+        ));
+    }
+    if body.contains("The media could not be fetched from this URI") {
+        return Some(ProviderError::bad(
+            "The media could not be fetched, please check it is public and try again",
+        ));
+    }
+    if body.contains("text must be at most 500 characters") {
+        return Some(ProviderError::bad("Post text exceeds 500 characters limit"));
+    }
+    if body.contains("2207051") || body.contains("4279013") {
+        return Some(ProviderError::bad(
+            "Threads refused the post as spam or restricted, please change it",
+        ));
+    }
+    if status == 400 {
+        let v: Value = serde_json::from_str(body).ok()?;
+        return Some(ProviderError::bad(
+            v["error"]["message"]
+                .as_str()
+                .unwrap_or("Threads refused the post")
+                .to_string(),
+        ));
+    }
+    None
+}
+
+impl Threads {
+    /// Configured from `THREADS_APP_ID`, `THREADS_APP_SECRET`, `THREADS_URL`, `THREADS_WEB_URL`.
+    pub fn new(config: &ProviderConfig, http: Http) -> Self {
+        Self {
+            info: ProviderInfo {
+                identifier: "threads",
+                name: "Threads",
+                editor: Editor::Normal,
+                max_length: 500,
+                two_step: false,
+                scopes: SCOPES,
+                custom_fields: None,
+                is_web3: false,
+                tool_tip: None,
+                refreshes: true,
+                max_concurrency: 2,
+                tools: &[],
+            },
+            http,
+            graph: config.base_url("THREADS_URL", "https://graph.threads.net"),
+            web: config.base_url("THREADS_WEB_URL", "https://www.threads.net"),
+            app_id: config.or("THREADS_APP_ID", ""),
+            app_secret: config.or("THREADS_APP_SECRET", ""),
+            redirect_uri: config.redirect_uri("threads"),
+            poll: Duration::from_millis(
+                config
+                    .get("THREADS_POLL_MS")
+                    .and_then(|v| v.parse().ok())
+                    .unwrap_or(2000),
+            ),
+        }
+    }
+
+    async fn profile(&self, token: &str, expires_in: Option<i64>) -> ProviderResult<AuthTokens> {
+        let req = self
+            .http
+            .client()
+            .get(format!("{}/v1.0/me", self.graph))
+            .query(&[
+                ("fields", "id,username,name,threads_profile_picture_url"),
+                ("access_token", token),
+            ]);
+        let me: Value = self.http.json(req, map_error).await?;
+        Ok(AuthTokens {
+            id: me["id"].as_str().unwrap_or_default().to_string(),
+            name: me["name"]
+                .as_str()
+                .or(me["username"].as_str())
+                .unwrap_or_default()
+                .to_string(),
+            picture: me["threads_profile_picture_url"]
+                .as_str()
+                .map(str::to_string),
+            username: me["username"].as_str().map(str::to_string),
+            access_token: token.to_string(),
+            refresh_token: Some(token.to_string()),
+            expires_in: Some(expires_in.unwrap_or(LONG_LIVED_SECS)),
+        })
+    }
+
+    async fn container(
+        &self,
+        auth: &ChannelAuth,
+        params: Vec<(&str, String)>,
+    ) -> ProviderResult<String> {
+        let mut q = params;
+        q.push(("access_token", auth.access_token.clone()));
+        let req = self
+            .http
+            .client()
+            .post(format!("{}/v1.0/{}/threads", self.graph, auth.internal_id))
+            .query(&q);
+        let v: Value = self.http.json(req, map_error).await?;
+        v["id"]
+            .as_str()
+            .map(str::to_string)
+            .ok_or_else(|| ProviderError::Unknown("no container id".into()))
+    }
+
+    /// Waits until a container is `FINISHED` (bounded); `ERROR` is the user's to fix.
+    async fn ready(&self, auth: &ChannelAuth, id: &str) -> ProviderResult<()> {
+        for _ in 0..30 {
+            let req = self
+                .http
+                .client()
+                .get(format!("{}/v1.0/{id}", self.graph))
+                .query(&[
+                    ("fields", "status,error_message"),
+                    ("access_token", auth.access_token.as_str()),
+                ]);
+            let v: Value = self.http.json(req, map_error).await?;
+            match v["status"].as_str() {
+                Some("FINISHED") | Some("PUBLISHED") => return Ok(()),
+                Some("ERROR") | Some("EXPIRED") => {
+                    return Err(ProviderError::bad(
+                        v["error_message"]
+                            .as_str()
+                            .unwrap_or("Threads could not process the media")
+                            .to_string(),
+                    ))
+                }
+                _ => tokio::time::sleep(self.poll).await,
+            }
+        }
+        Err(ProviderError::transient(
+            "Threads is still processing the media",
+        ))
+    }
+
+    async fn post(
+        &self,
+        auth: &ChannelAuth,
+        post: &PostDetails,
+        reply_to: Option<&str>,
+    ) -> ProviderResult<Published> {
+        let reply: Vec<(&str, String)> = reply_to
+            .map(|r| vec![("reply_to_id", r.to_string())])
+            .unwrap_or_default();
+        let media_param = |m: &Media| {
+            if m.kind == MediaKind::Video {
+                ("VIDEO", "video_url")
+            } else {
+                ("IMAGE", "image_url")
+            }
+        };
+        let id = match post.media.as_slice() {
+            [] => {
+                let mut p = vec![
+                    ("media_type", "TEXT".to_string()),
+                    ("text", post.message.clone()),
+                ];
+                p.extend(reply.clone());
+                self.container(auth, p).await?
+            }
+            [one] => {
+                let (kind, field) = media_param(one);
+                let mut p = vec![
+                    ("media_type", kind.to_string()),
+                    (field, one.url.clone()),
+                    ("text", post.message.clone()),
+                ];
+                p.extend(reply.clone());
+                self.container(auth, p).await?
+            }
+            many => {
+                let mut children = Vec::new();
+                for m in many {
+                    let (kind, field) = media_param(m);
+                    let child = self
+                        .container(
+                            auth,
+                            vec![
+                                ("media_type", kind.to_string()),
+                                (field, m.url.clone()),
+                                ("is_carousel_item", "true".into()),
+                            ],
+                        )
+                        .await?;
+                    self.ready(auth, &child).await?;
+                    children.push(child);
+                }
+                let mut p = vec![
+                    ("media_type", "CAROUSEL".to_string()),
+                    ("children", children.join(",")),
+                    ("text", post.message.clone()),
+                ];
+                p.extend(reply.clone());
+                self.container(auth, p).await?
+            }
+        };
+        self.ready(auth, &id).await?;
+        let req = self
+            .http
+            .client()
+            .post(format!(
+                "{}/v1.0/{}/threads_publish",
+                self.graph, auth.internal_id
+            ))
+            .query(&[
+                ("creation_id", id.as_str()),
+                ("access_token", auth.access_token.as_str()),
+            ]);
+        let v: Value = self.http.json(req, map_error).await?;
+        let published = v["id"]
+            .as_str()
+            .ok_or_else(|| ProviderError::Unknown("no post id".into()))?
+            .to_string();
+        let req = self
+            .http
+            .client()
+            .get(format!("{}/v1.0/{published}", self.graph))
+            .query(&[
+                ("fields", "permalink"),
+                ("access_token", auth.access_token.as_str()),
+            ]);
+        let link: Value = self.http.json(req, map_error).await.unwrap_or(Value::Null);
+        let url = link["permalink"]
+            .as_str()
+            .map(str::to_string)
+            .unwrap_or_else(|| format!("{}/post/{published}", self.web));
+        Ok(Published { id: published, url })
+    }
+}
+
+#[async_trait]
+impl Provider for Threads {
+    fn info(&self) -> &ProviderInfo {
+        &self.info
+    }
+
+    fn check(&self, post: &PostDetails) -> Result<(), String> {
+        if post.message.chars().count() > self.info.max_length {
+            return Err("Post text exceeds 500 characters limit".into());
+        }
+        if post.media.len() > 20 {
+            return Err("Threads takes at most 20 media per post".into());
+        }
+        Ok(())
+    }
+
+    async fn auth_url(&self) -> ProviderResult<AuthRequest> {
+        let state = new_state();
+        let url = url_with_query(
+            &format!("{}/oauth/authorize", self.web),
+            &[
+                ("client_id", &self.app_id),
+                ("redirect_uri", &self.redirect_uri),
+                ("state", &state),
+                ("response_type", "code"),
+                ("scope", &SCOPES.join(",")),
+            ],
+        );
+        Ok(AuthRequest {
+            url,
+            code_verifier: random_string(8),
+            state,
+        })
+    }
+
+    async fn authenticate(&self, code: &str, _code_verifier: &str) -> ProviderResult<AuthTokens> {
+        let refused = |status: u16, body: &str| {
+            (status < 500)
+                .then(|| ProviderError::bad(format!("Threads refused the connection: {body}")))
+        };
+        let req = self
+            .http
+            .client()
+            .post(format!("{}/oauth/access_token", self.graph))
+            .form(&[
+                ("client_id", self.app_id.as_str()),
+                ("client_secret", self.app_secret.as_str()),
+                ("grant_type", "authorization_code"),
+                ("redirect_uri", self.redirect_uri.as_str()),
+                ("code", code),
+            ]);
+        let short: Value = self.http.json(req, refused).await?;
+        let req = self
+            .http
+            .client()
+            .get(format!("{}/access_token", self.graph))
+            .query(&[
+                ("grant_type", "th_exchange_token"),
+                ("client_secret", self.app_secret.as_str()),
+                (
+                    "access_token",
+                    short["access_token"].as_str().unwrap_or_default(),
+                ),
+            ]);
+        let long: Value = self.http.json(req, refused).await?;
+        self.profile(
+            long["access_token"].as_str().unwrap_or_default(),
+            long["expires_in"].as_i64(),
+        )
+        .await
+    }
+
+    async fn refresh(&self, auth: &ChannelAuth) -> ProviderResult<AuthTokens> {
+        let current = auth.refresh_token.as_deref().unwrap_or(&auth.access_token);
+        let req = self
+            .http
+            .client()
+            .get(format!("{}/refresh_access_token", self.graph))
+            .query(&[
+                ("grant_type", "th_refresh_token"),
+                ("access_token", current),
+            ]);
+        let v: Value = self
+            .http
+            .json(req, |status, body| {
+                (status < 500 && status != 429).then(|| {
+                    ProviderError::RefreshNeeded(format!("Threads refused the refresh: {body}"))
+                })
+            })
+            .await?;
+        let token = v["access_token"]
+            .as_str()
+            .ok_or_else(|| ProviderError::RefreshNeeded("no token in the answer".into()))?;
+        Ok(AuthTokens {
+            id: auth.internal_id.clone(),
+            access_token: token.to_string(),
+            refresh_token: Some(token.to_string()),
+            expires_in: Some(v["expires_in"].as_i64().unwrap_or(LONG_LIVED_SECS)),
+            ..Default::default()
+        })
+    }
+
+    async fn publish(&self, auth: &ChannelAuth, post: &PostDetails) -> ProviderResult<Published> {
+        self.post(auth, post, None).await
+    }
+
+    async fn comment(
+        &self,
+        auth: &ChannelAuth,
+        _root_id: &str,
+        reply_to: &str,
+        post: &PostDetails,
+    ) -> ProviderResult<Published> {
+        self.post(auth, post, Some(reply_to)).await
+    }
+}
