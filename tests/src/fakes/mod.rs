@@ -7,6 +7,7 @@ pub mod facebook;
 pub mod linkedin;
 pub mod mastodon;
 pub mod pinterest;
+pub mod reddit;
 pub mod slack;
 pub mod telegram;
 pub mod threads;

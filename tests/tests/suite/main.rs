@@ -16,6 +16,7 @@ mod providers_facebook;
 mod providers_linkedin;
 mod providers_mastodon;
 mod providers_pinterest;
+mod providers_reddit;
 mod providers_slack;
 mod providers_telegram;
 mod providers_threads;

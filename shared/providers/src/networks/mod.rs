@@ -12,6 +12,7 @@ pub mod facebook;
 pub mod linkedin;
 pub mod mastodon;
 pub mod pinterest;
+pub mod reddit;
 pub mod slack;
 pub mod telegram;
 pub mod threads;
@@ -27,6 +28,7 @@ pub fn all(config: &ProviderConfig, http: &Http) -> Vec<Arc<dyn Provider>> {
         Arc::new(linkedin::LinkedIn::new(config, http.clone(), true)),
         Arc::new(mastodon::Mastodon::new(config, http.clone())),
         Arc::new(pinterest::Pinterest::new(config, http.clone())),
+        Arc::new(reddit::Reddit::new(config, http.clone())),
         Arc::new(slack::Slack::new(config, http.clone())),
         Arc::new(telegram::Telegram::new(config, http.clone())),
         Arc::new(threads::Threads::new(config, http.clone())),

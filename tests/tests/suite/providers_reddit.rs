@@ -1,0 +1,159 @@
+//! The Reddit provider against the fake Reddit.
+
+use postiz_providers::{
+    ChannelAuth, PostDetails, Provider, ProviderConfig, ProviderError, Providers,
+};
+use postiz_tests::fakes::{reddit, serve};
+use serde_json::{json, Value};
+use std::sync::Arc;
+
+async fn setup() -> (Arc<dyn Provider>, reddit::Shared) {
+    let (app, seen) = reddit::app();
+    let base = serve(app).await;
+    let config = ProviderConfig::from_pairs([
+        ("REDDIT_URL", base.as_str()),
+        ("REDDIT_OAUTH_URL", base.as_str()),
+        ("REDDIT_CLIENT_ID", reddit::CLIENT_ID),
+        ("REDDIT_CLIENT_SECRET", reddit::CLIENT_SECRET),
+    ]);
+    (Providers::new(&config).get("reddit").unwrap(), seen)
+}
+
+fn post(text: &str, subs: Value) -> PostDetails {
+    PostDetails {
+        id: "r".into(),
+        message: text.into(),
+        settings: json!({ "subreddit": subs }),
+        media: vec![],
+    }
+}
+
+fn sub(name: &str, title: &str, kind: &str) -> Value {
+    json!({"value": {"subreddit": name, "title": title, "type": kind, "url": if kind == "link" { "https://example.com" } else { "" }}})
+}
+
+#[tokio::test]
+async fn connect_refresh_submit_and_comment_chain() {
+    let (p, seen) = setup().await;
+    assert!(p
+        .auth_url()
+        .await
+        .unwrap()
+        .url
+        .contains("duration=permanent"));
+    assert!(matches!(
+        p.authenticate("bad", "").await,
+        Err(ProviderError::BadRequest { .. })
+    ));
+    let t = p.authenticate(reddit::GOOD_CODE, "").await.unwrap();
+    assert_eq!((t.id.as_str(), t.name.as_str()), ("rd42", "redditor_al"));
+    assert_eq!(t.expires_in, Some(86400));
+    let auth = ChannelAuth {
+        internal_id: t.id,
+        access_token: t.access_token,
+        refresh_token: t.refresh_token,
+        custom: None,
+    };
+    assert!(p.refresh(&auth).await.is_ok());
+    let dead = ChannelAuth {
+        refresh_token: Some("nope".into()),
+        ..auth.clone()
+    };
+    assert!(matches!(
+        p.refresh(&dead).await,
+        Err(ProviderError::RefreshNeeded(_))
+    ));
+
+    let root = p
+        .publish(
+            &auth,
+            &post(
+                "Body text",
+                json!([
+                    sub("/r/rust", "A title", "self"),
+                    sub("r/programming", "Link title", "link")
+                ]),
+            ),
+        )
+        .await
+        .unwrap();
+    assert_eq!(root.url, "https://www.reddit.example/r/rust/comments/p1/");
+    let c1 = p
+        .comment(&auth, &root.id, &root.id, &post("first comment", json!([])))
+        .await
+        .unwrap();
+    p.comment(&auth, &root.id, &c1.id, &post("second comment", json!([])))
+        .await
+        .unwrap();
+    let s = seen.lock().unwrap();
+    assert_eq!(s.submissions.len(), 2, "every subreddit gets the post");
+    assert_eq!(
+        (
+            s.submissions[0]["sr"].as_str(),
+            s.submissions[0]["kind"].as_str()
+        ),
+        ("rust", "self")
+    );
+    assert_eq!(s.submissions[1]["url"], "https://example.com");
+    assert_eq!(s.comments[0]["thing_id"], "t3_p1");
+    assert_eq!(
+        s.comments[1]["thing_id"],
+        format!("t1_{}", c1.id),
+        "later comments reply to the previous one"
+    );
+}
+
+#[tokio::test]
+async fn reddit_errors_and_rules() {
+    let (p, _) = setup().await;
+    let t = p.authenticate(reddit::GOOD_CODE, "").await.unwrap();
+    let auth = ChannelAuth {
+        internal_id: t.id,
+        access_token: t.access_token,
+        refresh_token: t.refresh_token,
+        custom: None,
+    };
+    match p
+        .publish(&auth, &post("x", json!([sub("doesnotexist", "t", "self")])))
+        .await
+    {
+        Err(ProviderError::BadRequest { user_message }) => {
+            assert!(user_message.contains("doesn't exist"), "{user_message}")
+        }
+        other => panic!("{other:?}"),
+    }
+    assert!(matches!(
+        p.publish(
+            &auth,
+            &post("x", json!([sub("rust", "FAIL:ratelimit", "self")]))
+        )
+        .await,
+        Err(ProviderError::Transient { .. })
+    ));
+    let expired = ChannelAuth {
+        access_token: "old".into(),
+        ..auth
+    };
+    assert!(matches!(
+        p.publish(&expired, &post("x", json!([sub("rust", "t", "self")])))
+            .await,
+        Err(ProviderError::RefreshNeeded(_))
+    ));
+    assert!(
+        p.check(&post("x", json!([]))).is_err(),
+        "a subreddit is required"
+    );
+    assert!(
+        p.check(&post("x", json!([sub("rust", "", "self")])))
+            .is_err(),
+        "a title is required"
+    );
+    assert!(
+        p.check(&post(
+            "x",
+            json!([{"value": {"subreddit": "rust", "title": "t", "type": "link", "url": ""}}])
+        ))
+        .is_err(),
+        "a link needs a URL"
+    );
+}
