@@ -13,6 +13,7 @@ mod lambda_events;
 mod providers_bluesky;
 mod providers_discord;
 mod providers_facebook;
+mod providers_instagram;
 mod providers_linkedin;
 mod providers_mastodon;
 mod providers_pinterest;

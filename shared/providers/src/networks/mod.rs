@@ -9,6 +9,7 @@ use crate::Provider;
 pub mod bluesky;
 pub mod discord;
 pub mod facebook;
+pub mod instagram;
 pub mod linkedin;
 pub mod mastodon;
 pub mod pinterest;
@@ -24,6 +25,8 @@ pub fn all(config: &ProviderConfig, http: &Http) -> Vec<Arc<dyn Provider>> {
         Arc::new(bluesky::Bluesky::new(config, http.clone())),
         Arc::new(discord::Discord::new(config, http.clone())),
         Arc::new(facebook::Facebook::new(config, http.clone())),
+        Arc::new(instagram::Instagram::new(config, http.clone())),
+        Arc::new(instagram::InstagramStandalone::new(config, http.clone())),
         Arc::new(linkedin::LinkedIn::new(config, http.clone(), false)),
         Arc::new(linkedin::LinkedIn::new(config, http.clone(), true)),
         Arc::new(mastodon::Mastodon::new(config, http.clone())),

@@ -1,0 +1,681 @@
+//! Instagram, two ways: `instagram` (a business account reached through Facebook Login and
+//! one of the user's pages: two-step) and `instagram-standalone` (Instagram Login, a token
+//! that refreshes itself). Both publish through media containers: create (image, reel, story
+//! or carousel), wait until `FINISHED`, publish; comments go on the published media.
+//! Base URLs from `INSTAGRAM_FB_GRAPH_URL`, `INSTAGRAM_GRAPH_URL`, `INSTAGRAM_API_URL`,
+//! `INSTAGRAM_WEB_URL` and `FACEBOOK_WEB_URL`.
+
+use async_trait::async_trait;
+use serde_json::Value;
+use std::time::Duration;
+
+use crate::config::ProviderConfig;
+use crate::error::{ProviderError, ProviderResult};
+use crate::http::Http;
+use crate::oauth::{new_state, random_string, url_with_query};
+use crate::types::*;
+use crate::Provider;
+
+const FB_SCOPES: &[&str] = &[
+    "instagram_basic",
+    "pages_show_list",
+    "pages_read_engagement",
+    "business_management",
+    "instagram_content_publish",
+    "instagram_manage_comments",
+    "instagram_manage_insights",
+];
+const IG_SCOPES: &[&str] = &[
+    "instagram_business_basic",
+    "instagram_business_content_publish",
+    "instagram_business_manage_comments",
+    "instagram_business_manage_insights",
+];
+const LONG_LIVED_SECS: i64 = 59 * 86_400;
+
+/// Postiz's mapped messages for Instagram's error bodies.
+fn map_error(status: u16, body: &str) -> Option<ProviderError> {
+    let lower = body.to_lowercase();
+    let refresh = |m: &str| Some(ProviderError::RefreshNeeded(m.into()));
+    let bad = |m: &str| Some(ProviderError::bad(m));
+    if body.contains("An unknown error occurred") {
+        return Some(ProviderError::transient(
+            "An unknown error occurred, please try again later",
+        ));
+    }
+    if body.contains("REVOKED_ACCESS_TOKEN")
+        || body.contains("\"error_subcode\":33")
+        || body.contains("Error validating access token")
+    {
+        return refresh("Instagram access was revoked or expired, please reconnect the channel");
+    }
+    if lower.contains("the user is not an instagram business") {
+        return refresh(
+            "The account is not an Instagram business account, please reconnect with one",
+        );
+    }
+    if lower.contains("session has been invalidated") {
+        return refresh("You session has been invalidated, this can usually happen from frequent posting, please re-authenticate, and wait 1-2 days before posting again");
+    }
+    for (code, message) in [
+        ("2207081", "This account doesn't support Trial Reels"),
+        ("2207050", "Instagram user is restricted"),
+        ("2207003", "Timeout downloading media, please try again"),
+        ("2207020", "Media expired, please upload again"),
+        ("2207032", "Failed to create media, please try again"),
+        ("2207053", "Unknown upload error, please try again"),
+    ] {
+        if body.contains(code) {
+            return bad(message);
+        }
+    }
+    if status == 400 {
+        let v: Value = serde_json::from_str(body).ok()?;
+        return bad(v["error"]["message"]
+            .as_str()
+            .unwrap_or("Instagram refused the post"));
+    }
+    None
+}
+
+fn instagram_check(post: &PostDetails) -> Result<(), String> {
+    if post.message.chars().count() > 2200 {
+        return Err("The caption should be at most 2200 characters long for Instagram".into());
+    }
+    if post.media.is_empty() {
+        return Err("Instagram needs at least one picture or video".into());
+    }
+    if post.media.len() > 10 {
+        return Err("Instagram takes at most 10 media per post".into());
+    }
+    let story = post.settings.get("post_type").and_then(Value::as_str) == Some("story");
+    if story && post.media.len() > 1 {
+        return Err("An Instagram story takes one picture or video".into());
+    }
+    Ok(())
+}
+
+/// Media containers on one Graph host (`…/vNN.N`).
+#[derive(Debug)]
+struct Containers {
+    http: Http,
+    graph: String,
+    web: String,
+    poll: Duration,
+}
+
+impl Containers {
+    async fn create(
+        &self,
+        ig: &str,
+        token: &str,
+        mut q: Vec<(&str, String)>,
+    ) -> ProviderResult<String> {
+        q.push(("access_token", token.to_string()));
+        let req = self
+            .http
+            .client()
+            .post(format!("{}/{ig}/media", self.graph))
+            .query(&q);
+        let v: Value = self.http.json(req, map_error).await?;
+        v["id"]
+            .as_str()
+            .map(str::to_string)
+            .ok_or_else(|| ProviderError::Unknown("no container id".into()))
+    }
+
+    async fn ready(&self, token: &str, id: &str) -> ProviderResult<()> {
+        for _ in 0..60 {
+            let req = self
+                .http
+                .client()
+                .get(format!("{}/{id}", self.graph))
+                .query(&[("fields", "status_code,status"), ("access_token", token)]);
+            let v: Value = self.http.json(req, map_error).await?;
+            match v["status_code"].as_str() {
+                Some("FINISHED") | Some("PUBLISHED") => return Ok(()),
+                Some("ERROR") | Some("EXPIRED") => {
+                    return Err(ProviderError::bad(
+                        "Failed to create media, please try again",
+                    ))
+                }
+                _ => tokio::time::sleep(self.poll).await,
+            }
+        }
+        Err(ProviderError::transient(
+            "Instagram is still processing the media",
+        ))
+    }
+
+    fn media_params(m: &Media, story: bool, carousel_item: bool) -> Vec<(&'static str, String)> {
+        let mut q = match (m.kind, story) {
+            (MediaKind::Video, true) => vec![
+                ("video_url", m.url.clone()),
+                ("media_type", "STORIES".into()),
+            ],
+            (MediaKind::Video, false) => {
+                vec![("video_url", m.url.clone()), ("media_type", "REELS".into())]
+            }
+            (MediaKind::Image, true) => vec![
+                ("image_url", m.url.clone()),
+                ("media_type", "STORIES".into()),
+            ],
+            (MediaKind::Image, false) => vec![("image_url", m.url.clone())],
+        };
+        if carousel_item {
+            q.push(("is_carousel_item", "true".into()));
+            if m.kind == MediaKind::Video {
+                q.retain(|(k, _)| *k != "media_type");
+                q.push(("media_type", "VIDEO".into()));
+            }
+        }
+        q
+    }
+
+    async fn publish(
+        &self,
+        ig: &str,
+        token: &str,
+        post: &PostDetails,
+    ) -> ProviderResult<Published> {
+        instagram_check(post).map_err(ProviderError::bad)?;
+        let story = post.settings.get("post_type").and_then(Value::as_str) == Some("story");
+        let container = if post.media.len() == 1 {
+            let mut q = Self::media_params(&post.media[0], story, false);
+            if !story {
+                q.push(("caption", post.message.clone()));
+            }
+            self.create(ig, token, q).await?
+        } else {
+            let mut children = Vec::new();
+            for m in &post.media {
+                let child = self
+                    .create(ig, token, Self::media_params(m, false, true))
+                    .await?;
+                self.ready(token, &child).await?;
+                children.push(child);
+            }
+            let q = vec![
+                ("media_type", "CAROUSEL".into()),
+                ("children", children.join(",")),
+                ("caption", post.message.clone()),
+            ];
+            self.create(ig, token, q).await?
+        };
+        self.ready(token, &container).await?;
+        let req = self
+            .http
+            .client()
+            .post(format!("{}/{ig}/media_publish", self.graph))
+            .query(&[("creation_id", container.as_str()), ("access_token", token)]);
+        let v: Value = self.http.json(req, map_error).await?;
+        let id = v["id"]
+            .as_str()
+            .ok_or_else(|| ProviderError::Unknown("no media id".into()))?
+            .to_string();
+        let req = self
+            .http
+            .client()
+            .get(format!("{}/{id}", self.graph))
+            .query(&[("fields", "permalink"), ("access_token", token)]);
+        let link: Value = self.http.json(req, map_error).await.unwrap_or(Value::Null);
+        let url = link["permalink"]
+            .as_str()
+            .map(str::to_string)
+            .unwrap_or_else(|| format!("{}/p/{id}", self.web));
+        Ok(Published { id, url })
+    }
+
+    async fn comment(
+        &self,
+        token: &str,
+        root: &str,
+        post: &PostDetails,
+    ) -> ProviderResult<Published> {
+        let req = self
+            .http
+            .client()
+            .post(format!("{}/{root}/comments", self.graph))
+            .query(&[("message", post.message.as_str()), ("access_token", token)]);
+        let v: Value = self.http.json(req, map_error).await?;
+        let id = v["id"].as_str().unwrap_or_default().to_string();
+        Ok(Published {
+            id,
+            url: format!("{}/p/{root}", self.web),
+        })
+    }
+}
+
+/// `instagram`: a business account behind a Facebook page.
+#[derive(Debug)]
+pub struct Instagram {
+    info: ProviderInfo,
+    http: Http,
+    fb_web: String,
+    containers: Containers,
+    app_id: String,
+    app_secret: String,
+    redirect_uri: String,
+}
+
+impl Instagram {
+    /// Configured from `FACEBOOK_APP_ID`, `FACEBOOK_APP_SECRET` and the base URLs.
+    pub fn new(config: &ProviderConfig, http: Http) -> Self {
+        let graph = format!(
+            "{}/v20.0",
+            config.base_url("INSTAGRAM_FB_GRAPH_URL", "https://graph.facebook.com")
+        );
+        Self {
+            info: ProviderInfo {
+                identifier: "instagram",
+                name: "Instagram\n(Facebook Business)",
+                editor: Editor::Normal,
+                max_length: 2200,
+                two_step: true,
+                scopes: FB_SCOPES,
+                custom_fields: None,
+                is_web3: false,
+                tool_tip: None,
+                refreshes: false,
+                max_concurrency: 400,
+                tools: &[],
+            },
+            containers: Containers {
+                http: http.clone(),
+                graph,
+                web: config.base_url("INSTAGRAM_WEB_URL", "https://www.instagram.com"),
+                poll: Duration::from_millis(
+                    config
+                        .get("INSTAGRAM_POLL_MS")
+                        .and_then(|v| v.parse().ok())
+                        .unwrap_or(2000),
+                ),
+            },
+            http,
+            fb_web: config.base_url("FACEBOOK_WEB_URL", "https://www.facebook.com"),
+            app_id: config.or("FACEBOOK_APP_ID", ""),
+            app_secret: config.or("FACEBOOK_APP_SECRET", ""),
+            redirect_uri: config.redirect_uri("instagram"),
+        }
+    }
+
+    async fn accounts(&self, user_token: &str) -> ProviderResult<Vec<Value>> {
+        let req = self
+            .http
+            .client()
+            .get(format!("{}/me/accounts", self.containers.graph))
+            .query(&[
+                (
+                    "fields",
+                    "id,instagram_business_account,username,name,access_token",
+                ),
+                ("limit", "100"),
+                ("access_token", user_token),
+            ]);
+        let v: Value = self.http.json(req, map_error).await?;
+        Ok(v["data"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default()
+            .into_iter()
+            .filter(|p| p["instagram_business_account"]["id"].is_string())
+            .collect())
+    }
+
+    async fn ig_profile(&self, ig: &str, token: &str) -> ProviderResult<Value> {
+        let req = self
+            .http
+            .client()
+            .get(format!("{}/{ig}", self.containers.graph))
+            .query(&[
+                ("fields", "name,username,profile_picture_url"),
+                ("access_token", token),
+            ]);
+        self.http.json(req, map_error).await
+    }
+}
+
+#[async_trait]
+impl Provider for Instagram {
+    fn info(&self) -> &ProviderInfo {
+        &self.info
+    }
+
+    fn check(&self, post: &PostDetails) -> Result<(), String> {
+        instagram_check(post)
+    }
+
+    async fn auth_url(&self) -> ProviderResult<AuthRequest> {
+        let state = new_state();
+        let url = url_with_query(
+            &format!("{}/v20.0/dialog/oauth", self.fb_web),
+            &[
+                ("client_id", &self.app_id),
+                ("redirect_uri", &self.redirect_uri),
+                ("state", &state),
+                ("scope", &FB_SCOPES.join(",")),
+            ],
+        );
+        Ok(AuthRequest {
+            url,
+            code_verifier: random_string(8),
+            state,
+        })
+    }
+
+    async fn authenticate(&self, code: &str, _code_verifier: &str) -> ProviderResult<AuthTokens> {
+        let graph = &self.containers.graph;
+        let refused = |status: u16, body: &str| {
+            (status < 500)
+                .then(|| ProviderError::bad(format!("Facebook refused the connection: {body}")))
+        };
+        let req = self
+            .http
+            .client()
+            .get(format!("{graph}/oauth/access_token"))
+            .query(&[
+                ("client_id", self.app_id.as_str()),
+                ("redirect_uri", self.redirect_uri.as_str()),
+                ("client_secret", self.app_secret.as_str()),
+                ("code", code),
+            ]);
+        let short: Value = self.http.json(req, refused).await?;
+        let req = self
+            .http
+            .client()
+            .get(format!("{graph}/oauth/access_token"))
+            .query(&[
+                ("grant_type", "fb_exchange_token"),
+                ("client_id", self.app_id.as_str()),
+                ("client_secret", self.app_secret.as_str()),
+                (
+                    "fb_exchange_token",
+                    short["access_token"].as_str().unwrap_or_default(),
+                ),
+            ]);
+        let long: Value = self.http.json(req, refused).await?;
+        let token = long["access_token"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string();
+        let req = self
+            .http
+            .client()
+            .get(format!("{graph}/me"))
+            .query(&[("fields", "id,name"), ("access_token", token.as_str())]);
+        let me: Value = self.http.json(req, map_error).await?;
+        Ok(AuthTokens {
+            id: me["id"].as_str().unwrap_or_default().to_string(),
+            name: me["name"].as_str().unwrap_or_default().to_string(),
+            access_token: token,
+            expires_in: Some(long["expires_in"].as_i64().unwrap_or(LONG_LIVED_SECS)),
+            ..Default::default()
+        })
+    }
+
+    async fn pages(&self, auth: &ChannelAuth) -> ProviderResult<Vec<Page>> {
+        let mut out = Vec::new();
+        for p in self.accounts(&auth.access_token).await? {
+            let ig = p["instagram_business_account"]["id"]
+                .as_str()
+                .unwrap_or_default()
+                .to_string();
+            let profile = self.ig_profile(&ig, &auth.access_token).await?;
+            out.push(Page {
+                name: profile["name"]
+                    .as_str()
+                    .or(profile["username"].as_str())
+                    .unwrap_or_default()
+                    .to_string(),
+                picture: profile["profile_picture_url"].as_str().map(str::to_string),
+                id: ig,
+            });
+        }
+        Ok(out)
+    }
+
+    async fn select_page(&self, auth: &ChannelAuth, page_id: &str) -> ProviderResult<AuthTokens> {
+        let accounts = self.accounts(&auth.access_token).await?;
+        let page = accounts
+            .iter()
+            .find(|p| p["instagram_business_account"]["id"].as_str() == Some(page_id))
+            .ok_or_else(|| {
+                ProviderError::bad("This Instagram account is not linked to one of your pages")
+            })?;
+        let token = page["access_token"]
+            .as_str()
+            .unwrap_or(&auth.access_token)
+            .to_string();
+        let profile = self.ig_profile(page_id, &token).await?;
+        Ok(AuthTokens {
+            id: page_id.to_string(),
+            name: profile["name"]
+                .as_str()
+                .or(profile["username"].as_str())
+                .unwrap_or_default()
+                .to_string(),
+            username: profile["username"].as_str().map(str::to_string),
+            picture: profile["profile_picture_url"].as_str().map(str::to_string),
+            access_token: token,
+            expires_in: Some(LONG_LIVED_SECS),
+            refresh_token: None,
+        })
+    }
+
+    async fn publish(&self, auth: &ChannelAuth, post: &PostDetails) -> ProviderResult<Published> {
+        self.containers
+            .publish(&auth.internal_id, &auth.access_token, post)
+            .await
+    }
+
+    async fn comment(
+        &self,
+        auth: &ChannelAuth,
+        root_id: &str,
+        _reply_to: &str,
+        post: &PostDetails,
+    ) -> ProviderResult<Published> {
+        self.containers
+            .comment(&auth.access_token, root_id, post)
+            .await
+    }
+}
+
+/// `instagram-standalone`: Instagram Login, no Facebook page needed.
+#[derive(Debug)]
+pub struct InstagramStandalone {
+    info: ProviderInfo,
+    http: Http,
+    api: String,
+    graph_root: String,
+    web: String,
+    containers: Containers,
+    app_id: String,
+    app_secret: String,
+    redirect_uri: String,
+}
+
+impl InstagramStandalone {
+    /// Configured from `INSTAGRAM_APP_ID`, `INSTAGRAM_APP_SECRET` and the base URLs.
+    pub fn new(config: &ProviderConfig, http: Http) -> Self {
+        let graph_root = config.base_url("INSTAGRAM_GRAPH_URL", "https://graph.instagram.com");
+        Self {
+            info: ProviderInfo {
+                identifier: "instagram-standalone",
+                name: "Instagram\n(Standalone)",
+                editor: Editor::Normal,
+                max_length: 2200,
+                two_step: false,
+                scopes: IG_SCOPES,
+                custom_fields: None,
+                is_web3: false,
+                tool_tip: None,
+                refreshes: true,
+                max_concurrency: 200,
+                tools: &[],
+            },
+            containers: Containers {
+                http: http.clone(),
+                graph: format!("{graph_root}/v21.0"),
+                web: config.base_url("INSTAGRAM_WEB_URL", "https://www.instagram.com"),
+                poll: Duration::from_millis(
+                    config
+                        .get("INSTAGRAM_POLL_MS")
+                        .and_then(|v| v.parse().ok())
+                        .unwrap_or(2000),
+                ),
+            },
+            http,
+            api: config.base_url("INSTAGRAM_API_URL", "https://api.instagram.com"),
+            web: config.base_url("INSTAGRAM_WEB_URL", "https://www.instagram.com"),
+            graph_root,
+            app_id: config.or("INSTAGRAM_APP_ID", ""),
+            app_secret: config.or("INSTAGRAM_APP_SECRET", ""),
+            redirect_uri: config.redirect_uri("instagram-standalone"),
+        }
+    }
+
+    async fn profile(&self, token: &str, expires_in: Option<i64>) -> ProviderResult<AuthTokens> {
+        let req = self
+            .http
+            .client()
+            .get(format!("{}/me", self.containers.graph))
+            .query(&[
+                ("fields", "user_id,username,name,profile_picture_url"),
+                ("access_token", token),
+            ]);
+        let me: Value = self.http.json(req, map_error).await?;
+        Ok(AuthTokens {
+            id: me["user_id"]
+                .as_str()
+                .map(str::to_string)
+                .or_else(|| me["user_id"].as_i64().map(|i| i.to_string()))
+                .unwrap_or_default(),
+            name: me["name"]
+                .as_str()
+                .or(me["username"].as_str())
+                .unwrap_or_default()
+                .to_string(),
+            username: me["username"].as_str().map(str::to_string),
+            picture: me["profile_picture_url"].as_str().map(str::to_string),
+            access_token: token.to_string(),
+            refresh_token: Some(token.to_string()),
+            expires_in: Some(expires_in.unwrap_or(LONG_LIVED_SECS)),
+        })
+    }
+}
+
+#[async_trait]
+impl Provider for InstagramStandalone {
+    fn info(&self) -> &ProviderInfo {
+        &self.info
+    }
+
+    fn check(&self, post: &PostDetails) -> Result<(), String> {
+        instagram_check(post)
+    }
+
+    async fn auth_url(&self) -> ProviderResult<AuthRequest> {
+        let state = new_state();
+        let url = url_with_query(
+            &format!("{}/oauth/authorize", self.web),
+            &[
+                ("client_id", &self.app_id),
+                ("redirect_uri", &self.redirect_uri),
+                ("response_type", "code"),
+                ("scope", &IG_SCOPES.join(",")),
+                ("state", &state),
+            ],
+        );
+        Ok(AuthRequest {
+            url,
+            code_verifier: random_string(8),
+            state,
+        })
+    }
+
+    async fn authenticate(&self, code: &str, _code_verifier: &str) -> ProviderResult<AuthTokens> {
+        let refused = |status: u16, body: &str| {
+            (status < 500)
+                .then(|| ProviderError::bad(format!("Instagram refused the connection: {body}")))
+        };
+        let req = self
+            .http
+            .client()
+            .post(format!("{}/oauth/access_token", self.api))
+            .form(&[
+                ("client_id", self.app_id.as_str()),
+                ("client_secret", self.app_secret.as_str()),
+                ("grant_type", "authorization_code"),
+                ("redirect_uri", self.redirect_uri.as_str()),
+                ("code", code),
+            ]);
+        let short: Value = self.http.json(req, refused).await?;
+        let req = self
+            .http
+            .client()
+            .get(format!("{}/access_token", self.graph_root))
+            .query(&[
+                ("grant_type", "ig_exchange_token"),
+                ("client_secret", self.app_secret.as_str()),
+                (
+                    "access_token",
+                    short["access_token"].as_str().unwrap_or_default(),
+                ),
+            ]);
+        let long: Value = self.http.json(req, refused).await?;
+        self.profile(
+            long["access_token"].as_str().unwrap_or_default(),
+            long["expires_in"].as_i64(),
+        )
+        .await
+    }
+
+    async fn refresh(&self, auth: &ChannelAuth) -> ProviderResult<AuthTokens> {
+        let current = auth.refresh_token.as_deref().unwrap_or(&auth.access_token);
+        let req = self
+            .http
+            .client()
+            .get(format!("{}/refresh_access_token", self.graph_root))
+            .query(&[
+                ("grant_type", "ig_refresh_token"),
+                ("access_token", current),
+            ]);
+        let v: Value = self
+            .http
+            .json(req, |status, body| {
+                (status < 500 && status != 429).then(|| {
+                    ProviderError::RefreshNeeded(format!("Instagram refused the refresh: {body}"))
+                })
+            })
+            .await?;
+        let token = v["access_token"]
+            .as_str()
+            .ok_or_else(|| ProviderError::RefreshNeeded("no token in the answer".into()))?;
+        Ok(AuthTokens {
+            id: auth.internal_id.clone(),
+            access_token: token.to_string(),
+            refresh_token: Some(token.to_string()),
+            expires_in: Some(v["expires_in"].as_i64().unwrap_or(LONG_LIVED_SECS)),
+            ..Default::default()
+        })
+    }
+
+    async fn publish(&self, auth: &ChannelAuth, post: &PostDetails) -> ProviderResult<Published> {
+        self.containers
+            .publish(&auth.internal_id, &auth.access_token, post)
+            .await
+    }
+
+    async fn comment(
+        &self,
+        auth: &ChannelAuth,
+        root_id: &str,
+        _reply_to: &str,
+        post: &PostDetails,
+    ) -> ProviderResult<Published> {
+        self.containers
+            .comment(&auth.access_token, root_id, post)
+            .await
+    }
+}
