@@ -13,6 +13,7 @@ pub mod slack;
 pub mod telegram;
 pub mod threads;
 pub mod x;
+pub mod youtube;
 
 /// Serves `app` on a free loopback port; returns its base URL.
 pub async fn serve(app: axum::Router) -> String {

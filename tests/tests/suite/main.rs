@@ -22,5 +22,6 @@ mod providers_slack;
 mod providers_telegram;
 mod providers_threads;
 mod providers_x;
+mod providers_youtube;
 mod template_drift;
 mod util;

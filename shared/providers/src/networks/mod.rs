@@ -18,6 +18,7 @@ pub mod slack;
 pub mod telegram;
 pub mod threads;
 pub mod x;
+pub mod youtube;
 
 /// Every provider, configured.
 pub fn all(config: &ProviderConfig, http: &Http) -> Vec<Arc<dyn Provider>> {
@@ -36,5 +37,6 @@ pub fn all(config: &ProviderConfig, http: &Http) -> Vec<Arc<dyn Provider>> {
         Arc::new(telegram::Telegram::new(config, http.clone())),
         Arc::new(threads::Threads::new(config, http.clone())),
         Arc::new(x::X::new(config, http.clone())),
+        Arc::new(youtube::YouTube::new(config, http.clone())),
     ]
 }

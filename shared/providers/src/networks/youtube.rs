@@ -1,0 +1,321 @@
+//! YouTube: Google OAuth 2 (offline, refreshable), then the user picks one of their channels
+//! (two-step). A post is one video, uploaded with the resumable upload protocol (the
+//! session is opened with the metadata, then the bytes are sent to the session URL). No
+//! comments. Base URLs from `YOUTUBE_API_URL`, `GOOGLE_ACCOUNTS_URL`, `GOOGLE_TOKEN_URL`.
+
+use async_trait::async_trait;
+use serde_json::{json, Value};
+
+use crate::config::ProviderConfig;
+use crate::error::{ProviderError, ProviderResult};
+use crate::http::Http;
+use crate::oauth::{new_state, random_string, url_with_query};
+use crate::types::*;
+use crate::Provider;
+
+const SCOPES: &[&str] = &[
+    "https://www.googleapis.com/auth/userinfo.profile",
+    "https://www.googleapis.com/auth/userinfo.email",
+    "https://www.googleapis.com/auth/youtube",
+    "https://www.googleapis.com/auth/youtube.force-ssl",
+    "https://www.googleapis.com/auth/youtube.readonly",
+    "https://www.googleapis.com/auth/youtube.upload",
+];
+
+/// The YouTube provider.
+#[derive(Debug)]
+pub struct YouTube {
+    info: ProviderInfo,
+    http: Http,
+    api: String,
+    accounts: String,
+    token_url: String,
+    client_id: String,
+    client_secret: String,
+    redirect_uri: String,
+}
+
+/// Google API errors: `{"error": {"code", "message", "errors": [{"reason"}]}}`.
+fn map_error(status: u16, body: &str) -> Option<ProviderError> {
+    let v: Value = serde_json::from_str(body).ok()?;
+    let reason = v["error"]["errors"][0]["reason"].as_str().unwrap_or("");
+    let message = v["error"]["message"]
+        .as_str()
+        .unwrap_or("YouTube refused the request")
+        .to_string();
+    match reason {
+        "quotaExceeded" | "rateLimitExceeded" | "userRateLimitExceeded" => Some(
+            ProviderError::transient("YouTube quota exceeded, the video will be retried later"),
+        ),
+        "uploadLimitExceeded" => Some(ProviderError::bad(
+            "You have exceeded the number of videos you may upload today",
+        )),
+        "youtubeSignupRequired" => Some(ProviderError::bad(
+            "This Google account has no YouTube channel, please create one",
+        )),
+        "invalidTitle" => Some(ProviderError::bad("The video title is invalid or too long")),
+        "forbidden" if status == 403 => Some(ProviderError::bad(message)),
+        _ if status == 401 => Some(ProviderError::RefreshNeeded(message)),
+        _ if status == 400 => Some(ProviderError::bad(message)),
+        _ => None,
+    }
+}
+
+impl YouTube {
+    /// Configured from `YOUTUBE_CLIENT_ID`, `YOUTUBE_CLIENT_SECRET` and the base URLs.
+    pub fn new(config: &ProviderConfig, http: Http) -> Self {
+        Self {
+            info: ProviderInfo {
+                identifier: "youtube",
+                name: "YouTube",
+                editor: Editor::Normal,
+                max_length: 5000,
+                two_step: true,
+                scopes: SCOPES,
+                custom_fields: None,
+                is_web3: false,
+                tool_tip: None,
+                refreshes: true,
+                max_concurrency: 200,
+                tools: &[],
+            },
+            http,
+            api: config.base_url("YOUTUBE_API_URL", "https://www.googleapis.com"),
+            accounts: config.base_url("GOOGLE_ACCOUNTS_URL", "https://accounts.google.com"),
+            token_url: format!(
+                "{}/token",
+                config.base_url("GOOGLE_TOKEN_URL", "https://oauth2.googleapis.com")
+            ),
+            client_id: config.or("YOUTUBE_CLIENT_ID", ""),
+            client_secret: config.or("YOUTUBE_CLIENT_SECRET", ""),
+            redirect_uri: config.redirect_uri("youtube"),
+        }
+    }
+
+    async fn token(&self, form: &[(&str, &str)], refreshing: bool) -> ProviderResult<Value> {
+        let req = self.http.client().post(&self.token_url).form(form);
+        self.http
+            .json(req, |status, body| {
+                (status == 400 || status == 401).then(|| {
+                    ProviderError::bad(format!("Google refused the token request: {body}"))
+                })
+            })
+            .await
+            .map_err(|e| match (refreshing, e) {
+                (true, ProviderError::BadRequest { user_message }) => {
+                    ProviderError::RefreshNeeded(user_message)
+                }
+                (_, other) => other,
+            })
+    }
+
+    async fn channels(&self, token: &str) -> ProviderResult<Vec<Value>> {
+        let req = self
+            .http
+            .client()
+            .get(format!("{}/youtube/v3/channels", self.api))
+            .query(&[("part", "snippet"), ("mine", "true")])
+            .bearer_auth(token);
+        let v: Value = self.http.json(req, map_error).await?;
+        Ok(v["items"].as_array().cloned().unwrap_or_default())
+    }
+}
+
+#[async_trait]
+impl Provider for YouTube {
+    fn info(&self) -> &ProviderInfo {
+        &self.info
+    }
+
+    fn check(&self, post: &PostDetails) -> Result<(), String> {
+        if post.media.len() != 1 || post.media[0].kind != MediaKind::Video {
+            return Err("A YouTube post is exactly one video".into());
+        }
+        let title = post
+            .settings
+            .get("title")
+            .and_then(Value::as_str)
+            .unwrap_or("");
+        if title.trim().is_empty() || title.chars().count() > 100 {
+            return Err("A YouTube video needs a title of at most 100 characters".into());
+        }
+        if post.message.chars().count() > self.info.max_length {
+            return Err(
+                "The description should be at most 5000 characters long for YouTube".into(),
+            );
+        }
+        Ok(())
+    }
+
+    async fn auth_url(&self) -> ProviderResult<AuthRequest> {
+        let state = new_state();
+        let url = url_with_query(
+            &format!("{}/o/oauth2/v2/auth", self.accounts),
+            &[
+                ("client_id", &self.client_id),
+                ("redirect_uri", &self.redirect_uri),
+                ("response_type", "code"),
+                ("access_type", "offline"),
+                ("prompt", "consent"),
+                ("scope", &SCOPES.join(" ")),
+                ("state", &state),
+            ],
+        );
+        Ok(AuthRequest {
+            url,
+            code_verifier: random_string(8),
+            state,
+        })
+    }
+
+    async fn authenticate(&self, code: &str, _code_verifier: &str) -> ProviderResult<AuthTokens> {
+        let t = self
+            .token(
+                &[
+                    ("code", code),
+                    ("client_id", &self.client_id),
+                    ("client_secret", &self.client_secret),
+                    ("redirect_uri", &self.redirect_uri),
+                    ("grant_type", "authorization_code"),
+                ],
+                false,
+            )
+            .await?;
+        let access = t["access_token"].as_str().unwrap_or_default().to_string();
+        let req = self
+            .http
+            .client()
+            .get(format!("{}/oauth2/v2/userinfo", self.api))
+            .bearer_auth(&access);
+        let me: Value = self.http.json(req, map_error).await?;
+        Ok(AuthTokens {
+            id: me["id"].as_str().unwrap_or_default().to_string(),
+            name: me["name"].as_str().unwrap_or_default().to_string(),
+            picture: me["picture"].as_str().map(str::to_string),
+            username: None,
+            access_token: access,
+            refresh_token: t["refresh_token"].as_str().map(str::to_string),
+            expires_in: t["expires_in"].as_i64(),
+        })
+    }
+
+    async fn refresh(&self, auth: &ChannelAuth) -> ProviderResult<AuthTokens> {
+        let refresh = auth
+            .refresh_token
+            .as_deref()
+            .ok_or_else(|| ProviderError::RefreshNeeded("no refresh token stored".into()))?;
+        let t = self
+            .token(
+                &[
+                    ("client_id", &self.client_id),
+                    ("client_secret", &self.client_secret),
+                    ("refresh_token", refresh),
+                    ("grant_type", "refresh_token"),
+                ],
+                true,
+            )
+            .await?;
+        Ok(AuthTokens {
+            id: auth.internal_id.clone(),
+            access_token: t["access_token"].as_str().unwrap_or_default().to_string(),
+            refresh_token: t["refresh_token"].as_str().map(str::to_string),
+            expires_in: t["expires_in"].as_i64(),
+            ..Default::default()
+        })
+    }
+
+    async fn pages(&self, auth: &ChannelAuth) -> ProviderResult<Vec<Page>> {
+        Ok(self
+            .channels(&auth.access_token)
+            .await?
+            .iter()
+            .map(|c| Page {
+                id: c["id"].as_str().unwrap_or_default().to_string(),
+                name: c["snippet"]["title"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .to_string(),
+                picture: c["snippet"]["thumbnails"]["default"]["url"]
+                    .as_str()
+                    .map(str::to_string),
+            })
+            .collect())
+    }
+
+    async fn select_page(&self, auth: &ChannelAuth, page_id: &str) -> ProviderResult<AuthTokens> {
+        let channels = self.channels(&auth.access_token).await?;
+        let c = channels
+            .iter()
+            .find(|c| c["id"].as_str() == Some(page_id))
+            .ok_or_else(|| {
+                ProviderError::bad("This channel is not one of the account's channels")
+            })?;
+        Ok(AuthTokens {
+            id: page_id.to_string(),
+            name: c["snippet"]["title"]
+                .as_str()
+                .unwrap_or_default()
+                .to_string(),
+            username: c["snippet"]["customUrl"].as_str().map(str::to_string),
+            picture: c["snippet"]["thumbnails"]["default"]["url"]
+                .as_str()
+                .map(str::to_string),
+            access_token: auth.access_token.clone(),
+            refresh_token: auth.refresh_token.clone(),
+            expires_in: None,
+        })
+    }
+
+    async fn publish(&self, auth: &ChannelAuth, post: &PostDetails) -> ProviderResult<Published> {
+        self.check(post).map_err(ProviderError::bad)?;
+        let s = &post.settings;
+        let (bytes, content_type) = self.http.fetch_media(&post.media[0].url).await?;
+        let metadata = json!({
+            "snippet": {
+                "title": s["title"],
+                "description": post.message,
+                "tags": s["tags"].as_array().map(|t| t.iter().filter_map(|x| x["label"].as_str().or(x.as_str())).collect::<Vec<_>>()).unwrap_or_default(),
+            },
+            "status": {
+                "privacyStatus": s["type"].as_str().unwrap_or("public"),
+                "selfDeclaredMadeForKids": s["selfDeclaredMadeForKids"].as_str() == Some("yes") || s["selfDeclaredMadeForKids"].as_bool() == Some(true),
+            },
+        });
+        let req = self
+            .http
+            .client()
+            .post(format!(
+                "{}/upload/youtube/v3/videos?uploadType=resumable&part=snippet,status",
+                self.api
+            ))
+            .bearer_auth(&auth.access_token)
+            .header("X-Upload-Content-Type", content_type.clone())
+            .header("X-Upload-Content-Length", bytes.len().to_string())
+            .json(&metadata);
+        let session = self.http.send(req, map_error).await?;
+        let location = session
+            .headers()
+            .get("location")
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_string)
+            .ok_or_else(|| {
+                ProviderError::Unknown("YouTube did not open an upload session".into())
+            })?;
+        let req = self
+            .http
+            .client()
+            .put(location)
+            .bearer_auth(&auth.access_token)
+            .header("content-type", content_type)
+            .body(bytes);
+        let video: Value = self.http.json(req, map_error).await?;
+        let id = video["id"]
+            .as_str()
+            .ok_or_else(|| ProviderError::Unknown("no video id".into()))?
+            .to_string();
+        Ok(Published {
+            url: format!("https://www.youtube.com/watch?v={id}"),
+            id,
+        })
+    }
+}

@@ -1,0 +1,186 @@
+//! A fake Google OAuth + YouTube Data API: token (code and refresh), userinfo, the user's
+//! channels, and the resumable upload protocol (session POST → Location; bytes PUT → video);
+//! Google's error bodies.
+
+use axum::body::Bytes;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post, put};
+use axum::{Form, Json, Router};
+use serde_json::{json, Value};
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+/// The client id the fake expects.
+pub const CLIENT_ID: &str = "yt-client";
+/// The client secret the fake expects.
+pub const CLIENT_SECRET: &str = "yt-secret";
+/// The only code the fake accepts.
+pub const GOOD_CODE: &str = "yt-code";
+/// The user's channel.
+pub const CHANNEL_ID: &str = "UCfake123";
+
+/// What the fake saw.
+#[derive(Debug, Default)]
+pub struct Seen {
+    /// Valid access tokens.
+    pub access: Vec<String>,
+    /// Valid refresh tokens.
+    pub refresh: Vec<String>,
+    /// Upload sessions: id → metadata.
+    pub sessions: HashMap<String, Value>,
+    /// Videos: (id, metadata, bytes).
+    pub videos: Vec<(String, Value, usize)>,
+}
+
+/// Shared state of one fake.
+pub type Shared = Arc<Mutex<Seen>>;
+
+fn google_error(status: StatusCode, reason: &str, message: &str) -> Response {
+    (status, Json(json!({"error": {"code": status.as_u16(), "message": message, "errors": [{"message": message, "domain": "youtube", "reason": reason}]}}))).into_response()
+}
+
+fn authed(h: &HeaderMap, seen: &Shared) -> bool {
+    h.get("authorization")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .is_some_and(|t| seen.lock().unwrap().access.iter().any(|a| a == t))
+}
+
+fn unauthorized() -> Response {
+    google_error(
+        StatusCode::UNAUTHORIZED,
+        "authError",
+        "Request had invalid authentication credentials.",
+    )
+}
+
+async fn token(State(seen): State<Shared>, Form(f): Form<HashMap<String, String>>) -> Response {
+    if f.get("client_id").map(String::as_str) != Some(CLIENT_ID)
+        || f.get("client_secret").map(String::as_str) != Some(CLIENT_SECRET)
+    {
+        return (
+            StatusCode::UNAUTHORIZED,
+            Json(json!({"error": "invalid_client"})),
+        )
+            .into_response();
+    }
+    let mut s = seen.lock().unwrap();
+    let refreshing = f.get("grant_type").map(String::as_str) == Some("refresh_token");
+    let ok = if refreshing {
+        f.get("refresh_token")
+            .is_some_and(|r| s.refresh.contains(r))
+    } else {
+        f.get("code").map(String::as_str) == Some(GOOD_CODE)
+    };
+    if !ok {
+        return (StatusCode::BAD_REQUEST, Json(json!({"error": "invalid_grant", "error_description": "Token has been expired or revoked."}))).into_response();
+    }
+    let n = s.access.len() + 1;
+    s.access.push(format!("ya29.access-{n}"));
+    let mut v = json!({"access_token": format!("ya29.access-{n}"), "expires_in": 3599, "token_type": "Bearer"});
+    if !refreshing {
+        s.refresh.push(format!("1//refresh-{n}"));
+        v["refresh_token"] = json!(format!("1//refresh-{n}"));
+    }
+    Json(v).into_response()
+}
+
+async fn userinfo(State(seen): State<Shared>, h: HeaderMap) -> Response {
+    if !authed(&h, &seen) {
+        return unauthorized();
+    }
+    Json(json!({"id": "google-user-1", "name": "Yuki Tube", "picture": "https://lh3.example/yuki.jpg"})).into_response()
+}
+
+async fn channels(State(seen): State<Shared>, h: HeaderMap) -> Response {
+    if !authed(&h, &seen) {
+        return unauthorized();
+    }
+    Json(json!({"items": [{"id": CHANNEL_ID, "snippet": {"title": "Yuki Cooks", "customUrl": "@yukicooks", "thumbnails": {"default": {"url": "https://yt3.example/yuki.jpg"}}}}]})).into_response()
+}
+
+async fn open_session(
+    State(seen): State<Shared>,
+    h: HeaderMap,
+    Json(meta): Json<Value>,
+) -> Response {
+    if !authed(&h, &seen) {
+        return unauthorized();
+    }
+    let title = meta["snippet"]["title"].as_str().unwrap_or("");
+    if title.contains("FAIL:quota") {
+        return google_error(
+            StatusCode::FORBIDDEN,
+            "quotaExceeded",
+            "The request cannot be completed because you have exceeded your quota.",
+        );
+    }
+    if title.contains("FAIL:limit") {
+        return google_error(
+            StatusCode::BAD_REQUEST,
+            "uploadLimitExceeded",
+            "The user has exceeded the number of videos they may upload.",
+        );
+    }
+    let host = h.get("host").and_then(|v| v.to_str().ok()).unwrap_or("");
+    let mut s = seen.lock().unwrap();
+    let id = format!("session-{}", s.sessions.len() + 1);
+    s.sessions.insert(id.clone(), meta);
+    (
+        StatusCode::OK,
+        [("location", format!("http://{host}/upload/session/{id}"))],
+    )
+        .into_response()
+}
+
+async fn upload(
+    State(seen): State<Shared>,
+    h: HeaderMap,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> Response {
+    if !authed(&h, &seen) {
+        return unauthorized();
+    }
+    let mut s = seen.lock().unwrap();
+    let Some(meta) = s.sessions.remove(&id) else {
+        return google_error(
+            StatusCode::NOT_FOUND,
+            "notFound",
+            "Upload session not found",
+        );
+    };
+    let vid = format!("vid{}", s.videos.len() + 1);
+    s.videos.push((vid.clone(), meta, body.len()));
+    (
+        StatusCode::OK,
+        Json(json!({"kind": "youtube#video", "id": vid, "status": {"uploadStatus": "uploaded"}})),
+    )
+        .into_response()
+}
+
+/// The fake's routes and its shared state.
+pub fn app() -> (Router, Shared) {
+    let seen: Shared = Arc::default();
+    let router = Router::new()
+        .route("/token", post(token))
+        .route("/oauth2/v2/userinfo", get(userinfo))
+        .route("/youtube/v3/channels", get(channels))
+        .route("/upload/youtube/v3/videos", post(open_session))
+        .route("/upload/session/{id}", put(upload))
+        .route(
+            "/files/{name}",
+            get(|| async {
+                (
+                    [("content-type", "video/mp4")],
+                    vec![
+                        0u8, 0, 0, 24, b'f', b't', b'y', b'p', b'm', b'p', b'4', b'2',
+                    ],
+                )
+            }),
+        )
+        .with_state(seen.clone());
+    (router, seen)
+}
