@@ -12,6 +12,7 @@ pub mod reddit;
 pub mod slack;
 pub mod telegram;
 pub mod threads;
+pub mod tiktok;
 pub mod x;
 pub mod youtube;
 

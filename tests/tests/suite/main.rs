@@ -21,6 +21,7 @@ mod providers_reddit;
 mod providers_slack;
 mod providers_telegram;
 mod providers_threads;
+mod providers_tiktok;
 mod providers_x;
 mod providers_youtube;
 mod template_drift;

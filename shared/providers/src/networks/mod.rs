@@ -17,6 +17,7 @@ pub mod reddit;
 pub mod slack;
 pub mod telegram;
 pub mod threads;
+pub mod tiktok;
 pub mod x;
 pub mod youtube;
 
@@ -36,6 +37,7 @@ pub fn all(config: &ProviderConfig, http: &Http) -> Vec<Arc<dyn Provider>> {
         Arc::new(slack::Slack::new(config, http.clone())),
         Arc::new(telegram::Telegram::new(config, http.clone())),
         Arc::new(threads::Threads::new(config, http.clone())),
+        Arc::new(tiktok::TikTok::new(config, http.clone())),
         Arc::new(x::X::new(config, http.clone())),
         Arc::new(youtube::YouTube::new(config, http.clone())),
     ]

@@ -1,0 +1,353 @@
+//! TikTok: OAuth 2 (refreshable), posts through the Content Posting API pulling media from
+//! our URLs: one video, or up to 35 photos; the post is then polled until TikTok reports it
+//! published. No comments. Errors come as `{"error": {"code", "message"}}` with `code: "ok"`
+//! on success. Base URLs from `TIKTOK_URL` (API) and `TIKTOK_WEB_URL`.
+
+use async_trait::async_trait;
+use serde_json::{json, Value};
+use std::time::Duration;
+
+use crate::config::ProviderConfig;
+use crate::error::{ProviderError, ProviderResult};
+use crate::http::Http;
+use crate::oauth::{new_state, random_string, url_with_query};
+use crate::types::*;
+use crate::Provider;
+
+const SCOPES: &[&str] = &[
+    "user.info.basic",
+    "video.publish",
+    "video.upload",
+    "user.info.profile",
+];
+
+/// The TikTok provider.
+#[derive(Debug)]
+pub struct TikTok {
+    info: ProviderInfo,
+    http: Http,
+    api: String,
+    web: String,
+    client_key: String,
+    client_secret: String,
+    redirect_uri: String,
+    poll: Duration,
+}
+
+/// TikTok's `error.code` values in terms of what to do.
+fn classify(code: &str, message: &str) -> ProviderError {
+    match code {
+        "access_token_invalid"
+        | "scope_not_authorized"
+        | "token_not_authorized_for_specified_deployment" => {
+            ProviderError::RefreshNeeded(format!("TikTok: {code}"))
+        }
+        "rate_limit_exceeded" | "internal_error" => {
+            ProviderError::transient(format!("TikTok: {code}"))
+        }
+        "spam_risk_too_many_posts" => {
+            ProviderError::bad("TikTok: too many posts today, please try tomorrow")
+        }
+        "spam_risk_user_banned_from_posting" => {
+            ProviderError::bad("TikTok: this account is banned from posting")
+        }
+        "reached_active_user_cap" => {
+            ProviderError::transient("TikTok: the app reached its daily user cap, try later")
+        }
+        "unaudited_client_can_only_post_to_private_accounts" => ProviderError::bad(
+            "TikTok: the app can only post to private accounts until it is audited",
+        ),
+        "url_ownership_unverified" => {
+            ProviderError::bad("TikTok: the media URL's domain is not verified for this app")
+        }
+        "privacy_level_option_mismatch" => {
+            ProviderError::bad("TikTok: this privacy level is not available for the account")
+        }
+        _ => ProviderError::bad(format!("TikTok refused the post: {message}")),
+    }
+}
+
+fn map_error(_status: u16, body: &str) -> Option<ProviderError> {
+    let v: Value = serde_json::from_str(body).ok()?;
+    let code = v["error"]["code"].as_str()?;
+    Some(classify(code, v["error"]["message"].as_str().unwrap_or("")))
+}
+
+fn ok_or_error(v: Value) -> ProviderResult<Value> {
+    match v["error"]["code"].as_str() {
+        None | Some("ok") => Ok(v),
+        Some(code) => Err(classify(code, v["error"]["message"].as_str().unwrap_or(""))),
+    }
+}
+
+impl TikTok {
+    /// Configured from `TIKTOK_CLIENT_ID`, `TIKTOK_CLIENT_SECRET`, `TIKTOK_URL`, `TIKTOK_WEB_URL`.
+    pub fn new(config: &ProviderConfig, http: Http) -> Self {
+        Self {
+            info: ProviderInfo {
+                identifier: "tiktok",
+                name: "Tiktok",
+                editor: Editor::Normal,
+                max_length: 2000,
+                two_step: false,
+                scopes: SCOPES,
+                custom_fields: None,
+                is_web3: false,
+                tool_tip: None,
+                refreshes: true,
+                max_concurrency: 10_000,
+                tools: &[],
+            },
+            http,
+            api: config.base_url("TIKTOK_URL", "https://open.tiktokapis.com"),
+            web: config.base_url("TIKTOK_WEB_URL", "https://www.tiktok.com"),
+            client_key: config.or("TIKTOK_CLIENT_ID", ""),
+            client_secret: config.or("TIKTOK_CLIENT_SECRET", ""),
+            redirect_uri: config.redirect_uri("tiktok"),
+            poll: Duration::from_millis(
+                config
+                    .get("TIKTOK_POLL_MS")
+                    .and_then(|v| v.parse().ok())
+                    .unwrap_or(3000),
+            ),
+        }
+    }
+
+    async fn token(&self, form: &[(&str, &str)], refreshing: bool) -> ProviderResult<Value> {
+        let req = self
+            .http
+            .client()
+            .post(format!("{}/v2/oauth/token/", self.api))
+            .form(form);
+        let v: Value = self.http.json(req, crate::http::no_mapping).await?;
+        if let Some(e) = v["error"].as_str().filter(|e| !e.is_empty()) {
+            let msg = format!("TikTok refused the token request: {e}");
+            return Err(if refreshing {
+                ProviderError::RefreshNeeded(msg)
+            } else {
+                ProviderError::bad(msg)
+            });
+        }
+        Ok(v)
+    }
+
+    async fn api_post(&self, token: &str, path: &str, body: Value) -> ProviderResult<Value> {
+        let req = self
+            .http
+            .client()
+            .post(format!("{}{path}", self.api))
+            .bearer_auth(token)
+            .json(&body);
+        ok_or_error(self.http.json(req, map_error).await?)
+    }
+
+    async fn username(&self, token: &str) -> ProviderResult<Value> {
+        let req = self
+            .http
+            .client()
+            .get(format!("{}/v2/user/info/", self.api))
+            .query(&[(
+                "fields",
+                "open_id,avatar_url,display_name,union_id,username",
+            )])
+            .bearer_auth(token);
+        let v = ok_or_error(self.http.json(req, map_error).await?)?;
+        Ok(v["data"]["user"].clone())
+    }
+}
+
+#[async_trait]
+impl Provider for TikTok {
+    fn info(&self) -> &ProviderInfo {
+        &self.info
+    }
+
+    fn check(&self, post: &PostDetails) -> Result<(), String> {
+        if post.message.chars().count() > self.info.max_length {
+            return Err("The post should be at most 2000 characters long for TikTok".into());
+        }
+        let videos = post
+            .media
+            .iter()
+            .filter(|m| m.kind == MediaKind::Video)
+            .count();
+        match (post.media.len(), videos) {
+            (0, _) => Err("TikTok needs a video or pictures".into()),
+            (1, 1) => Ok(()),
+            (_, v) if v > 0 => Err("A TikTok video must be the only media of its post".into()),
+            (n, _) if n > 35 => Err("TikTok takes at most 35 pictures".into()),
+            _ => Ok(()),
+        }
+    }
+
+    async fn auth_url(&self) -> ProviderResult<AuthRequest> {
+        let state = new_state();
+        let url = url_with_query(
+            &format!("{}/v2/auth/authorize/", self.web),
+            &[
+                ("client_key", &self.client_key),
+                ("scope", &SCOPES.join(",")),
+                ("response_type", "code"),
+                ("redirect_uri", &self.redirect_uri),
+                ("state", &state),
+            ],
+        );
+        Ok(AuthRequest {
+            url,
+            code_verifier: random_string(8),
+            state,
+        })
+    }
+
+    async fn authenticate(&self, code: &str, _code_verifier: &str) -> ProviderResult<AuthTokens> {
+        let t = self
+            .token(
+                &[
+                    ("client_key", &self.client_key),
+                    ("client_secret", &self.client_secret),
+                    ("code", code),
+                    ("grant_type", "authorization_code"),
+                    ("redirect_uri", &self.redirect_uri),
+                ],
+                false,
+            )
+            .await?;
+        let access = t["access_token"].as_str().unwrap_or_default().to_string();
+        let user = self.username(&access).await?;
+        Ok(AuthTokens {
+            id: t["open_id"]
+                .as_str()
+                .or(user["open_id"].as_str())
+                .unwrap_or_default()
+                .to_string(),
+            name: user["display_name"]
+                .as_str()
+                .unwrap_or_default()
+                .to_string(),
+            picture: user["avatar_url"].as_str().map(str::to_string),
+            username: user["username"].as_str().map(str::to_string),
+            access_token: access,
+            refresh_token: t["refresh_token"].as_str().map(str::to_string),
+            expires_in: t["expires_in"].as_i64(),
+        })
+    }
+
+    async fn refresh(&self, auth: &ChannelAuth) -> ProviderResult<AuthTokens> {
+        let refresh = auth
+            .refresh_token
+            .as_deref()
+            .ok_or_else(|| ProviderError::RefreshNeeded("no refresh token stored".into()))?;
+        let t = self
+            .token(
+                &[
+                    ("client_key", &self.client_key),
+                    ("client_secret", &self.client_secret),
+                    ("grant_type", "refresh_token"),
+                    ("refresh_token", refresh),
+                ],
+                true,
+            )
+            .await?;
+        Ok(AuthTokens {
+            id: auth.internal_id.clone(),
+            access_token: t["access_token"].as_str().unwrap_or_default().to_string(),
+            refresh_token: t["refresh_token"].as_str().map(str::to_string),
+            expires_in: t["expires_in"].as_i64(),
+            ..Default::default()
+        })
+    }
+
+    async fn publish(&self, auth: &ChannelAuth, post: &PostDetails) -> ProviderResult<Published> {
+        self.check(post).map_err(ProviderError::bad)?;
+        let s = &post.settings;
+        let privacy = s["privacy_level"].as_str().unwrap_or("PUBLIC_TO_EVERYONE");
+        let flag = |k: &str| s[k].as_bool() == Some(false);
+        let init = if post.media[0].kind == MediaKind::Video {
+            let body = json!({
+                "post_info": {
+                    "title": post.message,
+                    "privacy_level": privacy,
+                    "disable_duet": flag("duet"),
+                    "disable_comment": flag("comment"),
+                    "disable_stitch": flag("stitch"),
+                    "brand_content_toggle": s["brand_content_toggle"].as_bool().unwrap_or(false),
+                    "brand_organic_toggle": s["brand_organic_toggle"].as_bool().unwrap_or(false),
+                },
+                "source_info": {"source": "PULL_FROM_URL", "video_url": post.media[0].url},
+            });
+            self.api_post(&auth.access_token, "/v2/post/publish/video/init/", body)
+                .await?
+        } else {
+            let body = json!({
+                "post_info": {
+                    "title": s["title"].as_str().unwrap_or(""),
+                    "description": post.message,
+                    "privacy_level": privacy,
+                    "disable_comment": flag("comment"),
+                    "auto_add_music": s["autoAddMusic"].as_str() == Some("yes"),
+                },
+                "source_info": {
+                    "source": "PULL_FROM_URL",
+                    "photo_cover_index": 0,
+                    "photo_images": post.media.iter().map(|m| m.url.clone()).collect::<Vec<_>>(),
+                },
+                "post_mode": if s["content_posting_method"].as_str() == Some("UPLOAD") { "MEDIA_UPLOAD" } else { "DIRECT_POST" },
+                "media_type": "PHOTO",
+            });
+            self.api_post(&auth.access_token, "/v2/post/publish/content/init/", body)
+                .await?
+        };
+        let publish_id = init["data"]["publish_id"]
+            .as_str()
+            .ok_or_else(|| ProviderError::Unknown("no publish id".into()))?
+            .to_string();
+        for _ in 0..60 {
+            let status = self
+                .api_post(
+                    &auth.access_token,
+                    "/v2/post/publish/status/fetch/",
+                    json!({ "publish_id": publish_id }),
+                )
+                .await?;
+            match status["data"]["status"].as_str() {
+                Some("PUBLISH_COMPLETE") => {
+                    let id = status["data"]["publicaly_available_post_id"][0]
+                        .as_i64()
+                        .map(|i| i.to_string())
+                        .or_else(|| {
+                            status["data"]["publicaly_available_post_id"][0]
+                                .as_str()
+                                .map(str::to_string)
+                        })
+                        .unwrap_or_else(|| publish_id.clone());
+                    let user = self
+                        .username(&auth.access_token)
+                        .await
+                        .unwrap_or(Value::Null);
+                    let handle = user["username"].as_str().unwrap_or("");
+                    return Ok(Published {
+                        url: format!("{}/@{handle}/video/{id}", self.web),
+                        id,
+                    });
+                }
+                Some("SEND_TO_USER_INBOX") => {
+                    return Ok(Published {
+                        url: format!("{}/", self.web),
+                        id: publish_id,
+                    });
+                }
+                Some("FAILED") => {
+                    let reason = status["data"]["fail_reason"].as_str().unwrap_or("unknown");
+                    return Err(ProviderError::bad(format!(
+                        "TikTok could not publish the post: {reason}"
+                    )));
+                }
+                _ => tokio::time::sleep(self.poll).await,
+            }
+        }
+        Err(ProviderError::Unknown(
+            "TikTok did not confirm the post in time; check the account before posting again"
+                .into(),
+        ))
+    }
+}
