@@ -22,6 +22,7 @@ mod providers_slack;
 mod providers_telegram;
 mod providers_threads;
 mod providers_tiktok;
+mod providers_unknown;
 mod providers_x;
 mod providers_youtube;
 mod template_drift;

@@ -1,0 +1,109 @@
+//! The fourth error class, for every provider: an answer that is not what the network's API
+//! returns (here: HTML with status 200, as a captive portal or a broken proxy would send)
+//! is `Unknown` — never taken as a success, never as the user's fault.
+
+use axum::Router;
+use postiz_providers::{
+    ChannelAuth, Media, MediaKind, PostDetails, ProviderConfig, ProviderError, Providers,
+};
+use postiz_tests::fakes::serve;
+use serde_json::json;
+
+/// Every provider identifier the catalogue must list.
+pub const ALL: [&str; 16] = [
+    "bluesky",
+    "discord",
+    "facebook",
+    "instagram",
+    "instagram-standalone",
+    "linkedin",
+    "linkedin-page",
+    "mastodon",
+    "pinterest",
+    "reddit",
+    "slack",
+    "telegram",
+    "threads",
+    "tiktok",
+    "x",
+    "youtube",
+];
+
+fn media(base: &str, kind: MediaKind) -> Media {
+    Media {
+        kind,
+        url: format!("{base}/file"),
+        alt: None,
+    }
+}
+
+#[tokio::test]
+async fn a_garbage_answer_is_unknown_for_every_provider() {
+    let garbage = Router::new().fallback(|| async {
+        (
+            [("content-type", "text/html")],
+            "<html>Welcome to the hotel wifi</html>",
+        )
+    });
+    let base = serve(garbage).await;
+    let url_vars = [
+        "MASTODON_URL",
+        "PINTEREST_URL",
+        "FACEBOOK_GRAPH_URL",
+        "INSTAGRAM_FB_GRAPH_URL",
+        "INSTAGRAM_GRAPH_URL",
+        "SLACK_URL",
+        "DISCORD_URL",
+        "TELEGRAM_URL",
+        "X_URL",
+        "X_UPLOAD_URL",
+        "LINKEDIN_URL",
+        "THREADS_URL",
+        "REDDIT_URL",
+        "REDDIT_OAUTH_URL",
+        "YOUTUBE_API_URL",
+        "TIKTOK_URL",
+    ];
+    let providers = Providers::new(&ProviderConfig::from_pairs(
+        url_vars.iter().map(|v| (*v, base.as_str())),
+    ));
+    assert_eq!(providers.identifiers(), ALL.to_vec());
+    for id in ALL {
+        let p = providers.get(id).unwrap();
+        let (settings, media) = match id {
+            "pinterest" => (json!({"board": "1"}), vec![media(&base, MediaKind::Image)]),
+            "reddit" => (
+                json!({"subreddit": [{"value": {"subreddit": "rust", "title": "t", "type": "self"}}]}),
+                vec![],
+            ),
+            "slack" | "discord" => (json!({"channel": "C1"}), vec![]),
+            "youtube" => (
+                json!({"title": "t", "type": "public"}),
+                vec![media(&base, MediaKind::Video)],
+            ),
+            "instagram" | "instagram-standalone" => (
+                json!({"post_type": "post"}),
+                vec![media(&base, MediaKind::Image)],
+            ),
+            "tiktok" => (json!({}), vec![media(&base, MediaKind::Video)]),
+            _ => (json!({}), vec![]),
+        };
+        let post = PostDetails {
+            id: "u".into(),
+            message: "hello".into(),
+            settings,
+            media,
+        };
+        assert!(p.check(&post).is_ok(), "{id}: {:?}", p.check(&post));
+        let auth = ChannelAuth {
+            internal_id: "123".into(),
+            access_token: "token:secret".into(),
+            refresh_token: None,
+            custom: Some(json!({"service": base, "identifier": "a", "password": "b"})),
+        };
+        match p.publish(&auth, &post).await {
+            Err(ProviderError::Unknown(_)) => {}
+            other => panic!("{id}: a garbage answer must be Unknown, got {other:?}"),
+        }
+    }
+}
