@@ -79,7 +79,7 @@ pub struct User {
     /// When the user last opened the notifications list.
     #[serde(default)]
     pub last_read_notifications: Option<DateTime<Utc>>,
-    /// Sessions issued before this instant (seconds) are refused.
+    /// Sessions issued before this instant (milliseconds since the epoch) are refused.
     #[serde(default)]
     pub sessions_valid_after: i64,
     /// Creation time.

@@ -166,6 +166,7 @@ impl Accounts {
             email: user.email.clone(),
             jti: new_id(),
             iat: now,
+            iat_ms: self.now_ms(),
             exp: now + SESSION_DAYS * 86_400,
         })
     }
@@ -323,7 +324,7 @@ impl Accounts {
             self.repo.is_session_revoked(&claims.jti),
         );
         let user = user?.ok_or(Error::Unauthenticated)?;
-        if revoked? || !user.activated || claims.iat < user.sessions_valid_after {
+        if revoked? || !user.activated || claims.iat_ms < user.sessions_valid_after {
             return Err(Error::Unauthenticated);
         }
         let enabled: Vec<Membership> = memberships?.into_iter().filter(|m| !m.disabled).collect();
@@ -411,7 +412,7 @@ impl Accounts {
                 &claims.id,
                 Update::new()
                     .set("password", hash)
-                    .set("sessionsValidAfter", self.clock.now_secs()),
+                    .set("sessionsValidAfter", self.now_ms()),
             )
             .await?;
         Ok(true)

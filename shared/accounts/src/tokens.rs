@@ -17,6 +17,9 @@ pub struct SessionClaims {
     pub jti: String,
     /// Issued at, seconds.
     pub iat: i64,
+    /// Issued at, milliseconds (compared with the user's `sessionsValidAfter`).
+    #[serde(default)]
+    pub iat_ms: i64,
     /// Expires at, seconds.
     pub exp: i64,
 }

@@ -137,10 +137,8 @@ impl Channels {
 
     /// One channel as `/integrations/list` shows it (no secrets).
     pub async fn view(&self, c: &Channel, customers: &[Customer]) -> Value {
-        let info = self
-            .providers
-            .get(&c.provider_identifier)
-            .map(|p| p.info().clone());
+        let provider = self.providers.get(&c.provider_identifier);
+        let info = provider.as_ref().map(|p| p.info());
         let customer = c
             .customer_id
             .as_ref()
@@ -151,14 +149,14 @@ impl Channels {
             "id": c.id,
             "internalId": c.internal_id,
             "disabled": c.disabled,
-            "editor": info.as_ref().map(|i| json!(i.editor)).unwrap_or(json!("normal")),
+            "editor": info.map(|i| json!(i.editor)).unwrap_or(json!("normal")),
             "stripLinks": false,
             "picture": c.picture.clone().unwrap_or_default(),
             "identifier": c.provider_identifier,
             "inBetweenSteps": c.in_between_steps,
             "refreshNeeded": c.refresh_needed,
-            "isCustomFields": info.as_ref().is_some_and(|i| i.custom_fields.is_some()),
-            "customFields": info.as_ref().and_then(|i| i.custom_fields.clone()),
+            "isCustomFields": info.is_some_and(|i| i.custom_fields.is_some()),
+            "customFields": info.and_then(|i| i.custom_fields.as_ref()),
             "display": c.profile,
             "type": "social",
             "time": c.posting_times,

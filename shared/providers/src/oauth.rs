@@ -24,6 +24,31 @@ pub fn pkce() -> (String, String) {
     (verifier, challenge)
 }
 
+/// The stored refresh token of a channel, or `RefreshNeeded` when there is none.
+pub fn stored_refresh_token(auth: &crate::ChannelAuth) -> crate::ProviderResult<&str> {
+    auth.refresh_token
+        .as_deref()
+        .filter(|t| !t.is_empty())
+        .ok_or_else(|| crate::ProviderError::RefreshNeeded("no refresh token stored".into()))
+}
+
+/// The result of a refresh: the same account with a new access token, and the refresh
+/// token and lifetime when the network sent them (an absent refresh token keeps the stored one).
+pub fn refreshed(
+    auth: &crate::ChannelAuth,
+    access_token: String,
+    refresh_token: Option<String>,
+    expires_in: Option<i64>,
+) -> crate::AuthTokens {
+    crate::AuthTokens {
+        id: auth.internal_id.clone(),
+        access_token,
+        refresh_token,
+        expires_in,
+        ..Default::default()
+    }
+}
+
 /// `base?k=v&...` with every value percent-encoded.
 pub fn url_with_query(base: &str, params: &[(&str, &str)]) -> String {
     let mut url = url::Url::parse(base)

@@ -82,12 +82,6 @@ fn map_error(status: u16, body: &str) -> Option<ProviderError> {
 }
 
 #[derive(Deserialize)]
-struct Token {
-    access_token: String,
-    expires_in: Option<i64>,
-}
-
-#[derive(Deserialize)]
 struct Id {
     id: String,
 }
@@ -123,6 +117,15 @@ impl Facebook {
             app_id: config.or("FACEBOOK_APP_ID", ""),
             app_secret: config.or("FACEBOOK_APP_SECRET", ""),
             redirect_uri: config.redirect_uri("facebook"),
+        }
+    }
+
+    fn login(&self) -> super::meta::FacebookLogin {
+        super::meta::FacebookLogin {
+            graph: self.graph.clone(),
+            app_id: self.app_id.clone(),
+            app_secret: self.app_secret.clone(),
+            redirect_uri: self.redirect_uri.clone(),
         }
     }
 
@@ -192,40 +195,14 @@ impl Provider for Facebook {
     }
 
     async fn authenticate(&self, code: &str, _code_verifier: &str) -> ProviderResult<AuthTokens> {
-        let refused = |_: u16, body: &str| -> Option<ProviderError> {
-            Some(ProviderError::bad(format!(
-                "Facebook refused the connection: {body}"
-            )))
-        };
-        let req = self
-            .http
-            .client()
-            .get(format!("{}/oauth/access_token", self.graph))
-            .query(&[
-                ("client_id", self.app_id.as_str()),
-                ("redirect_uri", self.redirect_uri.as_str()),
-                ("client_secret", self.app_secret.as_str()),
-                ("code", code),
-            ]);
-        let short: Token = self.http.json(req, refused).await?;
-        let req = self
-            .http
-            .client()
-            .get(format!("{}/oauth/access_token", self.graph))
-            .query(&[
-                ("grant_type", "fb_exchange_token"),
-                ("client_id", self.app_id.as_str()),
-                ("client_secret", self.app_secret.as_str()),
-                ("fb_exchange_token", short.access_token.as_str()),
-            ]);
-        let long: Token = self.http.json(req, refused).await?;
+        let (token, expires_in) = self.login().long_lived_token(&self.http, code).await?;
         let req = self
             .http
             .client()
             .get(format!("{}/me", self.graph))
             .query(&[
                 ("fields", "id,name,picture"),
-                ("access_token", long.access_token.as_str()),
+                ("access_token", token.as_str()),
             ]);
         let me: Value = self.http.json(req, map_error).await?;
         Ok(AuthTokens {
@@ -234,8 +211,8 @@ impl Provider for Facebook {
             picture: picture(&me),
             username: None,
             refresh_token: None,
-            expires_in: Some(long.expires_in.unwrap_or(LONG_LIVED_SECS)),
-            access_token: long.access_token,
+            expires_in: Some(expires_in.unwrap_or(LONG_LIVED_SECS)),
+            access_token: token,
         })
     }
 

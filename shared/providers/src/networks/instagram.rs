@@ -12,7 +12,7 @@ use std::time::Duration;
 use crate::config::ProviderConfig;
 use crate::error::{ProviderError, ProviderResult};
 use crate::http::Http;
-use crate::oauth::{new_state, random_string, url_with_query};
+use crate::oauth::{new_state, random_string, refreshed, url_with_query};
 use crate::types::*;
 use crate::Provider;
 
@@ -365,39 +365,13 @@ impl Provider for Instagram {
 
     async fn authenticate(&self, code: &str, _code_verifier: &str) -> ProviderResult<AuthTokens> {
         let graph = &self.containers.graph;
-        let refused = |status: u16, body: &str| {
-            (status < 500)
-                .then(|| ProviderError::bad(format!("Facebook refused the connection: {body}")))
+        let login = super::meta::FacebookLogin {
+            graph: graph.clone(),
+            app_id: self.app_id.clone(),
+            app_secret: self.app_secret.clone(),
+            redirect_uri: self.redirect_uri.clone(),
         };
-        let req = self
-            .http
-            .client()
-            .get(format!("{graph}/oauth/access_token"))
-            .query(&[
-                ("client_id", self.app_id.as_str()),
-                ("redirect_uri", self.redirect_uri.as_str()),
-                ("client_secret", self.app_secret.as_str()),
-                ("code", code),
-            ]);
-        let short: Value = self.http.json(req, refused).await?;
-        let req = self
-            .http
-            .client()
-            .get(format!("{graph}/oauth/access_token"))
-            .query(&[
-                ("grant_type", "fb_exchange_token"),
-                ("client_id", self.app_id.as_str()),
-                ("client_secret", self.app_secret.as_str()),
-                (
-                    "fb_exchange_token",
-                    short["access_token"].as_str().unwrap_or_default(),
-                ),
-            ]);
-        let long: Value = self.http.json(req, refused).await?;
-        let token = long["access_token"]
-            .as_str()
-            .unwrap_or_default()
-            .to_string();
+        let (token, expires_in) = login.long_lived_token(&self.http, code).await?;
         let req = self
             .http
             .client()
@@ -408,7 +382,7 @@ impl Provider for Instagram {
             id: me["id"].as_str().unwrap_or_default().to_string(),
             name: me["name"].as_str().unwrap_or_default().to_string(),
             access_token: token,
-            expires_in: Some(long["expires_in"].as_i64().unwrap_or(LONG_LIVED_SECS)),
+            expires_in: Some(expires_in.unwrap_or(LONG_LIVED_SECS)),
             ..Default::default()
         })
     }
@@ -652,13 +626,12 @@ impl Provider for InstagramStandalone {
         let token = v["access_token"]
             .as_str()
             .ok_or_else(|| ProviderError::RefreshNeeded("no token in the answer".into()))?;
-        Ok(AuthTokens {
-            id: auth.internal_id.clone(),
-            access_token: token.to_string(),
-            refresh_token: Some(token.to_string()),
-            expires_in: Some(v["expires_in"].as_i64().unwrap_or(LONG_LIVED_SECS)),
-            ..Default::default()
-        })
+        Ok(refreshed(
+            auth,
+            token.to_string(),
+            Some(token.to_string()),
+            Some(v["expires_in"].as_i64().unwrap_or(LONG_LIVED_SECS)),
+        ))
     }
 
     async fn publish(&self, auth: &ChannelAuth, post: &PostDetails) -> ProviderResult<Published> {

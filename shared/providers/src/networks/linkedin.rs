@@ -10,7 +10,7 @@ use serde_json::{json, Value};
 use crate::config::ProviderConfig;
 use crate::error::{ProviderError, ProviderResult};
 use crate::http::Http;
-use crate::oauth::{new_state, random_string, url_with_query};
+use crate::oauth::{new_state, random_string, refreshed, stored_refresh_token, url_with_query};
 use crate::types::*;
 use crate::Provider;
 
@@ -248,10 +248,7 @@ impl Provider for LinkedIn {
     }
 
     async fn refresh(&self, auth: &ChannelAuth) -> ProviderResult<AuthTokens> {
-        let refresh = auth
-            .refresh_token
-            .as_deref()
-            .ok_or_else(|| ProviderError::RefreshNeeded("no refresh token stored".into()))?;
+        let refresh = stored_refresh_token(auth)?;
         let t = self
             .token(
                 &[
@@ -263,13 +260,12 @@ impl Provider for LinkedIn {
                 true,
             )
             .await?;
-        Ok(AuthTokens {
-            id: auth.internal_id.clone(),
-            access_token: t.access_token,
-            refresh_token: t.refresh_token,
-            expires_in: t.expires_in,
-            ..Default::default()
-        })
+        Ok(refreshed(
+            auth,
+            t.access_token,
+            t.refresh_token,
+            t.expires_in,
+        ))
     }
 
     async fn pages(&self, auth: &ChannelAuth) -> ProviderResult<Vec<Page>> {

@@ -12,6 +12,7 @@ pub mod facebook;
 pub mod instagram;
 pub mod linkedin;
 pub mod mastodon;
+pub mod meta;
 pub mod pinterest;
 pub mod reddit;
 pub mod slack;

@@ -12,7 +12,7 @@ use serde_json::{json, Value};
 use crate::config::ProviderConfig;
 use crate::error::{ProviderError, ProviderResult};
 use crate::http::Http;
-use crate::oauth::{new_state, random_string, url_with_query};
+use crate::oauth::{new_state, random_string, stored_refresh_token, url_with_query};
 use crate::types::*;
 use crate::Provider;
 
@@ -233,10 +233,7 @@ impl Provider for Pinterest {
     }
 
     async fn refresh(&self, auth: &ChannelAuth) -> ProviderResult<AuthTokens> {
-        let refresh = auth
-            .refresh_token
-            .as_deref()
-            .ok_or_else(|| ProviderError::RefreshNeeded("no refresh token stored".into()))?;
+        let refresh = stored_refresh_token(auth)?;
         let scope = SCOPES.join(",");
         let t = self
             .token(

@@ -10,7 +10,7 @@ use std::time::Duration;
 use crate::config::ProviderConfig;
 use crate::error::{ProviderError, ProviderResult};
 use crate::http::Http;
-use crate::oauth::{new_state, random_string, url_with_query};
+use crate::oauth::{new_state, random_string, refreshed, url_with_query};
 use crate::types::*;
 use crate::Provider;
 
@@ -364,13 +364,12 @@ impl Provider for Threads {
         let token = v["access_token"]
             .as_str()
             .ok_or_else(|| ProviderError::RefreshNeeded("no token in the answer".into()))?;
-        Ok(AuthTokens {
-            id: auth.internal_id.clone(),
-            access_token: token.to_string(),
-            refresh_token: Some(token.to_string()),
-            expires_in: Some(v["expires_in"].as_i64().unwrap_or(LONG_LIVED_SECS)),
-            ..Default::default()
-        })
+        Ok(refreshed(
+            auth,
+            token.to_string(),
+            Some(token.to_string()),
+            Some(v["expires_in"].as_i64().unwrap_or(LONG_LIVED_SECS)),
+        ))
     }
 
     async fn publish(&self, auth: &ChannelAuth, post: &PostDetails) -> ProviderResult<Published> {

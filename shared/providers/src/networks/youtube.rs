@@ -9,7 +9,7 @@ use serde_json::{json, Value};
 use crate::config::ProviderConfig;
 use crate::error::{ProviderError, ProviderResult};
 use crate::http::Http;
-use crate::oauth::{new_state, random_string, url_with_query};
+use crate::oauth::{new_state, random_string, refreshed, stored_refresh_token, url_with_query};
 use crate::types::*;
 use crate::Provider;
 
@@ -200,10 +200,7 @@ impl Provider for YouTube {
     }
 
     async fn refresh(&self, auth: &ChannelAuth) -> ProviderResult<AuthTokens> {
-        let refresh = auth
-            .refresh_token
-            .as_deref()
-            .ok_or_else(|| ProviderError::RefreshNeeded("no refresh token stored".into()))?;
+        let refresh = stored_refresh_token(auth)?;
         let t = self
             .token(
                 &[
@@ -215,13 +212,12 @@ impl Provider for YouTube {
                 true,
             )
             .await?;
-        Ok(AuthTokens {
-            id: auth.internal_id.clone(),
-            access_token: t["access_token"].as_str().unwrap_or_default().to_string(),
-            refresh_token: t["refresh_token"].as_str().map(str::to_string),
-            expires_in: t["expires_in"].as_i64(),
-            ..Default::default()
-        })
+        Ok(refreshed(
+            auth,
+            t["access_token"].as_str().unwrap_or_default().to_string(),
+            t["refresh_token"].as_str().map(str::to_string),
+            t["expires_in"].as_i64(),
+        ))
     }
 
     async fn pages(&self, auth: &ChannelAuth) -> ProviderResult<Vec<Page>> {

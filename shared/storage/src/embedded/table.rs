@@ -254,7 +254,7 @@ impl Table for EmbeddedStore {
     async fn get(&self, key: &Key) -> StorageResult<Option<Item>> {
         key.validate()?;
         let mk = main_key(key);
-        self.blocking(move |db, now| {
+        self.read(move |db, now| {
             let txn = db.begin_read().map_err(backend)?;
             let items = txn.open_table(ITEMS).map_err(backend)?;
             let found = match items.get(mk.as_slice()).map_err(backend)? {
@@ -263,7 +263,6 @@ impl Table for EmbeddedStore {
             };
             Ok(found.filter(|i| !i.is_expired(now)))
         })
-        .await
     }
 
     async fn put(&self, item: Item, condition: Option<Condition>) -> StorageResult<()> {
@@ -328,7 +327,7 @@ impl Table for EmbeddedStore {
                 upper = Bound::Excluded(c);
             }
         }
-        self.blocking(move |db, now| {
+        self.read(move |db, now| {
             let txn = db.begin_read().map_err(backend)?;
             let items = txn.open_table(ITEMS).map_err(backend)?;
             let index = txn.open_table(INDEX).map_err(backend)?;
@@ -373,7 +372,6 @@ impl Table for EmbeddedStore {
             }
             Ok(page)
         })
-        .await
     }
 
     async fn transact(&self, ops: Vec<TxOp>) -> StorageResult<()> {
