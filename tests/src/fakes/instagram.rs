@@ -169,6 +169,9 @@ async fn post3(
     let mut s = seen.lock().unwrap();
     match edge.as_str() {
         "media" if id == IG_ID => {
+            if q.get("caption").is_some_and(|c| c.contains("FAIL:unknown")) {
+                return (StatusCode::INTERNAL_SERVER_ERROR, Json(json!({"error": {"message": "An unknown error occurred", "type": "OAuthException", "code": 1, "is_transient": true}}))).into_response();
+            }
             if q.get("caption")
                 .is_some_and(|c| c.contains("FAIL:restricted"))
             {

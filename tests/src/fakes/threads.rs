@@ -158,6 +158,9 @@ async fn create(
                     "Param text must be at most 500 characters long.",
                 );
             }
+            if text.contains("FAIL:busy") {
+                return (StatusCode::SERVICE_UNAVAILABLE, Json(json!({"error": {"message": "Service temporarily unavailable", "type": "OAuthException", "code": 2, "is_transient": true}}))).into_response();
+            }
             if text.contains("FAIL:spam") {
                 return graph_error(
                     StatusCode::BAD_REQUEST,

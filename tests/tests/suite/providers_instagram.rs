@@ -145,6 +145,12 @@ async fn standalone_login_refresh_and_errors() {
         }
         other => panic!("{other:?}"),
     }
+    match p.publish(&auth, &post("FAIL:unknown", vec![img(1)])).await {
+        Err(ProviderError::Transient { message, .. }) => {
+            assert_eq!(message, "An unknown error occurred, please try again later")
+        }
+        other => panic!("{other:?}"),
+    }
     assert!(p.check(&post("no media", vec![])).is_err());
     assert!(p
         .check(&post("eleven", (0..11).map(|i| img(i as u8)).collect()))
