@@ -55,3 +55,101 @@ impl FacebookLogin {
         Ok((token.to_string(), long["expires_in"].as_i64()))
     }
 }
+
+/// Meta's login for Threads and Instagram (standalone): the code gives a short-lived token,
+/// exchanged for a long-lived one that later refreshes itself.
+#[derive(Debug, Clone)]
+pub struct SelfRefreshingLogin {
+    /// Name in error messages.
+    pub network: &'static str,
+    /// Endpoint taking the code (`…/oauth/access_token`).
+    pub code_url: String,
+    /// Endpoint exchanging for a long-lived token (`…/access_token`).
+    pub exchange_url: String,
+    /// Its grant type (`th_exchange_token`, `ig_exchange_token`).
+    pub exchange_grant: &'static str,
+    /// Endpoint refreshing a long-lived token (`…/refresh_access_token`).
+    pub refresh_url: String,
+    /// Its grant type (`th_refresh_token`, `ig_refresh_token`).
+    pub refresh_grant: &'static str,
+    /// App id.
+    pub app_id: String,
+    /// App secret.
+    pub app_secret: String,
+    /// OAuth redirect URI.
+    pub redirect_uri: String,
+}
+
+impl SelfRefreshingLogin {
+    /// The long-lived token (and its lifetime) for an authorization code.
+    pub async fn long_lived_token(
+        &self,
+        http: &Http,
+        code: &str,
+    ) -> ProviderResult<(String, Option<i64>)> {
+        let network = self.network;
+        let refused = |status: u16, body: &str| (status < 500).then(|| ProviderError::bad(body));
+        let req = http.client().post(&self.code_url).form(&[
+            ("client_id", self.app_id.as_str()),
+            ("client_secret", self.app_secret.as_str()),
+            ("grant_type", "authorization_code"),
+            ("redirect_uri", self.redirect_uri.as_str()),
+            ("code", code),
+        ]);
+        let short: Value = http
+            .json(req, refused)
+            .await
+            .map_err(|e| name_error(e, network))?;
+        let req = http.client().get(&self.exchange_url).query(&[
+            ("grant_type", self.exchange_grant),
+            ("client_secret", self.app_secret.as_str()),
+            (
+                "access_token",
+                short["access_token"].as_str().unwrap_or_default(),
+            ),
+        ]);
+        let long: Value = http
+            .json(req, refused)
+            .await
+            .map_err(|e| name_error(e, network))?;
+        let token = long["access_token"]
+            .as_str()
+            .filter(|t| !t.is_empty())
+            .ok_or_else(|| ProviderError::bad(format!("{network} did not return a token")))?;
+        Ok((token.to_string(), long["expires_in"].as_i64()))
+    }
+
+    /// A new long-lived token from the current one.
+    pub async fn refresh(
+        &self,
+        http: &Http,
+        current: &str,
+    ) -> ProviderResult<(String, Option<i64>)> {
+        let req = http.client().get(&self.refresh_url).query(&[
+            ("grant_type", self.refresh_grant),
+            ("access_token", current),
+        ]);
+        let v: Value = http
+            .json(req, |status, body| {
+                (status < 500 && status != 429).then(|| {
+                    ProviderError::RefreshNeeded(format!("the refresh was refused: {body}"))
+                })
+            })
+            .await?;
+        let token = v["access_token"]
+            .as_str()
+            .filter(|t| !t.is_empty())
+            .ok_or_else(|| ProviderError::RefreshNeeded("no token in the answer".into()))?;
+        Ok((token.to_string(), v["expires_in"].as_i64()))
+    }
+}
+
+/// Names the network in a refusal.
+fn name_error(e: ProviderError, network: &str) -> ProviderError {
+    match e {
+        ProviderError::BadRequest { user_message } => {
+            ProviderError::bad(format!("{network} refused the connection: {user_message}"))
+        }
+        other => other,
+    }
+}

@@ -100,6 +100,20 @@ impl Threads {
         }
     }
 
+    fn login(&self) -> super::meta::SelfRefreshingLogin {
+        super::meta::SelfRefreshingLogin {
+            network: "Threads",
+            code_url: format!("{}/oauth/access_token", self.graph),
+            exchange_url: format!("{}/access_token", self.graph),
+            exchange_grant: "th_exchange_token",
+            refresh_url: format!("{}/refresh_access_token", self.graph),
+            refresh_grant: "th_refresh_token",
+            app_id: self.app_id.clone(),
+            app_secret: self.app_secret.clone(),
+            redirect_uri: self.redirect_uri.clone(),
+        }
+    }
+
     async fn profile(&self, token: &str, expires_in: Option<i64>) -> ProviderResult<AuthTokens> {
         let req = self
             .http
@@ -307,68 +321,18 @@ impl Provider for Threads {
     }
 
     async fn authenticate(&self, code: &str, _code_verifier: &str) -> ProviderResult<AuthTokens> {
-        let refused = |status: u16, body: &str| {
-            (status < 500)
-                .then(|| ProviderError::bad(format!("Threads refused the connection: {body}")))
-        };
-        let req = self
-            .http
-            .client()
-            .post(format!("{}/oauth/access_token", self.graph))
-            .form(&[
-                ("client_id", self.app_id.as_str()),
-                ("client_secret", self.app_secret.as_str()),
-                ("grant_type", "authorization_code"),
-                ("redirect_uri", self.redirect_uri.as_str()),
-                ("code", code),
-            ]);
-        let short: Value = self.http.json(req, refused).await?;
-        let req = self
-            .http
-            .client()
-            .get(format!("{}/access_token", self.graph))
-            .query(&[
-                ("grant_type", "th_exchange_token"),
-                ("client_secret", self.app_secret.as_str()),
-                (
-                    "access_token",
-                    short["access_token"].as_str().unwrap_or_default(),
-                ),
-            ]);
-        let long: Value = self.http.json(req, refused).await?;
-        self.profile(
-            long["access_token"].as_str().unwrap_or_default(),
-            long["expires_in"].as_i64(),
-        )
-        .await
+        let (token, expires_in) = self.login().long_lived_token(&self.http, code).await?;
+        self.profile(&token, expires_in).await
     }
 
     async fn refresh(&self, auth: &ChannelAuth) -> ProviderResult<AuthTokens> {
         let current = auth.refresh_token.as_deref().unwrap_or(&auth.access_token);
-        let req = self
-            .http
-            .client()
-            .get(format!("{}/refresh_access_token", self.graph))
-            .query(&[
-                ("grant_type", "th_refresh_token"),
-                ("access_token", current),
-            ]);
-        let v: Value = self
-            .http
-            .json(req, |status, body| {
-                (status < 500 && status != 429).then(|| {
-                    ProviderError::RefreshNeeded(format!("Threads refused the refresh: {body}"))
-                })
-            })
-            .await?;
-        let token = v["access_token"]
-            .as_str()
-            .ok_or_else(|| ProviderError::RefreshNeeded("no token in the answer".into()))?;
+        let (token, expires_in) = self.login().refresh(&self.http, current).await?;
         Ok(refreshed(
             auth,
-            token.to_string(),
-            Some(token.to_string()),
-            Some(v["expires_in"].as_i64().unwrap_or(LONG_LIVED_SECS)),
+            token.clone(),
+            Some(token),
+            Some(expires_in.unwrap_or(LONG_LIVED_SECS)),
         ))
     }
 
