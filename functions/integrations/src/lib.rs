@@ -35,9 +35,10 @@ impl FromRef<Ctx> for AppState {
 }
 
 impl Ctx {
-    /// Builds the channels service (providers configured from the environment).
-    pub fn new(app: &AppState) -> Self {
-        Self::with_providers(app, Providers::new(&ProviderConfig::from_env()))
+    /// Builds the channels service: providers configured from the environment, with app
+    /// credentials overlaid from the app's secrets when they hold them.
+    pub async fn new(app: &AppState) -> Self {
+        Self::with_providers(app, providers_from(app).await)
     }
 
     /// Builds the services with the given providers (tests point them at fakes).
@@ -55,6 +56,18 @@ impl Ctx {
             channels: Arc::new(channels),
         }
     }
+}
+
+/// The providers, configured from the environment and the app's secrets.
+pub async fn providers_from(app: &AppState) -> Providers {
+    let secrets = app.adapters.secrets.clone();
+    let config = ProviderConfig::from_env()
+        .with_credentials(|name| {
+            let secrets = secrets.clone();
+            async move { secrets.get(name).await.ok() }
+        })
+        .await;
+    Providers::new(&config)
 }
 
 /// The routes of this function.

@@ -16,10 +16,10 @@ impl Jobs {
 }
 
 /// Starts the jobs that apply to the configured storage.
-pub fn spawn(state: &AppState) -> Jobs {
+pub async fn spawn(state: &AppState) -> Jobs {
     let mut set = JoinSet::new();
     // The token refresh job, every 15 minutes (an EventBridge schedule in AWS).
-    let refresh = postiz_token_refresh_fn::job(state);
+    let refresh = postiz_token_refresh_fn::job(state).await;
     set.spawn(async move {
         let mut tick = tokio::time::interval(Duration::from_secs(15 * 60));
         loop {

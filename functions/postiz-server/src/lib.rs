@@ -12,13 +12,13 @@ use std::net::SocketAddr;
 use tower::Layer;
 
 /// Every router of every function, merged (and the blob folder, in embedded mode).
-pub fn routes(state: &AppState) -> Router<AppState> {
+pub async fn routes(state: &AppState) -> Router<AppState> {
     let routes = Router::new()
         .merge(postiz_auth_fn::router())
         .merge(postiz_users_fn::router())
         .merge(postiz_public_api_fn::router())
         .merge(postiz_integrations_fn::router(
-            postiz_integrations_fn::Ctx::new(state),
+            postiz_integrations_fn::Ctx::new(state).await,
         ));
     match state.adapters.file_blobs.clone() {
         Some(blobs) => routes.merge(postiz_web::blob_routes::router(blobs)),
@@ -49,8 +49,8 @@ pub async fn run() -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
     let public = var("PUBLIC_URL", &format!("http://{addr}"));
     let adapters = postiz_web::bootstrap::adapters(kind, &public).await?;
     let state = AppState::new(adapters, WebConfig::from_env()).await?;
-    let jobs = jobs::spawn(&state);
-    let app = finish(routes(&state), state);
+    let jobs = jobs::spawn(&state).await;
+    let app = finish(routes(&state).await, state);
     let service = tower::util::MapRequestLayer::new(normalize_path::<axum::body::Body>).layer(app);
     let listener = tokio::net::TcpListener::bind(addr).await?;
     tracing::info!(%addr, storage = ?kind, "postiz-server listening");

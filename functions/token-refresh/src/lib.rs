@@ -14,12 +14,20 @@ pub fn horizon() -> Duration {
     Duration::minutes(minutes)
 }
 
-/// The job on the app's table, with providers configured from the environment.
-pub fn job(state: &AppState) -> RefreshJob {
+/// The job on the app's table, with providers configured from the environment and the
+/// app's secrets.
+pub async fn job(state: &AppState) -> RefreshJob {
     let a = &state.adapters;
+    let secrets = a.secrets.clone();
+    let config = ProviderConfig::from_env()
+        .with_credentials(|name| {
+            let secrets = secrets.clone();
+            async move { secrets.get(name).await.ok() }
+        })
+        .await;
     let channels = Channels::on_table(
         a.table.clone(),
-        Providers::new(&ProviderConfig::from_env()),
+        Providers::new(&config),
         state.cipher.clone(),
         a.clock.clone(),
     );

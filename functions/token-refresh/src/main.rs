@@ -7,7 +7,7 @@ use serde_json::Value;
 async fn main() -> Result<(), lambda_runtime::Error> {
     postiz_web::telemetry::init(true);
     let state = postiz_web::lambda::state_from_env().await?;
-    let job = postiz_token_refresh_fn::job(&state);
+    let job = postiz_token_refresh_fn::job(&state).await;
     lambda_runtime::run(service_fn(|_: LambdaEvent<Value>| {
         let job = job.clone();
         async move { Ok::<_, lambda_runtime::Error>(serde_json::to_value(job.run().await?)?) }

@@ -28,6 +28,21 @@ impl ProviderConfig {
         }
     }
 
+    /// Overlays values found by `lookup` for every name in [`CREDENTIAL_NAMES`] (in AWS: the
+    /// Secrets Manager secret, so app credentials need not sit in the functions' environment).
+    pub async fn with_credentials<F, Fut>(mut self, lookup: F) -> Self
+    where
+        F: Fn(&'static str) -> Fut,
+        Fut: std::future::Future<Output = Option<String>>,
+    {
+        for name in CREDENTIAL_NAMES {
+            if let Some(v) = lookup(name).await.filter(|v| !v.is_empty()) {
+                self.values.insert(name.to_string(), v);
+            }
+        }
+        self
+    }
+
     /// A value, if set and non-empty.
     pub fn get(&self, name: &str) -> Option<&str> {
         self.values
@@ -54,5 +69,57 @@ impl ProviderConfig {
     /// The OAuth redirect URI of a provider: `FRONTEND_URL/integrations/social/<id>`.
     pub fn redirect_uri(&self, identifier: &str) -> String {
         format!("{}/integrations/social/{identifier}", self.frontend_url())
+    }
+}
+
+/// The providers' app credentials: read from the environment, or overlaid from a secret.
+pub const CREDENTIAL_NAMES: &[&str] = &[
+    "X_API_KEY",
+    "X_API_SECRET",
+    "LINKEDIN_CLIENT_ID",
+    "LINKEDIN_CLIENT_SECRET",
+    "FACEBOOK_APP_ID",
+    "FACEBOOK_APP_SECRET",
+    "INSTAGRAM_APP_ID",
+    "INSTAGRAM_APP_SECRET",
+    "THREADS_APP_ID",
+    "THREADS_APP_SECRET",
+    "REDDIT_CLIENT_ID",
+    "REDDIT_CLIENT_SECRET",
+    "DISCORD_CLIENT_ID",
+    "DISCORD_CLIENT_SECRET",
+    "DISCORD_BOT_TOKEN_ID",
+    "SLACK_ID",
+    "SLACK_SECRET",
+    "TELEGRAM_TOKEN",
+    "YOUTUBE_CLIENT_ID",
+    "YOUTUBE_CLIENT_SECRET",
+    "TIKTOK_CLIENT_ID",
+    "TIKTOK_CLIENT_SECRET",
+    "PINTEREST_CLIENT_ID",
+    "PINTEREST_CLIENT_SECRET",
+    "MASTODON_CLIENT_ID",
+    "MASTODON_CLIENT_SECRET",
+];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn secrets_overlay_the_environment() {
+        let base =
+            ProviderConfig::from_pairs([("X_API_KEY", "from-env"), ("SLACK_ID", "env-slack")]);
+        let c = base
+            .with_credentials(|name| async move {
+                (name == "X_API_KEY").then(|| "from-secret".to_string())
+            })
+            .await;
+        assert_eq!(c.get("X_API_KEY"), Some("from-secret"));
+        assert_eq!(
+            c.get("SLACK_ID"),
+            Some("env-slack"),
+            "names the secret lacks keep their value"
+        );
     }
 }

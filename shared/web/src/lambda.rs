@@ -23,16 +23,15 @@ pub async fn state_from_env() -> Result<AppState, lambda_http::Error> {
 
 /// Runs `routes` as an API Gateway HTTP API (v2) Lambda: JSON logs, adapters built once.
 pub async fn run(routes: Router<AppState>) -> Result<(), lambda_http::Error> {
-    run_with(|_| routes).await
-}
-
-/// Like [`run`], for routers that build their own services from the state first.
-pub async fn run_with(
-    routes: impl FnOnce(&AppState) -> Router<AppState>,
-) -> Result<(), lambda_http::Error> {
     telemetry::init(true);
     let state = state_from_env().await?;
-    let app = finish(routes(&state), state);
+    serve(routes, state).await
+}
+
+/// Serves `routes` with `state` as an API Gateway HTTP API (v2) Lambda (for functions that
+/// build their own services from the state first).
+pub async fn serve(routes: Router<AppState>, state: AppState) -> Result<(), lambda_http::Error> {
+    let app = finish(routes, state);
     let service = tower::util::MapRequestLayer::new(normalize_path::<lambda_http::Body>).layer(app);
     lambda_http::run(service).await
 }
