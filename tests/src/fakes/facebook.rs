@@ -141,6 +141,10 @@ async fn edge(
                 .push((id, body["url"].as_str().unwrap_or("").to_string()));
             Json(json!({"id": format!("photo-{}", s.photos.len())})).into_response()
         }
+        "videos" => {
+            s.posts.push((id.clone(), body));
+            Json(json!({"id": format!("video-{}", s.posts.len())})).into_response()
+        }
         "feed" => {
             s.posts.push((id.clone(), body));
             Json(json!({"id": format!("{id}_{}", 7000 + s.posts.len())})).into_response()

@@ -253,12 +253,21 @@ impl Provider for Facebook {
         self.check(post).map_err(ProviderError::bad)?;
         let page = &auth.internal_id;
         let mut attached = Vec::new();
-        for m in &post.media {
-            if m.kind == MediaKind::Video {
-                return Err(ProviderError::bad(
-                    "Video posts to Facebook are not supported yet",
-                ));
+        if let [video] = post.media.as_slice() {
+            if video.kind == MediaKind::Video {
+                // Facebook fetches the file itself and publishes it as a page video.
+                let body =
+                    json!({"file_url": video.url, "description": post.message, "published": true});
+                let id = self
+                    .post_to(&format!("{page}/videos"), &auth.access_token, body)
+                    .await?;
+                return Ok(Published {
+                    url: format!("{}/{page}/videos/{id}", self.web),
+                    id,
+                });
             }
+        }
+        for m in &post.media {
             let id = self
                 .post_to(
                     &format!("{page}/photos"),
