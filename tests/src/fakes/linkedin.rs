@@ -32,6 +32,10 @@ pub struct Seen {
     pub images: Vec<usize>,
     /// Posts: request bodies.
     pub posts: Vec<Value>,
+    /// Video parts uploaded (sizes).
+    pub video_parts: Vec<usize>,
+    /// Videos finalized.
+    pub videos_finalized: usize,
     /// Comments: (object, body).
     pub comments: Vec<(String, Value)>,
 }
@@ -187,6 +191,68 @@ async fn comments(
         .into_response()
 }
 
+async fn init_video(State(seen): State<Shared>, h: HeaderMap, Json(b): Json<Value>) -> Response {
+    if !authed(&h, &seen) || !versioned(&h) {
+        return li_error(StatusCode::UNAUTHORIZED, "Invalid access token");
+    }
+    let size = b["initializeUploadRequest"]["fileSizeBytes"]
+        .as_u64()
+        .unwrap_or(0);
+    if size == 0 {
+        return li_error(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "fileSizeBytes is required",
+        );
+    }
+    let host = h.get("host").and_then(|v| v.to_str().ok()).unwrap_or("");
+    // Two parts, as LinkedIn splits files above its part size.
+    let half = size / 2;
+    Json(json!({"value": {
+        "video": "urn:li:video:VID1",
+        "uploadToken": "tok-1",
+        "uploadInstructions": [
+            {"uploadUrl": format!("http://{host}/upload-part/1"), "firstByte": 0, "lastByte": half - 1},
+            {"uploadUrl": format!("http://{host}/upload-part/2"), "firstByte": half, "lastByte": size - 1}
+        ]
+    }}))
+    .into_response()
+}
+
+async fn video_action(
+    state: State<Shared>,
+    h: HeaderMap,
+    q: axum::extract::Query<HashMap<String, String>>,
+    body: Json<Value>,
+) -> Response {
+    match q.get("action").map(String::as_str) {
+        Some("initializeUpload") => init_video(state, h, body).await,
+        Some("finalizeUpload") => finalize_video(state, h, body).await,
+        _ => li_error(StatusCode::BAD_REQUEST, "Unknown action"),
+    }
+}
+
+async fn upload_part(State(seen): State<Shared>, Path(n): Path<String>, body: Bytes) -> Response {
+    seen.lock().unwrap().video_parts.push(body.len());
+    (StatusCode::OK, [("etag", format!("etag-{n}"))]).into_response()
+}
+
+async fn finalize_video(
+    State(seen): State<Shared>,
+    h: HeaderMap,
+    Json(b): Json<Value>,
+) -> Response {
+    if !authed(&h, &seen) {
+        return li_error(StatusCode::UNAUTHORIZED, "Invalid access token");
+    }
+    if b["finalizeUploadRequest"]["uploadedPartIds"] != json!(["etag-1", "etag-2"])
+        || b["finalizeUploadRequest"]["uploadToken"] != "tok-1"
+    {
+        return li_error(StatusCode::BAD_REQUEST, "Upload parts do not match");
+    }
+    seen.lock().unwrap().videos_finalized += 1;
+    StatusCode::OK.into_response()
+}
+
 /// The fake's routes and its shared state.
 pub fn app() -> (Router, Shared) {
     let seen: Shared = Arc::default();
@@ -197,6 +263,12 @@ pub fn app() -> (Router, Shared) {
         .route("/v2/organizationalEntityAcls", get(acls))
         .route("/v2/organizations/{id}", get(organization))
         .route("/rest/images", post(init_upload))
+        .route("/rest/videos", post(video_action))
+        .route("/upload-part/{n}", put(upload_part))
+        .route(
+            "/video/{name}",
+            get(|| async { ([("content-type", "video/mp4")], vec![7u8; 1000]) }),
+        )
         .route("/upload/{n}", put(upload))
         .route("/rest/posts", post(posts))
         .route("/rest/socialActions/{object}/comments", post(comments))
