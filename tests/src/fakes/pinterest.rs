@@ -46,6 +46,10 @@ pub struct Seen {
     pub access: Vec<String>,
     /// Valid refresh tokens.
     pub refresh: Vec<String>,
+    /// Videos uploaded to the storage URL: (media id, bytes).
+    pub videos: Vec<(String, usize)>,
+    /// Status checks per media id.
+    pub media_checks: std::collections::HashMap<String, u32>,
     /// Pins created: (id, request body).
     pub pins: Vec<(String, Value)>,
 }
@@ -163,6 +167,75 @@ async fn pins(State(seen): State<Shared>, h: HeaderMap, Json(body): Json<Value>)
     (StatusCode::CREATED, Json(json!({"id": id}))).into_response()
 }
 
+async fn register_media(
+    State(seen): State<Shared>,
+    h: HeaderMap,
+    Json(b): Json<Value>,
+) -> Response {
+    if !bearer_ok(&h, &seen) {
+        return error(StatusCode::UNAUTHORIZED, 2, "Authentication failed.");
+    }
+    if b["media_type"] != "video" {
+        return error(StatusCode::BAD_REQUEST, 1, "media_type must be video");
+    }
+    let host = h
+        .get("host")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .to_string();
+    let id = format!("media-{}", seen.lock().unwrap().media_checks.len() + 1);
+    seen.lock().unwrap().media_checks.insert(id.clone(), 0);
+    Json(json!({"media_id": id, "media_type": "video", "upload_url": format!("http://{host}/s3-upload/{id}"), "upload_parameters": {"key": format!("uploads/{id}"), "policy": "fake-policy"}})).into_response()
+}
+
+async fn s3_upload(
+    State(seen): State<Shared>,
+    axum::extract::Path(id): axum::extract::Path<String>,
+    mut form: axum::extract::Multipart,
+) -> Response {
+    let (mut key, mut size) = (String::new(), 0);
+    while let Ok(Some(field)) = form.next_field().await {
+        match field.name().unwrap_or("") {
+            "key" => key = field.text().await.unwrap_or_default(),
+            "file" => size = field.bytes().await.map(|b| b.len()).unwrap_or(0),
+            _ => {}
+        }
+    }
+    if key != format!("uploads/{id}") || size == 0 {
+        return (
+            StatusCode::BAD_REQUEST,
+            "<Error><Code>InvalidArgument</Code></Error>",
+        )
+            .into_response();
+    }
+    seen.lock().unwrap().videos.push((id, size));
+    StatusCode::NO_CONTENT.into_response()
+}
+
+async fn media_status(
+    State(seen): State<Shared>,
+    h: HeaderMap,
+    axum::extract::Path(id): axum::extract::Path<String>,
+) -> Response {
+    if !bearer_ok(&h, &seen) {
+        return error(StatusCode::UNAUTHORIZED, 2, "Authentication failed.");
+    }
+    let mut s = seen.lock().unwrap();
+    let uploaded = s.videos.iter().any(|(v, _)| *v == id);
+    let Some(checks) = s.media_checks.get_mut(&id) else {
+        return error(StatusCode::NOT_FOUND, 2, "Media not found.");
+    };
+    *checks += 1;
+    let status = if !uploaded {
+        "registered"
+    } else if *checks < 2 {
+        "processing"
+    } else {
+        "succeeded"
+    };
+    Json(json!({"media_id": id, "media_type": "video", "status": status})).into_response()
+}
+
 /// The fake's routes and its shared state.
 pub fn app() -> (Router, Shared) {
     let seen: Shared = Arc::default();
@@ -171,6 +244,13 @@ pub fn app() -> (Router, Shared) {
         .route("/v5/user_account", get(user_account))
         .route("/v5/boards", get(boards))
         .route("/v5/pins", post(pins))
+        .route("/v5/media", post(register_media))
+        .route("/v5/media/{id}", get(media_status))
+        .route("/s3-upload/{id}", post(s3_upload))
+        .route(
+            "/files/{name}",
+            get(|| async { ([("content-type", "video/mp4")], vec![1u8; 64]) }),
+        )
         .with_state(seen.clone());
     (router, seen)
 }

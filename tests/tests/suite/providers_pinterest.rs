@@ -18,6 +18,7 @@ pub async fn setup() -> (Arc<dyn Provider>, pinterest::Shared, ProviderConfig) {
         ("PINTEREST_CLIENT_ID", pinterest::CLIENT_ID),
         ("PINTEREST_CLIENT_SECRET", pinterest::CLIENT_SECRET),
         ("FRONTEND_URL", "http://127.0.0.1:4200"),
+        ("PINTEREST_POLL_MS", "5"),
     ]);
     (
         Providers::new(&config).get("pinterest").unwrap(),
@@ -44,7 +45,7 @@ fn pin(id: &str, settings: serde_json::Value, images: usize) -> PostDetails {
 
 #[tokio::test]
 async fn connect_refresh_pin_and_boards() {
-    let (p, seen, _) = setup().await;
+    let (p, seen, config) = setup().await;
     let req = p.auth_url().await.unwrap();
     assert!(
         req.url
@@ -120,6 +121,35 @@ async fn connect_refresh_pin_and_boards() {
                 .unwrap()
                 .len(),
             3
+        );
+    }
+    let api = config.get("PINTEREST_URL").unwrap().to_string();
+    let video = PostDetails {
+        media: vec![
+            Media {
+                kind: MediaKind::Video,
+                url: format!("{api}/files/v.mp4"),
+                alt: None,
+            },
+            Media {
+                kind: MediaKind::Image,
+                url: "https://cdn.example/cover.png".into(),
+                alt: None,
+            },
+        ],
+        ..pin("p3", json!({"board": "1001"}), 0)
+    };
+    p.publish(&auth, &video).await.unwrap();
+    {
+        let s = seen.lock().unwrap();
+        assert_eq!(
+            s.videos,
+            vec![("media-1".to_string(), 64)],
+            "the video went to the storage URL"
+        );
+        assert_eq!(
+            s.pins[2].1["media_source"],
+            json!({"source_type": "video_id", "media_id": "media-1", "cover_image_url": "https://cdn.example/cover.png"})
         );
     }
     let boards = p.tool(&auth, "boards", &json!({})).await.unwrap();

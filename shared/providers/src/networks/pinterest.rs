@@ -1,7 +1,8 @@
 //! Pinterest: OAuth 2 (client credentials in Basic auth), tokens that expire and refresh,
 //! pins of 1 to 5 images on a board, and the `boards` tool. Base URLs from
 //! `PINTEREST_URL` (API) and `PINTEREST_WEB_URL` (authorization page).
-//! Video pins (media upload registration) are not implemented yet.
+//! Video pins: the video is registered, uploaded to the storage URL Pinterest returns, and
+//! pinned with a cover picture once processed.
 
 use async_trait::async_trait;
 use base64::engine::general_purpose::STANDARD;
@@ -34,6 +35,7 @@ pub struct Pinterest {
     client_id: String,
     client_secret: String,
     redirect_uri: String,
+    poll: std::time::Duration,
 }
 
 /// Postiz's mapped messages for Pinterest's error bodies.
@@ -111,6 +113,12 @@ impl Pinterest {
             client_id: config.or("PINTEREST_CLIENT_ID", ""),
             client_secret: config.or("PINTEREST_CLIENT_SECRET", ""),
             redirect_uri: config.redirect_uri("pinterest"),
+            poll: std::time::Duration::from_millis(
+                config
+                    .get("PINTEREST_POLL_MS")
+                    .and_then(|v| v.parse().ok())
+                    .unwrap_or(2000),
+            ),
         }
     }
 
@@ -158,6 +166,57 @@ impl Pinterest {
     }
 }
 
+impl Pinterest {
+    /// Registers a video, uploads it to the storage URL Pinterest returns (a form POST with
+    /// the given parameters), and waits until Pinterest has processed it.
+    async fn upload_video(&self, auth: &ChannelAuth, m: &Media) -> ProviderResult<String> {
+        let req = self
+            .http
+            .client()
+            .post(format!("{}/v5/media", self.api))
+            .bearer_auth(&auth.access_token)
+            .json(&json!({"media_type": "video"}));
+        let reg: Value = self.http.json(req, map_error).await?;
+        let media_id = reg["media_id"]
+            .as_str()
+            .ok_or_else(|| ProviderError::Unknown("no media id".into()))?
+            .to_string();
+        let (bytes, content_type) = self.http.fetch_media(&m.url).await?;
+        let mut form = reqwest::multipart::Form::new();
+        for (k, v) in reg["upload_parameters"].as_object().into_iter().flatten() {
+            form = form.text(k.clone(), v.as_str().unwrap_or_default().to_string());
+        }
+        let part = reqwest::multipart::Part::bytes(bytes)
+            .file_name(crate::http::file_name(&m.url))
+            .mime_str(&content_type)
+            .map_err(|e| ProviderError::bad(format!("Unsupported media type: {e}")))?;
+        let req = self
+            .http
+            .client()
+            .post(reg["upload_url"].as_str().unwrap_or_default())
+            .multipart(form.part("file", part));
+        self.http.send(req, map_error).await?;
+        for _ in 0..60 {
+            let req = self
+                .http
+                .client()
+                .get(format!("{}/v5/media/{media_id}", self.api))
+                .bearer_auth(&auth.access_token);
+            let v: Value = self.http.json(req, map_error).await?;
+            match v["status"].as_str() {
+                Some("succeeded") => return Ok(media_id),
+                Some("failed") => {
+                    return Err(ProviderError::bad("Pinterest could not process the video"))
+                }
+                _ => tokio::time::sleep(self.poll).await,
+            }
+        }
+        Err(ProviderError::transient(
+            "Pinterest is still processing the video",
+        ))
+    }
+}
+
 #[async_trait]
 impl Provider for Pinterest {
     fn info(&self) -> &ProviderInfo {
@@ -190,7 +249,16 @@ impl Provider for Pinterest {
             0 => Err("Pinterest needs at least one picture".into()),
             n if n > 5 => Err("You can upload a maximum of 5 images per post on Pinterest.".into()),
             _ if post.media.iter().any(|m| m.kind == MediaKind::Video) => {
-                Err("Video pins are not supported yet".into())
+                let videos = post
+                    .media
+                    .iter()
+                    .filter(|m| m.kind == MediaKind::Video)
+                    .count();
+                if post.media.len() == 2 && videos == 1 {
+                    Ok(())
+                } else {
+                    Err("A video pin needs exactly one video and one cover picture".into())
+                }
             }
             _ => Ok(()),
         }
@@ -252,7 +320,17 @@ impl Provider for Pinterest {
     async fn publish(&self, auth: &ChannelAuth, post: &PostDetails) -> ProviderResult<Published> {
         self.check(post).map_err(ProviderError::bad)?;
         let s = &post.settings;
-        let media_source = if post.media.len() == 1 {
+        let video = post.media.iter().find(|m| m.kind == MediaKind::Video);
+        let media_source = if let Some(v) = video {
+            let cover = post
+                .media
+                .iter()
+                .find(|m| m.kind == MediaKind::Image)
+                .map(|m| m.url.clone())
+                .unwrap_or_default();
+            let media_id = self.upload_video(auth, v).await?;
+            json!({"source_type": "video_id", "media_id": media_id, "cover_image_url": cover})
+        } else if post.media.len() == 1 {
             json!({"source_type": "image_url", "url": post.media[0].url})
         } else {
             json!({"source_type": "multiple_image_urls", "items": post.media.iter().map(|m| json!({"url": m.url})).collect::<Vec<_>>()})
