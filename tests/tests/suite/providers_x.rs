@@ -131,6 +131,19 @@ async fn signatures_and_errors() {
         Err(ProviderError::RefreshNeeded(_))
     ));
     assert!(p.check(&tweet(&"x".repeat(281), vec![])).is_err());
+    assert!(
+        p.check(&tweet(&"字".repeat(141), vec![])).is_err(),
+        "CJK characters count 2"
+    );
+    let long_link = format!(
+        "{} https://example.com/{}",
+        "x".repeat(250),
+        "p".repeat(200)
+    );
+    assert!(
+        p.check(&tweet(&long_link, vec![])).is_ok(),
+        "a link counts 23 whatever its length"
+    );
     let video = Media {
         kind: MediaKind::Video,
         url: "v.mp4".into(),

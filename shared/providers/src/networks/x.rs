@@ -25,6 +25,26 @@ pub struct X {
     redirect_uri: String,
 }
 
+/// The length X counts (twitter-text v3): most Latin, Greek, Cyrillic, Hebrew, Arabic and
+/// general punctuation count 1, other characters (CJK, emoji, ...) count 2, and every link
+/// counts 23 whatever its length.
+pub fn weighted_length(text: &str) -> usize {
+    let light = |c: char| matches!(c as u32, 0..=4351 | 8192..=8205 | 8208..=8223 | 8242..=8247);
+    let mut total = 0;
+    for word in text.split_inclusive(char::is_whitespace) {
+        let trimmed = word.trim_end();
+        if trimmed.starts_with("http://") || trimmed.starts_with("https://") {
+            total += 23 + (word.len() - trimmed.len());
+        } else {
+            total += word
+                .chars()
+                .map(|c| if light(c) { 1 } else { 2 })
+                .sum::<usize>();
+        }
+    }
+    total
+}
+
 /// Postiz's mapped messages for X's error bodies.
 fn map_error(status: u16, body: &str) -> Option<ProviderError> {
     let bad = |m: &str| Some(ProviderError::bad(m));
@@ -171,8 +191,8 @@ impl Provider for X {
     }
 
     fn check(&self, post: &PostDetails) -> Result<(), String> {
-        if post.message.chars().count() > self.info.max_length {
-            return Err("The post should be at most 280 characters long for X".into());
+        if weighted_length(&post.message) > self.info.max_length {
+            return Err("The post should be at most 280 characters long for X (links count 23, most emoji and CJK characters 2)".into());
         }
         let videos = post
             .media
@@ -303,5 +323,22 @@ impl Provider for X {
         post: &PostDetails,
     ) -> ProviderResult<Published> {
         self.tweet(auth, post, Some(reply_to)).await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::weighted_length;
+
+    #[test]
+    fn counts_like_x() {
+        assert_eq!(weighted_length("hello"), 5);
+        assert_eq!(weighted_length("日本語"), 6);
+        assert_eq!(
+            weighted_length("read https://example.com/a/very/long/path/that/goes/on/and/on now"),
+            5 + 23 + 4
+        );
+        assert_eq!(weighted_length("😀"), 2);
+        assert_eq!(weighted_length("Ελληνικά и русский"), 18);
     }
 }
