@@ -47,7 +47,7 @@ impl Ctx {
         let channels = Channels::on_table(
             a.table.clone(),
             providers,
-            app.cipher.clone(),
+            app.keys.clone(),
             a.clock.clone(),
         );
         Self {

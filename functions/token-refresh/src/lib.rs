@@ -28,7 +28,7 @@ pub async fn job(state: &AppState) -> RefreshJob {
     let channels = Channels::on_table(
         a.table.clone(),
         Providers::new(&config),
-        state.cipher.clone(),
+        state.keys.clone(),
         a.clock.clone(),
     );
     RefreshJob::new(channels, a.clock.clone(), horizon())

@@ -32,7 +32,7 @@ pub fn router() -> Router<AppState> {
 }
 
 async fn me(State(s): State<AppState>, Authed(session): Authed) -> ApiResult<Json<Value>> {
-    Ok(Json(s.accounts.self_view(&session)?))
+    Ok(Json(s.accounts.self_view(&session).await?))
 }
 
 async fn personal(State(s): State<AppState>, Authed(session): Authed) -> Json<Value> {

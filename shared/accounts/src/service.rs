@@ -2,12 +2,11 @@
 //! organizations, teams and the public API key.
 
 use chrono::Utc;
-use postiz_core::crypto::{random_hex, sha256_hex, Cipher};
+use postiz_core::crypto::{random_hex, sha256_hex};
 use postiz_core::email::{EmailMessage, Mailer};
-use postiz_core::jwt::JwtSigner;
 use postiz_core::validate::Checks;
 use postiz_core::{new_id, password, Clock, Error, Result};
-use postiz_storage::{Table, Update};
+use postiz_storage::{AppKeys, Table, Update};
 use serde_json::{json, Value};
 use std::sync::{Arc, OnceLock};
 
@@ -92,8 +91,7 @@ pub struct RegisterInput {
 pub struct Accounts {
     /// Storage access.
     pub repo: AccountsRepo,
-    jwt: JwtSigner,
-    cipher: Cipher,
+    keys: Arc<AppKeys>,
     clock: Arc<dyn Clock>,
     mailer: Arc<dyn Mailer>,
     config: AccountsConfig,
@@ -123,16 +121,14 @@ impl Accounts {
     /// The service on `table`, signing with `jwt`, encrypting with `cipher`.
     pub fn new(
         table: Arc<dyn Table>,
-        jwt: JwtSigner,
-        cipher: Cipher,
+        keys: Arc<AppKeys>,
         clock: Arc<dyn Clock>,
         mailer: Arc<dyn Mailer>,
         config: AccountsConfig,
     ) -> Self {
         Self {
             repo: AccountsRepo::new(table),
-            jwt,
-            cipher,
+            keys,
             clock,
             mailer,
             config,
@@ -158,9 +154,9 @@ impl Accounts {
     }
 
     /// Issues a session token for `user`.
-    pub fn issue_session(&self, user: &User) -> Result<String> {
+    pub async fn issue_session(&self, user: &User) -> Result<String> {
         let now = self.clock.now_secs();
-        self.jwt.sign(&SessionClaims {
+        self.keys.jwt().await?.sign(&SessionClaims {
             kind: "session".into(),
             id: user.id.clone(),
             email: user.email.clone(),
@@ -171,10 +167,10 @@ impl Accounts {
         })
     }
 
-    fn new_api_key(&self) -> Result<(String, String, String)> {
+    async fn new_api_key(&self) -> Result<(String, String, String)> {
         let key = random_hex(48);
         let hash = sha256_hex(&key);
-        let encrypted = self.cipher.encrypt(&key)?;
+        let encrypted = self.keys.cipher().await?.encrypt(&key)?;
         Ok((key, hash, encrypted))
     }
 
@@ -223,7 +219,7 @@ impl Accounts {
             created_at: now,
             updated_at: now,
         };
-        let (_, api_hash, api_encrypted) = self.new_api_key()?;
+        let (_, api_hash, api_encrypted) = self.new_api_key().await?;
         let org = Organization {
             id: new_id(),
             name: input.company.unwrap_or_default().trim().to_string(),
@@ -255,7 +251,7 @@ impl Accounts {
             return Ok(Registered::NeedsActivation);
         }
         Ok(Registered::Session {
-            token: self.issue_session(&user)?,
+            token: self.issue_session(&user).await?,
             show_org,
         })
     }
@@ -309,12 +305,17 @@ impl Accounts {
             Some(invite) => self.join_quietly(&user, &invite).await,
             None => None,
         };
-        Ok((self.issue_session(&user)?, show_org))
+        Ok((self.issue_session(&user).await?, show_org))
     }
 
     /// Resolves a session token and the `showorg` choice into a [`Session`].
     pub async fn authenticate(&self, token: &str, show_org: Option<&str>) -> Result<Session> {
-        let claims: SessionClaims = self.jwt.verify(token).ok_or(Error::Unauthenticated)?;
+        let claims: SessionClaims = self
+            .keys
+            .jwt()
+            .await?
+            .verify(token)
+            .ok_or(Error::Unauthenticated)?;
         if claims.kind != "session" || claims.exp <= self.clock.now_secs() {
             return Err(Error::Unauthenticated);
         }
@@ -359,7 +360,7 @@ impl Accounts {
         let Some(user) = self.repo.user_by_email(LOCAL, &email).await? else {
             return Ok(());
         };
-        let token = self.jwt.sign(&LinkClaims {
+        let token = self.keys.jwt().await?.sign(&LinkClaims {
             kind: "reset".into(),
             jti: new_id(),
             id: user.id.clone(),
@@ -391,7 +392,9 @@ impl Accounts {
             )
             .finish()?;
         let Some(claims) = self
-            .jwt
+            .keys
+            .jwt()
+            .await?
             .verify::<LinkClaims>(token.as_deref().unwrap_or_default())
         else {
             return Ok(false);
@@ -419,7 +422,7 @@ impl Accounts {
     }
 
     async fn send_activation(&self, user: &User) -> Result<()> {
-        let token = self.jwt.sign(&LinkClaims {
+        let token = self.keys.jwt().await?.sign(&LinkClaims {
             kind: "activate".into(),
             jti: new_id(),
             id: user.id.clone(),
@@ -439,7 +442,8 @@ impl Accounts {
 
     /// Activates an account from its emailed code; returns a session token, or `None`.
     pub async fn activate(&self, code: Option<String>) -> Result<Option<String>> {
-        let Some(claims) = code.and_then(|c| self.jwt.verify::<LinkClaims>(&c)) else {
+        let jwt = self.keys.jwt().await?;
+        let Some(claims) = code.and_then(|c| jwt.verify::<LinkClaims>(&c)) else {
             return Ok(None);
         };
         if claims.kind != "activate" || claims.expires <= self.now_ms() {
@@ -455,7 +459,7 @@ impl Accounts {
             .repo
             .update_user(&user.id, Update::new().set("activated", true))
             .await?;
-        Ok(Some(self.issue_session(&user)?))
+        Ok(Some(self.issue_session(&user).await?))
     }
 
     /// Sends the activation email again (silently does nothing for unknown or active users).
@@ -474,11 +478,11 @@ impl Accounts {
     }
 
     /// `/user/self`: the user row (no password) with the selected organization's summary.
-    pub fn self_view(&self, s: &Session) -> Result<Value> {
+    pub async fn self_view(&self, s: &Session) -> Result<Value> {
         let mut v = serde_json::to_value(&s.user).map_err(Error::internal)?;
         let public_api = if s.role.is_admin() {
             match &s.org.api_key_encrypted {
-                Some(enc) => self.cipher.decrypt(enc)?,
+                Some(enc) => self.keys.cipher().await?.decrypt(enc)?,
                 None => String::new(),
             }
         } else {
@@ -609,7 +613,7 @@ impl Accounts {
     /// Makes a new public API key for the organization (admins only); returns the org row.
     pub async fn rotate_api_key(&self, s: &Session) -> Result<Value> {
         Self::require_admin(s)?;
-        let (key, hash, encrypted) = self.new_api_key()?;
+        let (key, hash, encrypted) = self.new_api_key().await?;
         self.repo.replace_api_key(&s.org, &hash, &encrypted).await?;
         tracing::info!(org_id = %s.org.id, "public API key rotated");
         Ok(json!({
@@ -669,7 +673,7 @@ impl Accounts {
             .one_of("role", role.as_deref(), &["USER", "ADMIN"])
             .finish()?;
         let email = email.unwrap_or_default().trim().to_lowercase();
-        let token = self.jwt.sign(&InviteClaims {
+        let token = self.keys.jwt().await?.sign(&InviteClaims {
             kind: "invite".into(),
             id: random_hex(20),
             org_id: s.org.id.clone(),
@@ -697,7 +701,7 @@ impl Accounts {
     /// Accepts an invite for `user`: returns the organization joined, or `None` when the
     /// invite is expired, forged or already used.
     pub async fn join_org(&self, user: &User, invite: &str) -> Result<Option<String>> {
-        let Some(claims) = self.jwt.verify::<InviteClaims>(invite) else {
+        let Some(claims) = self.keys.jwt().await?.verify::<InviteClaims>(invite) else {
             return Ok(None);
         };
         if claims.kind != "invite" || claims.time_limit <= self.now_ms() {

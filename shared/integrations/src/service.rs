@@ -3,10 +3,9 @@
 //! on-demand token refresh every provider call goes through.
 
 use chrono::Duration;
-use postiz_core::crypto::Cipher;
 use postiz_core::{new_id, Clock, Error, Result};
 use postiz_providers::{AuthTokens, ChannelAuth, Provider, ProviderError, Providers};
-use postiz_storage::{Condition, Update};
+use postiz_storage::{AppKeys, Condition, Update};
 use serde_json::{json, Value};
 use std::future::Future;
 use std::sync::Arc;
@@ -37,7 +36,7 @@ pub struct Channels {
     /// Storage access.
     pub repo: ChannelRepo,
     providers: Providers,
-    cipher: Cipher,
+    keys: Arc<AppKeys>,
     clock: Arc<dyn Clock>,
     notifications: Notifications,
 }
@@ -63,14 +62,14 @@ impl Channels {
     pub fn new(
         repo: ChannelRepo,
         providers: Providers,
-        cipher: Cipher,
+        keys: Arc<AppKeys>,
         clock: Arc<dyn Clock>,
         notifications: Notifications,
     ) -> Self {
         Self {
             repo,
             providers,
-            cipher,
+            keys,
             clock,
             notifications,
         }
@@ -80,14 +79,14 @@ impl Channels {
     pub fn on_table(
         table: Arc<dyn postiz_storage::Table>,
         providers: Providers,
-        cipher: Cipher,
+        keys: Arc<AppKeys>,
         clock: Arc<dyn Clock>,
     ) -> Self {
         let notifications = Notifications::new(table.clone(), clock.clone());
         Self::new(
             ChannelRepo::new(table),
             providers,
-            cipher,
+            keys,
             clock,
             notifications,
         )
@@ -117,19 +116,20 @@ impl Channels {
     }
 
     /// The decrypted credentials of a channel, for provider calls only.
-    pub fn auth_of(&self, c: &Channel) -> Result<ChannelAuth> {
+    pub async fn auth_of(&self, c: &Channel) -> Result<ChannelAuth> {
+        let cipher = self.keys.cipher().await?;
         Ok(ChannelAuth {
             internal_id: c.internal_id.clone(),
-            access_token: self.cipher.decrypt(&c.token)?,
+            access_token: cipher.decrypt(&c.token)?,
             refresh_token: c
                 .refresh_token
                 .as_deref()
-                .map(|t| self.cipher.decrypt(t))
+                .map(|t| cipher.decrypt(t))
                 .transpose()?,
             custom: c
                 .custom_instance_details
                 .as_deref()
-                .map(|d| self.cipher.decrypt(d))
+                .map(|d| cipher.decrypt(d))
                 .transpose()?
                 .and_then(|s| serde_json::from_str(&s).ok()),
         })
@@ -252,7 +252,7 @@ impl Channels {
             }
         };
         let pages = if channel.in_between_steps {
-            p.pages(&self.auth_of(&channel)?)
+            p.pages(&self.auth_of(&channel).await?)
                 .await
                 .map_err(provider_error)?
         } else {
@@ -273,6 +273,7 @@ impl Channels {
     ) -> Result<Channel> {
         let now = self.clock.now();
         let info = p.info();
+        let cipher = self.keys.cipher().await?;
         let c = Channel {
             id: new_id(),
             organization_id: org.to_string(),
@@ -280,9 +281,9 @@ impl Channels {
             name: display_name(t),
             picture: t.picture.clone(),
             provider_identifier: info.identifier.to_string(),
-            token: self.cipher.encrypt(&t.access_token)?,
+            token: self.keys.cipher().await?.encrypt(&t.access_token)?,
             refresh_token: non_empty(&t.refresh_token)
-                .map(|r| self.cipher.encrypt(r))
+                .map(|r| cipher.encrypt(r))
                 .transpose()?,
             token_expiration: t.expires_in.map(|s| now + Duration::seconds(s)),
             profile: t.username.clone(),
@@ -290,7 +291,7 @@ impl Channels {
             in_between_steps: info.two_step,
             refresh_needed: false,
             posting_times: default_posting_times(),
-            custom_instance_details: custom.map(|c| self.cipher.encrypt(c)).transpose()?,
+            custom_instance_details: custom.map(|c| cipher.encrypt(c)).transpose()?,
             customer_id: None,
             root_internal_id: t.id.clone(),
             additional_settings: "[]".into(),
@@ -313,9 +314,9 @@ impl Channels {
     ) -> Result<Channel> {
         let expected = c.updated_at;
         let now = self.clock.now();
-        c.token = self.cipher.encrypt(&t.access_token)?;
+        c.token = self.keys.cipher().await?.encrypt(&t.access_token)?;
         if let Some(r) = non_empty(&t.refresh_token) {
-            c.refresh_token = Some(self.cipher.encrypt(r)?);
+            c.refresh_token = Some(self.keys.cipher().await?.encrypt(r)?);
         }
         c.token_expiration = t.expires_in.map(|s| now + Duration::seconds(s));
         c.refresh_needed = false;
@@ -325,7 +326,7 @@ impl Channels {
             c.profile = t.username.clone().or(c.profile);
         }
         if let Some(custom) = custom {
-            c.custom_instance_details = Some(self.cipher.encrypt(custom)?);
+            c.custom_instance_details = Some(self.keys.cipher().await?.encrypt(custom)?);
         }
         c.updated_at = now.max(expected + Duration::milliseconds(1));
         self.repo.save(&c, expected).await?;
@@ -350,14 +351,14 @@ impl Channels {
         }
         let p = self.provider(&c.provider_identifier)?;
         let t = p
-            .select_page(&self.auth_of(&c)?, page_id)
+            .select_page(&self.auth_of(&c).await?, page_id)
             .await
             .map_err(provider_error)?;
         let mut page = c.clone();
         page.internal_id = t.id.clone();
         page.name = display_name(&t);
         page.picture = t.picture.clone().or(page.picture);
-        page.token = self.cipher.encrypt(&t.access_token)?;
+        page.token = self.keys.cipher().await?.encrypt(&t.access_token)?;
         page.in_between_steps = false;
         page.updated_at = self
             .clock
@@ -497,6 +498,7 @@ impl Channels {
     {
         let auth = self
             .auth_of(&c)
+            .await
             .map_err(|e| ProviderError::Unknown(e.to_string()))?;
         match call(auth).await {
             Err(ProviderError::RefreshNeeded(reason)) => {
@@ -514,6 +516,7 @@ impl Channels {
                     Some(fresh) => {
                         call(
                             self.auth_of(&fresh)
+                                .await
                                 .map_err(|e| ProviderError::Unknown(e.to_string()))?,
                         )
                         .await
@@ -555,7 +558,7 @@ impl Channels {
             return Ok(RefreshOutcome::Refreshed);
         }
         let p = self.provider(&c.provider_identifier)?;
-        match p.refresh(&self.auth_of(&c)?).await {
+        match p.refresh(&self.auth_of(&c).await?).await {
             Ok(t) if !t.access_token.is_empty() => {
                 self.store_tokens(c, &t, None, false).await?;
                 Ok(RefreshOutcome::Refreshed)

@@ -21,7 +21,7 @@ pub use blobs::{Blob, Blobs};
 pub use item::{Item, ItemExt, Key};
 pub use queue::{Message, Queue};
 pub use schema::{QueueDef, TableSchema};
-pub use secrets::Secrets;
+pub use secrets::{AppKeys, Secrets};
 pub use table::{Condition, KeyRange, Page, Query, Table, TxOp, Update, UpdateAction};
 
 /// What a storage adapter can fail with.

@@ -82,8 +82,22 @@ async fn main() {
             name: format!("Channel {i}"),
             picture: Some(format!("https://cdn.example/{i}.png")),
             provider_identifier: ids[i % ids.len()].into(),
-            token: state.cipher.encrypt("a-token").unwrap(),
-            refresh_token: Some(state.cipher.encrypt("a-refresh").unwrap()),
+            token: state
+                .keys
+                .cipher()
+                .await
+                .unwrap()
+                .encrypt("a-token")
+                .unwrap(),
+            refresh_token: Some(
+                state
+                    .keys
+                    .cipher()
+                    .await
+                    .unwrap()
+                    .encrypt("a-refresh")
+                    .unwrap(),
+            ),
             token_expiration: Some(now + chrono::Duration::days(30)),
             profile: Some(format!("handle{i}")),
             disabled: false,

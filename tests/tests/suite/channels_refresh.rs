@@ -3,10 +3,12 @@
 
 use chrono::Duration;
 use postiz_core::crypto::{new_key_base64, Cipher};
+use postiz_core::jwt::JwtSigner;
 use postiz_core::{Clock, FixedClock};
 use postiz_integrations::service::RefreshOutcome;
 use postiz_integrations::{Channels, RefreshJob};
 use postiz_providers::Providers;
+use postiz_storage::AppKeys;
 use postiz_storage::Table;
 use postiz_tests::fakes::pinterest::{self, RefreshMode};
 use std::sync::Arc;
@@ -24,8 +26,11 @@ async fn world() -> World {
     let clock = crate::util::fixed_clock();
     let (store, dir) = crate::util::embedded(clock.clone(), vec![]);
     let table: Arc<dyn Table> = Arc::new(store);
-    let cipher = Cipher::from_secret(&new_key_base64()).unwrap();
-    let channels = Channels::on_table(table, Providers::new(&config), cipher, clock.clone());
+    let keys = Arc::new(AppKeys::fixed(
+        JwtSigner::new("test"),
+        Cipher::from_secret(&new_key_base64()).unwrap(),
+    ));
+    let channels = Channels::on_table(table, Providers::new(&config), keys, clock.clone());
     let job = RefreshJob::new(channels.clone(), clock.clone(), Duration::hours(3));
     World {
         channels,
@@ -60,7 +65,7 @@ async fn expiring_tokens_are_refreshed_once() {
     let w = world().await;
     let id = connect(&w, "org-a").await;
     let before = w.channels.repo.get("org-a", &id).await.unwrap().unwrap();
-    let first_refresh = w.channels.auth_of(&before).unwrap().refresh_token;
+    let first_refresh = w.channels.auth_of(&before).await.unwrap().refresh_token;
     assert_eq!(
         w.job.run().await.unwrap().refreshed,
         0,
@@ -79,11 +84,11 @@ async fn expiring_tokens_are_refreshed_once() {
     let after = w.channels.repo.get("org-a", &id).await.unwrap().unwrap();
     assert!(after.token_expiration.unwrap() > w.clock.now() + Duration::days(29));
     assert_ne!(
-        w.channels.auth_of(&after).unwrap().access_token,
-        w.channels.auth_of(&before).unwrap().access_token
+        w.channels.auth_of(&after).await.unwrap().access_token,
+        w.channels.auth_of(&before).await.unwrap().access_token
     );
     assert_ne!(
-        w.channels.auth_of(&after).unwrap().refresh_token,
+        w.channels.auth_of(&after).await.unwrap().refresh_token,
         first_refresh
     );
     // An answer without a refresh token never erases the stored one (Postiz #1884).
@@ -92,8 +97,8 @@ async fn expiring_tokens_are_refreshed_once() {
     assert_eq!(w.job.run().await.unwrap().refreshed, 1);
     let kept = w.channels.repo.get("org-a", &id).await.unwrap().unwrap();
     assert_eq!(
-        w.channels.auth_of(&kept).unwrap().refresh_token,
-        w.channels.auth_of(&after).unwrap().refresh_token
+        w.channels.auth_of(&kept).await.unwrap().refresh_token,
+        w.channels.auth_of(&after).await.unwrap().refresh_token
     );
 }
 
