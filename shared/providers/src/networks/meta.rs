@@ -144,6 +144,25 @@ impl SelfRefreshingLogin {
     }
 }
 
+impl SelfRefreshingLogin {
+    /// A channel's new tokens: the long-lived token is its own refresh credential.
+    pub async fn refresh_channel(
+        &self,
+        http: &Http,
+        auth: &crate::ChannelAuth,
+        default_secs: i64,
+    ) -> ProviderResult<crate::AuthTokens> {
+        let current = auth.refresh_token.as_deref().unwrap_or(&auth.access_token);
+        let (token, expires_in) = self.refresh(http, current).await?;
+        Ok(crate::oauth::refreshed(
+            auth,
+            token.clone(),
+            Some(token),
+            Some(expires_in.unwrap_or(default_secs)),
+        ))
+    }
+}
+
 /// Names the network in a refusal.
 fn name_error(e: ProviderError, network: &str) -> ProviderError {
     match e {

@@ -10,7 +10,7 @@ use std::time::Duration;
 use crate::config::ProviderConfig;
 use crate::error::{ProviderError, ProviderResult};
 use crate::http::Http;
-use crate::oauth::{new_state, random_string, refreshed, url_with_query};
+use crate::oauth::{new_state, random_string, url_with_query};
 use crate::types::*;
 use crate::Provider;
 
@@ -326,14 +326,9 @@ impl Provider for Threads {
     }
 
     async fn refresh(&self, auth: &ChannelAuth) -> ProviderResult<AuthTokens> {
-        let current = auth.refresh_token.as_deref().unwrap_or(&auth.access_token);
-        let (token, expires_in) = self.login().refresh(&self.http, current).await?;
-        Ok(refreshed(
-            auth,
-            token.clone(),
-            Some(token),
-            Some(expires_in.unwrap_or(LONG_LIVED_SECS)),
-        ))
+        self.login()
+            .refresh_channel(&self.http, auth, LONG_LIVED_SECS)
+            .await
     }
 
     async fn publish(&self, auth: &ChannelAuth, post: &PostDetails) -> ProviderResult<Published> {
