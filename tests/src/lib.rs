@@ -119,6 +119,18 @@ impl Running {
         }
     }
 
+    /// Kills the process group at once (SIGKILL: no shutdown code runs) and waits for it.
+    pub fn kill(&mut self) {
+        if let Ok(Some(_)) = self.child.try_wait() {
+            return;
+        }
+        let pgid = self.child.id() as i32;
+        assert!(pgid > 1, "refusing to signal process group {pgid}");
+        // SAFETY: kill(2) with a negative pid signals only the child's own process group.
+        unsafe { libc::kill(-pgid, libc::SIGKILL) };
+        let _ = self.child.wait();
+    }
+
     /// Stops the process group (SIGTERM, then SIGKILL) and waits for it.
     pub fn stop(&mut self) {
         if let Ok(Some(_)) = self.child.try_wait() {

@@ -12,7 +12,7 @@ use postiz_core::Error;
 use postiz_integrations::model::PostingTime;
 use postiz_integrations::notifications::PAGE;
 use postiz_integrations::{Channels, Notifications};
-use postiz_providers::{ProviderConfig, Providers};
+use postiz_providers::Providers;
 use postiz_web::{ApiResult, AppState, Authed, JsonBody};
 use serde::Deserialize;
 use serde_json::{json, Value};
@@ -60,14 +60,7 @@ impl Ctx {
 
 /// The providers, configured from the environment and the app's secrets.
 pub async fn providers_from(app: &AppState) -> Providers {
-    let secrets = app.adapters.secrets.clone();
-    let config = ProviderConfig::from_env()
-        .with_credentials(|name| {
-            let secrets = secrets.clone();
-            async move { secrets.get(name).await.ok() }
-        })
-        .await;
-    Providers::new(&config)
+    postiz_integrations::providers_from_secrets(app.adapters.secrets.clone()).await
 }
 
 /// The routes of this function.

@@ -1,6 +1,8 @@
 //! Background jobs of the local server, on tokio timers (EventBridge schedules in AWS).
 
+use postiz_posts::{worker, LocalGate};
 use postiz_web::AppState;
+use std::sync::Arc;
 use std::time::Duration;
 use tokio::task::JoinSet;
 
@@ -29,6 +31,19 @@ pub async fn spawn(state: &AppState) -> Jobs {
             }
         }
     });
+    // Publishing: the scheduler every second (EventBridge every minute in AWS) and a pool of
+    // workers on the queue (the publish-worker Lambda in AWS).
+    let module = postiz_posts_fn::module(state, Arc::new(LocalGate::default())).await;
+    let every = Duration::from_millis(env_number("SCHEDULER_TICK_MS", 1000));
+    set.spawn(worker::run_scheduler(module.scheduler.clone(), every));
+    set.spawn(worker::run_pool(
+        module.publisher.clone(),
+        module.dispatcher.clone(),
+        state.adapters.queue.clone(),
+        env_number("PUBLISH_CONCURRENCY", 32) as usize,
+        // Short, so the messages a killed process held come back soon after a restart.
+        Duration::from_secs(15),
+    ));
     if let Some(store) = state.adapters.embedded.clone() {
         // DynamoDB deletes expired items itself; the embedded store sweeps them here.
         set.spawn(async move {
@@ -44,4 +59,11 @@ pub async fn spawn(state: &AppState) -> Jobs {
         });
     }
     Jobs(set)
+}
+
+fn env_number(name: &str, default: u64) -> u64 {
+    std::env::var(name)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
 }

@@ -19,6 +19,9 @@ pub async fn routes(state: &AppState) -> Router<AppState> {
         .merge(postiz_public_api_fn::router())
         .merge(postiz_integrations_fn::router(
             postiz_integrations_fn::Ctx::new(state).await,
+        ))
+        .merge(postiz_posts_fn::router(
+            postiz_posts_fn::Ctx::new(state).await,
         ));
     match state.adapters.file_blobs.clone() {
         Some(blobs) => routes.merge(postiz_web::blob_routes::router(blobs)),

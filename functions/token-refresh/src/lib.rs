@@ -2,7 +2,6 @@
 
 use chrono::Duration;
 use postiz_integrations::{Channels, RefreshJob};
-use postiz_providers::{ProviderConfig, Providers};
 use postiz_web::AppState;
 
 /// How far ahead tokens are refreshed (`REFRESH_HORIZON_MINUTES`, default 180).
@@ -18,16 +17,10 @@ pub fn horizon() -> Duration {
 /// app's secrets.
 pub async fn job(state: &AppState) -> RefreshJob {
     let a = &state.adapters;
-    let secrets = a.secrets.clone();
-    let config = ProviderConfig::from_env()
-        .with_credentials(|name| {
-            let secrets = secrets.clone();
-            async move { secrets.get(name).await.ok() }
-        })
-        .await;
+    let providers = postiz_integrations::providers_from_secrets(a.secrets.clone()).await;
     let channels = Channels::on_table(
         a.table.clone(),
-        Providers::new(&config),
+        providers,
         state.keys.clone(),
         a.clock.clone(),
     );

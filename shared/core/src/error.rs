@@ -12,6 +12,16 @@ pub enum Error {
     /// A bad request answered as plain text, as Postiz's `/auth/register` and `/auth/login` do.
     #[error("{0}")]
     PlainBadRequest(String),
+    /// A post refused for one channel: 400 `{"statusCode":400,"provider","name","message"}`.
+    #[error("{message}")]
+    PostInvalid {
+        /// Provider identifier of the channel.
+        provider: String,
+        /// Channel name.
+        name: String,
+        /// Why.
+        message: String,
+    },
     /// No valid session: 401 with an empty body, the `auth` cookie cleared.
     #[error("unauthenticated")]
     Unauthenticated,

@@ -13,3 +13,18 @@ pub use notifications::Notifications;
 pub use refresh::RefreshJob;
 pub use repo::ChannelRepo;
 pub use service::Channels;
+
+use postiz_providers::{ProviderConfig, Providers};
+use std::sync::Arc;
+
+/// The providers, configured from the environment, with app credentials overlaid from the
+/// app's secrets when they hold them.
+pub async fn providers_from_secrets(secrets: Arc<dyn postiz_storage::Secrets>) -> Providers {
+    let config = ProviderConfig::from_env()
+        .with_credentials(|name| {
+            let secrets = secrets.clone();
+            async move { secrets.get(name).await.ok() }
+        })
+        .await;
+    Providers::new(&config)
+}

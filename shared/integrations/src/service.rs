@@ -490,42 +490,59 @@ impl Channels {
         .map_err(provider_error)
     }
 
-    /// Runs a provider call; on `RefreshNeeded` refreshes the token once and retries once.
+    /// Runs a provider call; on `RefreshNeeded` refreshes the token once (or waits for the
+    /// refresh another caller is doing) and retries once. A refresh that failed for now is
+    /// `Transient`; a token the network refused for good is `RefreshNeeded` (and the channel
+    /// is marked).
     pub async fn with_fresh_token<T, F, Fut>(&self, c: Channel, call: F) -> Result<T, ProviderError>
     where
         F: Fn(ChannelAuth) -> Fut,
         Fut: Future<Output = Result<T, ProviderError>>,
     {
-        let auth = self
-            .auth_of(&c)
-            .await
-            .map_err(|e| ProviderError::Unknown(e.to_string()))?;
-        match call(auth).await {
-            Err(ProviderError::RefreshNeeded(reason)) => {
-                tracing::info!(channel_id = %c.id, %reason, "token refused; refreshing once");
-                let refreshed = match self.refresh(&c).await {
-                    Ok(RefreshOutcome::Refreshed) => self
-                        .repo
-                        .get(&c.organization_id, &c.id)
-                        .await
-                        .ok()
-                        .flatten(),
-                    _ => None,
-                };
-                match refreshed {
-                    Some(fresh) => {
-                        call(
-                            self.auth_of(&fresh)
-                                .await
-                                .map_err(|e| ProviderError::Unknown(e.to_string()))?,
-                        )
-                        .await
-                    }
-                    None => Err(ProviderError::RefreshNeeded(reason)),
-                }
+        let unknown = |e: Error| ProviderError::Unknown(e.to_string());
+        let auth = self.auth_of(&c).await.map_err(unknown)?;
+        let reason = match call(auth).await {
+            Err(ProviderError::RefreshNeeded(reason)) => reason,
+            other => return other,
+        };
+        tracing::info!(channel_id = %c.id, %reason, "token refused; refreshing once");
+        let fresh = match self.refresh(&c).await {
+            Ok(RefreshOutcome::Refreshed) => self
+                .repo
+                .get(&c.organization_id, &c.id)
+                .await
+                .ok()
+                .flatten(),
+            Ok(RefreshOutcome::Locked) => self.wait_for_refresh(&c).await,
+            Ok(RefreshOutcome::Dead) => return Err(ProviderError::RefreshNeeded(reason)),
+            Ok(RefreshOutcome::Later) | Err(_) => {
+                return Err(ProviderError::transient(
+                    "the token could not be refreshed just now",
+                ))
             }
-            other => other,
+        };
+        match fresh {
+            Some(f) if !f.refresh_needed => call(self.auth_of(&f).await.map_err(unknown)?).await,
+            _ => Err(ProviderError::RefreshNeeded(reason)),
         }
+    }
+
+    /// Waits (up to 15 s) for another caller's refresh of `c` to finish; the channel as it
+    /// left it.
+    async fn wait_for_refresh(&self, c: &Channel) -> Option<Channel> {
+        for _ in 0..60 {
+            tokio::time::sleep(std::time::Duration::from_millis(250)).await;
+            let now = self
+                .repo
+                .get(&c.organization_id, &c.id)
+                .await
+                .ok()
+                .flatten()?;
+            if now.refresh_needed || now.updated_at != c.updated_at {
+                return Some(now);
+            }
+        }
+        None
     }
 
     /// Refreshes a channel's token under its lock. A permanent refusal marks the channel
@@ -568,12 +585,21 @@ impl Channels {
             Err(ProviderError::BadRequest { user_message }) => {
                 self.mark_dead(&c, &user_message).await
             }
-            Err(ProviderError::NotSupported(_)) => Ok(RefreshOutcome::Later),
+            // A network without refresh: a refused token can only be replaced by reconnecting.
+            Err(ProviderError::NotSupported(_)) => {
+                self.mark_dead(&c, "the network refused the token").await
+            }
             Err(e) => {
                 tracing::warn!(channel_id = %c.id, error = %e, "token refresh failed; will retry");
                 Ok(RefreshOutcome::Later)
             }
         }
+    }
+
+    /// Marks the channel `refreshNeeded` after the network refused its token for good (a
+    /// publish that failed even after a refresh); notifies once per incident.
+    pub async fn mark_refresh_needed(&self, c: &Channel, reason: &str) -> Result<()> {
+        self.mark_dead(c, reason).await.map(|_| ())
     }
 
     /// Marks the channel `refreshNeeded` (and out of the refresh index); the first marking of

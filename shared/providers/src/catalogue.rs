@@ -36,6 +36,13 @@ impl Providers {
         Self { by_id, hidden }
     }
 
+    /// The same registry with `provider` in place of the one of its identifier (tests wrap
+    /// a provider to inject faults).
+    pub fn with(mut self, provider: Arc<dyn Provider>) -> Self {
+        self.by_id.insert(provider.info().identifier, provider);
+        self
+    }
+
     /// The provider `identifier`.
     pub fn get(&self, identifier: &str) -> Option<Arc<dyn Provider>> {
         self.by_id.get(identifier).cloned()

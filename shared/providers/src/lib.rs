@@ -33,6 +33,12 @@ pub trait Provider: Send + Sync + 'static {
         self.info().max_length
     }
 
+    /// True when every attempt of the same message carries the same idempotency key, so a
+    /// request whose outcome is unknown can be sent again without posting twice.
+    fn idempotent_publish(&self) -> bool {
+        false
+    }
+
     /// Checks one message (its settings and media) before it is accepted for publishing;
     /// `Err` carries the user-facing reason.
     fn check(&self, post: &PostDetails) -> Result<(), String> {

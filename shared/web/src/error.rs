@@ -48,6 +48,14 @@ impl IntoResponse for ApiError {
                 m,
             )
                 .into_response(),
+            Error::PostInvalid {
+                provider,
+                name,
+                message,
+            } => json_body(
+                StatusCode::BAD_REQUEST,
+                json!({"statusCode": 400, "provider": provider, "name": name, "message": message}),
+            ),
             Error::Unauthenticated => {
                 let mut r = StatusCode::UNAUTHORIZED.into_response();
                 r.headers_mut()

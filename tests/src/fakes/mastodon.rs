@@ -42,6 +42,10 @@ pub struct Seen {
     pub tokens: Vec<String>,
     /// Media uploaded: id → (bytes, polls left before ready).
     pub media: HashMap<String, (usize, u32)>,
+    /// Statuses (and `Retry-After` seconds) the next status requests fail with, in order.
+    pub fail_next: std::collections::VecDeque<(u16, Option<u64>)>,
+    /// Milliseconds each status request takes.
+    pub latency_ms: u64,
     idempotency: HashMap<String, String>,
 }
 
@@ -163,8 +167,21 @@ async fn status(State(seen): State<Shared>, h: HeaderMap, body: String) -> Respo
         .get("idempotency-key")
         .and_then(|v| v.to_str().ok())
         .map(str::to_string);
+    let latency = seen.lock().unwrap().latency_ms;
+    if latency > 0 {
+        tokio::time::sleep(std::time::Duration::from_millis(latency)).await;
+    }
     let mut s = seen.lock().unwrap();
     s.status_requests += 1;
+    if let Some((code, retry)) = s.fail_next.pop_front() {
+        let code = StatusCode::from_u16(code).unwrap_or(StatusCode::SERVICE_UNAVAILABLE);
+        let mut r = err(code, "Service Unavailable");
+        if let Some(secs) = retry {
+            r.headers_mut()
+                .insert("retry-after", secs.to_string().parse().unwrap());
+        }
+        return r;
+    }
     if let Some(case) = text
         .split("FAIL:")
         .nth(1)

@@ -188,6 +188,10 @@ impl Mastodon {
 
 #[async_trait]
 impl Provider for Mastodon {
+    fn idempotent_publish(&self) -> bool {
+        true
+    }
+
     fn info(&self) -> &ProviderInfo {
         &self.info
     }

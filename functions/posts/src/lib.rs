@@ -1,0 +1,337 @@
+//! The `posts` function: create/edit/schedule/draft posts, validation, the calendar and list
+//! views, threads by id or group, rescheduling, deletion, free slots, tags and internal
+//! comments (`/posts*`).
+
+use axum::extract::{FromRef, Path, Query, State};
+use axum::http::StatusCode;
+use axum::routing::{get, post, put};
+use axum::{Json, Router};
+use chrono::Duration;
+use postiz_core::Error;
+use postiz_integrations::Channels;
+use postiz_posts::request::{parse_date, ChannelPost, CreatePost};
+use postiz_posts::{LocalGate, PostsModule, PublisherConfig};
+use postiz_web::{ApiResult, AppState, Authed, JsonBody};
+use serde::Deserialize;
+use serde_json::Value;
+use std::collections::HashMap;
+use std::sync::Arc;
+
+/// The function's services, built once from the app state.
+#[derive(Clone)]
+pub struct Ctx {
+    app: AppState,
+    /// Posts, dispatcher, scheduler and publisher on the app's ports.
+    pub module: PostsModule,
+}
+
+impl FromRef<Ctx> for AppState {
+    fn from_ref(ctx: &Ctx) -> AppState {
+        ctx.app.clone()
+    }
+}
+
+/// Posts due within this many seconds are sent to the queue when saved
+/// (`PUBLISH_HORIZON_SECONDS`, default 90: a little more than the scheduler's period).
+pub fn horizon() -> Duration {
+    Duration::seconds(
+        std::env::var("PUBLISH_HORIZON_SECONDS")
+            .ok()
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(90),
+    )
+}
+
+/// The posts module on the app's ports, with providers configured from the environment and
+/// the app's secrets, and the given concurrency gate.
+pub async fn module(app: &AppState, gate: Arc<dyn postiz_posts::Gate>) -> PostsModule {
+    let a = &app.adapters;
+    let providers = postiz_integrations::providers_from_secrets(a.secrets.clone()).await;
+    let channels = Channels::on_table(
+        a.table.clone(),
+        providers,
+        app.keys.clone(),
+        a.clock.clone(),
+    );
+    PostsModule::new(
+        a.table.clone(),
+        a.queue.clone(),
+        Arc::new(channels),
+        a.clock.clone(),
+        gate,
+        horizon(),
+        PublisherConfig::default(),
+    )
+}
+
+impl Ctx {
+    /// Builds the services.
+    pub async fn new(app: &AppState) -> Self {
+        Self::with_module(app, module(app, Arc::new(LocalGate::default())).await)
+    }
+
+    /// With an already wired module (the local server shares one with its jobs).
+    pub fn with_module(app: &AppState, module: PostsModule) -> Self {
+        Self {
+            app: app.clone(),
+            module,
+        }
+    }
+}
+
+/// The routes of this function.
+pub fn router(ctx: Ctx) -> Router<AppState> {
+    Router::new()
+        .route("/posts", get(calendar).post(create))
+        .route("/posts/list", get(list))
+        .route("/posts/valid", post(valid))
+        .route("/posts/should-shortlink", post(should_shortlink))
+        .route("/posts/find-slot", get(find_slot))
+        .route("/posts/find-slot/{id}", get(find_slot_for))
+        .route("/posts/tags", get(tags).post(create_tag))
+        .route("/posts/tags/{id}", put(edit_tag).delete(delete_tag))
+        .route("/posts/group/{group}", get(group))
+        .route("/posts/{id}", get(thread).delete(delete_group))
+        .route("/posts/{id}/date", put(change_date))
+        .route("/posts/{id}/comments", post(add_comment))
+        .with_state(ctx)
+}
+
+type Params = Query<HashMap<String, String>>;
+
+/// A 201 answer, as Nest gives every POST.
+type Created = (StatusCode, Json<Value>);
+
+fn date_param(
+    q: &HashMap<String, String>,
+    name: &str,
+) -> Result<chrono::DateTime<chrono::Utc>, Error> {
+    q.get(name)
+        .and_then(|v| parse_date(v))
+        .ok_or_else(|| Error::invalid(format!("{name} must be a valid ISO 8601 date string")))
+}
+
+async fn calendar(
+    State(ctx): State<Ctx>,
+    Authed(s): Authed,
+    Query(q): Params,
+) -> ApiResult<Json<Value>> {
+    let start = date_param(&q, "startDate")?;
+    let end = date_param(&q, "endDate")?;
+    let customer = q
+        .get("customer")
+        .map(String::as_str)
+        .filter(|c| !c.is_empty());
+    Ok(Json(
+        ctx.module
+            .posts
+            .calendar(&s.org.id, start, end, customer)
+            .await?,
+    ))
+}
+
+async fn list(
+    State(ctx): State<Ctx>,
+    Authed(s): Authed,
+    Query(q): Params,
+) -> ApiResult<Json<Value>> {
+    let num = |name: &str, default: usize| -> Result<usize, Error> {
+        match q.get(name).filter(|v| !v.is_empty()) {
+            None => Ok(default),
+            Some(v) => v
+                .parse()
+                .map_err(|_| Error::invalid(format!("{name} must be a non-negative integer"))),
+        }
+    };
+    let (page, limit) = (num("page", 0)?, num("limit", 20)?);
+    if !(1..=100).contains(&limit) {
+        return Err(Error::invalid("limit must be between 1 and 100").into());
+    }
+    let state = q.get("state").map(String::as_str).unwrap_or("all");
+    let customer = q
+        .get("customer")
+        .map(String::as_str)
+        .filter(|c| !c.is_empty());
+    Ok(Json(
+        ctx.module
+            .posts
+            .list(&s.org.id, page, limit, state, customer)
+            .await?,
+    ))
+}
+
+async fn create(
+    State(ctx): State<Ctx>,
+    Authed(s): Authed,
+    JsonBody(body): JsonBody<CreatePost>,
+) -> ApiResult<Created> {
+    Ok((
+        StatusCode::CREATED,
+        Json(ctx.module.posts.create(&s.org.id, body, "WEB").await?),
+    ))
+}
+
+#[derive(Deserialize)]
+struct ValidBody {
+    #[serde(default)]
+    posts: Vec<ChannelPost>,
+}
+
+async fn valid(
+    State(ctx): State<Ctx>,
+    Authed(s): Authed,
+    JsonBody(body): JsonBody<ValidBody>,
+) -> ApiResult<Created> {
+    Ok((
+        StatusCode::CREATED,
+        Json(ctx.module.posts.validate(&s.org.id, &body.posts).await?),
+    ))
+}
+
+#[derive(Deserialize)]
+struct ShortlinkBody {
+    #[serde(default)]
+    messages: Vec<String>,
+}
+
+async fn should_shortlink(Authed(_s): Authed, JsonBody(body): JsonBody<ShortlinkBody>) -> Created {
+    let ask = body
+        .messages
+        .iter()
+        .any(|m| m.contains("http://") || m.contains("https://"));
+    (StatusCode::CREATED, Json(serde_json::json!({ "ask": ask })))
+}
+
+async fn find_slot(State(ctx): State<Ctx>, Authed(s): Authed) -> ApiResult<Json<Value>> {
+    Ok(Json(ctx.module.posts.find_slot(&s.org.id, None).await?))
+}
+
+async fn find_slot_for(
+    State(ctx): State<Ctx>,
+    Authed(s): Authed,
+    Path(id): Path<String>,
+) -> ApiResult<Json<Value>> {
+    Ok(Json(
+        ctx.module.posts.find_slot(&s.org.id, Some(&id)).await?,
+    ))
+}
+
+async fn tags(State(ctx): State<Ctx>, Authed(s): Authed) -> ApiResult<Json<Value>> {
+    Ok(Json(ctx.module.posts.tags(&s.org.id).await?))
+}
+
+#[derive(Deserialize)]
+struct TagBody {
+    name: String,
+    #[serde(default)]
+    color: String,
+}
+
+async fn create_tag(
+    State(ctx): State<Ctx>,
+    Authed(s): Authed,
+    JsonBody(b): JsonBody<TagBody>,
+) -> ApiResult<Created> {
+    Ok((
+        StatusCode::CREATED,
+        Json(
+            ctx.module
+                .posts
+                .create_tag(&s.org.id, &b.name, &b.color)
+                .await?,
+        ),
+    ))
+}
+
+async fn edit_tag(
+    State(ctx): State<Ctx>,
+    Authed(s): Authed,
+    Path(id): Path<String>,
+    JsonBody(b): JsonBody<TagBody>,
+) -> ApiResult<Json<Value>> {
+    Ok(Json(
+        ctx.module
+            .posts
+            .edit_tag(&s.org.id, &id, &b.name, &b.color)
+            .await?,
+    ))
+}
+
+async fn delete_tag(
+    State(ctx): State<Ctx>,
+    Authed(s): Authed,
+    Path(id): Path<String>,
+) -> ApiResult<Json<Value>> {
+    Ok(Json(ctx.module.posts.delete_tag(&s.org.id, &id).await?))
+}
+
+async fn group(
+    State(ctx): State<Ctx>,
+    Authed(s): Authed,
+    Path(group): Path<String>,
+) -> ApiResult<Json<Value>> {
+    Ok(Json(ctx.module.posts.group(&s.org.id, &group).await?))
+}
+
+async fn thread(
+    State(ctx): State<Ctx>,
+    Authed(s): Authed,
+    Path(id): Path<String>,
+) -> ApiResult<Json<Value>> {
+    Ok(Json(ctx.module.posts.thread(&s.org.id, &id).await?))
+}
+
+async fn delete_group(
+    State(ctx): State<Ctx>,
+    Authed(s): Authed,
+    Path(group): Path<String>,
+) -> ApiResult<Json<Value>> {
+    Ok(Json(
+        ctx.module.posts.delete_group(&s.org.id, &group).await?,
+    ))
+}
+
+#[derive(Deserialize)]
+struct DateBody {
+    date: String,
+    #[serde(default)]
+    action: Option<String>,
+    #[serde(default)]
+    republish: Option<bool>,
+}
+
+async fn change_date(
+    State(ctx): State<Ctx>,
+    Authed(s): Authed,
+    Path(id): Path<String>,
+    JsonBody(b): JsonBody<DateBody>,
+) -> ApiResult<Json<Value>> {
+    let date = parse_date(&b.date)
+        .ok_or_else(|| Error::invalid("date must be a valid ISO 8601 date string"))?;
+    let action = b.action.as_deref().unwrap_or("update");
+    Ok(Json(
+        ctx.module
+            .posts
+            .change_date(&s.org.id, &id, date, action, b.republish.unwrap_or(false))
+            .await?,
+    ))
+}
+
+#[derive(Deserialize)]
+struct CommentBody {
+    comment: String,
+}
+
+async fn add_comment(
+    State(ctx): State<Ctx>,
+    Authed(s): Authed,
+    Path(id): Path<String>,
+    JsonBody(b): JsonBody<CommentBody>,
+) -> ApiResult<Created> {
+    let comment = ctx
+        .module
+        .posts
+        .add_comment(&s.org.id, &s.user.id, &id, &b.comment)
+        .await?;
+    Ok((StatusCode::CREATED, Json(comment)))
+}

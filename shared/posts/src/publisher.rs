@@ -1,0 +1,543 @@
+//! Publishing one post: claim it with a lease (QUEUE → PUBLISHING), send the root and then
+//! each comment chained on the previous one, record each accepted message as it happens, and
+//! end in PUBLISHED or ERROR. Every write is conditional on the version the worker read, so
+//! a duplicate message, a late worker or a worker whose lease lapsed changes nothing.
+
+use chrono::{Duration, Utc};
+use postiz_core::{new_id, Clock, Result};
+use postiz_integrations::{Channel, Channels};
+use postiz_providers::{PostDetails, Provider, ProviderError, Published};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use tokio::sync::Mutex;
+
+use crate::dispatch::PublishMessage;
+use crate::gate::Gate;
+use crate::model::{Post, PostState};
+use crate::repo::PostRepo;
+use crate::service::details_of;
+
+/// Publishing limits.
+#[derive(Debug, Clone)]
+pub struct PublisherConfig {
+    /// A claim lapses this long after its last renewal.
+    pub lease: Duration,
+    /// Attempts (claims) before a post that keeps failing transiently ends in ERROR.
+    pub max_attempts: u32,
+    /// Retries of a transient failure within one attempt.
+    pub inline_retries: u32,
+    /// Longest wait between inline retries; a longer `Retry-After` goes back to the queue.
+    pub max_inline_wait: std::time::Duration,
+    /// First back-off of a post sent back to the queue (doubles per attempt).
+    pub backoff: Duration,
+}
+
+impl Default for PublisherConfig {
+    fn default() -> Self {
+        Self {
+            lease: Duration::seconds(30),
+            max_attempts: 5,
+            inline_retries: 3,
+            max_inline_wait: std::time::Duration::from_secs(10),
+            backoff: Duration::seconds(30),
+        }
+    }
+}
+
+/// What handling a message did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Outcome {
+    /// Every message was accepted.
+    Published,
+    /// The post ended in ERROR with this reason.
+    Failed(String),
+    /// Sent back to the queue (transient failure, or waiting for a comment's delay).
+    Requeued,
+    /// Nothing to do (duplicate, late, deleted, not due, lease lost).
+    Skipped(&'static str),
+    /// The provider's concurrency cap is reached: try the message again shortly.
+    Busy,
+}
+
+/// The publisher.
+#[derive(Clone)]
+pub struct Publisher {
+    repo: PostRepo,
+    channels: Arc<Channels>,
+    clock: Arc<dyn Clock>,
+    gate: Arc<dyn Gate>,
+    config: PublisherConfig,
+}
+
+/// A claimed post, shared with the lease-renewal task.
+struct Held {
+    post: Mutex<Post>,
+    lost: AtomicBool,
+}
+
+struct AbortOnDrop(tokio::task::JoinHandle<()>);
+
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
+}
+
+enum Step {
+    Sent(Published),
+    Stop(Outcome),
+}
+
+impl Publisher {
+    /// A publisher.
+    pub fn new(
+        repo: PostRepo,
+        channels: Arc<Channels>,
+        clock: Arc<dyn Clock>,
+        gate: Arc<dyn Gate>,
+        config: PublisherConfig,
+    ) -> Self {
+        Self {
+            repo,
+            channels,
+            clock,
+            gate,
+            config,
+        }
+    }
+
+    /// Handles one queue message.
+    pub async fn handle(&self, msg: &PublishMessage) -> Result<Outcome> {
+        let Some(post) = self.repo.get(&msg.org, &msg.id).await? else {
+            return Ok(Outcome::Skipped("no such post"));
+        };
+        if post.deleted_at.is_some() {
+            return Ok(Outcome::Skipped("deleted"));
+        }
+        let now = self.clock.now();
+        let claimable = match post.state {
+            PostState::Queue => post.publish_date <= now + Duration::seconds(2),
+            PostState::Publishing => post.lease_until.is_none_or(|u| u <= now),
+            _ => false,
+        };
+        if !claimable {
+            return Ok(Outcome::Skipped("not due or already handled"));
+        }
+        let provider = self.channels.providers().get(&post.provider_identifier);
+        let cap = provider.as_ref().map_or(0, |p| p.info().max_concurrency);
+        let Some(permit) = self
+            .gate
+            .try_acquire(&post.provider_identifier, cap)
+            .await?
+        else {
+            return Ok(Outcome::Busy);
+        };
+        let result = self.claim_and_publish(post, provider).await;
+        self.gate.release(permit).await;
+        result
+    }
+
+    async fn claim_and_publish(
+        &self,
+        mut post: Post,
+        provider: Option<Arc<dyn Provider>>,
+    ) -> Result<Outcome> {
+        let now = self.clock.now();
+        post.state = PostState::Publishing;
+        post.lease_token = Some(new_id());
+        post.lease_until = Some(now + self.config.lease);
+        post.due_at = Some(now + self.config.lease + Duration::seconds(2));
+        post.attempts += 1;
+        post.updated_at = now;
+        if !self.repo.save(&mut post).await? {
+            return Ok(Outcome::Skipped("another worker claimed it"));
+        }
+        let held = Arc::new(Held {
+            post: Mutex::new(post),
+            lost: AtomicBool::new(false),
+        });
+        // Stops renewing when this future ends or is dropped (a killed worker renews nothing).
+        let _renewal = AbortOnDrop(tokio::spawn(self.clone().renew(held.clone())));
+        self.publish(&held, provider).await
+    }
+
+    /// Renews the lease every third of its length until aborted or lost.
+    async fn renew(self, held: Arc<Held>) {
+        let every = (self.config.lease / 3)
+            .to_std()
+            .unwrap_or(std::time::Duration::from_secs(10));
+        loop {
+            tokio::time::sleep(every).await;
+            let lease = self.config.lease;
+            let ok = self
+                .write(&held, |p, now| {
+                    p.lease_until = Some(now + lease);
+                    p.due_at = Some(now + lease + Duration::seconds(2));
+                })
+                .await;
+            if !matches!(ok, Ok(true)) {
+                return;
+            }
+        }
+    }
+
+    /// Applies `f` and saves, conditional on the version held; false (and the claim marked
+    /// lost) when someone else changed the post.
+    async fn write(
+        &self,
+        held: &Held,
+        f: impl FnOnce(&mut Post, chrono::DateTime<Utc>),
+    ) -> Result<bool> {
+        if held.lost.load(Ordering::SeqCst) {
+            return Ok(false);
+        }
+        let mut p = held.post.lock().await;
+        let now = self.clock.now();
+        let before = p.clone();
+        f(&mut p, now);
+        p.updated_at = now;
+        match self.repo.save(&mut p).await {
+            Ok(true) => Ok(true),
+            Ok(false) => {
+                *p = before;
+                held.lost.store(true, Ordering::SeqCst);
+                Ok(false)
+            }
+            Err(e) => {
+                *p = before;
+                Err(e)
+            }
+        }
+    }
+
+    async fn snapshot(held: &Held) -> Post {
+        held.post.lock().await.clone()
+    }
+
+    async fn publish(&self, held: &Held, provider: Option<Arc<dyn Provider>>) -> Result<Outcome> {
+        let post = Self::snapshot(held).await;
+        let channel = match self
+            .channels
+            .repo
+            .get(&post.organization_id, &post.integration_id)
+            .await?
+        {
+            Some(c) if c.deleted_at.is_none() => c,
+            _ => return self.fail(held, "Channel not found", None).await,
+        };
+        let Some(provider) = provider else {
+            return self.fail(held, "Unknown provider", None).await;
+        };
+        let name = provider.info().name;
+        if channel.disabled || channel.refresh_needed {
+            let (reason, why) = if channel.disabled {
+                ("Channel disabled", "it is disabled")
+            } else {
+                ("Refresh channel needed", "you need to reconnect it")
+            };
+            let note = format!(
+                "We couldn't post to {name} for {} because {why}. Please enable it and try again.",
+                channel.name
+            );
+            return self.fail(held, reason, Some(note)).await;
+        }
+        let mut root_id: Option<String> = None;
+        let mut prev: Option<(String, chrono::DateTime<Utc>)> = None;
+        for i in 0..post.parts.len() {
+            let post = Self::snapshot(held).await;
+            let part = post.parts[i].clone();
+            if let (Some(id), Some(at)) = (&part.release_id, part.published_at) {
+                if i == 0 {
+                    root_id = Some(id.clone());
+                }
+                prev = Some((id.clone(), at));
+                continue;
+            }
+            if let (true, Some((_, at))) = (i > 0 && part.delay > 0, &prev) {
+                let resume = *at + Duration::minutes(part.delay);
+                if resume > self.clock.now() {
+                    let ok = self
+                        .write(held, |p, _| {
+                            p.lease_token = None;
+                            p.lease_until = Some(resume);
+                            p.due_at = Some(resume);
+                        })
+                        .await?;
+                    return Ok(if ok {
+                        Outcome::Requeued
+                    } else {
+                        Outcome::Skipped("lease lost")
+                    });
+                }
+            }
+            if part.sending_since.is_some() && !provider.idempotent_publish() {
+                return self.unconfirmed(held, name, &channel).await;
+            }
+            if !self
+                .write(held, |p, now| p.parts[i].sending_since = Some(now))
+                .await?
+            {
+                return Ok(Outcome::Skipped("lease lost"));
+            }
+            let content = self
+                .resolve_references(&post.organization_id, &part.content)
+                .await;
+            let mut details = details_of(provider.as_ref(), &post, &part, &content);
+            details.id = format!("{}.{}", part.id, post.round);
+            let reply = match (&root_id, &prev) {
+                (Some(r), Some((p, _))) if i > 0 => Some((r.clone(), p.clone())),
+                _ => None,
+            };
+            match self
+                .send(held, &provider, &channel, details, reply, i, name)
+                .await?
+            {
+                Step::Sent(published) => {
+                    let ok = self
+                        .write(held, |p, now| {
+                            let part = &mut p.parts[i];
+                            part.release_id = Some(published.id.clone());
+                            part.release_url = Some(published.url.clone());
+                            part.published_at = Some(now);
+                            part.sending_since = None;
+                        })
+                        .await?;
+                    if !ok {
+                        return Ok(Outcome::Skipped("lease lost after sending"));
+                    }
+                    if i == 0 {
+                        root_id = Some(published.id.clone());
+                    }
+                    prev = Some((published.id, self.clock.now()));
+                }
+                Step::Stop(Outcome::Skipped("comments not supported")) => break,
+                Step::Stop(outcome) => return Ok(outcome),
+            }
+        }
+        let ok = self
+            .write(held, |p, _| {
+                p.state = PostState::Published;
+                p.error = None;
+                p.lease_token = None;
+                p.lease_until = None;
+                p.due_at = None;
+            })
+            .await?;
+        if !ok {
+            return Ok(Outcome::Skipped("lease lost"));
+        }
+        let url = Self::snapshot(held)
+            .await
+            .root()
+            .release_url
+            .clone()
+            .unwrap_or_default();
+        self.notify(
+            &channel.organization_id,
+            &format!("Your post has been published on {name} at {url}"),
+        )
+        .await;
+        Ok(Outcome::Published)
+    }
+
+    /// Sends one message with inline retries of transient failures; maps the final error
+    /// to the post's next state.
+    #[allow(clippy::too_many_arguments)]
+    async fn send(
+        &self,
+        held: &Held,
+        provider: &Arc<dyn Provider>,
+        channel: &Channel,
+        details: PostDetails,
+        reply: Option<(String, String)>,
+        index: usize,
+        name: &str,
+    ) -> Result<Step> {
+        let mut attempt = 0;
+        let error = loop {
+            let call = {
+                let (provider, details, reply) = (provider.clone(), details.clone(), reply.clone());
+                self.channels
+                    .with_fresh_token(channel.clone(), move |auth| {
+                        let (provider, details, reply) =
+                            (provider.clone(), details.clone(), reply.clone());
+                        async move {
+                            match reply {
+                                None => provider.publish(&auth, &details).await,
+                                Some((root, to)) => {
+                                    provider.comment(&auth, &root, &to, &details).await
+                                }
+                            }
+                        }
+                    })
+            };
+            let err = match call.await {
+                Ok(p) => return Ok(Step::Sent(p)),
+                Err(e) => e,
+            };
+            let retryable = match &err {
+                ProviderError::Transient { retry_after, .. } => {
+                    retry_after.is_none_or(|r| r <= self.config.max_inline_wait)
+                }
+                ProviderError::Unknown(_) => provider.idempotent_publish(),
+                _ => false,
+            };
+            if !retryable
+                || attempt >= self.config.inline_retries
+                || held.lost.load(Ordering::SeqCst)
+            {
+                break err;
+            }
+            let wait = match &err {
+                ProviderError::Transient {
+                    retry_after: Some(r),
+                    ..
+                } => *r,
+                _ => std::time::Duration::from_millis(500 << attempt),
+            };
+            tracing::info!(error = %err, attempt, "transient publish failure; retrying");
+            tokio::time::sleep(wait.min(self.config.max_inline_wait)).await;
+            attempt += 1;
+        };
+        let clear = |p: &mut Post, _| p.parts[index].sending_since = None;
+        let outcome = match error {
+            ProviderError::NotSupported(_) if index > 0 => {
+                self.write(held, clear).await?;
+                Outcome::Skipped("comments not supported")
+            }
+            ProviderError::Transient {
+                retry_after,
+                message,
+            } => {
+                self.write(held, clear).await?;
+                let after = retry_after.and_then(|r| Duration::from_std(r).ok());
+                self.requeue_or_fail(held, &message, after).await?
+            }
+            ProviderError::RefreshNeeded(reason) => {
+                self.write(held, clear).await?;
+                if let Err(e) = self.channels.mark_refresh_needed(channel, &reason).await {
+                    tracing::warn!(error = %e, "could not mark the channel refreshNeeded");
+                }
+                self.fail(held, "Refresh channel needed", None).await?
+            }
+            ProviderError::BadRequest { user_message } => {
+                self.write(held, clear).await?;
+                let what = if index > 0 { "comments " } else { "" };
+                let note = format!(
+                    "Error posting {what}on {name} for {}: {user_message}",
+                    channel.name
+                );
+                self.fail(held, &user_message, Some(note)).await?
+            }
+            ProviderError::NotSupported(what) => {
+                self.write(held, clear).await?;
+                self.fail(held, &format!("{name} does not support {what}"), None)
+                    .await?
+            }
+            ProviderError::Unknown(message) if provider.idempotent_publish() => {
+                // The same idempotency key goes with the next attempt: resending is safe.
+                self.requeue_or_fail(held, &message, None).await?
+            }
+            ProviderError::Unknown(message) => {
+                tracing::warn!(%message, "publish outcome unknown");
+                self.unconfirmed(held, name, channel).await?
+            }
+        };
+        Ok(Step::Stop(outcome))
+    }
+
+    async fn requeue_or_fail(
+        &self,
+        held: &Held,
+        reason: &str,
+        after: Option<Duration>,
+    ) -> Result<Outcome> {
+        let attempts = Self::snapshot(held).await.attempts;
+        if attempts >= self.config.max_attempts {
+            let note = format!("Publishing failed after {attempts} attempts: {reason}");
+            return self.fail(held, reason, Some(note)).await;
+        }
+        let backoff = after
+            .unwrap_or_else(|| self.config.backoff * 2i32.pow(attempts.saturating_sub(1).min(5)));
+        let backoff = backoff.min(Duration::minutes(15));
+        let ok = self
+            .write(held, |p, now| {
+                p.state = PostState::Queue;
+                p.error = Some(reason.to_string());
+                p.lease_token = None;
+                p.lease_until = None;
+                p.due_at = Some(now + backoff);
+            })
+            .await?;
+        Ok(if ok {
+            Outcome::Requeued
+        } else {
+            Outcome::Skipped("lease lost")
+        })
+    }
+
+    async fn unconfirmed(&self, held: &Held, name: &str, channel: &Channel) -> Result<Outcome> {
+        let note = format!(
+            "We couldn't confirm your post on {name} for {}. Please check your account before posting again, to avoid a duplicate.",
+            channel.name
+        );
+        self.fail(
+            held,
+            "unconfirmed: the network did not confirm the post; check the account before posting again",
+            Some(note),
+        )
+        .await
+    }
+
+    async fn fail(&self, held: &Held, reason: &str, note: Option<String>) -> Result<Outcome> {
+        let ok = self
+            .write(held, |p, _| {
+                p.state = PostState::Error;
+                p.error = Some(reason.to_string());
+                p.lease_token = None;
+                p.lease_until = None;
+                p.due_at = None;
+            })
+            .await?;
+        if !ok {
+            return Ok(Outcome::Skipped("lease lost"));
+        }
+        if let Some(note) = note {
+            let org = Self::snapshot(held).await.organization_id;
+            self.notify(&org, &note).await;
+        }
+        Ok(Outcome::Failed(reason.to_string()))
+    }
+
+    async fn notify(&self, org: &str, text: &str) {
+        if let Err(e) = self.channels.notifications().create(org, text, None).await {
+            tracing::warn!(error = %e, "could not store a notification");
+        }
+    }
+
+    /// Replaces `(post:<id>)` with the referenced post's URL once it is published.
+    async fn resolve_references(&self, org: &str, content: &str) -> String {
+        let mut out = String::with_capacity(content.len());
+        let mut rest = content;
+        while let Some(start) = rest.find("(post:") {
+            out.push_str(&rest[..start]);
+            let after = &rest[start + 6..];
+            let Some(end) = after.find(')') else {
+                out.push_str(&rest[start..]);
+                return out;
+            };
+            let id = &after[..end];
+            let url = match self.repo.get(org, id).await {
+                Ok(Some(p)) if p.deleted_at.is_none() => p.root().release_url.clone(),
+                _ => None,
+            };
+            match url {
+                Some(u) => out.push_str(&u),
+                None => out.push_str(&rest[start..start + 6 + end + 1]),
+            }
+            rest = &after[end + 1..];
+        }
+        out.push_str(rest);
+        out
+    }
+}

@@ -1,0 +1,771 @@
+//! The rules of posts: validation per channel, create/edit/schedule/draft, the republish
+//! guard, the calendar and list views, rescheduling, deletion, free slots, tags, comments.
+
+use chrono::{DateTime, Duration, Utc};
+use postiz_core::{new_id, Clock, Error, Result};
+use postiz_integrations::{Channel, Channels};
+use postiz_providers::{Media, MediaKind, PostDetails, Provider};
+use serde_json::{json, Value};
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use crate::dispatch::Dispatcher;
+use crate::format::{plain_text, to_format};
+use crate::model::{Comment, MediaRef, Part, Post, PostState, Tag};
+use crate::repo::PostRepo;
+use crate::request::{ChannelPost, CreatePost, Kind};
+use crate::views;
+
+/// Result of checking one channel's entry (`POST /posts/valid`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct EntryCheck {
+    /// Provider settings are acceptable.
+    pub settings_error: Option<String>,
+    /// First message the provider's rules refuse.
+    pub error: Option<String>,
+    /// Some message has neither text nor media.
+    pub empty: bool,
+    /// Some message is over the limit.
+    pub too_long: bool,
+    /// The limit.
+    pub max: usize,
+}
+
+/// The posts service.
+#[derive(Clone)]
+pub struct Posts {
+    /// Storage access.
+    pub repo: PostRepo,
+    channels: Arc<Channels>,
+    clock: Arc<dyn Clock>,
+    dispatcher: Dispatcher,
+    restrict_domain: Option<String>,
+}
+
+/// A media reference as a provider needs it.
+pub fn media_of(m: &MediaRef) -> Media {
+    let bare = m
+        .path
+        .split(['?', '#'])
+        .next()
+        .unwrap_or("")
+        .to_ascii_lowercase();
+    Media {
+        kind: if bare.ends_with(".mp4") {
+            MediaKind::Video
+        } else {
+            MediaKind::Image
+        },
+        url: m.path.clone(),
+        alt: m.alt.clone(),
+    }
+}
+
+fn editor_format(p: &dyn Provider) -> crate::format::Format {
+    use crate::format::Format;
+    match p.info().editor {
+        postiz_providers::Editor::None => Format::None,
+        postiz_providers::Editor::Normal => Format::Normal,
+        postiz_providers::Editor::Markdown => Format::Markdown,
+        postiz_providers::Editor::Html => Format::Html,
+    }
+}
+
+/// The message a provider receives for a part (content converted to its editor format).
+pub fn details_of(p: &dyn Provider, post: &Post, part: &Part, content: &str) -> PostDetails {
+    PostDetails {
+        id: part.id.clone(),
+        message: to_format(content, editor_format(p)),
+        settings: post.settings.clone(),
+        media: part.image.iter().map(media_of).collect(),
+    }
+}
+
+impl Posts {
+    /// The service.
+    pub fn new(
+        repo: PostRepo,
+        channels: Arc<Channels>,
+        clock: Arc<dyn Clock>,
+        dispatcher: Dispatcher,
+    ) -> Self {
+        Self {
+            repo,
+            channels,
+            clock,
+            dispatcher,
+            restrict_domain: std::env::var("RESTRICT_UPLOAD_DOMAINS").ok(),
+        }
+    }
+
+    async fn channel(&self, org: &str, id: &str) -> Result<Channel> {
+        match self.channels.repo.get(org, id).await? {
+            Some(c) if c.deleted_at.is_none() => Ok(c),
+            _ => Err(Error::BadRequest(format!("Channel {id} not found"))),
+        }
+    }
+
+    fn provider(&self, c: &Channel) -> Result<Arc<dyn Provider>> {
+        self.channels
+            .providers()
+            .get(&c.provider_identifier)
+            .ok_or_else(|| Error::BadRequest(format!("Unknown provider {}", c.provider_identifier)))
+    }
+
+    /// Checks one channel's entry against its provider's rules.
+    pub fn check_entry(&self, p: &dyn Provider, entry: &ChannelPost) -> EntryCheck {
+        let max = p.max_length(&entry.settings);
+        let settings_error = entry
+            .settings
+            .get("__type")
+            .and_then(|t| t.as_str())
+            .filter(|t| !t.is_empty() && *t != p.info().identifier)
+            .map(|t| format!("Settings of type {t} do not belong to {}", p.info().name));
+        let mut check = EntryCheck {
+            settings_error,
+            error: None,
+            empty: false,
+            too_long: false,
+            max,
+        };
+        for v in &entry.value {
+            let text = plain_text(&v.content);
+            if text.trim().is_empty() && v.image.is_empty() {
+                check.empty = true;
+            }
+            let details = PostDetails {
+                id: v.id.clone().unwrap_or_default(),
+                message: to_format(&v.content, editor_format(p)),
+                settings: entry.settings.clone(),
+                media: v.image.iter().map(media_of).collect(),
+            };
+            if details.message.chars().count() > max {
+                check.too_long = true;
+            }
+            if check.error.is_none() {
+                check.error = p.check(&details).err();
+            }
+        }
+        check
+    }
+
+    /// `POST /posts/valid`: one verdict per channel entry.
+    pub async fn validate(&self, org: &str, entries: &[ChannelPost]) -> Result<Value> {
+        let mut out = Vec::new();
+        for e in entries {
+            let c = self.channel(org, &e.integration.id).await?;
+            let p = self.provider(&c)?;
+            let ch = self.check_entry(p.as_ref(), e);
+            out.push(json!({
+                "id": c.id, "identifier": c.provider_identifier, "name": c.name,
+                "valid": ch.settings_error.is_none(),
+                "settingsError": ch.settings_error,
+                "errors": ch.error.map(Value::from).unwrap_or(Value::Bool(true)),
+                "emptyContent": ch.empty, "tooLong": ch.too_long,
+                "maximumCharacters": ch.max,
+            }));
+        }
+        Ok(Value::Array(out))
+    }
+
+    fn refuse(c: &Channel, message: String) -> Error {
+        Error::PostInvalid {
+            provider: c.provider_identifier.clone(),
+            name: c.name.clone(),
+            message,
+        }
+    }
+
+    /// `POST /posts`: creates or edits one post per channel entry; returns
+    /// `[{postId, integration}]`. Every entry is checked before anything is written.
+    pub async fn create(&self, org: &str, req: CreatePost, method: &str) -> Result<Value> {
+        let kind = req.check_shape(self.restrict_domain.as_deref())?;
+        let now = self.clock.now();
+        let when = req.when(kind, now)?;
+        let mut plans = Vec::new();
+        for e in &req.posts {
+            let c = self.channel(org, &e.integration.id).await?;
+            let p = self.provider(&c)?;
+            let ch = self.check_entry(p.as_ref(), e);
+            if ch.empty {
+                return Err(Self::refuse(&c, "The post should not be empty".into()));
+            }
+            if kind != Kind::Draft {
+                if let Some(m) = ch.settings_error.or(ch.error) {
+                    return Err(Self::refuse(&c, m));
+                }
+                if ch.too_long {
+                    return Err(Self::refuse(
+                        &c,
+                        format!(
+                            "The post is too long for {} (at most {} characters)",
+                            p.info().name,
+                            ch.max
+                        ),
+                    ));
+                }
+            }
+            let existing = self.existing(org, e).await?;
+            if let Some(old) = &existing {
+                if old.state == PostState::Publishing {
+                    return Err(Error::Conflict(
+                        "This post is being published right now; try again in a minute".into(),
+                    ));
+                }
+                if matches!(kind, Kind::Schedule | Kind::Now)
+                    && old.state == PostState::Published
+                    && !req.republish.unwrap_or(false)
+                {
+                    return Err(Error::BadRequest(
+                        "This post was already published. Use type \"update\" to change it, or set republish: true to publish it again".into(),
+                    ));
+                }
+            }
+            plans.push((c, e, existing));
+        }
+        let tags = self.tag_names(org, &req).await?;
+        let mut out = Vec::new();
+        let mut used_groups: Vec<String> = Vec::new();
+        for (c, e, existing) in plans {
+            // Two entries naming the same group: only the first edits it.
+            let existing = existing.filter(|o| !used_groups.contains(&o.group));
+            let mut post = self.build(org, &c, e, existing, kind, when, &req, &tags, method, now);
+            used_groups.push(post.group.clone());
+            if post.version == 0 {
+                self.repo.create(&mut post).await?;
+            } else if !self.repo.save(&mut post).await? {
+                return Err(Error::Conflict(
+                    "The post changed while it was being saved; reload and try again".into(),
+                ));
+            }
+            if self.dispatcher.is_due(&post) {
+                if let Err(e) = self.dispatcher.dispatch(&mut post).await {
+                    // The scheduler sends it on its next run.
+                    tracing::warn!(post_id = %post.id, error = %e, "immediate dispatch failed");
+                }
+            }
+            out.push(json!({"postId": post.id, "integration": c.id}));
+        }
+        Ok(Value::Array(out))
+    }
+
+    async fn existing(&self, org: &str, e: &ChannelPost) -> Result<Option<Post>> {
+        if let Some(g) = e.group.as_deref().filter(|g| !g.is_empty()) {
+            if let Some(p) = self.repo.by_group(org, g).await? {
+                if p.deleted_at.is_none() {
+                    return Ok(Some(p));
+                }
+            }
+        }
+        if let Some(id) = e.value.first().and_then(|v| v.id.as_deref()) {
+            if let Some(p) = self.repo.get(org, id).await? {
+                if p.deleted_at.is_none() {
+                    return Ok(Some(p));
+                }
+            }
+        }
+        Ok(None)
+    }
+
+    async fn tag_names(&self, org: &str, req: &CreatePost) -> Result<Vec<String>> {
+        if req.tags.is_empty() {
+            return Ok(Vec::new());
+        }
+        let known = self.repo.tags(org).await?;
+        Ok(req
+            .tags
+            .iter()
+            .filter_map(|t| {
+                known
+                    .iter()
+                    .find(|k| k.name == t.label || k.id == t.value || k.name == t.value)
+                    .map(|k| k.name.clone())
+            })
+            .collect())
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn build(
+        &self,
+        org: &str,
+        c: &Channel,
+        e: &ChannelPost,
+        existing: Option<Post>,
+        kind: Kind,
+        when: DateTime<Utc>,
+        req: &CreatePost,
+        tags: &[String],
+        method: &str,
+        now: DateTime<Utc>,
+    ) -> Post {
+        let keep_releases = kind == Kind::Update;
+        let old_parts: HashMap<String, Part> = existing
+            .as_ref()
+            .map(|o| o.parts.iter().map(|p| (p.id.clone(), p.clone())).collect())
+            .unwrap_or_default();
+        let mut parts: Vec<Part> = e
+            .value
+            .iter()
+            .map(|v| {
+                let id =
+                    v.id.clone()
+                        .filter(|i| !i.is_empty())
+                        .unwrap_or_else(new_id);
+                let old = old_parts.get(&id).filter(|_| keep_releases);
+                Part {
+                    id,
+                    content: crate::format::sanitize(&v.content),
+                    delay: v.delay.unwrap_or(0),
+                    image: v.image.clone(),
+                    release_id: old.and_then(|o| o.release_id.clone()),
+                    release_url: old.and_then(|o| o.release_url.clone()),
+                    sending_since: old.and_then(|o| o.sending_since),
+                    published_at: old.and_then(|o| o.published_at),
+                }
+            })
+            .collect();
+        let settings = if e.settings.is_object() {
+            e.settings.clone()
+        } else {
+            json!({})
+        };
+        match existing {
+            Some(mut p) => {
+                if let Some(first) = parts.first_mut() {
+                    first.id = p.id.clone(); // the post keeps its id (and group)
+                }
+                p.integration_id = c.id.clone();
+                p.provider_identifier = c.provider_identifier.clone();
+                p.parts = parts;
+                p.settings = settings;
+                p.interval_in_days = req.inter;
+                p.tags = tags.to_vec();
+                p.short_link = req.short_link.unwrap_or(false);
+                p.updated_at = now;
+                match kind {
+                    Kind::Update => {
+                        if p.state == PostState::Queue {
+                            p.publish_date = when;
+                            p.due_at = Some(when.max(now));
+                        }
+                    }
+                    Kind::Draft => {
+                        p.publish_date = when;
+                        p.state = PostState::Draft;
+                        p.due_at = None;
+                    }
+                    Kind::Schedule | Kind::Now => {
+                        if matches!(p.state, PostState::Published | PostState::Error) {
+                            p.round += 1;
+                        }
+                        p.publish_date = when;
+                        p.state = PostState::Queue;
+                        p.error = None;
+                        p.attempts = 0;
+                        p.lease_token = None;
+                        p.lease_until = None;
+                        p.due_at = Some(when.max(now));
+                    }
+                }
+                p
+            }
+            None => {
+                let state = match kind {
+                    Kind::Draft => PostState::Draft,
+                    _ => PostState::Queue,
+                };
+                Post {
+                    id: parts[0].id.clone(),
+                    organization_id: org.to_string(),
+                    group: new_id(),
+                    integration_id: c.id.clone(),
+                    provider_identifier: c.provider_identifier.clone(),
+                    publish_date: when,
+                    state,
+                    parts,
+                    settings,
+                    interval_in_days: req.inter,
+                    tags: tags.to_vec(),
+                    short_link: req.short_link.unwrap_or(false),
+                    creation_method: method.to_string(),
+                    error: None,
+                    lease_token: None,
+                    lease_until: None,
+                    attempts: 0,
+                    round: 0,
+                    due_at: (state == PostState::Queue).then(|| when.max(now)),
+                    version: 0,
+                    created_at: now,
+                    updated_at: now,
+                    deleted_at: None,
+                }
+            }
+        }
+    }
+
+    /// A live post of the org.
+    pub async fn get(&self, org: &str, id: &str) -> Result<Post> {
+        match self.repo.get(org, id).await? {
+            Some(p) if p.deleted_at.is_none() => Ok(p),
+            _ => Err(Error::NotFound("Post not found".into())),
+        }
+    }
+
+    /// `GET /posts/:id`.
+    pub async fn thread(&self, org: &str, id: &str) -> Result<Value> {
+        let p = self.get(org, id).await?;
+        let c = self.channels.repo.get(org, &p.integration_id).await?;
+        Ok(views::thread(&p, c.as_ref()))
+    }
+
+    /// `GET /posts/group/:group`.
+    pub async fn group(&self, org: &str, group: &str) -> Result<Value> {
+        match self.repo.by_group(org, group).await? {
+            Some(p) if p.deleted_at.is_none() => {
+                let c = self.channels.repo.get(org, &p.integration_id).await?;
+                Ok(views::thread(&p, c.as_ref()))
+            }
+            _ => Err(Error::NotFound("Post not found".into())),
+        }
+    }
+
+    async fn live_channels(
+        &self,
+        org: &str,
+        customer: Option<&str>,
+    ) -> Result<HashMap<String, Channel>> {
+        Ok(self
+            .channels
+            .repo
+            .list(org)
+            .await?
+            .into_iter()
+            .filter(|c| customer.is_none_or(|cu| c.customer_id.as_deref() == Some(cu)))
+            .map(|c| (c.id.clone(), c))
+            .collect())
+    }
+
+    /// `GET /posts`: the org's posts in `[start, end]` on live channels, with the virtual
+    /// occurrences of repeating posts, minified.
+    pub async fn calendar(
+        &self,
+        org: &str,
+        start: DateTime<Utc>,
+        end: DateTime<Utc>,
+        customer: Option<&str>,
+    ) -> Result<Value> {
+        if end < start {
+            return Err(Error::invalid("endDate must be after startDate"));
+        }
+        if end - start > Duration::days(62) {
+            return Err(Error::invalid("the window is at most 62 days"));
+        }
+        let (posts, repeating, channels, tags) = tokio::try_join!(
+            self.repo.calendar(org, start, end),
+            self.repo.repeating(org),
+            self.live_channels(org, customer),
+            self.repo.tags(org),
+        )?;
+        let mut out = Vec::with_capacity(posts.len());
+        for p in posts.iter().filter(|p| p.interval_in_days.is_none()) {
+            if let Some(c) = channels.get(&p.integration_id) {
+                out.push(views::minified(p, c, &tags, None));
+            }
+        }
+        for p in &repeating {
+            let (Some(c), Some(days)) = (channels.get(&p.integration_id), p.interval_in_days)
+            else {
+                continue;
+            };
+            let step = Duration::days(days.max(1));
+            let mut at = p.publish_date;
+            if at < start {
+                let skip = (start - at).num_seconds() / step.num_seconds();
+                at += step * skip as i32;
+            }
+            while at <= end {
+                if at >= start {
+                    let actual = (at != p.publish_date).then_some(at);
+                    out.push(views::minified(p, c, &tags, actual));
+                }
+                at += step;
+            }
+        }
+        Ok(json!({ "p": out }))
+    }
+
+    /// `GET /posts/list`: root posts by state, paginated, minified.
+    pub async fn list(
+        &self,
+        org: &str,
+        page: usize,
+        limit: usize,
+        state: &str,
+        customer: Option<&str>,
+    ) -> Result<Value> {
+        let limit = limit.clamp(1, 100);
+        let wanted: &[PostState] =
+            match state {
+                "scheduled" => &[PostState::Queue, PostState::Publishing],
+                "draft" => &[PostState::Draft],
+                "published" => &[PostState::Published],
+                "all" | "" => &[
+                    PostState::Queue,
+                    PostState::Publishing,
+                    PostState::Draft,
+                    PostState::Published,
+                    PostState::Error,
+                ],
+                _ => return Err(Error::invalid(
+                    "state must be one of the following values: all, scheduled, draft, published",
+                )),
+            };
+        let now = self.clock.now();
+        let (posts, channels, tags) = tokio::try_join!(
+            self.repo.all_live(org),
+            self.live_channels(org, customer),
+            self.repo.tags(org),
+        )?;
+        let mut rows: Vec<&Post> = posts
+            .iter()
+            .filter(|p| p.interval_in_days.is_none() && wanted.contains(&p.state))
+            .filter(|p| state == "published" || p.publish_date >= now)
+            .filter(|p| channels.contains_key(&p.integration_id))
+            .collect();
+        if state == "published" {
+            rows.reverse();
+        }
+        let total = rows.len();
+        let items: Vec<Value> = rows
+            .iter()
+            .skip(page * limit)
+            .take(limit)
+            .map(|p| views::minified(p, &channels[&p.integration_id], &tags, None))
+            .collect();
+        Ok(
+            json!({"p": items, "t": total, "pg": page, "l": limit, "hm": (page + 1) * limit < total}),
+        )
+    }
+
+    /// `PUT /posts/:id/date`: `update` moves the date; `schedule` also puts the post back in
+    /// the queue (drafts stay drafts) under the republish guard.
+    pub async fn change_date(
+        &self,
+        org: &str,
+        id: &str,
+        date: DateTime<Utc>,
+        action: &str,
+        republish: bool,
+    ) -> Result<Value> {
+        let mut p = self.get(org, id).await?;
+        if p.state == PostState::Publishing {
+            return Err(Error::Conflict(
+                "This post is being published right now; try again in a minute".into(),
+            ));
+        }
+        let now = self.clock.now();
+        match action {
+            "update" | "" => {}
+            "schedule" => {
+                if p.state == PostState::Published && !republish {
+                    return Err(Error::BadRequest(
+                        "This post was already published. Set republish: true to publish it again"
+                            .into(),
+                    ));
+                }
+                if p.state != PostState::Draft {
+                    if matches!(p.state, PostState::Published | PostState::Error) {
+                        p.round += 1;
+                    }
+                    p.state = PostState::Queue;
+                    p.error = None;
+                    p.attempts = 0;
+                    for part in &mut p.parts {
+                        part.release_id = None;
+                        part.release_url = None;
+                        part.sending_since = None;
+                        part.published_at = None;
+                    }
+                }
+            }
+            _ => {
+                return Err(Error::invalid(
+                    "action must be one of the following values: update, schedule",
+                ))
+            }
+        }
+        p.publish_date = date;
+        if p.state == PostState::Queue {
+            p.due_at = Some(date.max(now));
+        }
+        p.updated_at = now;
+        if !self.repo.save(&mut p).await? {
+            return Err(Error::Conflict(
+                "The post changed meanwhile; reload and try again".into(),
+            ));
+        }
+        if self.dispatcher.is_due(&p) {
+            let _ = self.dispatcher.dispatch(&mut p).await;
+        }
+        let c = self.channels.repo.get(org, &p.integration_id).await?;
+        Ok(views::thread(&p, c.as_ref()))
+    }
+
+    /// `DELETE /posts/:group`: soft-deletes the thread; a queued message finds it gone.
+    pub async fn delete_group(&self, org: &str, group: &str) -> Result<Value> {
+        for _ in 0..3 {
+            let Some(mut p) = self.repo.by_group(org, group).await? else {
+                return Err(Error::NotFound("Post not found".into()));
+            };
+            if p.deleted_at.is_some() {
+                return Ok(json!({"error": true}));
+            }
+            let now = self.clock.now();
+            p.deleted_at = Some(now);
+            p.updated_at = now;
+            p.due_at = None;
+            if self.repo.save(&mut p).await? {
+                return Ok(json!({"error": true}));
+            }
+        }
+        Err(Error::Conflict(
+            "The post changed meanwhile; try again".into(),
+        ))
+    }
+
+    /// `GET /posts/find-slot[/:id]`: the first future posting time (UTC, minutes after
+    /// midnight) of the org's active channels with no post at that exact minute.
+    pub async fn find_slot(&self, org: &str, integration: Option<&str>) -> Result<Value> {
+        let channels = self.channels.repo.list(org).await?;
+        let mut times: Vec<i64> = channels
+            .iter()
+            .filter(|c| !c.disabled && integration.is_none_or(|i| i == c.id))
+            .flat_map(|c| c.posting_times.iter().map(|t| t.time))
+            .filter(|t| (0..1440).contains(t))
+            .collect();
+        if times.is_empty() {
+            times = postiz_integrations::model::default_posting_times()
+                .iter()
+                .map(|t| t.time)
+                .collect();
+        }
+        times.sort_unstable();
+        times.dedup();
+        let now = self.clock.now();
+        let today = now
+            .date_naive()
+            .and_hms_opt(0, 0, 0)
+            .map(|d| d.and_utc())
+            .unwrap_or(now);
+        for day in 0..366 {
+            let start = today + Duration::days(day);
+            let end = start + Duration::days(1);
+            let taken: Vec<DateTime<Utc>> = self
+                .repo
+                .calendar(org, start, end)
+                .await?
+                .iter()
+                .map(|p| p.publish_date)
+                .collect();
+            for t in &times {
+                let at = start + Duration::minutes(*t);
+                let minute_taken = taken
+                    .iter()
+                    .any(|d| d.timestamp().div_euclid(60) == at.timestamp().div_euclid(60));
+                if at > now && !minute_taken {
+                    return Ok(json!({"date": at.format("%Y-%m-%dT%H:%M:00").to_string()}));
+                }
+            }
+        }
+        Err(Error::Conflict("No free slot in the next year".into()))
+    }
+
+    /// `GET /posts/tags`.
+    pub async fn tags(&self, org: &str) -> Result<Value> {
+        let tags = self.repo.tags(org).await?;
+        Ok(json!({"tags": tags.iter().map(views::tag).collect::<Vec<_>>()}))
+    }
+
+    /// `POST /posts/tags`.
+    pub async fn create_tag(&self, org: &str, name: &str, color: &str) -> Result<Value> {
+        let (name, color) = check_tag(name, color)?;
+        let now = self.clock.now();
+        let t = Tag {
+            id: new_id(),
+            name,
+            color,
+            org_id: org.to_string(),
+            created_at: now,
+            updated_at: now,
+            deleted_at: None,
+        };
+        self.repo.put_tag(&t).await?;
+        Ok(views::tag(&t))
+    }
+
+    /// `PUT /posts/tags/:id`.
+    pub async fn edit_tag(&self, org: &str, id: &str, name: &str, color: &str) -> Result<Value> {
+        let (name, color) = check_tag(name, color)?;
+        let mut t = self.live_tag(org, id).await?;
+        t.name = name;
+        t.color = color;
+        t.updated_at = self.clock.now();
+        self.repo.put_tag(&t).await?;
+        Ok(views::tag(&t))
+    }
+
+    /// `DELETE /posts/tags/:id` (soft).
+    pub async fn delete_tag(&self, org: &str, id: &str) -> Result<Value> {
+        let mut t = self.live_tag(org, id).await?;
+        t.deleted_at = Some(self.clock.now());
+        self.repo.put_tag(&t).await?;
+        Ok(views::tag(&t))
+    }
+
+    async fn live_tag(&self, org: &str, id: &str) -> Result<Tag> {
+        match self.repo.tag(org, id).await? {
+            Some(t) if t.deleted_at.is_none() => Ok(t),
+            _ => Err(Error::NotFound("Tag not found".into())),
+        }
+    }
+
+    /// `POST /posts/:id/comments`.
+    pub async fn add_comment(
+        &self,
+        org: &str,
+        user: &str,
+        post_id: &str,
+        text: &str,
+    ) -> Result<Value> {
+        if text.trim().is_empty() {
+            return Err(Error::invalid("comment should not be empty"));
+        }
+        if text.len() > 10_000 {
+            return Err(Error::invalid(
+                "comment must be shorter than or equal to 10000 characters",
+            ));
+        }
+        self.get(org, post_id).await?;
+        let c = Comment {
+            id: new_id(),
+            post_id: post_id.to_string(),
+            organization_id: org.to_string(),
+            user_id: user.to_string(),
+            content: text.to_string(),
+            created_at: self.clock.now(),
+        };
+        self.repo.add_comment(&c).await?;
+        Ok(views::comment(&c))
+    }
+}
+
+fn check_tag(name: &str, color: &str) -> Result<(String, String)> {
+    let name = name.trim();
+    if name.is_empty() || name.len() > 100 {
+        return Err(Error::invalid("name must be 1 to 100 characters"));
+    }
+    if color.len() > 50 {
+        return Err(Error::invalid("color must be at most 50 characters"));
+    }
+    Ok((name.to_string(), color.to_string()))
+}
