@@ -38,7 +38,6 @@ pub async fn spawn(state: &AppState) -> Jobs {
     set.spawn(worker::run_scheduler(module.scheduler.clone(), every));
     set.spawn(worker::run_pool(
         module.publisher.clone(),
-        module.dispatcher.clone(),
         state.adapters.queue.clone(),
         env_number("PUBLISH_CONCURRENCY", 32) as usize,
         // Short, so the messages a killed process held come back soon after a restart.

@@ -8,24 +8,24 @@ use postiz_web::AppState;
 use std::sync::Arc;
 
 /// The module with a concurrency gate shared by every worker instance (slot items on the
-/// table, lapsing after the function's longest run).
+/// table, renewed with the post's lease, lapsing a minute after a worker dies).
 pub async fn module(state: &AppState) -> PostsModule {
     let a = &state.adapters;
     let gate = Arc::new(TableGate::new(
         a.table.clone(),
         a.clock.clone(),
-        chrono::Duration::minutes(16),
+        chrono::Duration::seconds(60),
     ));
     postiz_posts_fn::module(state, gate).await
 }
 
-/// Handles a batch; the ids of records to deliver again.
+/// Handles a batch; the ids of records to deliver again (store failures only).
 pub async fn handle(module: &PostsModule, event: SqsEvent) -> SqsBatchResponse {
     let mut failures = Vec::new();
     for record in event.records {
         let id = record.message_id.clone().unwrap_or_default();
         let body = record.body.unwrap_or_default();
-        if let Err(e) = worker::process(&module.publisher, &module.dispatcher, &body).await {
+        if let Err(e) = worker::process(&module.publisher, &body).await {
             tracing::warn!(message_id = %id, error = %e, "publish failed; the message comes back");
             let mut failure = BatchItemFailure::default();
             failure.item_identifier = id;

@@ -513,7 +513,10 @@ impl Channels {
                 .await
                 .ok()
                 .flatten(),
-            Ok(RefreshOutcome::Locked) => self.wait_for_refresh(&c).await,
+            Ok(RefreshOutcome::Locked) => match self.wait_for_refresh(&c).await {
+                Some(f) => Some(f),
+                None => return Err(ProviderError::transient("the token is being refreshed")),
+            },
             Ok(RefreshOutcome::Dead) => return Err(ProviderError::RefreshNeeded(reason)),
             Ok(RefreshOutcome::Later) | Err(_) => {
                 return Err(ProviderError::transient(
@@ -528,7 +531,7 @@ impl Channels {
     }
 
     /// Waits (up to 15 s) for another caller's refresh of `c` to finish; the channel as it
-    /// left it.
+    /// left it, or `None` if it is still going on.
     async fn wait_for_refresh(&self, c: &Channel) -> Option<Channel> {
         for _ in 0..60 {
             tokio::time::sleep(std::time::Duration::from_millis(250)).await;

@@ -57,15 +57,6 @@ impl Dispatcher {
         }
     }
 
-    /// Sends `body` again after `delay` (a worker deferring a message).
-    pub async fn resend(&self, body: &str, delay: std::time::Duration) -> Result<()> {
-        self.queue
-            .send(PUBLISH_QUEUE, body, delay.min(MAX_DELAY))
-            .await
-            .map(|_| ())
-            .map_err(Into::into)
-    }
-
     /// True when the post should be sent now rather than left to a later scheduler run.
     pub fn is_due(&self, p: &Post) -> bool {
         p.unfinished()

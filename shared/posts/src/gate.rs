@@ -39,8 +39,10 @@ pub enum Permit {
 pub trait Gate: Send + Sync + 'static {
     /// A permit for `provider`, or `None` when every slot is taken.
     async fn try_acquire(&self, provider: &str, cap: u32) -> Result<Option<Permit>>;
+    /// Keeps a held permit from lapsing (called with the post's lease renewal).
+    async fn renew(&self, _permit: &Permit) {}
     /// Gives the permit back.
-    async fn release(&self, permit: Permit);
+    async fn release(&self, permit: &Permit);
 }
 
 /// Semaphores in this process.
@@ -65,12 +67,13 @@ impl Gate for LocalGate {
         Ok(sem.try_acquire_owned().ok().map(Permit::Local))
     }
 
-    async fn release(&self, permit: Permit) {
-        drop(permit);
+    async fn release(&self, _permit: &Permit) {
+        // The semaphore permit is returned when the permit is dropped.
     }
 }
 
-/// Slot items on the table, shared by every worker instance.
+/// Slot items on the table, shared by every worker instance; a slot lapses `lease` after its
+/// last renewal, so a killed worker's slot frees itself soon.
 pub struct TableGate {
     table: Arc<dyn Table>,
     clock: Arc<dyn Clock>,
@@ -78,7 +81,7 @@ pub struct TableGate {
 }
 
 impl TableGate {
-    /// Slots that lapse `lease` after they are taken (longer than one publish job).
+    /// Slots that lapse `lease` after they are taken or last renewed.
     pub fn new(table: Arc<dyn Table>, clock: Arc<dyn Clock>, lease: Duration) -> Self {
         Self {
             table,
@@ -113,11 +116,25 @@ impl Gate for TableGate {
         Ok(None)
     }
 
-    async fn release(&self, permit: Permit) {
+    async fn renew(&self, permit: &Permit) {
+        if let Permit::Slot { key, holder } = permit {
+            let until = (self.clock.now() + self.lease).timestamp();
+            let update = postiz_storage::Update::new().set(TTL, until);
+            if let Err(e) = self
+                .table
+                .update(key, update, Some(Condition::eq("holder", holder.as_str())))
+                .await
+            {
+                tracing::warn!(error = %e, "could not renew a publishing slot");
+            }
+        }
+    }
+
+    async fn release(&self, permit: &Permit) {
         if let Permit::Slot { key, holder } = permit {
             if let Err(e) = self
                 .table
-                .delete(&key, Some(Condition::eq("holder", holder)))
+                .delete(key, Some(Condition::eq("holder", holder.as_str())))
                 .await
             {
                 if !is_conflict(&e) {

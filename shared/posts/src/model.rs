@@ -137,6 +137,9 @@ pub struct Post {
     /// When the scheduler must look at it next (only while it is unfinished).
     #[serde(default)]
     pub due_at: Option<DateTime<Utc>>,
+    /// A repeat marker item exists for this post.
+    #[serde(default)]
+    pub repeat_marker: bool,
     /// Optimistic-concurrency version: every write is conditional on the one it read.
     #[serde(default)]
     pub version: u64,

@@ -12,10 +12,13 @@ use std::sync::Arc;
 use tokio::sync::Mutex;
 
 use crate::dispatch::PublishMessage;
-use crate::gate::Gate;
+use crate::gate::{Gate, Permit};
 use crate::model::{Post, PostState};
 use crate::repo::PostRepo;
 use crate::service::details_of;
+
+/// How long a post waits when its provider is at its concurrency cap (plus up to 2 s).
+pub const BUSY_RETRY: Duration = Duration::seconds(2);
 
 /// Publishing limits.
 #[derive(Debug, Clone)]
@@ -108,40 +111,75 @@ impl Publisher {
 
     /// Handles one queue message.
     pub async fn handle(&self, msg: &PublishMessage) -> Result<Outcome> {
-        let Some(post) = self.repo.get(&msg.org, &msg.id).await? else {
-            return Ok(Outcome::Skipped("no such post"));
-        };
-        if post.deleted_at.is_some() {
-            return Ok(Outcome::Skipped("deleted"));
+        // A claim can lose a race with a write that does not take the post (the scheduler
+        // moving its due time): read again and retry, a few times.
+        for _ in 0..5 {
+            let Some(post) = self.repo.get(&msg.org, &msg.id).await? else {
+                return Ok(Outcome::Skipped("no such post"));
+            };
+            if !self.claimable(&post) {
+                return Ok(Outcome::Skipped("not due or already handled"));
+            }
+            let provider = self.channels.providers().get(&post.provider_identifier);
+            let cap = provider.as_ref().map_or(0, |p| p.info().max_concurrency);
+            let Some(permit) = self
+                .gate
+                .try_acquire(&post.provider_identifier, cap)
+                .await?
+            else {
+                // Wait in the due index (not in the queue, where retries count towards the
+                // dead-letter limit); the scheduler sends it again shortly.
+                self.defer(post).await?;
+                return Ok(Outcome::Busy);
+            };
+            let permit = Arc::new(permit);
+            let result = self.claim_and_publish(post, provider, permit.clone()).await;
+            self.gate.release(&permit).await;
+            match result? {
+                None => continue,
+                Some(outcome) => return Ok(outcome),
+            }
         }
-        let now = self.clock.now();
-        let claimable = match post.state {
-            PostState::Queue => post.publish_date <= now + Duration::seconds(2),
-            PostState::Publishing => post.lease_until.is_none_or(|u| u <= now),
-            _ => false,
-        };
-        if !claimable {
-            return Ok(Outcome::Skipped("not due or already handled"));
-        }
-        let provider = self.channels.providers().get(&post.provider_identifier);
-        let cap = provider.as_ref().map_or(0, |p| p.info().max_concurrency);
-        let Some(permit) = self
-            .gate
-            .try_acquire(&post.provider_identifier, cap)
-            .await?
-        else {
-            return Ok(Outcome::Busy);
-        };
-        let result = self.claim_and_publish(post, provider).await;
-        self.gate.release(permit).await;
-        result
+        Ok(Outcome::Skipped("the post kept changing"))
     }
 
+    fn claimable(&self, post: &Post) -> bool {
+        let now = self.clock.now();
+        post.deleted_at.is_none()
+            && match post.state {
+                PostState::Queue => post.publish_date <= now + Duration::seconds(2),
+                PostState::Publishing => post.lease_until.is_none_or(|u| u <= now),
+                _ => false,
+            }
+    }
+
+    /// Moves a claimable post's due time a little ahead (re-reading it if it changed meanwhile).
+    async fn defer(&self, mut post: Post) -> Result<()> {
+        for _ in 0..5 {
+            let now = self.clock.now();
+            let jitter = i64::from(uuid::Uuid::new_v4().as_bytes()[0]) * 8;
+            post.due_at = Some(now + BUSY_RETRY + Duration::milliseconds(jitter));
+            post.updated_at = now;
+            if self.repo.save(&mut post).await? {
+                return Ok(());
+            }
+            match self.repo.get(&post.organization_id, &post.id).await? {
+                Some(p) if self.claimable(&p) => post = p,
+                _ => return Ok(()), // someone else has it now
+            }
+        }
+        Err(postiz_core::Error::Conflict(
+            "the post keeps changing".into(),
+        ))
+    }
+
+    /// Claims the post and publishes it; `None` when the claim lost a race.
     async fn claim_and_publish(
         &self,
         mut post: Post,
         provider: Option<Arc<dyn Provider>>,
-    ) -> Result<Outcome> {
+        permit: Arc<Permit>,
+    ) -> Result<Option<Outcome>> {
         let now = self.clock.now();
         post.state = PostState::Publishing;
         post.lease_token = Some(new_id());
@@ -150,19 +188,20 @@ impl Publisher {
         post.attempts += 1;
         post.updated_at = now;
         if !self.repo.save(&mut post).await? {
-            return Ok(Outcome::Skipped("another worker claimed it"));
+            return Ok(None);
         }
         let held = Arc::new(Held {
             post: Mutex::new(post),
             lost: AtomicBool::new(false),
         });
         // Stops renewing when this future ends or is dropped (a killed worker renews nothing).
-        let _renewal = AbortOnDrop(tokio::spawn(self.clone().renew(held.clone())));
-        self.publish(&held, provider).await
+        let _renewal = AbortOnDrop(tokio::spawn(self.clone().renew(held.clone(), permit)));
+        self.publish(&held, provider).await.map(Some)
     }
 
-    /// Renews the lease every third of its length until aborted or lost.
-    async fn renew(self, held: Arc<Held>) {
+    /// Renews the lease (and the provider slot) every third of its length until aborted or
+    /// lost.
+    async fn renew(self, held: Arc<Held>, permit: Arc<Permit>) {
         let every = (self.config.lease / 3)
             .to_std()
             .unwrap_or(std::time::Duration::from_secs(10));
@@ -178,6 +217,7 @@ impl Publisher {
             if !matches!(ok, Ok(true)) {
                 return;
             }
+            self.gate.renew(&permit).await;
         }
     }
 

@@ -131,7 +131,8 @@ impl PostRepo {
                 condition: Some(Condition::NotExists),
             },
         ];
-        if p.interval_in_days.is_some() {
+        p.repeat_marker = p.interval_in_days.is_some();
+        if p.repeat_marker {
             ops.push(TxOp::Put {
                 item: repeat_key(&p.organization_id, &p.id).to_item(),
                 condition: None,
@@ -147,34 +148,39 @@ impl PostRepo {
     }
 
     /// Writes `p` if nobody changed it since it was read (its `version`); bumps the version.
-    /// `Ok(false)` when someone did.
+    /// `Ok(false)` when someone did. One conditional put (no transaction): the repeat marker
+    /// is an index the reader checks against the post, so it is written after.
     pub async fn save(&self, p: &mut Post) -> Result<bool> {
         let expected = p.version;
         p.version += 1;
-        let mut ops = vec![TxOp::Put {
-            item: post_item(p)?,
-            condition: Some(Condition::eq("version", expected)),
-        }];
-        let marker = repeat_key(&p.organization_id, &p.id);
-        ops.push(if p.interval_in_days.is_some() && p.deleted_at.is_none() {
-            TxOp::Put {
-                item: marker.to_item(),
-                condition: None,
-            }
-        } else {
-            TxOp::Delete {
-                key: marker,
-                condition: None,
-            }
-        });
-        match self.table.transact(ops).await {
-            Ok(()) => Ok(true),
+        let want_marker = p.interval_in_days.is_some() && p.deleted_at.is_none();
+        let had_marker = p.repeat_marker;
+        p.repeat_marker = want_marker;
+        let item = post_item(p)?;
+        match self
+            .table
+            .put(item, Some(Condition::eq("version", expected)))
+            .await
+        {
+            Ok(()) => {}
             Err(e) if is_conflict(&e) => {
                 p.version = expected;
-                Ok(false)
+                p.repeat_marker = had_marker;
+                return Ok(false);
             }
-            Err(e) => Err(e.into()),
+            Err(e) => {
+                p.version = expected;
+                p.repeat_marker = had_marker;
+                return Err(e.into());
+            }
         }
+        let marker = repeat_key(&p.organization_id, &p.id);
+        if want_marker && !had_marker {
+            self.table.put(marker.to_item(), None).await?;
+        } else if had_marker && !want_marker {
+            self.table.delete(&marker, None).await?;
+        }
+        Ok(true)
     }
 
     /// Live posts of an org with `start <= publishDate <= end`, by date.
@@ -218,7 +224,7 @@ impl PostRepo {
                 .unwrap_or_default()
                 .to_string();
             if let Some(p) = self.get(org, &id).await? {
-                if p.deleted_at.is_none() {
+                if p.deleted_at.is_none() && p.interval_in_days.is_some() {
                     out.push(p);
                 }
             }

@@ -393,6 +393,7 @@ impl Posts {
                     lease_until: None,
                     attempts: 0,
                     round: 0,
+                    repeat_marker: false,
                     due_at: (state == PostState::Queue).then(|| when.max(now)),
                     version: 0,
                     created_at: now,

@@ -9,29 +9,20 @@ use std::time::Duration;
 use tokio::sync::Semaphore;
 use tracing::Instrument;
 
-use crate::dispatch::{Dispatcher, PublishMessage};
+use crate::dispatch::PublishMessage;
 use crate::publisher::{Outcome, Publisher};
 use crate::scheduler::Scheduler;
 
-/// How long a message waits before another try when its provider is at its cap.
-pub const BUSY_RETRY: Duration = Duration::from_secs(2);
-
-/// Handles one message body. `Ok` means the message can be deleted; `Err` means it must be
-/// delivered again.
-pub async fn process(
-    publisher: &Publisher,
-    dispatcher: &Dispatcher,
-    body: &str,
-) -> Result<Outcome> {
+/// Handles one message body. `Ok` means the message can be deleted (a post whose provider
+/// is at its cap waits in the due index, not in the queue); `Err` means it must be
+/// delivered again after its visibility timeout (a store failure).
+pub async fn process(publisher: &Publisher, body: &str) -> Result<Outcome> {
     let Some(msg) = PublishMessage::parse(body) else {
         tracing::warn!(body, "unreadable publish message dropped");
         return Ok(Outcome::Skipped("unreadable message"));
     };
     let span = tracing::info_span!("publish", post_id = %msg.id, org = %msg.org);
     let outcome = publisher.handle(&msg).instrument(span).await?;
-    if outcome == Outcome::Busy {
-        dispatcher.resend(body, BUSY_RETRY).await?;
-    }
     tracing::info!(post_id = %msg.id, ?outcome, "publish message handled");
     Ok(outcome)
 }
@@ -40,7 +31,6 @@ pub async fn process(
 /// once, forever.
 pub async fn run_pool(
     publisher: Publisher,
-    dispatcher: Dispatcher,
     queue: Arc<dyn Queue>,
     concurrency: usize,
     visibility: Duration,
@@ -67,10 +57,9 @@ pub async fn run_pool(
             let Ok(permit) = slots.clone().acquire_owned().await else {
                 return;
             };
-            let (publisher, dispatcher, queue) =
-                (publisher.clone(), dispatcher.clone(), queue.clone());
+            let (publisher, queue) = (publisher.clone(), queue.clone());
             tokio::spawn(async move {
-                match process(&publisher, &dispatcher, &m.body).await {
+                match process(&publisher, &m.body).await {
                     Ok(_) => {
                         if let Err(e) = queue.ack(PUBLISH_QUEUE, &m.receipt).await {
                             tracing::warn!(error = %e, "ack failed; the message comes back and is skipped");

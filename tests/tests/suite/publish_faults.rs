@@ -170,7 +170,7 @@ async fn world(aws: bool) -> World {
         let gate = Arc::new(TableGate::new(
             table.clone(),
             clock.clone(),
-            Span::minutes(2),
+            Span::seconds(5),
         ));
         (table, Arc::new(SqsQueue::new(&sdk, &prefix)), gate, None)
     } else {
@@ -194,7 +194,7 @@ async fn world(aws: bool) -> World {
         clock.clone(),
     ));
     let config = PublisherConfig {
-        lease: Span::seconds(2),
+        lease: Span::seconds(6),
         max_attempts: 8,
         inline_retries: 3,
         max_inline_wait: Duration::from_secs(1),
@@ -279,7 +279,7 @@ async fn run_until_final(w: &World, org: &str, ids: &[String], within: Duration)
                 if let Err(e) = scheduler.run().await {
                     eprintln!("scheduler run failed: {e}");
                 }
-                tokio::time::sleep(Duration::from_millis(250)).await;
+                tokio::time::sleep(Duration::from_secs(1)).await;
             }
         }));
     }
@@ -292,7 +292,7 @@ async fn run_until_final(w: &World, org: &str, ids: &[String], within: Duration)
                         PUBLISH_QUEUE,
                         5,
                         Duration::from_secs(3),
-                        Duration::from_millis(200),
+                        Duration::from_secs(1),
                     )
                     .await
                 {
@@ -303,8 +303,16 @@ async fn run_until_final(w: &World, org: &str, ids: &[String], within: Duration)
                     }
                 };
                 for msg in msgs {
-                    let run = worker::process(&m.publisher, &m.dispatcher, &msg.body);
-                    if let Ok(Ok(_)) = tokio::time::timeout(kill_after, run).await {
+                    let run = worker::process(&m.publisher, &msg.body);
+                    let r = tokio::time::timeout(kill_after, run).await;
+                    if std::env::var("FAULTS_DEBUG").is_ok() {
+                        eprintln!(
+                            "{:?} outcome {r:?} {}",
+                            Utc::now().time(),
+                            &msg.body[..60.min(msg.body.len())]
+                        );
+                    }
+                    if let Ok(Ok(_)) = r {
                         let _ = q.ack(PUBLISH_QUEUE, &msg.receipt).await;
                     }
                 }
@@ -317,7 +325,13 @@ async fn run_until_final(w: &World, org: &str, ids: &[String], within: Duration)
         for id in ids {
             let p = w.module.posts.repo.get(org, id).await.unwrap().unwrap();
             if matches!(p.state, PostState::Queue | PostState::Publishing) {
-                open.push((id.clone(), p.state));
+                open.push((
+                    p.provider_identifier.clone(),
+                    p.state,
+                    p.attempts,
+                    p.error.clone(),
+                    p.due_at.map(|d| (d - Utc::now()).num_seconds()),
+                ));
             }
         }
         if open.is_empty() {
@@ -343,6 +357,7 @@ async fn two_hundred_posts_with_faults(aws: bool) {
     let masto = connect(&w, org, "mastodon", mastodon::GOOD_CODE).await;
     let pin_ok = connect(&w, org, "pinterest", pinterest::GOOD_CODE).await;
 
+    let started_create = Instant::now();
     // 150 Mastodon posts (every fifth a two-message thread), 40 Pinterest posts.
     let mut masto_ids = Vec::new();
     for i in 0..150 {
@@ -357,6 +372,10 @@ async fn two_hundred_posts_with_faults(aws: bool) {
     for i in 0..40 {
         pin_ids.push(create(&w, org, &pin_ok, "pinterest", &[format!("p{i}")]).await);
     }
+    eprintln!(
+        "190 posts created in {:.1} s",
+        started_create.elapsed().as_secs_f64()
+    );
     // Kills: ten Mastodon messages before the request leaves, ten after it was accepted;
     // two Pinterest pins before the request leaves (no idempotency key there).
     {
@@ -388,7 +407,7 @@ async fn two_hundred_posts_with_faults(aws: bool) {
     // Then 10 pins on a channel whose refresh is dead.
     let started = Instant::now();
     let all: Vec<String> = masto_ids.iter().chain(&pin_ids).cloned().collect();
-    run_until_final(&w, org, &all, Duration::from_secs(150)).await;
+    run_until_final(&w, org, &all, Duration::from_secs(240)).await;
     let first_phase = started.elapsed();
 
     let pin_dead = connect(&w, "org-dead", "pinterest", pinterest::GOOD_CODE).await;
@@ -514,4 +533,42 @@ async fn two_hundred_posts_with_faults_dynamodb_sqs() {
         return;
     }
     two_hundred_posts_with_faults(true).await;
+}
+
+/// The slot gate on DynamoDB: at most `cap` holders; a slot nobody renews lapses.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn table_gate_caps_and_lapses() {
+    if !postiz_tests::aws_available() {
+        return;
+    }
+    let clock = crate::util::system_clock();
+    let table: Arc<dyn Table> = Arc::new(crate::util::dynamo(clock.clone()).await);
+    let gate = TableGate::new(table, clock, Span::seconds(2));
+    let mut held = Vec::new();
+    for _ in 0..2 {
+        held.push(
+            gate.try_acquire("reddit", 2)
+                .await
+                .unwrap()
+                .expect("a free slot"),
+        );
+    }
+    assert!(
+        gate.try_acquire("reddit", 2).await.unwrap().is_none(),
+        "capped at 2"
+    );
+    assert!(
+        gate.try_acquire("tiktok", 10_000).await.unwrap().is_some(),
+        "large caps are not enforced"
+    );
+    gate.release(&held.pop().unwrap()).await;
+    assert!(
+        gate.try_acquire("reddit", 2).await.unwrap().is_some(),
+        "a released slot is free"
+    );
+    tokio::time::sleep(Duration::from_millis(3100)).await;
+    assert!(
+        gate.try_acquire("reddit", 2).await.unwrap().is_some(),
+        "a lapsed slot is free"
+    );
 }
