@@ -270,15 +270,17 @@ impl Publisher {
         };
         let name = provider.info().name;
         if channel.disabled || channel.refresh_needed {
-            let (reason, why) = if channel.disabled {
-                ("Channel disabled", "it is disabled")
+            let (reason, note) = if channel.disabled {
+                (
+                    "Channel disabled",
+                    format!("We couldn't post to {name} for {} because the channel is disabled. Enable it and schedule the post again.", channel.name),
+                )
             } else {
-                ("Refresh channel needed", "you need to reconnect it")
+                (
+                    "Refresh channel needed",
+                    format!("We couldn't post to {name} for {} because you need to reconnect it. Reconnect the channel and schedule the post again.", channel.name),
+                )
             };
-            let note = format!(
-                "We couldn't post to {name} for {} because {why}. Please enable it and try again.",
-                channel.name
-            );
             return self.fail(held, reason, Some(note)).await;
         }
         let mut root_id: Option<String> = None;

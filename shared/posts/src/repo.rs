@@ -291,7 +291,7 @@ impl PostRepo {
             .map(from_item)
             .collect::<std::result::Result<_, _>>()?;
         tags.retain(|t| t.deleted_at.is_none());
-        tags.sort_by(|a, b| a.created_at.cmp(&b.created_at));
+        tags.sort_by_key(|t| t.created_at);
         Ok(tags)
     }
 

@@ -10,6 +10,7 @@ mod contract_secrets;
 mod contract_table;
 mod http_flow;
 mod lambda_events;
+mod posts_api;
 mod posts_http;
 mod providers_bluesky;
 mod providers_discord;
