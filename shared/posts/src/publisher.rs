@@ -303,6 +303,7 @@ impl Publisher {
                             p.lease_token = None;
                             p.lease_until = Some(resume);
                             p.due_at = Some(resume);
+                            p.attempts = 0; // each delayed comment gets its own attempts
                         })
                         .await?;
                     return Ok(if ok {

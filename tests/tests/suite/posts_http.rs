@@ -331,6 +331,7 @@ async fn a_server_killed_mid_publishing_sends_nothing_twice() {
     let sent_before = seen.lock().unwrap().statuses.len();
     assert!(sent_before < 20, "the kill came too late to test anything");
 
+    let restarted = Instant::now();
     let server = Running::server(&envs(data.path(), &fake))
         .ready(Duration::from_secs(30))
         .await;
@@ -347,6 +348,11 @@ async fn a_server_killed_mid_publishing_sends_nothing_twice() {
             "{t}"
         );
     }
+    assert!(
+        restarted.elapsed() < Duration::from_secs(60),
+        "settled {:?} after the restart",
+        restarted.elapsed()
+    );
     let f = seen.lock().unwrap();
     for i in 0..20 {
         let text = format!("Post number {i}");
