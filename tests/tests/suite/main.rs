@@ -28,5 +28,6 @@ mod providers_unknown;
 mod providers_x;
 mod providers_youtube;
 mod publish_faults;
+mod publish_rules;
 mod template_drift;
 mod util;

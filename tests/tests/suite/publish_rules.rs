@@ -1,0 +1,237 @@
+//! Publishing rules on the embedded store with a fixed clock and the fake Mastodon: the
+//! scheduler reads only what is due, a comment's delay is honoured, a disabled channel and a
+//! refused message end in ERROR with a notification.
+
+use chrono::{Duration as Span, SecondsFormat};
+use postiz_core::crypto::{new_key_base64, Cipher};
+use postiz_core::jwt::JwtSigner;
+use postiz_core::{Clock, FixedClock};
+use postiz_integrations::Channels;
+use postiz_posts::request::CreatePost;
+use postiz_posts::{LocalGate, Outcome, PostState, PostsModule, PublishMessage, PublisherConfig};
+use postiz_providers::{ProviderConfig, Providers};
+use postiz_storage::schema::{queues, PUBLISH_QUEUE};
+use postiz_storage::{AppKeys, Queue, Table};
+use postiz_tests::fakes::{mastodon, serve};
+use serde_json::json;
+use std::sync::Arc;
+use std::time::Duration;
+
+struct World {
+    module: PostsModule,
+    channels: Arc<Channels>,
+    queue: Arc<dyn Queue>,
+    clock: Arc<FixedClock>,
+    fake: mastodon::Shared,
+    channel: String,
+    _dir: tempfile::TempDir,
+}
+
+const ORG: &str = "org-rules";
+
+async fn world() -> World {
+    let (app, fake) = mastodon::app();
+    let base = serve(app).await;
+    let config = ProviderConfig::from_pairs([
+        ("MASTODON_URL", base.as_str()),
+        ("MASTODON_CLIENT_ID", mastodon::CLIENT_ID),
+        ("MASTODON_CLIENT_SECRET", mastodon::CLIENT_SECRET),
+    ]);
+    let clock = crate::util::fixed_clock();
+    let (store, dir) = crate::util::embedded(clock.clone(), queues());
+    let store = Arc::new(store);
+    let table: Arc<dyn Table> = store.clone();
+    let keys = Arc::new(AppKeys::fixed(
+        JwtSigner::new("test"),
+        Cipher::from_secret(&new_key_base64()).unwrap(),
+    ));
+    let channels = Arc::new(Channels::on_table(
+        table.clone(),
+        Providers::new(&config),
+        keys,
+        clock.clone(),
+    ));
+    let module = PostsModule::new(
+        table,
+        store.clone(),
+        channels.clone(),
+        clock.clone(),
+        Arc::new(LocalGate::default()),
+        Span::seconds(90),
+        PublisherConfig::default(),
+    );
+    let url = channels
+        .start_connect(ORG, "user-1", "mastodon", None)
+        .await
+        .unwrap()["url"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let state = url
+        .split("state=")
+        .nth(1)
+        .unwrap()
+        .split('&')
+        .next()
+        .unwrap()
+        .to_string();
+    let v = channels
+        .connect("mastodon", &state, mastodon::GOOD_CODE)
+        .await
+        .unwrap();
+    World {
+        module,
+        channels,
+        queue: store,
+        clock,
+        fake,
+        channel: v["id"].as_str().unwrap().to_string(),
+        _dir: dir,
+    }
+}
+
+async fn schedule(w: &World, values: serde_json::Value, after: Span) -> String {
+    let req: CreatePost = serde_json::from_value(json!({
+        "type": "schedule",
+        "date": (w.clock.now() + after).to_rfc3339_opts(SecondsFormat::Secs, true),
+        "posts": [{"integration": {"id": w.channel}, "settings": {"__type": "mastodon"}, "value": values}],
+    }))
+    .unwrap();
+    w.module.posts.create(ORG, req, "API").await.unwrap()[0]["postId"]
+        .as_str()
+        .unwrap()
+        .to_string()
+}
+
+/// Receives every visible message and runs it through the publisher.
+async fn drain(w: &World) -> Vec<Outcome> {
+    let mut out = Vec::new();
+    loop {
+        let msgs = w
+            .queue
+            .receive(PUBLISH_QUEUE, 10, Duration::from_secs(60), Duration::ZERO)
+            .await
+            .unwrap();
+        if msgs.is_empty() {
+            return out;
+        }
+        for m in msgs {
+            let msg = PublishMessage::parse(&m.body).unwrap();
+            out.push(w.module.publisher.handle(&msg).await.unwrap());
+            w.queue.ack(PUBLISH_QUEUE, &m.receipt).await.unwrap();
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_scheduler_reads_only_what_is_due() {
+    let w = world().await;
+    for i in 0..40 {
+        schedule(
+            &w,
+            json!([{"content": format!("<p>later {i}</p>")}]),
+            Span::days(1 + i),
+        )
+        .await;
+    }
+    let due = schedule(&w, json!([{"content": "<p>soon</p>"}]), Span::minutes(30)).await;
+    // The first run ever looks back 48 hour buckets; later runs start at the cursor.
+    let first = w.module.scheduler.run().await.unwrap();
+    assert_eq!((first.read, first.sent), (0, 0), "{first:?}");
+    w.clock.advance(Span::minutes(29));
+    let run = w.module.scheduler.run().await.unwrap();
+    assert_eq!(
+        (run.read, run.sent),
+        (1, 1),
+        "only the due post is read: {run:?}"
+    );
+    assert!(run.buckets <= 2, "{run:?}");
+    let again = w.module.scheduler.run().await.unwrap();
+    assert_eq!(
+        (again.read, again.sent),
+        (0, 0),
+        "a dispatched post is not read again before its re-drive time"
+    );
+    w.clock.advance(Span::minutes(1));
+    assert_eq!(drain(&w).await, vec![Outcome::Published]);
+    assert_eq!(
+        w.module.posts.get(ORG, &due).await.unwrap().state,
+        PostState::Published
+    );
+    assert_eq!(w.fake.lock().unwrap().statuses.len(), 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_comment_waits_for_its_delay() {
+    let w = world().await;
+    let id = schedule(
+        &w,
+        json!([{"content": "<p>root</p>"}, {"content": "<p>ten minutes later</p>", "delay": 10}]),
+        Span::seconds(10),
+    )
+    .await;
+    w.clock.advance(Span::seconds(10));
+    assert_eq!(
+        drain(&w).await,
+        vec![Outcome::Requeued],
+        "root sent, the comment parked"
+    );
+    let p = w.module.posts.get(ORG, &id).await.unwrap();
+    assert_eq!(p.state, PostState::Publishing);
+    assert!(p.parts[0].release_id.is_some() && p.parts[1].release_id.is_none());
+    assert_eq!(w.fake.lock().unwrap().statuses.len(), 1);
+    w.clock.advance(Span::minutes(5));
+    w.module.scheduler.run().await.unwrap();
+    assert!(drain(&w).await.is_empty(), "not before its delay");
+    w.clock.advance(Span::minutes(5));
+    w.module.scheduler.run().await.unwrap();
+    assert_eq!(drain(&w).await, vec![Outcome::Published]);
+    let f = w.fake.lock().unwrap();
+    assert_eq!(f.statuses.len(), 2);
+    assert_eq!(f.statuses[1].reply_to.as_ref(), Some(&f.statuses[0].id));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn refusals_end_in_error_with_a_notification() {
+    let w = world().await;
+    // The network refuses the content: ERROR with its message, and a notification.
+    let refused = schedule(&w, json!([{"content": "<p>FAIL:422</p>"}]), Span::zero()).await;
+    let outcomes = drain(&w).await;
+    assert!(
+        matches!(&outcomes[..], [Outcome::Failed(m)] if m.contains("character limit")),
+        "{outcomes:?}"
+    );
+    let p = w.module.posts.get(ORG, &refused).await.unwrap();
+    assert_eq!(p.state, PostState::Error);
+    // A disabled channel: ERROR "Channel disabled", nothing sent.
+    w.channels
+        .set_disabled(ORG, &w.channel, true)
+        .await
+        .unwrap();
+    let off = schedule(
+        &w,
+        json!([{"content": "<p>while disabled</p>"}]),
+        Span::zero(),
+    )
+    .await;
+    drain(&w).await;
+    let p = w.module.posts.get(ORG, &off).await.unwrap();
+    assert_eq!(
+        (p.state, p.error.as_deref()),
+        (PostState::Error, Some("Channel disabled"))
+    );
+    let (notes, _) = w.channels.notifications().page(ORG, 0, 100).await.unwrap();
+    let text: Vec<&str> = notes.iter().map(|n| n.content.as_str()).collect();
+    assert!(
+        text.iter().any(|t| t.contains("Error posting on Mastodon")),
+        "{text:?}"
+    );
+    assert!(text.iter().any(|t| t.contains("disabled")), "{text:?}");
+    assert!(!w
+        .fake
+        .lock()
+        .unwrap()
+        .statuses
+        .iter()
+        .any(|s| s.text.contains("while disabled")));
+}
