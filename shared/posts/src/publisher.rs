@@ -357,16 +357,7 @@ impl Publisher {
                 Step::Stop(outcome) => return Ok(outcome),
             }
         }
-        let ok = self
-            .write(held, |p, _| {
-                p.state = PostState::Published;
-                p.error = None;
-                p.lease_token = None;
-                p.lease_until = None;
-                p.due_at = None;
-            })
-            .await?;
-        if !ok {
+        if !self.settle(held, PostState::Published, None).await? {
             return Ok(Outcome::Skipped("lease lost"));
         }
         let url = Self::snapshot(held)
@@ -533,16 +524,7 @@ impl Publisher {
     }
 
     async fn fail(&self, held: &Held, reason: &str, note: Option<String>) -> Result<Outcome> {
-        let ok = self
-            .write(held, |p, _| {
-                p.state = PostState::Error;
-                p.error = Some(reason.to_string());
-                p.lease_token = None;
-                p.lease_until = None;
-                p.due_at = None;
-            })
-            .await?;
-        if !ok {
+        if !self.settle(held, PostState::Error, Some(reason)).await? {
             return Ok(Outcome::Skipped("lease lost"));
         }
         if let Some(note) = note {
@@ -550,6 +532,18 @@ impl Publisher {
             self.notify(&org, &note).await;
         }
         Ok(Outcome::Failed(reason.to_string()))
+    }
+
+    /// Ends the attempt in a final state: lease released, out of the due index.
+    async fn settle(&self, held: &Held, state: PostState, error: Option<&str>) -> Result<bool> {
+        self.write(held, |p, _| {
+            p.state = state;
+            p.error = error.map(str::to_string);
+            p.lease_token = None;
+            p.lease_until = None;
+            p.due_at = None;
+        })
+        .await
     }
 
     async fn notify(&self, org: &str, text: &str) {

@@ -192,17 +192,16 @@ impl PostRepo {
     ) -> Result<Vec<Post>> {
         let q = Query::index(GSI1.name, format!("POSTS#{org}"))
             .range(KeyRange::Between(iso(start), format!("{}#~", iso(end))));
-        self.table
-            .query_all(q)
-            .await?
-            .into_iter()
-            .map(|i| from_item(i).map_err(Into::into))
-            .collect()
+        self.posts(q).await
     }
 
     /// Every live post of an org, by date.
     pub async fn all_live(&self, org: &str) -> Result<Vec<Post>> {
-        let q = Query::index(GSI1.name, format!("POSTS#{org}"));
+        self.posts(Query::index(GSI1.name, format!("POSTS#{org}")))
+            .await
+    }
+
+    async fn posts(&self, q: Query) -> Result<Vec<Post>> {
         self.table
             .query_all(q)
             .await?

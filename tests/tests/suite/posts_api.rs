@@ -4,7 +4,7 @@
 
 use chrono::{Duration as Span, SecondsFormat, Utc};
 use postiz_tests::fakes::{mastodon, serve};
-use postiz_tests::{unique, Running};
+use postiz_tests::Running;
 use reqwest::{Client, Method};
 use serde_json::{json, Value};
 use std::time::Duration;
@@ -41,24 +41,7 @@ impl Api {
 }
 
 async fn org(http: &Client, base: &str) -> Api {
-    let r = http
-        .post(format!("{base}/auth/register"))
-        .json(&json!({"email": format!("{}@example.com", unique("u")), "password": "owner-pass", "company": "Acme", "provider": "LOCAL"}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 201);
-    let token = r
-        .headers()
-        .get_all("set-cookie")
-        .iter()
-        .find_map(|c| {
-            c.to_str()
-                .unwrap()
-                .strip_prefix("auth=")
-                .map(|v| v.split(';').next().unwrap().to_string())
-        })
-        .unwrap();
+    let (_, token) = crate::util::register(http, base).await;
     Api {
         http: http.clone(),
         base: base.to_string(),

@@ -6,7 +6,7 @@
 
 use chrono::{DateTime, Duration as Span, SecondsFormat, Utc};
 use postiz_tests::fakes::{mastodon, serve};
-use postiz_tests::{unique, Running};
+use postiz_tests::Running;
 use reqwest::Client;
 use serde_json::{json, Value};
 use std::time::{Duration, Instant};
@@ -65,35 +65,15 @@ async fn login(http: &Client, base: &str, email: &str) -> String {
         .await
         .unwrap();
     assert_eq!(r.status(), 201);
-    cookie(&r)
-}
-
-fn cookie(r: &reqwest::Response) -> String {
-    r.headers()
-        .get_all("set-cookie")
-        .iter()
-        .find_map(|c| {
-            c.to_str()
-                .unwrap()
-                .strip_prefix("auth=")
-                .map(|v| v.split(';').next().unwrap().to_string())
-        })
-        .unwrap()
+    crate::util::auth_cookie(&r)
 }
 
 /// Registers an organization and connects the fake Mastodon account; (session, channel id, email).
 async fn setup(base: &str) -> (Session, String, String) {
     let http = Client::new();
-    let email = format!("{}@example.com", unique("owner"));
-    let r = http
-        .post(format!("{base}/auth/register"))
-        .json(&json!({"email": email, "password": "owner-pass", "company": "Acme", "provider": "LOCAL"}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 201);
+    let (email, token) = crate::util::register(&http, base).await;
     let s = Session {
-        token: cookie(&r),
+        token,
         http,
         base: base.to_string(),
     };

@@ -221,24 +221,7 @@ async fn world(aws: bool) -> World {
 }
 
 async fn connect(w: &World, org: &str, provider: &str, code: &str) -> String {
-    let url = w
-        .channels
-        .start_connect(org, "user-1", provider, None)
-        .await
-        .unwrap()["url"]
-        .as_str()
-        .unwrap()
-        .to_string();
-    let state = url
-        .split("state=")
-        .nth(1)
-        .unwrap()
-        .split('&')
-        .next()
-        .unwrap()
-        .to_string();
-    let v = w.channels.connect(provider, &state, code).await.unwrap();
-    v["id"].as_str().unwrap().to_string()
+    crate::util::connect_channel(&w.channels, org, provider, code).await
 }
 
 async fn create(w: &World, org: &str, channel: &str, provider: &str, texts: &[String]) -> String {

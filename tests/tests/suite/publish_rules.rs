@@ -60,32 +60,15 @@ async fn world() -> World {
         Span::seconds(90),
         PublisherConfig::default(),
     );
-    let url = channels
-        .start_connect(ORG, "user-1", "mastodon", None)
-        .await
-        .unwrap()["url"]
-        .as_str()
-        .unwrap()
-        .to_string();
-    let state = url
-        .split("state=")
-        .nth(1)
-        .unwrap()
-        .split('&')
-        .next()
-        .unwrap()
-        .to_string();
-    let v = channels
-        .connect("mastodon", &state, mastodon::GOOD_CODE)
-        .await
-        .unwrap();
+    let channel =
+        crate::util::connect_channel(&channels, ORG, "mastodon", mastodon::GOOD_CODE).await;
     World {
         module,
         channels,
         queue: store,
         clock,
         fake,
-        channel: v["id"].as_str().unwrap().to_string(),
+        channel,
         _dir: dir,
     }
 }

@@ -62,3 +62,57 @@ macro_rules! both_adapters {
         }
     };
 }
+
+/// The `auth` token from a response's Set-Cookie.
+pub fn auth_cookie(r: &reqwest::Response) -> String {
+    r.headers()
+        .get_all("set-cookie")
+        .iter()
+        .find_map(|c| {
+            c.to_str()
+                .ok()?
+                .strip_prefix("auth=")
+                .map(|v| v.split(';').next().unwrap_or_default().to_string())
+        })
+        .expect("an auth cookie")
+}
+
+/// Registers a new organization on a running server; its owner's email and session token.
+pub async fn register(http: &reqwest::Client, base: &str) -> (String, String) {
+    let email = format!("{}@example.com", postiz_tests::unique("owner"));
+    let r = http
+        .post(format!("{base}/auth/register"))
+        .json(&serde_json::json!({"email": email, "password": "owner-pass", "company": "Acme", "provider": "LOCAL"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 201);
+    let token = auth_cookie(&r);
+    (email, token)
+}
+
+/// Connects a channel of `org` through the channels service (OAuth start + callback).
+pub async fn connect_channel(
+    channels: &postiz_integrations::Channels,
+    org: &str,
+    provider: &str,
+    code: &str,
+) -> String {
+    let url = channels
+        .start_connect(org, "user-1", provider, None)
+        .await
+        .unwrap()["url"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let state = url
+        .split("state=")
+        .nth(1)
+        .unwrap()
+        .split('&')
+        .next()
+        .unwrap()
+        .to_string();
+    let v = channels.connect(provider, &state, code).await.unwrap();
+    v["id"].as_str().unwrap().to_string()
+}
