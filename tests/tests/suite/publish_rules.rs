@@ -142,6 +142,18 @@ async fn the_scheduler_reads_only_what_is_due() {
         PostState::Published
     );
     assert_eq!(w.fake.lock().unwrap().statuses.len(), 1);
+
+    // A reference to a published post becomes its URL when sent.
+    schedule(
+        &w,
+        json!([{"content": format!("<p>see (post:{due}) and (post:unknown)</p>")}]),
+        Span::zero(),
+    )
+    .await;
+    assert_eq!(drain(&w).await, vec![Outcome::Published]);
+    let f = w.fake.lock().unwrap();
+    let url = format!("https://mastodon.example/@alice/{}", f.statuses[0].id);
+    assert_eq!(f.statuses[1].text, format!("see {url} and (post:unknown)"));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
