@@ -93,7 +93,9 @@ pub const PUBLISH_QUEUE: &str = "publish";
 
 /// Every queue the product uses (their DLQs are implied).
 pub fn queues() -> Vec<QueueDef> {
-    vec![QueueDef::with_dlq(PUBLISH_QUEUE, 180, 5)]
+    // Visibility: 6 times the publish-worker function's timeout (120 s in template.yaml), as
+    // Lambda recommends for an SQS event source.
+    vec![QueueDef::with_dlq(PUBLISH_QUEUE, 720, 5)]
 }
 
 /// Physical resource names, from the environment (template.yaml sets them for each function).

@@ -1,7 +1,8 @@
-//! template.yaml must declare what the code expects (shared/storage/src/schema.rs) and a
-//! function for every Lambda binary.
+//! template.yaml must declare what the code expects (shared/storage/src/schema.rs), a
+//! function for every Lambda binary, and each function's triggers and permissions: HTTP
+//! routes, schedules, the publish worker's SQS source, queue and secret access.
 
-use postiz_storage::schema::{queues, TABLE};
+use postiz_storage::schema::{queues, PUBLISH_QUEUE, TABLE};
 use serde_yaml::Value;
 use std::collections::BTreeSet;
 
@@ -24,6 +25,91 @@ fn sub_text(v: &Value) -> String {
     match v {
         Value::Tagged(t) => t.value.as_str().unwrap_or_default().to_string(),
         other => other.as_str().unwrap_or_default().to_string(),
+    }
+}
+
+/// `(tag, text)` of a short-form intrinsic such as `!GetAtt Queue.Arn`.
+fn tagged(v: &Value) -> Option<(String, String)> {
+    match v {
+        Value::Tagged(t) => Some((t.tag.to_string(), t.value.as_str()?.to_string())),
+        _ => None,
+    }
+}
+
+fn intrinsic(tag: &str, text: &str) -> Option<(String, String)> {
+    Some((tag.to_string(), text.to_string()))
+}
+
+/// The function whose build binary is `bin`.
+fn function(t: &Value, bin: &str) -> Value {
+    resources_of(t, "AWS::Serverless::Function")
+        .into_iter()
+        .map(|(_, f)| f)
+        .find(|f| f["Metadata"]["BuildProperties"]["Binary"].as_str() == Some(bin))
+        .unwrap_or_else(|| panic!("template.yaml has no function for {bin}"))
+}
+
+/// The properties of the function's events of type `kind`.
+fn events_of(f: &Value, kind: &str) -> Vec<Value> {
+    f["Properties"]["Events"]
+        .as_mapping()
+        .map(|m| {
+            m.values()
+                .filter(|e| e["Type"].as_str() == Some(kind))
+                .map(|e| e["Properties"].clone())
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// The function's policy templates named `name` (their parameters).
+fn policies_of(f: &Value, name: &str) -> Vec<Value> {
+    f["Properties"]["Policies"]
+        .as_sequence()
+        .map(|s| s.iter().filter_map(|p| p.get(name).cloned()).collect())
+        .unwrap_or_default()
+}
+
+/// A function property, else its Globals default.
+fn setting(t: &Value, f: &Value, name: &str) -> Value {
+    match &f["Properties"][name] {
+        Value::Null => t["Globals"]["Function"][name].clone(),
+        v => v.clone(),
+    }
+}
+
+/// An environment variable of the function, else its Globals default.
+fn env_var(t: &Value, f: &Value, name: &str) -> Value {
+    match &f["Properties"]["Environment"]["Variables"][name] {
+        Value::Null => t["Globals"]["Function"]["Environment"]["Variables"][name].clone(),
+        v => v.clone(),
+    }
+}
+
+/// The logical id of the queue named `<stack>-<name>`.
+fn queue_id(t: &Value, name: &str) -> String {
+    resources_of(t, "AWS::SQS::Queue")
+        .into_iter()
+        .find(|(_, r)| {
+            sub_text(&r["Properties"]["QueueName"]) == format!("${{AWS::StackName}}-{name}")
+        })
+        .map(|(id, _)| id)
+        .unwrap_or_else(|| panic!("template.yaml has no queue {name}"))
+}
+
+/// Seconds between runs of a `rate(...)` schedule expression.
+fn rate_seconds(expr: &str) -> u64 {
+    let inner = expr
+        .strip_prefix("rate(")
+        .and_then(|r| r.strip_suffix(')'))
+        .unwrap_or_else(|| panic!("not a rate expression: {expr}"));
+    let (n, unit) = inner.split_once(' ').unwrap();
+    let n: u64 = n.parse().unwrap();
+    n * match unit.trim_end_matches('s') {
+        "minute" => 60,
+        "hour" => 3600,
+        "day" => 86400,
+        other => panic!("unknown rate unit {other}"),
     }
 }
 
@@ -169,6 +255,209 @@ fn every_lambda_binary_has_a_function() {
         "APP_SECRET_ID",
     ] {
         assert!(!env[var].is_null(), "functions lack {var}");
+    }
+}
+
+#[test]
+fn http_routes_are_on_the_api_and_claimed_once() {
+    let t = template();
+    let mut routes = BTreeSet::new();
+    for (id, f) in resources_of(&t, "AWS::Serverless::Function") {
+        for e in events_of(&f, "HttpApi") {
+            assert_eq!(tagged(&e["ApiId"]), intrinsic("!Ref", "HttpApi"), "{id}");
+            let route = (
+                e["Method"].as_str().unwrap().to_string(),
+                e["Path"].as_str().unwrap().to_string(),
+            );
+            assert!(
+                routes.insert(route.clone()),
+                "{id}: {route:?} is routed twice"
+            );
+        }
+    }
+    let posts = function(&t, "posts");
+    let paths: BTreeSet<_> = events_of(&posts, "HttpApi")
+        .iter()
+        .map(|e| e["Path"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(
+        paths,
+        BTreeSet::from(["/posts".to_string(), "/posts/{proxy+}".to_string()])
+    );
+}
+
+#[test]
+fn scheduled_functions_run_on_their_schedule_one_at_a_time() {
+    let t = template();
+    for (bin, expr) in [
+        ("token-refresh", "rate(15 minutes)"),
+        ("post-scheduler", "rate(1 minute)"),
+    ] {
+        let f = function(&t, bin);
+        let schedules = events_of(&f, "ScheduleV2");
+        assert_eq!(schedules.len(), 1, "{bin}: one schedule");
+        assert_eq!(schedules[0]["ScheduleExpression"].as_str(), Some(expr));
+        assert_eq!(
+            f["Properties"]["ReservedConcurrentExecutions"].as_u64(),
+            Some(1),
+            "{bin}: runs must not overlap"
+        );
+        let timeout = setting(&t, &f, "Timeout").as_u64().unwrap();
+        assert!(
+            bin != "post-scheduler" || timeout < rate_seconds(expr),
+            "{bin}: a run ends before the next one starts"
+        );
+    }
+}
+
+#[test]
+fn publish_worker_consumes_the_publish_queue_with_partial_batches() {
+    let t = template();
+    let f = function(&t, "publish-worker");
+    assert!(events_of(&f, "HttpApi").is_empty());
+    let sources = events_of(&f, "SQS");
+    assert_eq!(sources.len(), 1, "one SQS event source");
+    let source = &sources[0];
+    let queue = queue_id(&t, PUBLISH_QUEUE);
+    assert_eq!(
+        tagged(&source["Queue"]),
+        intrinsic("!GetAtt", &format!("{queue}.Arn"))
+    );
+    let types: Vec<&str> = source["FunctionResponseTypes"]
+        .as_sequence()
+        .expect("FunctionResponseTypes")
+        .iter()
+        .filter_map(Value::as_str)
+        .collect();
+    assert_eq!(types, ["ReportBatchItemFailures"]);
+    let batch = source["BatchSize"].as_u64().expect("BatchSize");
+    assert!((1..=10).contains(&batch), "BatchSize {batch}");
+
+    // Lambda recommends a visibility timeout of at least 6 times the function's timeout.
+    let timeout = setting(&t, &f, "Timeout").as_u64().unwrap();
+    assert_eq!(timeout, 120);
+    let def = queues()
+        .into_iter()
+        .find(|q| q.name == PUBLISH_QUEUE)
+        .unwrap();
+    assert!(
+        u64::from(def.visibility_timeout_secs) >= 6 * timeout,
+        "publish queue visibility {} < 6 x {timeout}",
+        def.visibility_timeout_secs
+    );
+    let (_, max_receives) = def
+        .dead_letter
+        .clone()
+        .expect("the publish queue has a DLQ");
+    assert_eq!(max_receives, 5);
+}
+
+#[test]
+fn dead_letter_queues_raise_an_alarm() {
+    let t = template();
+    let alarms = resources_of(&t, "AWS::CloudWatch::Alarm");
+    for def in queues() {
+        let Some((dlq, _)) = &def.dead_letter else {
+            continue;
+        };
+        let dlq_id = queue_id(&t, dlq);
+        let watched = alarms.iter().any(|(_, a)| {
+            let p = &a["Properties"];
+            let dims = p["Dimensions"].as_sequence().cloned().unwrap_or_default();
+            p["Namespace"].as_str() == Some("AWS/SQS")
+                && p["MetricName"].as_str() == Some("ApproximateNumberOfMessagesVisible")
+                && p["ComparisonOperator"].as_str() == Some("GreaterThanThreshold")
+                && p["Threshold"].as_f64() == Some(0.0)
+                && dims.len() == 1
+                && dims[0]["Name"].as_str() == Some("QueueName")
+                && tagged(&dims[0]["Value"]) == intrinsic("!GetAtt", &format!("{dlq_id}.QueueName"))
+        });
+        assert!(watched, "no alarm on messages in {dlq}");
+    }
+}
+
+#[test]
+fn only_the_dispatching_functions_send_to_the_publish_queue() {
+    let t = template();
+    let queue = queue_id(&t, PUBLISH_QUEUE);
+    let senders = ["posts", "post-scheduler"];
+    for (id, f) in resources_of(&t, "AWS::Serverless::Function") {
+        let bin = f["Metadata"]["BuildProperties"]["Binary"].as_str().unwrap();
+        let send = policies_of(&f, "SQSSendMessagePolicy");
+        let lookups: Vec<Value> = f["Properties"]["Policies"]
+            .as_sequence()
+            .unwrap()
+            .iter()
+            .filter_map(|p| p["Statement"].as_sequence())
+            .flatten()
+            .filter(|s| s["Action"].as_str() == Some("sqs:GetQueueUrl"))
+            .cloned()
+            .collect();
+        if !senders.contains(&bin) {
+            assert!(
+                send.is_empty() && lookups.is_empty(),
+                "{id} sends no messages"
+            );
+            assert!(env_var(&t, &f, "PUBLISH_HORIZON_SECONDS").is_null(), "{id}");
+            continue;
+        }
+        assert_eq!(send.len(), 1, "{id}");
+        assert_eq!(
+            tagged(&send[0]["QueueName"]),
+            intrinsic("!GetAtt", &format!("{queue}.QueueName")),
+            "{id}"
+        );
+        // The queue adapter resolves the queue URL by name first.
+        assert_eq!(lookups.len(), 1, "{id} may look the queue URL up");
+        assert_eq!(lookups[0]["Effect"].as_str(), Some("Allow"));
+        assert_eq!(
+            tagged(&lookups[0]["Resource"]),
+            intrinsic("!GetAtt", &format!("{queue}.Arn"))
+        );
+        // Saved posts due within the horizon are sent at once; the scheduler sends the others
+        // before they are due only if the horizon covers its period.
+        let horizon: u64 = env_var(&t, &f, "PUBLISH_HORIZON_SECONDS")
+            .as_str()
+            .unwrap_or_else(|| panic!("{id} lacks PUBLISH_HORIZON_SECONDS"))
+            .parse()
+            .unwrap();
+        assert_eq!(horizon, 90, "{id}");
+        let scheduler = function(&t, "post-scheduler");
+        let period = rate_seconds(
+            events_of(&scheduler, "ScheduleV2")[0]["ScheduleExpression"]
+                .as_str()
+                .unwrap(),
+        );
+        assert!(
+            horizon > period,
+            "{id}: horizon {horizon} <= period {period}"
+        );
+    }
+}
+
+#[test]
+fn functions_may_read_exactly_the_secrets_they_are_given() {
+    let t = template();
+    for (id, f) in resources_of(&t, "AWS::Serverless::Function") {
+        let given: BTreeSet<String> = sub_text(&env_var(&t, &f, "APP_SECRET_ID"))
+            .split(',')
+            .map(|s| {
+                s.trim()
+                    .strip_prefix("${")
+                    .and_then(|s| s.strip_suffix('}'))
+                    .unwrap_or_else(|| panic!("{id}: APP_SECRET_ID part {s}"))
+                    .to_string()
+            })
+            .collect();
+        let readable: BTreeSet<String> = policies_of(&f, "AWSSecretsManagerGetSecretValuePolicy")
+            .iter()
+            .map(|p| match tagged(&p["SecretArn"]) {
+                Some((tag, secret)) if tag == "!Ref" => secret,
+                other => panic!("{id}: SecretArn {other:?}"),
+            })
+            .collect();
+        assert_eq!(readable, given, "{id}");
+        assert!(given.contains("AppSecret") && given.contains("EncryptionSecret"));
     }
 }
 
