@@ -75,7 +75,9 @@ pub struct Publisher {
 /// A claimed post, shared with the lease-renewal task.
 struct Held {
     post: Mutex<Post>,
-    lost: AtomicBool,
+    /// The claim is over (settled, parked, sent back, or lost to another writer): nothing
+    /// more is written or renewed under it.
+    ended: AtomicBool,
 }
 
 struct AbortOnDrop(tokio::task::JoinHandle<()>);
@@ -192,7 +194,7 @@ impl Publisher {
         }
         let held = Arc::new(Held {
             post: Mutex::new(post),
-            lost: AtomicBool::new(false),
+            ended: AtomicBool::new(false),
         });
         // Stops renewing when this future ends or is dropped (a killed worker renews nothing).
         let _renewal = AbortOnDrop(tokio::spawn(self.clone().renew(held.clone(), permit)));
@@ -221,14 +223,14 @@ impl Publisher {
         }
     }
 
-    /// Applies `f` and saves, conditional on the version held; false (and the claim marked
-    /// lost) when someone else changed the post.
+    /// Applies `f` and saves, conditional on the version held; false (and the claim ended)
+    /// when someone else changed the post or the claim is already over.
     async fn write(
         &self,
         held: &Held,
         f: impl FnOnce(&mut Post, chrono::DateTime<Utc>),
     ) -> Result<bool> {
-        if held.lost.load(Ordering::SeqCst) {
+        if held.ended.load(Ordering::SeqCst) {
             return Ok(false);
         }
         let mut p = held.post.lock().await;
@@ -240,7 +242,7 @@ impl Publisher {
             Ok(true) => Ok(true),
             Ok(false) => {
                 *p = before;
-                held.lost.store(true, Ordering::SeqCst);
+                held.ended.store(true, Ordering::SeqCst);
                 Ok(false)
             }
             Err(e) => {
@@ -306,6 +308,7 @@ impl Publisher {
                             p.attempts = 0; // each delayed comment gets its own attempts
                         })
                         .await?;
+                    held.ended.store(true, Ordering::SeqCst); // nothing more to renew
                     return Ok(if ok {
                         Outcome::Requeued
                     } else {
@@ -418,7 +421,7 @@ impl Publisher {
             };
             if !retryable
                 || attempt >= self.config.inline_retries
-                || held.lost.load(Ordering::SeqCst)
+                || held.ended.load(Ordering::SeqCst)
             {
                 break err;
             }
@@ -503,6 +506,7 @@ impl Publisher {
                 p.due_at = Some(now + backoff);
             })
             .await?;
+        held.ended.store(true, Ordering::SeqCst); // back in the queue: stop renewing
         Ok(if ok {
             Outcome::Requeued
         } else {
@@ -536,14 +540,17 @@ impl Publisher {
 
     /// Ends the attempt in a final state: lease released, out of the due index.
     async fn settle(&self, held: &Held, state: PostState, error: Option<&str>) -> Result<bool> {
-        self.write(held, |p, _| {
-            p.state = state;
-            p.error = error.map(str::to_string);
-            p.lease_token = None;
-            p.lease_until = None;
-            p.due_at = None;
-        })
-        .await
+        let ok = self
+            .write(held, |p, _| {
+                p.state = state;
+                p.error = error.map(str::to_string);
+                p.lease_token = None;
+                p.lease_until = None;
+                p.due_at = None;
+            })
+            .await?;
+        held.ended.store(true, Ordering::SeqCst); // the claim ends here: stop renewing
+        Ok(ok)
     }
 
     async fn notify(&self, org: &str, text: &str) {
