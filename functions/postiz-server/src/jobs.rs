@@ -39,7 +39,7 @@ pub async fn spawn(state: &AppState) -> Jobs {
     set.spawn(worker::run_pool(
         module.publisher.clone(),
         state.adapters.queue.clone(),
-        env_number("PUBLISH_CONCURRENCY", 32) as usize,
+        env_number("PUBLISH_CONCURRENCY", 64) as usize,
         // Short, so the messages a killed process held come back soon after a restart.
         Duration::from_secs(15),
     ));

@@ -16,6 +16,9 @@ use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
 use crate::repo::is_conflict;
 
+/// How long a local worker waits for a free slot before the post goes back to the due index.
+pub const LOCAL_WAIT: std::time::Duration = std::time::Duration::from_secs(20);
+
 /// Caps above this are not enforced (the network's own limits apply).
 pub const UNCAPPED_ABOVE: u32 = 50;
 
@@ -37,7 +40,8 @@ pub enum Permit {
 /// Grants at most `cap` concurrent publish jobs per provider.
 #[async_trait]
 pub trait Gate: Send + Sync + 'static {
-    /// A permit for `provider`, or `None` when every slot is taken.
+    /// A permit for `provider`, or `None` when every slot stays taken (a local gate waits a
+    /// little for one).
     async fn try_acquire(&self, provider: &str, cap: u32) -> Result<Option<Permit>>;
     /// Keeps a held permit from lapsing (called with the post's lease renewal).
     async fn renew(&self, _permit: &Permit) {}
@@ -64,7 +68,12 @@ impl Gate for LocalGate {
             .entry(provider.to_string())
             .or_insert_with(|| Arc::new(Semaphore::new(cap as usize)))
             .clone();
-        Ok(sem.try_acquire_owned().ok().map(Permit::Local))
+        // In one process a waiting task costs nothing: wait a little for a slot rather than
+        // sending the post round the due index.
+        match tokio::time::timeout(LOCAL_WAIT, sem.acquire_owned()).await {
+            Ok(Ok(permit)) => Ok(Some(Permit::Local(permit))),
+            _ => Ok(None),
+        }
     }
 
     async fn release(&self, _permit: &Permit) {
