@@ -156,7 +156,12 @@ async fn world(aws: bool) -> World {
         }));
     }
     let clock = crate::util::system_clock();
-    type Ports = (Arc<dyn Table>, Arc<dyn Queue>, Arc<dyn Gate>, Option<tempfile::TempDir>);
+    type Ports = (
+        Arc<dyn Table>,
+        Arc<dyn Queue>,
+        Arc<dyn Gate>,
+        Option<tempfile::TempDir>,
+    );
     let (table, queue, gate, dir): Ports = if aws {
         let sdk = postiz_tests::aws_config().await;
         let table: Arc<dyn Table> = Arc::new(crate::util::dynamo(clock.clone()).await);
