@@ -17,7 +17,7 @@ use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 use crate::repo::is_conflict;
 
 /// How long a local worker waits for a free slot before the post goes back to the due index.
-pub const LOCAL_WAIT: std::time::Duration = std::time::Duration::from_secs(20);
+pub const LOCAL_WAIT: std::time::Duration = std::time::Duration::from_secs(10);
 
 /// Caps above this are not enforced (the network's own limits apply).
 pub const UNCAPPED_ABOVE: u32 = 50;

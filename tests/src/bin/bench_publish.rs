@@ -2,7 +2,7 @@
 //!
 //! * `lateness`: 1,000 posts to one fake Mastodon channel, created with `Posts::create`, then
 //!   the local loops (`worker::run_scheduler` every second, `worker::run_pool` with 32 slots
-//!   and a 15 s visibility, as `postiz-server` runs them, with its `LocalGate`). Lateness is
+//!   (`--pool`) and a 15 s visibility, as `postiz-server` runs them, with its `LocalGate`). Lateness is
 //!   the root message's `published_at` (stamped by the publisher when the network's answer
 //!   arrived) minus the post's publish date. Variants: dates spread evenly over 60 s (fake
 //!   latency 0 and 50 ms), and all due at the same instant (drain time).
@@ -12,7 +12,11 @@
 //!   posts over 12 months on 5 channels.
 //!
 //! `bench_publish [all|lateness|lateness-even|lateness-burst|lateness-even50|sweep|calendar]
-//!  [--posts N] [--sweep-total N] [--sweep-due N] [--insert-budget-secs S] [--iterations N]`
+//!  [--posts N] [--pool N] [--latency-ms MS] [--sweep-total N] [--sweep-due N]
+//!  [--insert-budget-secs S] [--iterations N]`
+//!
+//! `--latency-ms` is the fake's latency in `lateness-even` and `lateness-burst` (default 0;
+//! `lateness-even50` always uses 50 ms).
 
 use chrono::{DateTime, Datelike, Duration as Span, SecondsFormat, TimeZone, Utc};
 use postiz_core::crypto::{new_key_base64, Cipher};
@@ -41,6 +45,8 @@ type Rows = Vec<(String, String, String)>;
 struct Args {
     what: String,
     posts: usize,
+    pool: usize,
+    latency: u64,
     sweep_total: usize,
     sweep_due: usize,
     insert_budget: Duration,
@@ -51,6 +57,8 @@ fn args() -> Args {
     let mut a = Args {
         what: "all".into(),
         posts: 1000,
+        pool: 32,
+        latency: 0,
         sweep_total: 1_000_000,
         sweep_due: 10_000,
         insert_budget: Duration::from_secs(240),
@@ -65,6 +73,8 @@ fn args() -> Args {
         };
         match arg.as_str() {
             "--posts" => a.posts = num("--posts"),
+            "--pool" => a.pool = num("--pool"),
+            "--latency-ms" => a.latency = num("--latency-ms") as u64,
             "--sweep-total" => a.sweep_total = num("--sweep-total"),
             "--sweep-due" => a.sweep_due = num("--sweep-due"),
             "--insert-budget-secs" => {
@@ -212,9 +222,9 @@ async fn create_post(
     out[0]["postId"].as_str().unwrap().to_string()
 }
 
-async fn lateness(rows: &mut Rows, n: usize, burst: bool, latency_ms: u64) {
+async fn lateness(rows: &mut Rows, n: usize, burst: bool, latency_ms: u64, pool: usize) {
     let label = format!(
-        "lateness {} {n} posts, fake latency {latency_ms} ms",
+        "lateness {} {n} posts, fake latency {latency_ms} ms, pool {pool}",
         if burst {
             "burst (all due at the same instant),"
         } else {
@@ -266,7 +276,7 @@ async fn lateness(rows: &mut Rows, n: usize, burst: bool, latency_ms: u64) {
         tokio::spawn(worker::run_pool(
             w.module.publisher.clone(),
             Arc::new(w.store.clone()),
-            32,
+            pool,
             Duration::from_secs(15),
         )),
     ];
@@ -336,11 +346,14 @@ async fn lateness(rows: &mut Rows, n: usize, burst: bool, latency_ms: u64) {
             if burst { " (all share it)" } else { "" }
         );
     }
-    let short = if burst {
+    let mut short = if burst {
         format!("lateness burst {latency_ms}ms")
     } else {
         format!("lateness even {latency_ms}ms")
     };
+    if pool != 32 {
+        short.push_str(&format!(" pool {pool}"));
+    }
     rows.push((
         short.clone(),
         "published / errors / open".into(),
@@ -917,13 +930,13 @@ async fn main() {
     let all = a.what == "all";
     let lateness_all = all || a.what == "lateness";
     if lateness_all || a.what == "lateness-even" {
-        lateness(&mut rows, a.posts, false, 0).await;
+        lateness(&mut rows, a.posts, false, a.latency, a.pool).await;
     }
     if lateness_all || a.what == "lateness-burst" {
-        lateness(&mut rows, a.posts, true, 0).await;
+        lateness(&mut rows, a.posts, true, a.latency, a.pool).await;
     }
     if lateness_all || a.what == "lateness-even50" {
-        lateness(&mut rows, a.posts, false, 50).await;
+        lateness(&mut rows, a.posts, false, 50, a.pool).await;
     }
     if all || a.what == "sweep" {
         sweep(&mut rows, a.sweep_total, a.sweep_due, a.insert_budget).await;
