@@ -37,10 +37,10 @@ pub async fn run_pool(
 ) {
     let slots = Arc::new(Semaphore::new(concurrency.max(1)));
     loop {
-        let Ok(permit) = slots.clone().acquire_many_owned(1).await else {
+        // Receive only when a slot is free, at most as many messages as there are free slots.
+        if slots.acquire().await.is_err() {
             return;
-        };
-        drop(permit);
+        }
         let free = slots.available_permits().clamp(1, 10);
         let msgs = match queue
             .receive(PUBLISH_QUEUE, free, visibility, Duration::from_secs(1))

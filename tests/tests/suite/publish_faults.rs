@@ -293,15 +293,7 @@ async fn run_until_final(w: &World, org: &str, ids: &[String], within: Duration)
                 };
                 for msg in msgs {
                     let run = worker::process(&m.publisher, &msg.body);
-                    let r = tokio::time::timeout(kill_after, run).await;
-                    if std::env::var("FAULTS_DEBUG").is_ok() {
-                        eprintln!(
-                            "{:?} outcome {r:?} {}",
-                            Utc::now().time(),
-                            &msg.body[..60.min(msg.body.len())]
-                        );
-                    }
-                    if let Ok(Ok(_)) = r {
+                    if let Ok(Ok(_)) = tokio::time::timeout(kill_after, run).await {
                         let _ = q.ack(PUBLISH_QUEUE, &msg.receipt).await;
                     }
                 }
