@@ -1,0 +1,1 @@
+//! SSRF-guarded fetching of user-supplied URLs.
