@@ -1,9 +1,201 @@
 //! The `media` function: the media library routes (`/media*`).
+//!
+//! Postiz's routes: `GET /media?page&search`, `POST /media/upload-server`,
+//! `POST /media/upload-simple` (`preventSave=true` → only `{path}`), `POST /media/information`,
+//! `DELETE /media/:id`. Ours, for files too big for a request body: `POST /media/create-upload`
+//! `{name?, contentType?, size}` → `{uploadId, key, url, contentType}` (PUT the bytes to `url`
+//! with that `Content-Type` within an hour), then `POST /media/complete-upload` `{key}` → the
+//! media row.
+//!
+//! Upload bodies may reach 1 GiB + 1 MiB (the video cap): locally, videos of any accepted size
+//! go through `upload-server`; an image body stops being kept past 10 MiB. In Lambda the API
+//! Gateway caps bodies at ~6 MB, so big files take the presigned flow.
 
-use axum::Router;
-use postiz_web::AppState;
+pub mod multipart;
+
+use axum::extract::{DefaultBodyLimit, FromRef, Path, Query, State};
+use axum::http::StatusCode;
+use axum::routing::{delete, get, post};
+use axum::{Json, Router};
+use postiz_core::Error;
+use postiz_media::{InfoUpdate, MediaService, MediaUrls, VIDEO_MAX};
+use postiz_web::{ApiResult, AppState, Authed, JsonBody};
+use serde::Deserialize;
+use serde_json::{json, Value};
+use std::collections::HashMap;
+
+pub use multipart::{file_field, UploadForm};
+
+/// The largest upload request body: the video cap plus room for the multipart framing.
+pub const UPLOAD_BODY_LIMIT: usize = VIDEO_MAX as usize + 1024 * 1024;
+
+/// The function's services, built once from the app state.
+#[derive(Clone)]
+pub struct Ctx {
+    app: AppState,
+    /// The media library.
+    pub media: MediaService,
+}
+
+impl FromRef<Ctx> for AppState {
+    fn from_ref(ctx: &Ctx) -> AppState {
+        ctx.app.clone()
+    }
+}
+
+/// The media library on the app's ports; links under `MEDIA_PUBLIC_URL`, else the store's
+/// own (the local server's signed `/uploads/...` links).
+pub fn media_service(app: &AppState) -> MediaService {
+    let a = &app.adapters;
+    let urls = MediaUrls::from_env(a.blobs.clone());
+    if !urls.available() {
+        tracing::warn!(
+            "MEDIA_PUBLIC_URL is not set and the blob store serves no links: uploads will fail"
+        );
+    }
+    MediaService::new(a.table.clone(), a.blobs.clone(), a.clock.clone(), urls)
+}
+
+impl Ctx {
+    /// Builds the services.
+    pub async fn new(app: &AppState) -> Self {
+        Self {
+            app: app.clone(),
+            media: media_service(app),
+        }
+    }
+}
 
 /// The routes of this function.
-pub fn router() -> Router<AppState> {
+pub fn router(ctx: Ctx) -> Router<AppState> {
+    let big = || DefaultBodyLimit::max(UPLOAD_BODY_LIMIT);
     Router::new()
+        .route("/media", get(library))
+        .route("/media/upload-server", post(upload_server).layer(big()))
+        .route("/media/upload-simple", post(upload_simple).layer(big()))
+        .route("/media/information", post(information))
+        .route("/media/create-upload", post(create_upload))
+        .route("/media/complete-upload", post(complete_upload))
+        .route("/media/{id}", delete(remove))
+        .with_state(ctx)
+}
+
+/// A 201 answer, as Nest gives every POST.
+type Created = (StatusCode, Json<Value>);
+
+fn created(v: impl serde::Serialize) -> Created {
+    (StatusCode::CREATED, Json(json!(v)))
+}
+
+async fn library(
+    State(ctx): State<Ctx>,
+    Authed(s): Authed,
+    Query(q): Query<HashMap<String, String>>,
+) -> ApiResult<Json<Value>> {
+    let page = match q.get("page").map(|p| p.trim()).filter(|p| !p.is_empty()) {
+        None => 1,
+        Some(p) => p
+            .parse::<usize>()
+            .map_err(|_| Error::invalid("page must be a positive integer"))?,
+    };
+    let search = q.get("search").map(String::as_str);
+    Ok(Json(json!(
+        ctx.media.library(&s.org.id, page, search).await?
+    )))
+}
+
+async fn upload_server(
+    State(ctx): State<Ctx>,
+    Authed(s): Authed,
+    form: UploadForm,
+) -> ApiResult<Created> {
+    let m = ctx
+        .media
+        .upload(&s.org.id, form.file_name.as_deref(), form.bytes)
+        .await?;
+    Ok(created(m.row()))
+}
+
+async fn upload_simple(
+    State(ctx): State<Ctx>,
+    Authed(s): Authed,
+    Query(q): Query<HashMap<String, String>>,
+    form: UploadForm,
+) -> ApiResult<Created> {
+    let prevent = |v: Option<&String>| v.is_some_and(|v| v == "true");
+    if prevent(q.get("preventSave")) || prevent(form.fields.get("preventSave")) {
+        let file = ctx.media.store(form.bytes).await?;
+        return Ok(created(json!({ "path": file.path })));
+    }
+    let m = ctx
+        .media
+        .upload(&s.org.id, form.file_name.as_deref(), form.bytes)
+        .await?;
+    Ok(created(m.row()))
+}
+
+async fn information(
+    State(ctx): State<Ctx>,
+    Authed(s): Authed,
+    JsonBody(body): JsonBody<Value>,
+) -> ApiResult<Created> {
+    let id = body
+        .get("id")
+        .and_then(Value::as_str)
+        .filter(|id| !id.is_empty())
+        .ok_or_else(|| Error::invalid("id must be a string"))?
+        .to_string();
+    let info: InfoUpdate = serde_json::from_value(body)
+        .map_err(|e| Error::BadRequest(format!("Invalid JSON body: {e}")))?;
+    let m = ctx.media.information(&s.org.id, &id, &info).await?;
+    Ok(created(m.library_item()))
+}
+
+async fn remove(
+    State(ctx): State<Ctx>,
+    Authed(s): Authed,
+    Path(id): Path<String>,
+) -> ApiResult<Json<Value>> {
+    Ok(Json(json!(ctx.media.delete(&s.org.id, &id).await?.row())))
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct CreateUpload {
+    #[serde(default)]
+    name: Option<String>,
+    #[serde(default)]
+    content_type: Option<String>,
+    size: u64,
+}
+
+async fn create_upload(
+    State(ctx): State<Ctx>,
+    Authed(s): Authed,
+    JsonBody(b): JsonBody<CreateUpload>,
+) -> ApiResult<Created> {
+    let ticket = ctx
+        .media
+        .begin_upload(
+            &s.org.id,
+            b.name.as_deref(),
+            b.content_type.as_deref(),
+            b.size,
+        )
+        .await?;
+    Ok(created(ticket))
+}
+
+#[derive(Deserialize)]
+struct CompleteUpload {
+    key: String,
+}
+
+async fn complete_upload(
+    State(ctx): State<Ctx>,
+    Authed(s): Authed,
+    JsonBody(b): JsonBody<CompleteUpload>,
+) -> ApiResult<Created> {
+    let m = ctx.media.complete_upload(&s.org.id, &b.key).await?;
+    Ok(created(m.row()))
 }

@@ -16,12 +16,17 @@ pub async fn routes(state: &AppState) -> Router<AppState> {
     let routes = Router::new()
         .merge(postiz_auth_fn::router())
         .merge(postiz_users_fn::router())
-        .merge(postiz_public_api_fn::router())
+        .merge(postiz_public_api_fn::router(
+            postiz_public_api_fn::Ctx::new(state).await,
+        ))
         .merge(postiz_integrations_fn::router(
             postiz_integrations_fn::Ctx::new(state).await,
         ))
         .merge(postiz_posts_fn::router(
             postiz_posts_fn::Ctx::new(state).await,
+        ))
+        .merge(postiz_media_fn::router(
+            postiz_media_fn::Ctx::new(state).await,
         ));
     match state.adapters.file_blobs.clone() {
         Some(blobs) => routes.merge(postiz_web::blob_routes::router(blobs)),

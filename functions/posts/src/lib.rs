@@ -11,7 +11,7 @@ use postiz_core::Error;
 use postiz_integrations::Channels;
 use postiz_posts::request::{parse_date, ChannelPost, CreatePost};
 use postiz_posts::{LocalGate, PostsModule, PublisherConfig};
-use postiz_web::{ApiResult, AppState, Authed, JsonBody};
+use postiz_web::{ApiResult, AppState, Authed, JsonBody, RawJson};
 use serde::Deserialize;
 use serde_json::Value;
 use std::collections::HashMap;
@@ -115,14 +115,14 @@ async fn calendar(
     State(ctx): State<Ctx>,
     Authed(s): Authed,
     Query(q): Params,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<RawJson> {
     let start = date_param(&q, "startDate")?;
     let end = date_param(&q, "endDate")?;
     let customer = q
         .get("customer")
         .map(String::as_str)
         .filter(|c| !c.is_empty());
-    Ok(Json(
+    Ok(RawJson(
         ctx.module
             .posts
             .calendar(&s.org.id, start, end, customer)

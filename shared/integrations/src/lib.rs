@@ -4,6 +4,7 @@
 
 pub mod model;
 pub mod notifications;
+pub mod public;
 pub mod refresh;
 pub mod repo;
 pub mod service;

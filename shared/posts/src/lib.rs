@@ -3,10 +3,12 @@
 //! into queue messages, and the publisher that moves a post through its states with
 //! conditional writes.
 
+pub mod calendar;
 pub mod dispatch;
 pub mod format;
 pub mod gate;
 pub mod model;
+pub mod public;
 pub mod publisher;
 pub mod repo;
 pub mod request;

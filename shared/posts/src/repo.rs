@@ -195,6 +195,19 @@ impl PostRepo {
         self.posts(q).await
     }
 
+    /// The stored JSON of the live posts of an org with `start <= publishDate <= end`, by
+    /// date (the calendar decodes only what it shows).
+    pub async fn calendar_raw(
+        &self,
+        org: &str,
+        start: DateTime<Utc>,
+        end: DateTime<Utc>,
+    ) -> Result<Vec<Vec<u8>>> {
+        let q = Query::index(GSI1.name, format!("POSTS#{org}"))
+            .range(KeyRange::Between(iso(start), format!("{}#~", iso(end))));
+        Ok(self.table.query_all_raw(q).await?)
+    }
+
     /// Every live post of an org, by date.
     pub async fn all_live(&self, org: &str) -> Result<Vec<Post>> {
         self.posts(Query::index(GSI1.name, format!("POSTS#{org}")))

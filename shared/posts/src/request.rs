@@ -32,6 +32,9 @@ pub struct CreatePost {
     /// One entry per channel.
     #[serde(default)]
     pub posts: Vec<ChannelPost>,
+    /// `CLI` or `API` (public API only; anything else reads as `API`).
+    #[serde(default)]
+    pub creation_method: Option<String>,
 }
 
 /// A tag named in a request.

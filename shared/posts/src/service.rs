@@ -9,6 +9,7 @@ use serde_json::{json, Value};
 use std::collections::HashMap;
 use std::sync::Arc;
 
+use crate::calendar::{self, Row};
 use crate::dispatch::Dispatcher;
 use crate::format::{plain_text, to_format};
 use crate::model::{Comment, MediaRef, Part, Post, PostState, Tag};
@@ -36,10 +37,68 @@ pub struct EntryCheck {
 pub struct Posts {
     /// Storage access.
     pub repo: PostRepo,
-    channels: Arc<Channels>,
-    clock: Arc<dyn Clock>,
-    dispatcher: Dispatcher,
+    pub(crate) channels: Arc<Channels>,
+    pub(crate) clock: Arc<dyn Clock>,
+    pub(crate) dispatcher: Dispatcher,
     restrict_domain: Option<String>,
+}
+
+/// Posts of a calendar window with what is needed to show them.
+pub(crate) struct Window {
+    start: DateTime<Utc>,
+    end: DateTime<Utc>,
+    /// Stored JSON of the posts dated in the window.
+    raw: Vec<Vec<u8>>,
+    repeating: Vec<Post>,
+    channels: HashMap<String, Channel>,
+    pub(crate) tags: Vec<Tag>,
+}
+
+impl Window {
+    /// The rows to show: posts dated in the window that do not repeat, and every repeating
+    /// post (placed at its occurrences by [`Window::entries`]).
+    pub(crate) fn rows(&self) -> Result<Vec<Row<'_>>> {
+        let mut rows = Vec::with_capacity(self.raw.len() + self.repeating.len());
+        for bytes in &self.raw {
+            let row = Row::parse(bytes).map_err(Error::internal)?;
+            if row.interval_in_days.is_none() {
+                rows.push(row);
+            }
+        }
+        rows.extend(self.repeating.iter().map(Row::of));
+        Ok(rows)
+    }
+
+    /// Each row on a live channel with that channel; repeating posts once per occurrence in
+    /// the window, with the occurrence's date when it is not the stored one.
+    pub(crate) fn entries<'a>(
+        &'a self,
+        rows: &'a [Row<'a>],
+    ) -> impl Iterator<Item = (&'a Row<'a>, &'a Channel, Option<DateTime<Utc>>)> {
+        rows.iter().flat_map(move |row| {
+            let mut out = Vec::new();
+            let Some(c) = self.channels.get(row.integration_id.as_ref()) else {
+                return out;
+            };
+            let Some(days) = row.interval_in_days else {
+                out.push((row, c, None));
+                return out;
+            };
+            let step = Duration::days(days.max(1));
+            let mut at = row.publish_date;
+            if at < self.start {
+                let skip = (self.start - at).num_seconds() / step.num_seconds();
+                at += step * skip as i32;
+            }
+            while at <= self.end {
+                if at >= self.start {
+                    out.push((row, c, (at != row.publish_date).then_some(at)));
+                }
+                at += step;
+            }
+            out
+        })
+    }
 }
 
 /// A media reference as a provider needs it.
@@ -98,14 +157,14 @@ impl Posts {
         }
     }
 
-    async fn channel(&self, org: &str, id: &str) -> Result<Channel> {
+    pub(crate) async fn channel(&self, org: &str, id: &str) -> Result<Channel> {
         match self.channels.repo.get(org, id).await? {
             Some(c) if c.deleted_at.is_none() => Ok(c),
             _ => Err(Error::BadRequest(format!("Channel {id} not found"))),
         }
     }
 
-    fn provider(&self, c: &Channel) -> Result<Arc<dyn Provider>> {
+    pub(crate) fn provider(&self, c: &Channel) -> Result<Arc<dyn Provider>> {
         self.channels
             .providers()
             .get(&c.provider_identifier)
@@ -168,7 +227,7 @@ impl Posts {
         Ok(Value::Array(out))
     }
 
-    fn refuse(c: &Channel, message: String) -> Error {
+    pub(crate) fn refuse(c: &Channel, message: String) -> Error {
         Error::PostInvalid {
             provider: c.provider_identifier.clone(),
             name: c.name.clone(),
@@ -446,53 +505,52 @@ impl Posts {
             .collect())
     }
 
-    /// `GET /posts`: the org's posts in `[start, end]` on live channels, with the virtual
-    /// occurrences of repeating posts, minified.
-    pub async fn calendar(
+    /// The org's posts in `[start, end]` on live channels (of `customer`, when given), with
+    /// the channels and tags needed to show them.
+    pub(crate) async fn window(
         &self,
         org: &str,
         start: DateTime<Utc>,
         end: DateTime<Utc>,
         customer: Option<&str>,
-    ) -> Result<Value> {
+    ) -> Result<Window> {
         if end < start {
             return Err(Error::invalid("endDate must be after startDate"));
         }
         if end - start > Duration::days(62) {
             return Err(Error::invalid("the window is at most 62 days"));
         }
-        let (posts, repeating, channels, tags) = tokio::try_join!(
-            self.repo.calendar(org, start, end),
+        let (raw, repeating, channels, tags) = tokio::try_join!(
+            self.repo.calendar_raw(org, start, end),
             self.repo.repeating(org),
             self.live_channels(org, customer),
             self.repo.tags(org),
         )?;
-        let mut out = Vec::with_capacity(posts.len());
-        for p in posts.iter().filter(|p| p.interval_in_days.is_none()) {
-            if let Some(c) = channels.get(&p.integration_id) {
-                out.push(views::minified(p, c, &tags, None));
-            }
-        }
-        for p in &repeating {
-            let (Some(c), Some(days)) = (channels.get(&p.integration_id), p.interval_in_days)
-            else {
-                continue;
-            };
-            let step = Duration::days(days.max(1));
-            let mut at = p.publish_date;
-            if at < start {
-                let skip = (start - at).num_seconds() / step.num_seconds();
-                at += step * skip as i32;
-            }
-            while at <= end {
-                if at >= start {
-                    let actual = (at != p.publish_date).then_some(at);
-                    out.push(views::minified(p, c, &tags, actual));
-                }
-                at += step;
-            }
-        }
-        Ok(json!({ "p": out }))
+        Ok(Window {
+            start,
+            end,
+            raw,
+            repeating,
+            channels,
+            tags,
+        })
+    }
+
+    /// `GET /posts`: the window's entries, minified, as JSON text `{"p": [...]}`.
+    pub async fn calendar(
+        &self,
+        org: &str,
+        start: DateTime<Utc>,
+        end: DateTime<Utc>,
+        customer: Option<&str>,
+    ) -> Result<Vec<u8>> {
+        let w = self.window(org, start, end, customer).await?;
+        let rows = w.rows()?;
+        let p: Vec<_> = w
+            .entries(&rows)
+            .map(|(row, c, actual)| calendar::minified(row, c, &w.tags, actual))
+            .collect();
+        serde_json::to_vec(&calendar::CalendarPage { p }).map_err(Error::internal)
     }
 
     /// `GET /posts/list`: root posts by state, paginated, minified.
@@ -541,7 +599,16 @@ impl Posts {
             .iter()
             .skip(page * limit)
             .take(limit)
-            .map(|p| views::minified(p, &channels[&p.integration_id], &tags, None))
+            .map(|p| {
+                let row = Row::of(p);
+                serde_json::to_value(calendar::minified(
+                    &row,
+                    &channels[&p.integration_id],
+                    &tags,
+                    None,
+                ))
+                .unwrap_or_default()
+            })
             .collect();
         Ok(
             json!({"p": items, "t": total, "pg": page, "l": limit, "hm": (page + 1) * limit < total}),

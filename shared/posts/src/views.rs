@@ -1,6 +1,5 @@
 //! Posts as the routes return them, in Postiz's shapes (the calendar's minified keys).
 
-use chrono::{DateTime, Utc};
 use postiz_integrations::Channel;
 use serde_json::{json, Value};
 
@@ -14,42 +13,6 @@ pub fn tag(t: &Tag) -> Value {
         "createdAt": iso(t.created_at), "updatedAt": iso(t.updated_at),
         "deletedAt": t.deleted_at.map(iso),
     })
-}
-
-fn minified_tag(t: &Tag) -> Value {
-    json!({"t": {
-        "i": t.id, "n": t.name, "c": t.color, "o": t.org_id,
-        "ca": iso(t.created_at), "ua": iso(t.updated_at), "da": t.deleted_at.map(iso),
-    }})
-}
-
-/// One calendar/list entry with minified keys; `actual` is the stored date of a repeating
-/// post shown at another occurrence.
-pub fn minified(p: &Post, c: &Channel, tags: &[Tag], actual: Option<DateTime<Utc>>) -> Value {
-    let root = p.root();
-    let tg: Vec<Value> = p
-        .tags
-        .iter()
-        .filter_map(|name| tags.iter().find(|t| &t.name == name))
-        .map(minified_tag)
-        .collect();
-    let mut v = json!({
-        "i": p.id,
-        "c": root.content,
-        "d": iso(actual.unwrap_or(p.publish_date)),
-        "u": root.release_url,
-        "ri": root.release_id,
-        "s": p.state.as_str(),
-        "g": p.group,
-        "tg": tg,
-        "n": {"i": c.id, "pi": c.provider_identifier, "n": c.name, "p": c.picture},
-        "iv": p.interval_in_days,
-        "cm": p.creation_method,
-    });
-    if actual.is_some() {
-        v["ad"] = json!(iso(p.publish_date));
-    }
-    v
 }
 
 /// The thread of a post as `GET /posts/:id` and `GET /posts/group/:group` return it.
@@ -105,5 +68,49 @@ pub fn comment(c: &Comment) -> Value {
         "id": c.id, "content": c.content, "postId": c.post_id,
         "organizationId": c.organization_id, "userId": c.user_id,
         "createdAt": iso(c.created_at), "updatedAt": iso(c.created_at), "deletedAt": null,
+    })
+}
+
+/// The settings as Postiz stores them: a JSON string (or null when none).
+fn settings_string(p: &Post) -> Value {
+    match &p.settings {
+        Value::Object(m) if !m.is_empty() => Value::String(p.settings.to_string()),
+        _ => Value::Null,
+    }
+}
+
+/// One post with its state, error and each message's outcome (`GET /public/v1/posts/:id`,
+/// an extension of ours).
+pub fn public_post(p: &Post, c: Option<&Channel>) -> Value {
+    let root = p.root();
+    let comments: Vec<Value> = p.parts[1..]
+        .iter()
+        .map(|m| {
+            json!({
+                "id": m.id, "content": m.content, "delay": m.delay, "image": m.image,
+                "releaseURL": m.release_url, "releaseId": m.release_id,
+            })
+        })
+        .collect();
+    json!({
+        "id": p.id,
+        "group": p.group,
+        "state": p.state.as_str(),
+        "error": p.error,
+        "publishDate": iso(p.publish_date),
+        "content": root.content,
+        "image": root.image,
+        "releaseURL": root.release_url,
+        "releaseId": root.release_id,
+        "intervalInDays": p.interval_in_days,
+        "creationMethod": p.creation_method,
+        "settings": settings_string(p),
+        "comments": comments,
+        "integration": c.map(|c| json!({
+            "id": c.id, "providerIdentifier": c.provider_identifier,
+            "name": c.name, "picture": c.picture,
+        })),
+        "createdAt": iso(p.created_at),
+        "updatedAt": iso(p.updated_at),
     })
 }

@@ -12,6 +12,7 @@ pub mod http;
 pub mod networks;
 pub mod oauth;
 pub mod oauth1;
+pub mod rules;
 pub mod types;
 
 use async_trait::async_trait;

@@ -33,6 +33,12 @@ pub trait Blobs: Send + Sync + 'static {
         content_type: &str,
         expires_in: Duration,
     ) -> StorageResult<String>;
+    /// A permanent link serving the object to anyone, when the store serves objects itself
+    /// (the folder adapter: a signed `/uploads/<key>` URL); `None` otherwise (S3: the media
+    /// layer uses its configured public base).
+    fn public_url(&self, _key: &str) -> Option<String> {
+        None
+    }
 }
 
 /// Accepts keys made of `[A-Za-z0-9._-]` segments separated by `/`, with no empty, `.` or `..` segment.

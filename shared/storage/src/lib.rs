@@ -22,7 +22,7 @@ pub use item::{Item, ItemExt, Key};
 pub use queue::{Message, Queue};
 pub use schema::{QueueDef, TableSchema};
 pub use secrets::{AppKeys, Secrets};
-pub use table::{Condition, KeyRange, Page, Query, Table, TxOp, Update, UpdateAction};
+pub use table::{Condition, KeyRange, Page, Query, RawPage, Table, TxOp, Update, UpdateAction};
 
 /// What a storage adapter can fail with.
 #[derive(Debug, thiserror::Error)]

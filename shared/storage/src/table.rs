@@ -265,6 +265,15 @@ pub struct Page {
     pub next: Option<Item>,
 }
 
+/// One page of query results as JSON text (see [`Table::query_raw`]).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct RawPage {
+    /// Each item's JSON object, in key order.
+    pub items: Vec<Vec<u8>>,
+    /// Where the next page starts; `None` when the partition is exhausted.
+    pub next: Option<Item>,
+}
+
 /// One operation of a transaction.
 #[derive(Debug, Clone, PartialEq)]
 pub enum TxOp {
@@ -357,6 +366,35 @@ pub trait Table: Send + Sync + 'static {
         let item = self.update(key, update, None).await?;
         item.int(attr)
             .ok_or_else(|| StorageError::Backend("counter missing after update".into()))
+    }
+
+    /// Like [`Table::query`], with each item as JSON text, for hot read paths that decode
+    /// straight into their own types. The embedded store hands out the stored bytes.
+    async fn query_raw(&self, query: Query) -> StorageResult<RawPage> {
+        let page = self.query(query).await?;
+        let items = page
+            .items
+            .iter()
+            .map(|i| serde_json::to_vec(i).map_err(|e| StorageError::Backend(e.to_string())))
+            .collect::<StorageResult<_>>()?;
+        Ok(RawPage {
+            items,
+            next: page.next,
+        })
+    }
+
+    /// Every page of a query as JSON text (for small partitions).
+    async fn query_all_raw(&self, query: Query) -> StorageResult<Vec<Vec<u8>>> {
+        let mut out = Vec::new();
+        let mut q = query;
+        loop {
+            let page = self.query_raw(q.clone()).await?;
+            out.extend(page.items);
+            match page.next {
+                Some(next) => q.start_after = Some(next),
+                None => return Ok(out),
+            }
+        }
     }
 
     /// Reads every page of a query (for small partitions).

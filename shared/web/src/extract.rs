@@ -18,22 +18,40 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for JsonBody<T> {
     type Rejection = ApiError;
 
     async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
-        let bytes = Bytes::from_request(req, state).await.map_err(|e| {
-            if e.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
-                Error::PayloadTooLarge("The request body is too large".into())
-            } else {
-                Error::BadRequest(format!("Could not read the request body: {e}"))
-            }
-        })?;
-        let bytes: &[u8] = if bytes.iter().all(u8::is_ascii_whitespace) {
-            b"{}"
-        } else {
-            &bytes
-        };
-        serde_json::from_slice(bytes)
-            .map(JsonBody)
-            .map_err(|e| ApiError(Error::BadRequest(format!("Invalid JSON body: {e}"))))
+        let RawBody(bytes) = RawBody::from_request(req, state).await?;
+        parse_json(&bytes).map(JsonBody).map_err(ApiError)
     }
+}
+
+/// The request body as bytes, with the same errors as [`JsonBody`] (413 when too large).
+#[derive(Debug, Clone)]
+pub struct RawBody(pub Bytes);
+
+impl<S: Send + Sync> FromRequest<S> for RawBody {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        Bytes::from_request(req, state)
+            .await
+            .map(RawBody)
+            .map_err(|e| {
+                ApiError(if e.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
+                    Error::PayloadTooLarge("The request body is too large".into())
+                } else {
+                    Error::BadRequest(format!("Could not read the request body: {e}"))
+                })
+            })
+    }
+}
+
+/// Parses a JSON body: an empty body reads as `{}`; malformed JSON is a 400 with a message.
+pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, Error> {
+    let bytes: &[u8] = if bytes.iter().all(u8::is_ascii_whitespace) {
+        b"{}"
+    } else {
+        bytes
+    };
+    serde_json::from_slice(bytes).map_err(|e| Error::BadRequest(format!("Invalid JSON body: {e}")))
 }
 
 /// The caller's session: from the `auth` header or cookie, the organization from `showorg`.

@@ -134,3 +134,20 @@ pub fn normalize_path<B>(mut req: axum::http::Request<B>) -> axum::http::Request
     }
     req
 }
+
+/// A response body that is already JSON text (hot paths serialise straight to bytes).
+#[derive(Debug, Clone)]
+pub struct RawJson(pub Vec<u8>);
+
+impl IntoResponse for RawJson {
+    fn into_response(self) -> Response {
+        (
+            [(
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("application/json"),
+            )],
+            self.0,
+        )
+            .into_response()
+    }
+}

@@ -15,7 +15,8 @@ pub mod state;
 pub mod telemetry;
 
 pub use error::ApiError;
-pub use extract::{ApiKeyOrg, Authed, JsonBody};
+pub use extract::{parse_json, ApiKeyOrg, Authed, JsonBody, RawBody};
+pub use http::RawJson;
 pub use state::AppState;
 
 /// Result of a handler.

@@ -149,7 +149,10 @@ async fn http_functions_answer_their_events() {
     let state = state().await;
     let auth = finish(postiz_auth_fn::router(), state.clone());
     let users = finish(postiz_users_fn::router(), state.clone());
-    let public = finish(postiz_public_api_fn::router(), state);
+    let public = finish(
+        postiz_public_api_fn::router(postiz_public_api_fn::Ctx::new(&state).await),
+        state,
+    );
 
     assert_eq!(
         invoke(&auth, "auth-can-register.json", &[]).await.2,

@@ -77,24 +77,7 @@ async fn setup(base: &str) -> (Session, String, String) {
         http,
         base: base.to_string(),
     };
-    let start = s.get("/integrations/social/mastodon").await;
-    let url = start["url"].as_str().unwrap();
-    let state = url
-        .split("state=")
-        .nth(1)
-        .unwrap()
-        .split('&')
-        .next()
-        .unwrap();
-    let (status, channel) = s
-        .send(
-            reqwest::Method::POST,
-            "/integrations/social-connect/mastodon",
-            json!({"state": state, "code": mastodon::GOOD_CODE}),
-        )
-        .await;
-    assert_eq!(status, 201, "{channel}");
-    let id = channel["id"].as_str().unwrap().to_string();
+    let id = crate::util::connect_mastodon(&s.http, base, &s.token).await;
     (s, id, email)
 }
 

@@ -116,3 +116,37 @@ pub async fn connect_channel(
     let v = channels.connect(provider, &state, code).await.unwrap();
     v["id"].as_str().unwrap().to_string()
 }
+
+/// Connects the fake Mastodon account to the session's organization over HTTP (OAuth start,
+/// then the callback); the channel id.
+pub async fn connect_mastodon(http: &reqwest::Client, base: &str, token: &str) -> String {
+    let start: serde_json::Value = http
+        .get(format!("{base}/integrations/social/mastodon"))
+        .header("auth", token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let url = start["url"].as_str().expect("an auth url");
+    let state = url
+        .split("state=")
+        .nth(1)
+        .unwrap()
+        .split('&')
+        .next()
+        .unwrap();
+    let r = http
+        .post(format!("{base}/integrations/social-connect/mastodon"))
+        .header("auth", token)
+        .json(
+            &serde_json::json!({"state": state, "code": postiz_tests::fakes::mastodon::GOOD_CODE}),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 201);
+    let channel: serde_json::Value = r.json().await.unwrap();
+    channel["id"].as_str().unwrap().to_string()
+}

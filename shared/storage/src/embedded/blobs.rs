@@ -1,5 +1,6 @@
 //! The Blobs port on a folder: `data/<key>` holds the bytes, `meta/<key>` the content type.
-//! Presigned URLs point at the local server's `/blobs/<key>` route and carry an HMAC.
+//! Presigned URLs point at the local server's `/blobs/<key>` route and carry an HMAC; public
+//! links (`/uploads/<key>?sig=`) carry an HMAC of the key alone and never expire.
 
 use async_trait::async_trait;
 use bytes::Bytes;
@@ -83,6 +84,23 @@ impl FileBlobs {
         )
     }
 
+    fn sign_public(&self, key: &str) -> Hmac<Sha256> {
+        let mut mac = Hmac::<Sha256>::new_from_slice(&self.signing_key).expect("any key length");
+        mac.update(format!("public\n{key}").as_bytes());
+        mac
+    }
+
+    /// True when `sig` is the signature of the public link of `key`.
+    pub fn verify_public(&self, key: &str, sig: &str) -> bool {
+        if validate_key(key).is_err() {
+            return false;
+        }
+        match hex::decode(sig) {
+            Ok(sig) => self.sign_public(key).verify_slice(&sig).is_ok(),
+            Err(_) => false,
+        }
+    }
+
     /// True when the request's signature is genuine and it has not expired.
     pub fn verify(&self, req: &PresignedRequest<'_>) -> bool {
         if req.expires < self.clock.now_secs() || validate_key(req.key).is_err() {
@@ -155,5 +173,11 @@ impl Blobs for FileBlobs {
     ) -> StorageResult<String> {
         validate_key(key)?;
         Ok(self.url("put", key, expires_in))
+    }
+
+    fn public_url(&self, key: &str) -> Option<String> {
+        validate_key(key).ok()?;
+        let sig = hex::encode(self.sign_public(key).finalize().into_bytes());
+        Some(format!("{}/uploads/{key}?sig={sig}", self.public_base))
     }
 }

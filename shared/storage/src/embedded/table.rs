@@ -10,7 +10,7 @@ use super::keys::{bounds, compose, time_prefix};
 use super::{backend, EmbeddedStore};
 use crate::item::{Item, ItemExt, Key, TTL};
 use crate::schema::TABLE;
-use crate::table::{validate_transaction, Condition, Page, Query, Table, TxOp, Update};
+use crate::table::{validate_transaction, Condition, Page, Query, RawPage, Table, TxOp, Update};
 use crate::{StorageError, StorageResult};
 
 pub(super) const ITEMS: TableDefinition<&[u8], &[u8]> = TableDefinition::new("items");
@@ -155,7 +155,96 @@ impl<'t> Writer<'t> {
     }
 }
 
+/// True when the stored item carries a `ttl` at or before `now`, without decoding it
+/// (only items holding a `"ttl"` key are parsed, and then only for that attribute).
+fn expired(bytes: &[u8], now: i64) -> StorageResult<bool> {
+    #[derive(serde::Deserialize)]
+    struct Ttl {
+        ttl: Option<Value>,
+    }
+    if !bytes.windows(5).any(|w| w == b"\"ttl\"") {
+        return Ok(false);
+    }
+    let t: Ttl = serde_json::from_slice(bytes).map_err(backend)?;
+    Ok(t.ttl
+        .and_then(|v| v.as_i64().or_else(|| v.as_f64().map(|f| f as i64)))
+        .is_some_and(|t| t <= now))
+}
+
 impl EmbeddedStore {
+    /// The live items a query selects, as stored bytes, and the last item read when the
+    /// limit stopped the scan (the next page starts after it).
+    #[allow(clippy::type_complexity)]
+    fn scan(&self, query: &Query) -> StorageResult<(Vec<Vec<u8>>, Option<Vec<u8>>)> {
+        if query.partition.is_empty() || query.partition.contains('\0') {
+            return Err(StorageError::Invalid("bad partition key".into()));
+        }
+        let prefix = match &query.index {
+            None => compose(&[&query.partition]),
+            Some(name) => {
+                let idx = TABLE
+                    .index(name)
+                    .ok_or_else(|| StorageError::Invalid(format!("no index {name}")))?;
+                compose(&[idx.name, &query.partition])
+            }
+        };
+        let (mut lower, mut upper) = bounds(&prefix, &query.range);
+        if let Some(after) = &query.start_after {
+            let c = cursor_key(query, after)?;
+            if query.forward {
+                lower = Bound::Excluded(c);
+            } else {
+                upper = Bound::Excluded(c);
+            }
+        }
+        self.read(move |db, now| {
+            let txn = db.begin_read().map_err(backend)?;
+            let items = txn.open_table(ITEMS).map_err(backend)?;
+            let index = txn.open_table(INDEX).map_err(backend)?;
+            let source = if query.index.is_some() {
+                &index
+            } else {
+                &items
+            };
+            let range = (
+                lower.as_ref().map(Vec::as_slice),
+                upper.as_ref().map(Vec::as_slice),
+            );
+            let iter = source.range::<&[u8]>(range).map_err(backend)?;
+            let iter: Box<dyn Iterator<Item = _>> = if query.forward {
+                Box::new(iter)
+            } else {
+                Box::new(iter.rev())
+            };
+            let limit = query.limit.unwrap_or(usize::MAX);
+            let mut out = Vec::new();
+            let mut last = None;
+            let mut read = 0usize;
+            for entry in iter {
+                if read == limit {
+                    break;
+                }
+                let (_, v) = entry.map_err(backend)?;
+                let bytes = if query.index.is_some() {
+                    match items.get(v.value()).map_err(backend)? {
+                        Some(i) => i.value().to_vec(),
+                        None => continue,
+                    }
+                } else {
+                    v.value().to_vec()
+                };
+                read += 1;
+                if read == limit {
+                    last = Some(bytes.clone());
+                }
+                if !expired(&bytes, now)? {
+                    out.push(bytes);
+                }
+            }
+            Ok((out, last))
+        })
+    }
+
     /// Runs one write transaction of `ops`, all or nothing.
     async fn write_ops(
         &self,
@@ -306,72 +395,25 @@ impl Table for EmbeddedStore {
     }
 
     async fn query(&self, query: Query) -> StorageResult<Page> {
-        if query.partition.is_empty() || query.partition.contains('\0') {
-            return Err(StorageError::Invalid("bad partition key".into()));
-        }
-        let prefix = match &query.index {
-            None => compose(&[&query.partition]),
-            Some(name) => {
-                let idx = TABLE
-                    .index(name)
-                    .ok_or_else(|| StorageError::Invalid(format!("no index {name}")))?;
-                compose(&[idx.name, &query.partition])
-            }
+        let (raw, last) = self.scan(&query)?;
+        let items = raw
+            .iter()
+            .map(|b| decode(b))
+            .collect::<StorageResult<Vec<Item>>>()?;
+        let next = match last {
+            Some(b) => Some(cursor_of(&query, &decode(&b)?)),
+            None => None,
         };
-        let (mut lower, mut upper) = bounds(&prefix, &query.range);
-        if let Some(after) = &query.start_after {
-            let c = cursor_key(&query, after)?;
-            if query.forward {
-                lower = Bound::Excluded(c);
-            } else {
-                upper = Bound::Excluded(c);
-            }
-        }
-        self.read(move |db, now| {
-            let txn = db.begin_read().map_err(backend)?;
-            let items = txn.open_table(ITEMS).map_err(backend)?;
-            let index = txn.open_table(INDEX).map_err(backend)?;
-            let source = if query.index.is_some() {
-                &index
-            } else {
-                &items
-            };
-            let range = (
-                lower.as_ref().map(Vec::as_slice),
-                upper.as_ref().map(Vec::as_slice),
-            );
-            let iter = source.range::<&[u8]>(range).map_err(backend)?;
-            let iter: Box<dyn Iterator<Item = _>> = if query.forward {
-                Box::new(iter)
-            } else {
-                Box::new(iter.rev())
-            };
-            let limit = query.limit.unwrap_or(usize::MAX);
-            let mut page = Page::default();
-            let mut read = 0usize;
-            for entry in iter {
-                if read == limit {
-                    break;
-                }
-                let (_, v) = entry.map_err(backend)?;
-                let item = if query.index.is_some() {
-                    match items.get(v.value()).map_err(backend)? {
-                        Some(i) => decode(i.value())?,
-                        None => continue,
-                    }
-                } else {
-                    decode(v.value())?
-                };
-                read += 1;
-                if read == limit {
-                    page.next = Some(cursor_of(&query, &item));
-                }
-                if !item.is_expired(now) {
-                    page.items.push(item);
-                }
-            }
-            Ok(page)
-        })
+        Ok(Page { items, next })
+    }
+
+    async fn query_raw(&self, query: Query) -> StorageResult<RawPage> {
+        let (items, last) = self.scan(&query)?;
+        let next = match last {
+            Some(b) => Some(cursor_of(&query, &decode(&b)?)),
+            None => None,
+        };
+        Ok(RawPage { items, next })
     }
 
     async fn transact(&self, ops: Vec<TxOp>) -> StorageResult<()> {

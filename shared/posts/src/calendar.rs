@@ -1,0 +1,316 @@
+//! The calendar's hot path: stored posts decoded straight from their JSON text into a slim
+//! row that borrows from it, and entries serialised straight from the rows, in the calendar's
+//! minified shape (`GET /posts`, `/posts/list`) or the public API's (`GET /public/v1/posts`).
+
+use chrono::{DateTime, SecondsFormat, Utc};
+use postiz_integrations::Channel;
+use serde::{Deserialize, Serialize};
+use serde_json::value::RawValue;
+use std::borrow::Cow;
+
+use crate::model::{Post, PostState, Tag};
+
+/// What the calendar needs of a stored post; strings borrow from the stored text.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Row<'a> {
+    /// Post id.
+    #[serde(borrow)]
+    pub id: Cow<'a, str>,
+    /// Thread group.
+    #[serde(borrow)]
+    pub group: Cow<'a, str>,
+    /// Channel id.
+    #[serde(borrow)]
+    pub integration_id: Cow<'a, str>,
+    /// Publish date.
+    pub publish_date: DateTime<Utc>,
+    /// State.
+    pub state: PostState,
+    /// Messages (only the root's fields are shown).
+    #[serde(borrow)]
+    pub parts: Vec<RowPart<'a>>,
+    /// Provider settings as JSON text (`None` when absent or empty).
+    #[serde(borrow, default, deserialize_with = "settings_text")]
+    pub settings: Option<Cow<'a, str>>,
+    /// Repeat interval.
+    #[serde(default)]
+    pub interval_in_days: Option<i64>,
+    /// Tag names.
+    #[serde(borrow, default)]
+    pub tags: Vec<Cow<'a, str>>,
+    /// WEB, API, CLI...
+    #[serde(borrow, default)]
+    pub creation_method: Cow<'a, str>,
+}
+
+/// The root message's fields a row shows.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RowPart<'a> {
+    /// HTML content.
+    #[serde(borrow)]
+    pub content: Cow<'a, str>,
+    /// The network's id.
+    #[serde(borrow, default)]
+    pub release_id: Option<Cow<'a, str>>,
+    /// The public URL.
+    #[serde(borrow, default)]
+    pub release_url: Option<Cow<'a, str>>,
+}
+
+fn settings_text<'de, D: serde::Deserializer<'de>>(
+    d: D,
+) -> Result<Option<Cow<'de, str>>, D::Error> {
+    let raw: Option<&'de RawValue> = Option::deserialize(d)?;
+    Ok(raw
+        .map(RawValue::get)
+        .filter(|t| t.starts_with('{') && *t != "{}")
+        .map(Cow::Borrowed))
+}
+
+impl<'a> Row<'a> {
+    /// Decodes a stored post's JSON text.
+    pub fn parse(bytes: &'a [u8]) -> serde_json::Result<Self> {
+        serde_json::from_slice(bytes)
+    }
+
+    /// The row of a decoded post.
+    pub fn of(p: &'a Post) -> Self {
+        Row {
+            id: Cow::Borrowed(&p.id),
+            group: Cow::Borrowed(&p.group),
+            integration_id: Cow::Borrowed(&p.integration_id),
+            publish_date: p.publish_date,
+            state: p.state,
+            parts: p
+                .parts
+                .iter()
+                .take(1)
+                .map(|m| RowPart {
+                    content: Cow::Borrowed(&m.content),
+                    release_id: m.release_id.as_deref().map(Cow::Borrowed),
+                    release_url: m.release_url.as_deref().map(Cow::Borrowed),
+                })
+                .collect(),
+            settings: match &p.settings {
+                serde_json::Value::Object(m) if !m.is_empty() => {
+                    Some(Cow::Owned(p.settings.to_string()))
+                }
+                _ => None,
+            },
+            interval_in_days: p.interval_in_days,
+            tags: p.tags.iter().map(|t| Cow::Borrowed(t.as_str())).collect(),
+            creation_method: Cow::Borrowed(&p.creation_method),
+        }
+    }
+
+    fn root(&self) -> Option<&RowPart<'a>> {
+        self.parts.first()
+    }
+}
+
+/// `{"p": [...]}`, the calendar's answer.
+#[derive(Serialize)]
+pub struct CalendarPage<'a> {
+    /// Entries.
+    pub p: Vec<Minified<'a>>,
+}
+
+/// `{"posts": [...]}`, the public API's answer.
+#[derive(Serialize)]
+pub struct PublicPage<'a> {
+    /// Entries.
+    pub posts: Vec<PublicItem<'a>>,
+}
+
+fn iso(at: DateTime<Utc>) -> String {
+    at.to_rfc3339_opts(SecondsFormat::Millis, true)
+}
+
+/// A tag in the calendar's minified shape.
+#[derive(Serialize)]
+struct TagShort<'a> {
+    i: &'a str,
+    n: &'a str,
+    c: &'a str,
+    o: &'a str,
+    ca: String,
+    ua: String,
+    da: Option<String>,
+}
+
+#[derive(Serialize)]
+struct TagWrap<T> {
+    #[serde(rename = "t")]
+    t: T,
+}
+
+/// The channel in the calendar's minified shape.
+#[derive(Serialize)]
+struct ChannelShort<'a> {
+    i: &'a str,
+    pi: &'a str,
+    n: &'a str,
+    p: Option<&'a str>,
+}
+
+/// One calendar or list entry with Postiz's minified keys.
+#[derive(Serialize)]
+pub struct Minified<'a> {
+    i: &'a str,
+    c: &'a str,
+    d: String,
+    u: Option<&'a str>,
+    ri: Option<&'a str>,
+    s: &'static str,
+    g: &'a str,
+    tg: Vec<TagWrap<TagShort<'a>>>,
+    n: ChannelShort<'a>,
+    iv: Option<i64>,
+    cm: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    ad: Option<String>,
+}
+
+fn tags_of<'a>(row: &'a Row<'_>, tags: &'a [Tag]) -> impl Iterator<Item = &'a Tag> {
+    row.tags
+        .iter()
+        .filter_map(move |name| tags.iter().find(|t| t.name == *name))
+}
+
+/// The minified entry of `row` on channel `c`; `actual` is the shown occurrence of a
+/// repeating post (the stored date then goes in `ad`).
+pub fn minified<'a>(
+    row: &'a Row<'a>,
+    c: &'a Channel,
+    tags: &'a [Tag],
+    actual: Option<DateTime<Utc>>,
+) -> Minified<'a> {
+    let root = row.root();
+    Minified {
+        i: &row.id,
+        c: root.map(|r| r.content.as_ref()).unwrap_or(""),
+        d: iso(actual.unwrap_or(row.publish_date)),
+        u: root.and_then(|r| r.release_url.as_deref()),
+        ri: root.and_then(|r| r.release_id.as_deref()),
+        s: row.state.as_str(),
+        g: &row.group,
+        tg: tags_of(row, tags)
+            .map(|t| TagWrap {
+                t: TagShort {
+                    i: &t.id,
+                    n: &t.name,
+                    c: &t.color,
+                    o: &t.org_id,
+                    ca: iso(t.created_at),
+                    ua: iso(t.updated_at),
+                    da: t.deleted_at.map(iso),
+                },
+            })
+            .collect(),
+        n: ChannelShort {
+            i: &c.id,
+            pi: &c.provider_identifier,
+            n: &c.name,
+            p: c.picture.as_deref(),
+        },
+        iv: row.interval_in_days,
+        cm: &row.creation_method,
+        ad: actual.map(|_| iso(row.publish_date)),
+    }
+}
+
+/// A tag as Postiz returns it.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct TagFull<'a> {
+    id: &'a str,
+    name: &'a str,
+    color: &'a str,
+    org_id: &'a str,
+    created_at: String,
+    updated_at: String,
+    deleted_at: Option<String>,
+}
+
+#[derive(Serialize)]
+struct TagEntry<T> {
+    tag: T,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct ChannelRef<'a> {
+    id: &'a str,
+    provider_identifier: &'a str,
+    name: &'a str,
+    picture: Option<&'a str>,
+}
+
+/// One entry of `GET /public/v1/posts` (Postiz's `PostListItem`).
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PublicItem<'a> {
+    id: &'a str,
+    content: &'a str,
+    publish_date: String,
+    #[serde(rename = "releaseURL")]
+    release_url: Option<&'a str>,
+    release_id: Option<&'a str>,
+    state: &'static str,
+    interval_in_days: Option<i64>,
+    group: &'a str,
+    creation_method: &'a str,
+    settings: Option<&'a str>,
+    tags: Vec<TagEntry<TagFull<'a>>>,
+    integration: ChannelRef<'a>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    actual_date: Option<String>,
+}
+
+/// The public API's entry of `row`; a post being sent shows as `QUEUE`, the states its
+/// clients know.
+pub fn public_item<'a>(
+    row: &'a Row<'a>,
+    c: &'a Channel,
+    tags: &'a [Tag],
+    actual: Option<DateTime<Utc>>,
+) -> PublicItem<'a> {
+    let root = row.root();
+    PublicItem {
+        id: &row.id,
+        content: root.map(|r| r.content.as_ref()).unwrap_or(""),
+        publish_date: iso(actual.unwrap_or(row.publish_date)),
+        release_url: root.and_then(|r| r.release_url.as_deref()),
+        release_id: root.and_then(|r| r.release_id.as_deref()),
+        state: match row.state {
+            PostState::Publishing => "QUEUE",
+            s => s.as_str(),
+        },
+        interval_in_days: row.interval_in_days,
+        group: &row.group,
+        creation_method: &row.creation_method,
+        settings: row.settings.as_deref(),
+        tags: tags_of(row, tags)
+            .map(|t| TagEntry {
+                tag: TagFull {
+                    id: &t.id,
+                    name: &t.name,
+                    color: &t.color,
+                    org_id: &t.org_id,
+                    created_at: iso(t.created_at),
+                    updated_at: iso(t.updated_at),
+                    deleted_at: t.deleted_at.map(iso),
+                },
+            })
+            .collect(),
+        integration: ChannelRef {
+            id: &c.id,
+            provider_identifier: &c.provider_identifier,
+            name: &c.name,
+            picture: c.picture.as_deref(),
+        },
+        actual_date: actual.map(|_| iso(row.publish_date)),
+    }
+}
