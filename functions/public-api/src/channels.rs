@@ -11,6 +11,9 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 use std::collections::HashMap;
 
+use crate::openapi::schemas::{
+    AuthUrl, Connected, Customer, Integration, Msg, Notifications, Output, Refused, Slot,
+};
 use crate::Ctx;
 
 type Params = Query<HashMap<String, String>>;
@@ -19,10 +22,29 @@ fn param<'a>(q: &'a HashMap<String, String>, name: &str) -> Option<&'a str> {
     q.get(name).map(String::as_str).filter(|v| !v.is_empty())
 }
 
+#[utoipa::path(
+    get,
+    path = "/public/v1/is-connected",
+    operation_id = "isConnected",
+    summary = "Check the API key",
+    tag = "channels",
+    description = "Checks the key: `{\"connected\": true}` once it is valid.",
+    responses((status = 200, description = "The key is valid", body = Connected))
+)]
 pub async fn is_connected(ApiKeyOrg(_org): ApiKeyOrg) -> Json<Value> {
     Json(json!({"connected": true}))
 }
 
+#[utoipa::path(
+    get,
+    path = "/public/v1/integrations",
+    operation_id = "listIntegrations",
+    summary = "List channels",
+    tag = "channels",
+    description = "The organization's channels (disabled ones too), of one customer when `group` is given.",
+    params(("group" = Option<String>, Query, description = "Customer id: only that customer's channels")),
+    responses((status = 200, description = "The channels", body = [Integration]))
+)]
 pub async fn list(
     State(ctx): State<Ctx>,
     ApiKeyOrg(org): ApiKeyOrg,
@@ -35,10 +57,32 @@ pub async fn list(
     ))
 }
 
+#[utoipa::path(
+    get,
+    path = "/public/v1/groups",
+    operation_id = "listGroups",
+    summary = "List customers",
+    tag = "channels",
+    description = "The organization's customers (groups of channels).",
+    responses((status = 200, description = "The customers", body = [Customer]))
+)]
 pub async fn groups(State(ctx): State<Ctx>, ApiKeyOrg(org): ApiKeyOrg) -> ApiResult<Json<Value>> {
     Ok(Json(ctx.channels.public_groups(&org.id).await?))
 }
 
+#[utoipa::path(
+    delete,
+    path = "/public/v1/integrations/{id}",
+    operation_id = "deleteIntegration",
+    summary = "Delete a channel",
+    tag = "channels",
+    description = "Deletes a channel and its posts; answers the deleted channel (no secrets).",
+    params(("id" = String, Path, description = "Channel id")),
+    responses(
+        (status = 200, description = "The deleted channel", body = Integration),
+        (status = 404, description = "`{\"msg\": \"Integration not found\"}`", body = Msg),
+    )
+)]
 pub async fn delete(
     State(ctx): State<Ctx>,
     ApiKeyOrg(org): ApiKeyOrg,
@@ -47,6 +91,19 @@ pub async fn delete(
     Ok(Json(ctx.channels.public_delete(&org.id, &id).await?))
 }
 
+#[utoipa::path(
+    get,
+    path = "/public/v1/find-slot/{id}",
+    operation_id = "findSlot",
+    summary = "Next free posting time of a channel",
+    tag = "channels",
+    description = "The channel's next free posting time (UTC, without a zone).",
+    params(("id" = String, Path, description = "Channel id")),
+    responses(
+        (status = 200, description = "The slot", body = Slot),
+        (status = 404, description = "Unknown or disabled channel", body = Msg),
+    )
+)]
 pub async fn find_slot(
     State(ctx): State<Ctx>,
     ApiKeyOrg(org): ApiKeyOrg,
@@ -61,6 +118,20 @@ pub async fn find_slot(
     ))
 }
 
+#[utoipa::path(
+    get,
+    path = "/public/v1/integration-settings/{id}",
+    operation_id = "integrationSettings",
+    summary = "A channel's rules, settings and tools",
+    tag = "channels",
+    description = "The channel provider's rules, length limit, settings schema and tools: \
+`{\"output\": {\"rules\", \"maxLength\", \"settings\", \"tools\"}}`.",
+    params(("id" = String, Path, description = "Channel id")),
+    responses(
+        (status = 200, description = "The provider's settings", body = Output),
+        (status = 404, description = "`{\"msg\": \"Integration not found\"}`", body = Msg),
+    )
+)]
 pub async fn settings(
     State(ctx): State<Ctx>,
     ApiKeyOrg(org): ApiKeyOrg,
@@ -69,15 +140,34 @@ pub async fn settings(
     Ok(Json(ctx.channels.public_settings(&org.id, &id).await?))
 }
 
-#[derive(Deserialize)]
+/// Body of `POST /public/v1/integration-trigger/{id}`.
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct TriggerBody {
+    /// A tool of the provider (see `integration-settings`).
     #[serde(default)]
     method_name: String,
+    /// The tool's arguments.
     #[serde(default)]
+    #[schema(value_type = Object)]
     data: Value,
 }
 
+#[utoipa::path(
+    post,
+    path = "/public/v1/integration-trigger/{id}",
+    operation_id = "integrationTrigger",
+    summary = "Run a channel provider's tool",
+    tag = "channels",
+    description = "Runs one of the provider's tools: `{\"output\": ...}`.",
+    params(("id" = String, Path, description = "Channel id")),
+    request_body = TriggerBody,
+    responses(
+        (status = 201, description = "The tool's answer", body = Output),
+        (status = 400, description = "Invalid body", body = Refused),
+        (status = 404, description = "Unknown channel, provider or tool", body = Msg),
+    )
+)]
 pub async fn trigger(
     State(ctx): State<Ctx>,
     ApiKeyOrg(org): ApiKeyOrg,
@@ -95,6 +185,22 @@ pub async fn trigger(
     Ok((StatusCode::CREATED, Json(out)))
 }
 
+#[utoipa::path(
+    get,
+    path = "/public/v1/social/{provider}",
+    operation_id = "connectUrl",
+    summary = "Start connecting a channel",
+    tag = "channels",
+    description = "Starts connecting a channel: the provider's authorization URL.",
+    params(
+        ("provider" = String, Path, description = "Provider identifier, e.g. `mastodon`"),
+        ("refresh" = Option<String>, Query, description = "Channel id to reconnect"),
+    ),
+    responses(
+        (status = 200, description = "Where to send the user", body = AuthUrl),
+        (status = 400, description = "`{\"msg\": \"Integration not allowed\"}`", body = Msg),
+    )
+)]
 pub async fn connect_url(
     State(ctx): State<Ctx>,
     ApiKeyOrg(org): ApiKeyOrg,
@@ -118,6 +224,23 @@ pub async fn connect_url(
 
 /// Channel analytics: no provider here reports statistics yet, so `[]` (Postiz's answer for
 /// providers without analytics) once the channel is known.
+#[utoipa::path(
+    get,
+    path = "/public/v1/analytics/{id}",
+    operation_id = "channelAnalytics",
+    summary = "Channel statistics",
+    tag = "channels",
+    description = "The channel's statistics: `[{label, percentageChange, data: [{total, date}]}]` \
+(`[]` for providers without statistics).",
+    params(
+        ("id" = String, Path, description = "Channel id"),
+        ("date" = Option<String>, Query, description = "Days to look back"),
+    ),
+    responses(
+        (status = 200, description = "The statistics", body = [Object]),
+        (status = 404, description = "`{\"msg\": \"Integration not found\"}`", body = Msg),
+    )
+)]
 pub async fn analytics(
     State(ctx): State<Ctx>,
     ApiKeyOrg(org): ApiKeyOrg,
@@ -127,6 +250,19 @@ pub async fn analytics(
     Ok(Json(json!([])))
 }
 
+#[utoipa::path(
+    get,
+    path = "/public/v1/notifications",
+    operation_id = "listNotifications",
+    summary = "List notifications",
+    tag = "channels",
+    description = "The organization's notifications, newest first, 100 a page.",
+    params(("page" = Option<u32>, Query, description = "Page, from 0")),
+    responses(
+        (status = 200, description = "One page", body = Notifications),
+        (status = 400, description = "`page` is not an integer ≥ 0", body = Refused),
+    )
+)]
 pub async fn notifications(
     State(ctx): State<Ctx>,
     ApiKeyOrg(org): ApiKeyOrg,
@@ -148,15 +284,43 @@ pub async fn notifications(
         "total": total,
         "page": page,
         "limit": PAGE,
-        "hasMore": (page + 1) * PAGE < total,
+        "hasMore": page.saturating_add(1).saturating_mul(PAGE) < total,
     })))
 }
 
 /// AI video generation is not offered by this server.
-pub async fn not_offered(ApiKeyOrg(_org): ApiKeyOrg) -> ApiResult<Json<Value>> {
+fn not_offered() -> ApiResult<Json<Value>> {
     Err(Error::Refused {
         status: 400,
         msg: "Video generation is not available on this server".into(),
     }
     .into())
+}
+
+#[utoipa::path(
+    post,
+    path = "/public/v1/generate-video",
+    operation_id = "generateVideo",
+    summary = "Generate a video (not offered)",
+    tag = "media",
+    description = "AI video generation: not offered by this server (always 400).",
+    request_body(content = Object, description = "`{type, output, customParams}`"),
+    responses((status = 400, description = "`{\"msg\": \"Video generation is not available on this server\"}`", body = Msg))
+)]
+pub async fn generate_video(ApiKeyOrg(_org): ApiKeyOrg) -> ApiResult<Json<Value>> {
+    not_offered()
+}
+
+#[utoipa::path(
+    post,
+    path = "/public/v1/video/function",
+    operation_id = "videoFunction",
+    summary = "Video helpers (not offered)",
+    tag = "media",
+    description = "AI video helpers: not offered by this server (always 400).",
+    request_body(content = Object, description = "`{identifier, functionName, params}`"),
+    responses((status = 400, description = "`{\"msg\": \"Video generation is not available on this server\"}`", body = Msg))
+)]
+pub async fn video_function(ApiKeyOrg(_org): ApiKeyOrg) -> ApiResult<Json<Value>> {
+    not_offered()
 }

@@ -5,16 +5,18 @@
 mod channels;
 pub mod idempotency;
 pub mod limit;
+pub mod openapi;
 mod posts;
 mod uploads;
 
 use axum::extract::{DefaultBodyLimit, FromRef};
-use axum::routing::{delete, get, post, put};
 use axum::Router;
 use postiz_integrations::{Channels, Notifications};
 use postiz_posts::{LocalGate, PostsModule};
 use postiz_web::AppState;
 use std::sync::Arc;
+use utoipa_axum::router::{OpenApiRouter, UtoipaMethodRouterExt};
+use utoipa_axum::routes;
 
 pub use idempotency::Idempotency;
 pub use limit::RateLimiter;
@@ -69,45 +71,44 @@ impl Ctx {
     }
 }
 
-/// The routes of this function.
+/// Every route of this function, each registered once for both the router and the document.
+fn api() -> OpenApiRouter<Ctx> {
+    OpenApiRouter::with_openapi(openapi::frame())
+        .routes(routes!(channels::is_connected))
+        .routes(routes!(channels::list))
+        .routes(routes!(channels::delete))
+        .routes(routes!(channels::groups))
+        .routes(routes!(channels::find_slot))
+        .routes(routes!(channels::settings))
+        .routes(routes!(channels::trigger))
+        .routes(routes!(channels::connect_url))
+        .routes(routes!(channels::analytics))
+        .routes(routes!(posts::analytics))
+        .routes(routes!(channels::notifications))
+        .routes(routes!(posts::list, posts::create))
+        .routes(routes!(posts::delete_group))
+        .routes(routes!(posts::one, posts::edit, posts::delete))
+        .routes(routes!(posts::missing))
+        .routes(routes!(posts::release_id))
+        .routes(routes!(posts::status))
+        .routes(routes!(posts::settings))
+        .routes(
+            routes!(uploads::upload)
+                .layer(DefaultBodyLimit::max(postiz_media_fn::UPLOAD_BODY_LIMIT)),
+        )
+        .routes(routes!(uploads::upload_from_url))
+        .routes(routes!(channels::generate_video))
+        .routes(routes!(channels::video_function))
+        .routes(routes!(openapi::serve))
+}
+
+/// The routes of this function, with `GET /openapi.json`.
 pub fn router(ctx: Ctx) -> Router<AppState> {
-    Router::new()
-        .route("/public/v1/is-connected", get(channels::is_connected))
-        .route("/public/v1/integrations", get(channels::list))
-        .route("/public/v1/integrations/{id}", delete(channels::delete))
-        .route("/public/v1/groups", get(channels::groups))
-        .route("/public/v1/find-slot/{id}", get(channels::find_slot))
-        .route(
-            "/public/v1/integration-settings/{id}",
-            get(channels::settings),
-        )
-        .route(
-            "/public/v1/integration-trigger/{id}",
-            post(channels::trigger),
-        )
-        .route("/public/v1/social/{provider}", get(channels::connect_url))
-        .route("/public/v1/analytics/{id}", get(channels::analytics))
-        .route("/public/v1/analytics/post/{id}", get(posts::analytics))
-        .route("/public/v1/notifications", get(channels::notifications))
-        .route("/public/v1/posts", get(posts::list).post(posts::create))
-        .route(
-            "/public/v1/posts/group/{group}",
-            delete(posts::delete_group),
-        )
-        .route(
-            "/public/v1/posts/{id}",
-            get(posts::one).put(posts::edit).delete(posts::delete),
-        )
-        .route("/public/v1/posts/{id}/missing", get(posts::missing))
-        .route("/public/v1/posts/{id}/release-id", put(posts::release_id))
-        .route("/public/v1/posts/{id}/status", put(posts::status))
-        .route("/public/v1/posts/{id}/settings", put(posts::settings))
-        .route(
-            "/public/v1/upload",
-            post(uploads::upload).layer(DefaultBodyLimit::max(postiz_media_fn::UPLOAD_BODY_LIMIT)),
-        )
-        .route("/public/v1/upload-from-url", post(uploads::upload_from_url))
-        .route("/public/v1/generate-video", post(channels::not_offered))
-        .route("/public/v1/video/function", post(channels::not_offered))
-        .with_state(ctx)
+    let (routes, _doc) = api().split_for_parts();
+    routes.with_state(ctx)
+}
+
+/// The OpenAPI 3.1 document of [`router`]'s routes (served at `GET /openapi.json`).
+pub fn openapi() -> utoipa::openapi::OpenApi {
+    openapi::complete(api().into_openapi())
 }

@@ -13,6 +13,10 @@ use serde_json::{json, Value};
 use std::collections::HashMap;
 
 use crate::idempotency::Claim;
+use crate::openapi::schemas::{
+    CreatePost as CreatePostDoc, CreateRefused, Deleted, MissingItem, Msg, NestError, PostCreated,
+    PostEdit as PostEditDoc, PostList, Refused, SettingsAnswer, StateAnswer, Throttled,
+};
 use crate::Ctx;
 
 type Params = Query<HashMap<String, String>>;
@@ -26,6 +30,24 @@ fn date_param(
         .ok_or_else(|| Error::invalid(format!("{name} must be a valid ISO 8601 date string")))
 }
 
+#[utoipa::path(
+    get,
+    path = "/public/v1/posts",
+    operation_id = "listPosts",
+    summary = "List posts in a window",
+    tag = "posts",
+    description = "The organization's posts published or due in a window (both ends included); \
+recurring posts once per occurrence. Comments are not listed.",
+    params(
+        ("startDate" = String, Query, format = DateTime, description = "Window start (ISO 8601)"),
+        ("endDate" = String, Query, format = DateTime, description = "Window end (ISO 8601)"),
+        ("customer" = Option<String>, Query, description = "Only the channels of this customer"),
+    ),
+    responses(
+        (status = 200, description = "The posts", body = PostList),
+        (status = 400, description = "A date is missing or invalid", body = NestError),
+    )
+)]
 pub async fn list(
     State(ctx): State<Ctx>,
     ApiKeyOrg(org): ApiKeyOrg,
@@ -47,6 +69,37 @@ pub async fn list(
 
 /// `POST /public/v1/posts`: counted against the hourly limit before anything else (as in
 /// Postiz, refused bodies count too); the limit headers go on every answer.
+#[utoipa::path(
+    post,
+    path = "/public/v1/posts",
+    operation_id = "createPosts",
+    summary = "Create posts",
+    tag = "posts",
+    description = "Creates (schedules, drafts, publishes now, or updates) posts: one entry per channel. \
+Limited per organization and hour (`API_LIMIT`, 90 by default); every call counts, refused ones too.\n\n\
+**Extension:** with an `Idempotency-Key` header, a repeated request (same key, same body) gets \
+the first answer again instead of creating the posts twice (for 24 hours).",
+    params(
+        ("Idempotency-Key" = Option<String>, Header, min_length = 1, max_length = 255, pattern = "^[!-~]+$",
+            description = "**Extension.** 1 to 255 visible ASCII characters; repeats of the same \
+request with the same key answer the first result."),
+    ),
+    request_body = CreatePostDoc,
+    responses(
+        (status = 201, description = "The created entries, in order", body = [PostCreated],
+            headers(
+                ("X-RateLimit-Limit" = i64, description = "Calls allowed per hour"),
+                ("X-RateLimit-Remaining" = i64, description = "Calls left in this window"),
+                ("X-RateLimit-Reset" = i64, description = "Seconds until the window resets"),
+            )),
+        (status = 400, description = "Invalid body, unknown channel, or a channel refused the post", body = CreateRefused),
+        (status = 409, description = "**Extension:** a request with this `Idempotency-Key` is still being processed", body = Refused),
+        (status = 413, description = "The body is too large", body = NestError),
+        (status = 422, description = "**Extension:** this `Idempotency-Key` was used with another body", body = Msg),
+        (status = 429, description = "Hourly limit reached", body = Throttled,
+            headers(("Retry-After" = i64, description = "Seconds until the block ends"))),
+    )
+)]
 pub async fn create(
     State(ctx): State<Ctx>,
     ApiKeyOrg(org): ApiKeyOrg,
@@ -107,6 +160,19 @@ async fn create_posts(ctx: &Ctx, org: &str, body: &[u8]) -> Result<Value, Error>
     ctx.module.posts.create(org, req, method).await
 }
 
+#[utoipa::path(
+    get,
+    path = "/public/v1/posts/{id}",
+    operation_id = "getPost",
+    summary = "Get one post (extension)",
+    tag = "posts",
+    description = "**Extension** (not in Postiz): one post with its real state, error, comments and channel.",
+    params(("id" = String, Path, description = "Post id (the main post of an entry)")),
+    responses(
+        (status = 200, description = "The post", body = Object),
+        (status = 404, description = "`{\"msg\": \"Post not found\"}`", body = Msg),
+    )
+)]
 pub async fn one(
     State(ctx): State<Ctx>,
     ApiKeyOrg(org): ApiKeyOrg,
@@ -115,6 +181,23 @@ pub async fn one(
     Ok(Json(ctx.module.posts.public_post(&org.id, &id).await?))
 }
 
+#[utoipa::path(
+    put,
+    path = "/public/v1/posts/{id}",
+    operation_id = "editPost",
+    summary = "Edit an unpublished post (extension)",
+    tag = "posts",
+    description = "**Extension** (not in Postiz): new content and/or date for a post that was not \
+published yet (draft, queued or failed); its state does not change. Answers the post as `GET` does.",
+    params(("id" = String, Path, description = "Post id")),
+    request_body = PostEditDoc,
+    responses(
+        (status = 200, description = "The changed post", body = Object),
+        (status = 400, description = "Invalid body, published post, or the channel refuses the post", body = CreateRefused),
+        (status = 404, description = "`{\"msg\": \"Post not found\"}`", body = Msg),
+        (status = 409, description = "The post is being published right now", body = NestError),
+    )
+)]
 pub async fn edit(
     State(ctx): State<Ctx>,
     ApiKeyOrg(org): ApiKeyOrg,
@@ -124,6 +207,20 @@ pub async fn edit(
     Ok(Json(ctx.module.posts.edit_post(&org.id, &id, edit).await?))
 }
 
+#[utoipa::path(
+    delete,
+    path = "/public/v1/posts/{id}",
+    operation_id = "deletePost",
+    summary = "Delete a post",
+    tag = "posts",
+    description = "Deletes the post's whole entry (main post and comments) and cancels its publishing. \
+Answers `{\"error\": true}`, as Postiz does.",
+    params(("id" = String, Path, description = "Post id")),
+    responses(
+        (status = 200, description = "Deleted", body = Deleted),
+        (status = 404, description = "`{\"msg\": \"Post not found\"}`", body = Msg),
+    )
+)]
 pub async fn delete(
     State(ctx): State<Ctx>,
     ApiKeyOrg(org): ApiKeyOrg,
@@ -132,6 +229,16 @@ pub async fn delete(
     Ok(Json(ctx.module.posts.delete_post(&org.id, &id).await?))
 }
 
+#[utoipa::path(
+    delete,
+    path = "/public/v1/posts/group/{group}",
+    operation_id = "deletePostGroup",
+    summary = "Delete a group of posts",
+    tag = "posts",
+    description = "Deletes every post of a group; `{\"error\": true}`, also when none matched.",
+    params(("group" = String, Path, description = "Group id")),
+    responses((status = 200, description = "Deleted", body = Deleted))
+)]
 pub async fn delete_group(
     State(ctx): State<Ctx>,
     ApiKeyOrg(org): ApiKeyOrg,
@@ -145,6 +252,17 @@ pub async fn delete_group(
     ))
 }
 
+#[utoipa::path(
+    get,
+    path = "/public/v1/posts/{id}/missing",
+    operation_id = "missingContent",
+    summary = "Candidates for a missing release id",
+    tag = "posts",
+    description = "For a post published without a release id: the network's recent content to pick \
+its id from (`[]` when the provider offers none).",
+    params(("id" = String, Path, description = "Post id")),
+    responses((status = 200, description = "Candidates", body = [MissingItem]))
+)]
 pub async fn missing(
     State(ctx): State<Ctx>,
     ApiKeyOrg(org): ApiKeyOrg,
@@ -153,13 +271,31 @@ pub async fn missing(
     Ok(Json(ctx.module.posts.missing(&org.id, &id).await?))
 }
 
-#[derive(Deserialize)]
+/// Body of `PUT /public/v1/posts/{id}/release-id`.
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct ReleaseBody {
+    /// The post's id on the network.
     #[serde(default)]
     release_id: String,
 }
 
+#[utoipa::path(
+    put,
+    path = "/public/v1/posts/{id}/release-id",
+    operation_id = "setReleaseId",
+    summary = "Connect a post to its release id",
+    tag = "posts",
+    description = "Records the network's id of a post published without one (release id `missing`); \
+answers the post's row.",
+    params(("id" = String, Path, description = "Post id")),
+    request_body = ReleaseBody,
+    responses(
+        (status = 200, description = "The post", body = Object),
+        (status = 400, description = "Empty id, or the post's release id is not missing", body = NestError),
+        (status = 404, description = "`{\"msg\": \"Post not found\"}`", body = Msg),
+    )
+)]
 pub async fn release_id(
     State(ctx): State<Ctx>,
     ApiKeyOrg(org): ApiKeyOrg,
@@ -174,12 +310,30 @@ pub async fn release_id(
     ))
 }
 
-#[derive(Deserialize)]
+/// Body of `PUT /public/v1/posts/{id}/status`.
+#[derive(Deserialize, utoipa::ToSchema)]
 pub struct StatusBody {
+    /// `draft` takes the post out of the queue; `schedule` queues it.
     #[serde(default)]
+    #[schema(value_type = crate::openapi::schemas::StatusValue)]
     status: String,
 }
 
+#[utoipa::path(
+    put,
+    path = "/public/v1/posts/{id}/status",
+    operation_id = "setPostStatus",
+    summary = "Draft or queue a post",
+    tag = "posts",
+    description = "Makes a post a draft, or queues it (a failed post is retried).",
+    params(("id" = String, Path, description = "Post id")),
+    request_body = StatusBody,
+    responses(
+        (status = 200, description = "`{id, state}`", body = StateAnswer),
+        (status = 400, description = "Invalid status, unknown or published post, or the channel refuses it", body = CreateRefused),
+        (status = 409, description = "The post is being published right now", body = NestError),
+    )
+)]
 pub async fn status(
     State(ctx): State<Ctx>,
     ApiKeyOrg(org): ApiKeyOrg,
@@ -191,12 +345,30 @@ pub async fn status(
     ))
 }
 
-#[derive(Deserialize)]
+/// Body of `PUT /public/v1/posts/{id}/settings`.
+#[derive(Deserialize, utoipa::ToSchema)]
 pub struct SettingsBody {
+    /// Keys merged into the post's provider settings.
     #[serde(default)]
+    #[schema(value_type = Object)]
     settings: Value,
 }
 
+#[utoipa::path(
+    put,
+    path = "/public/v1/posts/{id}/settings",
+    operation_id = "mergePostSettings",
+    summary = "Change a post's provider settings",
+    tag = "posts",
+    description = "Merges keys into the provider settings of a queued post or a draft.",
+    params(("id" = String, Path, description = "Post id")),
+    request_body = SettingsBody,
+    responses(
+        (status = 200, description = "`{postId, publishDate}`", body = SettingsAnswer),
+        (status = 400, description = "Invalid settings, or the post cannot change", body = NestError),
+        (status = 404, description = "Unknown post", body = NestError),
+    )
+)]
 pub async fn settings(
     State(ctx): State<Ctx>,
     ApiKeyOrg(org): ApiKeyOrg,
@@ -213,6 +385,20 @@ pub async fn settings(
 
 /// Post analytics: `{"missing": true}` for a post published without a release id, else `[]`
 /// (no provider here reports statistics yet).
+#[utoipa::path(
+    get,
+    path = "/public/v1/analytics/post/{id}",
+    operation_id = "postAnalytics",
+    summary = "Post statistics",
+    tag = "posts",
+    description = "The post's statistics: `[]` (no provider reports any yet), or `{\"missing\": true}` \
+for a post published without a release id.",
+    params(
+        ("id" = String, Path, description = "Post id"),
+        ("date" = Option<String>, Query, description = "Days to look back"),
+    ),
+    responses((status = 200, description = "The statistics", body = Object))
+)]
 pub async fn analytics(
     State(ctx): State<Ctx>,
     ApiKeyOrg(org): ApiKeyOrg,

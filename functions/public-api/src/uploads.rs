@@ -12,6 +12,7 @@ use postiz_web::{ApiKeyOrg, ApiResult, JsonBody};
 use serde::Deserialize;
 use serde_json::Value;
 
+use crate::openapi::schemas::{Media, NestError, Refused, UploadForm as UploadFormDoc};
 use crate::Ctx;
 
 /// Extensions `upload-from-url` accepts (the part of the path before `?`).
@@ -31,6 +32,21 @@ fn answer(m: &postiz_media::Media) -> Result<(StatusCode, Json<Value>), Error> {
     Ok((StatusCode::CREATED, Json(v)))
 }
 
+#[utoipa::path(
+    post,
+    path = "/public/v1/upload",
+    operation_id = "upload",
+    summary = "Upload a file",
+    tag = "media",
+    description = "Uploads a file into the media library (multipart field `file`); its `path` goes \
+into `image[].path` when posting.",
+    request_body(content = UploadFormDoc, content_type = "multipart/form-data"),
+    responses(
+        (status = 201, description = "The stored file", body = Media),
+        (status = 400, description = "No file, another field, unsupported type or too large", body = Refused),
+        (status = 413, description = "The body is too large", body = NestError),
+    )
+)]
 pub async fn upload(
     State(ctx): State<Ctx>,
     ApiKeyOrg(org): ApiKeyOrg,
@@ -43,9 +59,12 @@ pub async fn upload(
     Ok(answer(&m)?)
 }
 
-#[derive(Deserialize)]
+/// Body of `POST /public/v1/upload-from-url`.
+#[derive(Deserialize, utoipa::ToSchema)]
 pub struct UrlBody {
+    /// Public `https` URL of a .png, .jpg, .jpeg, .gif, .webp or .mp4 file.
     #[serde(default)]
+    #[schema(value_type = String)]
     url: Value,
 }
 
@@ -56,6 +75,19 @@ fn msg(text: &str) -> Error {
     }
 }
 
+#[utoipa::path(
+    post,
+    path = "/public/v1/upload-from-url",
+    operation_id = "uploadFromUrl",
+    summary = "Upload a file from a URL",
+    tag = "media",
+    description = "Fetches a public `https` URL into the media library.",
+    request_body = UrlBody,
+    responses(
+        (status = 201, description = "The stored file", body = Media),
+        (status = 400, description = "Invalid or refused URL, failed fetch, unsupported type or too large", body = Refused),
+    )
+)]
 pub async fn upload_from_url(
     State(ctx): State<Ctx>,
     ApiKeyOrg(org): ApiKeyOrg,

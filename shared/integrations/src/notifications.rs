@@ -100,7 +100,7 @@ impl Notifications {
         let total = all.len();
         let items = all
             .into_iter()
-            .skip(page * size)
+            .skip(page.saturating_mul(size))
             .take(size)
             .map(from_item)
             .collect::<Result<Vec<Notification>, _>>()?;

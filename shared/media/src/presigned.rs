@@ -12,7 +12,7 @@ use crate::keys::new_key;
 use crate::limits::{check_size, detect, unsupported};
 use crate::model::{Media, PendingUpload};
 use crate::service::{MediaService, StoredFile};
-use crate::sniff::MediaType;
+use crate::sniff::{MediaType, SNIFF_LEN};
 
 /// How long the presigned PUT URL works.
 pub const PUT_URL_LIFETIME: Duration = Duration::hours(1);
@@ -87,13 +87,14 @@ impl MediaService {
             .pending(org, key)
             .await?
             .ok_or_else(|| Error::NotFound("Upload not found".into()))?;
-        let Some(blob) = self.blobs.get(key).await? else {
+        // Only the first bytes are read: the object may be a 1 GiB video.
+        let Some(blob) = self.blobs.head(key, SNIFF_LEN).await? else {
             return Err(Error::BadRequest(
                 "The file was not uploaded to this key.".into(),
             ));
         };
-        let size = blob.bytes.len() as u64;
-        let checked = detect(&blob.bytes)
+        let size = blob.size;
+        let checked = detect(&blob.prefix)
             .and_then(|t| {
                 if t == pending.media_type {
                     Ok(t)

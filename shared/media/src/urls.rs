@@ -72,7 +72,7 @@ mod tests {
     use super::*;
     use async_trait::async_trait;
     use bytes::Bytes;
-    use postiz_storage::{Blob, StorageResult};
+    use postiz_storage::{Blob, BlobHead, StorageResult};
     use std::time::Duration;
 
     /// A store with no public links of its own.
@@ -84,6 +84,9 @@ mod tests {
             Ok(())
         }
         async fn get(&self, _: &str) -> StorageResult<Option<Blob>> {
+            Ok(None)
+        }
+        async fn head(&self, _: &str, _: usize) -> StorageResult<Option<BlobHead>> {
             Ok(None)
         }
         async fn delete(&self, _: &str) -> StorageResult<()> {

@@ -2,6 +2,7 @@
 //! and settings changes, release ids, and (beyond Postiz) one post's outcome and edits of
 //! posts not published yet.
 
+use bytes::Bytes;
 use chrono::{DateTime, Utc};
 use postiz_core::{Error, Result};
 use serde_json::{json, Map, Value};
@@ -64,14 +65,18 @@ impl Posts {
         start: DateTime<Utc>,
         end: DateTime<Utc>,
         customer: Option<&str>,
-    ) -> Result<Vec<u8>> {
-        let w = self.window(org, start, end, customer).await?;
-        let rows = w.rows()?;
-        let posts: Vec<_> = w
-            .entries(&rows)
-            .map(|(row, c, actual)| calendar::public_item(row, c, &w.tags, actual))
-            .collect();
-        serde_json::to_vec(&calendar::PublicPage { posts }).map_err(Error::internal)
+    ) -> Result<Bytes> {
+        let key = format!("pub\n{org}\n{start}\n{end}\n{}", customer.unwrap_or(""));
+        self.kept(key, async {
+            let w = self.window(org, start, end, customer).await?;
+            let rows = w.rows()?;
+            let posts: Vec<_> = w
+                .entries(&rows)
+                .map(|(row, c, actual)| calendar::public_item(row, c, &w.tags, actual))
+                .collect();
+            serde_json::to_vec(&calendar::PublicPage { posts }).map_err(Error::internal)
+        })
+        .await
     }
 
     /// The public API's first checks of `POST /public/v1/posts`: every entry names a channel

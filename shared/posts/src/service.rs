@@ -1,6 +1,7 @@
 //! The rules of posts: validation per channel, create/edit/schedule/draft, the republish
 //! guard, the calendar and list views, rescheduling, deletion, free slots, tags, comments.
 
+use bytes::Bytes;
 use chrono::{DateTime, Duration, Utc};
 use postiz_core::{new_id, Clock, Error, Result};
 use postiz_integrations::{Channel, Channels};
@@ -9,6 +10,7 @@ use serde_json::{json, Value};
 use std::collections::HashMap;
 use std::sync::Arc;
 
+use crate::answer_cache::AnswerCache;
 use crate::calendar::{self, Row};
 use crate::dispatch::Dispatcher;
 use crate::format::{plain_text, to_format};
@@ -41,6 +43,8 @@ pub struct Posts {
     pub(crate) clock: Arc<dyn Clock>,
     pub(crate) dispatcher: Dispatcher,
     restrict_domain: Option<String>,
+    /// Calendar answers kept while the table is unchanged (`CALENDAR_CACHE=off` disables).
+    answers: Option<Arc<AnswerCache>>,
 }
 
 /// Posts of a calendar window with what is needed to show them.
@@ -94,7 +98,11 @@ impl Window {
                 if at >= self.start {
                     out.push((row, c, (at != row.publish_date).then_some(at)));
                 }
-                at += step;
+                // The last representable date ends the series (no overflow near year 262142).
+                let Some(next) = at.checked_add_signed(step) else {
+                    break;
+                };
+                at = next;
             }
             out
         })
@@ -154,6 +162,8 @@ impl Posts {
             clock,
             dispatcher,
             restrict_domain: std::env::var("RESTRICT_UPLOAD_DOMAINS").ok(),
+            answers: (std::env::var("CALENDAR_CACHE").as_deref() != Ok("off"))
+                .then(|| Arc::new(AnswerCache::default())),
         }
     }
 
@@ -536,6 +546,28 @@ impl Posts {
         })
     }
 
+    /// An answer made by `make`, or the one kept for `key` when the table has not changed
+    /// since it was made.
+    pub(crate) async fn kept<F>(&self, key: String, make: F) -> Result<Bytes>
+    where
+        F: std::future::Future<Output = Result<Vec<u8>>>,
+    {
+        let generation = match &self.answers {
+            Some(_) => self.repo.table().write_generation(),
+            None => None,
+        };
+        if let (Some(cache), Some(g)) = (&self.answers, generation) {
+            if let Some(hit) = cache.get(&key, g) {
+                return Ok(hit);
+            }
+        }
+        let body = Bytes::from(make.await?);
+        if let (Some(cache), Some(g)) = (&self.answers, generation) {
+            cache.put(key, g, body.clone());
+        }
+        Ok(body)
+    }
+
     /// `GET /posts`: the window's entries, minified, as JSON text `{"p": [...]}`.
     pub async fn calendar(
         &self,
@@ -543,14 +575,18 @@ impl Posts {
         start: DateTime<Utc>,
         end: DateTime<Utc>,
         customer: Option<&str>,
-    ) -> Result<Vec<u8>> {
-        let w = self.window(org, start, end, customer).await?;
-        let rows = w.rows()?;
-        let p: Vec<_> = w
-            .entries(&rows)
-            .map(|(row, c, actual)| calendar::minified(row, c, &w.tags, actual))
-            .collect();
-        serde_json::to_vec(&calendar::CalendarPage { p }).map_err(Error::internal)
+    ) -> Result<Bytes> {
+        let key = format!("cal\n{org}\n{start}\n{end}\n{}", customer.unwrap_or(""));
+        self.kept(key, async {
+            let w = self.window(org, start, end, customer).await?;
+            let rows = w.rows()?;
+            let p: Vec<_> = w
+                .entries(&rows)
+                .map(|(row, c, actual)| calendar::minified(row, c, &w.tags, actual))
+                .collect();
+            serde_json::to_vec(&calendar::CalendarPage { p }).map_err(Error::internal)
+        })
+        .await
     }
 
     /// `GET /posts/list`: root posts by state, paginated, minified.

@@ -15,6 +15,18 @@ pub struct Blob {
     pub content_type: String,
 }
 
+/// The start of a stored object, its size and content type (to check a file without
+/// reading all of it).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BlobHead {
+    /// The first bytes (fewer when the object is shorter).
+    pub prefix: Bytes,
+    /// The object's full size in bytes.
+    pub size: u64,
+    /// MIME type given at upload.
+    pub content_type: String,
+}
+
 /// An object store.
 #[async_trait]
 pub trait Blobs: Send + Sync + 'static {
@@ -22,6 +34,8 @@ pub trait Blobs: Send + Sync + 'static {
     async fn put(&self, key: &str, bytes: Bytes, content_type: &str) -> StorageResult<()>;
     /// Reads the object under `key`.
     async fn get(&self, key: &str) -> StorageResult<Option<Blob>>;
+    /// The first `len` bytes of the object under `key`, with its size, without reading the rest.
+    async fn head(&self, key: &str, len: usize) -> StorageResult<Option<BlobHead>>;
     /// Deletes the object under `key` (no error if absent).
     async fn delete(&self, key: &str) -> StorageResult<()>;
     /// A URL that lets anyone holding it download the object until it expires.

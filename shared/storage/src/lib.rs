@@ -17,7 +17,7 @@ pub mod aws;
 #[cfg(feature = "embedded")]
 pub mod embedded;
 
-pub use blobs::{Blob, Blobs};
+pub use blobs::{Blob, BlobHead, Blobs};
 pub use item::{Item, ItemExt, Key};
 pub use queue::{Message, Queue};
 pub use schema::{QueueDef, TableSchema};

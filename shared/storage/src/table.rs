@@ -368,6 +368,13 @@ pub trait Table: Send + Sync + 'static {
             .ok_or_else(|| StorageError::Backend("counter missing after update".into()))
     }
 
+    /// A number that changes whenever any item of the table changes, when this adapter is the
+    /// table's only writer (the embedded store: one process holds the file), so a reader may
+    /// keep answers while it stays the same; `None` when others may write (DynamoDB).
+    fn write_generation(&self) -> Option<u64> {
+        None
+    }
+
     /// Like [`Table::query`], with each item as JSON text, for hot read paths that decode
     /// straight into their own types. The embedded store hands out the stored bytes.
     async fn query_raw(&self, query: Query) -> StorageResult<RawPage> {

@@ -137,7 +137,7 @@ pub fn normalize_path<B>(mut req: axum::http::Request<B>) -> axum::http::Request
 
 /// A response body that is already JSON text (hot paths serialise straight to bytes).
 #[derive(Debug, Clone)]
-pub struct RawJson(pub Vec<u8>);
+pub struct RawJson(pub bytes::Bytes);
 
 impl IntoResponse for RawJson {
     fn into_response(self) -> Response {

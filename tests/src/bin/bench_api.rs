@@ -44,9 +44,10 @@ fn status_kb(pid: u32, field: &str) -> u64 {
         .unwrap_or(0)
 }
 
-async fn boot(bin: &str, data: &Path, port: u16, http: &reqwest::Client) -> Server {
+async fn boot(bin: &str, data: &Path, port: u16, http: &reqwest::Client, cache: bool) -> Server {
     let child = Server(
         Command::new(bin)
+            .env("CALENDAR_CACHE", if cache { "on" } else { "off" })
             .env("PORT", port.to_string())
             .env("DATA_DIR", data)
             .env("RUST_LOG", "error")
@@ -225,7 +226,7 @@ async fn main() {
     let base = format!("http://127.0.0.1:{port}");
 
     // The organization and user through the API, then the data set written while stopped.
-    let server = boot(&bin, dir.path(), port, &http).await;
+    let server = boot(&bin, dir.path(), port, &http, true).await;
     let r = http
         .post(format!("{base}/auth/register"))
         .json(&json!({"email": "bench@example.com", "password": "bench-pass", "company": "Bench Org", "provider": "LOCAL"}))
@@ -257,7 +258,7 @@ async fn main() {
     let key = me["publicApi"].as_str().unwrap().to_string();
     drop(server);
     seed(dir.path(), &org).await;
-    let server = boot(&bin, dir.path(), port, &http).await;
+    let server = boot(&bin, dir.path(), port, &http, true).await;
     let pid = server.0.id();
 
     // Check the answers before measuring them.
@@ -320,17 +321,20 @@ async fn main() {
     ];
     println!("wrk -t2 -c32 -d{seconds}s after a 5 s warm-up; Postiz figures from perf-baseline.md");
     println!(
-        "{:<18} {:>10} {:>9} {:>9} {:>7} {:>10} {:>8}",
+        "{:<26} {:>10} {:>9} {:>9} {:>7} {:>10} {:>8}",
         "endpoint", "req/s", "p50 ms", "p99 ms", "errors", "Postiz/s", "ratio"
     );
-    for (name, path, header, postiz) in mix {
+    let run = |name: &str, path: &str, header: &str, postiz: f64| {
         let url = format!("{base}{path}");
-        wrk(&url, &header, 5);
-        let (rps, p50, p99, errors) = wrk(&url, &header, seconds);
+        wrk(&url, header, 5);
+        let (rps, p50, p99, errors) = wrk(&url, header, seconds);
         println!(
-            "{name:<18} {rps:>10.0} {p50:>9.2} {p99:>9.2} {errors:>7} {postiz:>10.0} {:>7.0}x",
+            "{name:<26} {rps:>10.0} {p50:>9.2} {p99:>9.2} {errors:>7} {postiz:>10.0} {:>7.0}x",
             rps / postiz
         );
+    };
+    for (name, path, header, postiz) in &mix {
+        run(name, path, header, *postiz);
     }
     stop.store(true, Ordering::Relaxed);
     let _ = sampler.join();
@@ -339,4 +343,10 @@ async fn main() {
         idle_kb as f64 / 1024.0,
         peak.load(Ordering::Relaxed) as f64 / 1024.0
     );
+    // The same two reads with the answer cache off: every request reads and renders the week.
+    drop(server);
+    let _server = boot(&bin, dir.path(), port, &http, false).await;
+    for (name, path, header, postiz) in mix.iter().filter(|m| m.0.ends_with("posts_week")) {
+        run(&format!("{name} (no cache)"), path, header, *postiz);
+    }
 }

@@ -20,6 +20,13 @@ async fn contract(b: Arc<dyn Blobs>) {
     assert_eq!(got.bytes, png);
     assert_eq!(got.content_type, "image/png");
     assert!(b.get("org-1/missing.png").await.unwrap().is_none());
+    // The start of an object and its size, without the rest.
+    let head = b.head("org-1/a.png", 4).await.unwrap().unwrap();
+    assert_eq!((&head.prefix[..], head.size), (&png[..4], png.len() as u64));
+    assert_eq!(head.content_type, "image/png");
+    let whole = b.head("org-1/a.png", 4100).await.unwrap().unwrap();
+    assert_eq!((whole.prefix, whole.size), (png.clone(), png.len() as u64));
+    assert!(b.head("org-1/missing.png", 4).await.unwrap().is_none());
     assert!(b.put("../escape", png.clone(), "image/png").await.is_err());
 
     let put_url = b

@@ -11,6 +11,8 @@ mod contract_table;
 mod http_flow;
 mod lambda_events;
 mod media_http;
+mod openapi;
+mod postiz_cli;
 mod posts_api;
 mod posts_http;
 mod providers_bluesky;

@@ -254,6 +254,16 @@ async fn public_api_routes_shapes_and_isolation() {
     );
     let one = a.get(&format!("/public/v1/posts/{id}")).await;
     assert_eq!(one["state"], "DRAFT");
+    // The list read just before (and kept) shows the change at once.
+    let relisted = a.get(&format!("/public/v1/posts?{w}")).await;
+    let states: Vec<&Value> = relisted["posts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|p| p["id"] == id.as_str())
+        .map(|p| &p["state"])
+        .collect();
+    assert_eq!(states, vec!["DRAFT"]);
     let (status, _) = a
         .json(
             Method::PUT,

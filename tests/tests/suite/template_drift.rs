@@ -380,7 +380,7 @@ fn dead_letter_queues_raise_an_alarm() {
 fn only_the_dispatching_functions_send_to_the_publish_queue() {
     let t = template();
     let queue = queue_id(&t, PUBLISH_QUEUE);
-    let senders = ["posts", "post-scheduler"];
+    let senders = ["posts", "post-scheduler", "public-api"];
     for (id, f) in resources_of(&t, "AWS::Serverless::Function") {
         let bin = f["Metadata"]["BuildProperties"]["Binary"].as_str().unwrap();
         let send = policies_of(&f, "SQSSendMessagePolicy");

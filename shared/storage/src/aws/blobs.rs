@@ -8,7 +8,7 @@ use bytes::Bytes;
 use std::time::Duration;
 
 use super::sdk_err;
-use crate::blobs::{validate_key, Blob, Blobs};
+use crate::blobs::{validate_key, Blob, BlobHead, Blobs};
 use crate::{StorageError, StorageResult};
 
 /// One S3 bucket.
@@ -82,6 +82,45 @@ impl Blobs for S3Blobs {
             .into_bytes();
         Ok(Some(Blob {
             bytes,
+            content_type,
+        }))
+    }
+
+    async fn head(&self, key: &str, len: usize) -> StorageResult<Option<BlobHead>> {
+        validate_key(key)?;
+        let out = match self
+            .client
+            .get_object()
+            .bucket(&self.bucket)
+            .key(key)
+            .range(format!("bytes=0-{}", len.max(1) - 1))
+            .send()
+            .await
+        {
+            Ok(o) => o,
+            Err(e) if e.as_service_error().is_some_and(|s| s.is_no_such_key()) => return Ok(None),
+            Err(e) => return Err(sdk_err(e)),
+        };
+        // `Content-Range: bytes 0-4099/<size>`; without it the whole object came back.
+        let total = out
+            .content_range()
+            .and_then(|r| r.rsplit('/').next())
+            .and_then(|t| t.parse::<u64>().ok());
+        let content_type = out
+            .content_type()
+            .unwrap_or("application/octet-stream")
+            .to_string();
+        let mut prefix = out
+            .body
+            .collect()
+            .await
+            .map_err(|e| StorageError::Backend(e.to_string()))?
+            .into_bytes();
+        let size = total.unwrap_or(prefix.len() as u64);
+        prefix.truncate(len);
+        Ok(Some(BlobHead {
+            prefix,
+            size,
             content_type,
         }))
     }

@@ -12,7 +12,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use super::backend;
-use crate::blobs::{validate_key, Blob, Blobs};
+use crate::blobs::{validate_key, Blob, BlobHead, Blobs};
 use crate::StorageResult;
 
 /// Blobs in a folder, with URLs signed for the local server.
@@ -144,6 +144,30 @@ impl Blobs for FileBlobs {
             .unwrap_or_else(|_| "application/octet-stream".into());
         Ok(Some(Blob {
             bytes: bytes.into(),
+            content_type,
+        }))
+    }
+
+    async fn head(&self, key: &str, len: usize) -> StorageResult<Option<BlobHead>> {
+        use tokio::io::AsyncReadExt;
+        validate_key(key)?;
+        let file = match tokio::fs::File::open(self.data(key)).await {
+            Ok(f) => f,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+            Err(e) => return Err(backend(e)),
+        };
+        let size = file.metadata().await.map_err(backend)?.len();
+        let mut prefix = Vec::with_capacity(len.min(size as usize));
+        file.take(len as u64)
+            .read_to_end(&mut prefix)
+            .await
+            .map_err(backend)?;
+        let content_type = tokio::fs::read_to_string(self.meta(key))
+            .await
+            .unwrap_or_else(|_| "application/octet-stream".into());
+        Ok(Some(BlobHead {
+            prefix: prefix.into(),
+            size,
             content_type,
         }))
     }

@@ -26,6 +26,8 @@ pub struct EmbeddedStore {
     clock: Arc<dyn Clock>,
     queues: Arc<HashMap<String, QueueDef>>,
     wakeup: Arc<tokio::sync::Notify>,
+    /// Bumped after every committed change of the table (see `Table::write_generation`).
+    generation: Arc<std::sync::atomic::AtomicU64>,
 }
 
 impl std::fmt::Debug for EmbeddedStore {
@@ -50,6 +52,7 @@ impl EmbeddedStore {
             clock,
             queues: Arc::new(HashMap::new()),
             wakeup: Arc::new(tokio::sync::Notify::new()),
+            generation: Arc::default(),
         };
         store.init_tables()?;
         Ok(store.with_queues(queues))
@@ -81,6 +84,17 @@ impl EmbeddedStore {
     /// microseconds, cheaper than a hop to the blocking pool.
     fn read<T>(&self, work: impl FnOnce(&Database, i64) -> StorageResult<T>) -> StorageResult<T> {
         work(&self.db, self.clock.now_secs())
+    }
+
+    /// Records that the table changed (after the commit is visible).
+    fn changed(&self) {
+        self.generation
+            .fetch_add(1, std::sync::atomic::Ordering::Release);
+    }
+
+    /// The current change count of the table.
+    fn generation(&self) -> u64 {
+        self.generation.load(std::sync::atomic::Ordering::Acquire)
     }
 
     /// Runs blocking redb work (writes, which sync to disk) off the async executor.

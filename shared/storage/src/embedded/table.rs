@@ -162,7 +162,7 @@ fn expired(bytes: &[u8], now: i64) -> StorageResult<bool> {
     struct Ttl {
         ttl: Option<Value>,
     }
-    if !bytes.windows(5).any(|w| w == b"\"ttl\"") {
+    if memchr::memmem::find(bytes, b"\"ttl\"").is_none() {
         return Ok(false);
     }
     let t: Ttl = serde_json::from_slice(bytes).map_err(backend)?;
@@ -251,60 +251,68 @@ impl EmbeddedStore {
         ops: Vec<TxOp>,
         in_transaction: bool,
     ) -> StorageResult<Vec<(Option<Item>, Option<Item>)>> {
-        self.blocking(move |db, now| {
-            let txn = db.begin_write().map_err(backend)?;
-            let mut results = Vec::with_capacity(ops.len());
-            {
-                let mut w = Writer::open(&txn, now)?;
-                for (i, op) in ops.iter().enumerate() {
-                    match w.apply(op) {
-                        Ok(r) => results.push(r),
-                        Err(StorageError::ConditionFailed { .. }) if in_transaction => {
-                            return Err(StorageError::ConditionFailed { index: Some(i) });
+        let results = self
+            .blocking(move |db, now| {
+                let txn = db.begin_write().map_err(backend)?;
+                let mut results = Vec::with_capacity(ops.len());
+                {
+                    let mut w = Writer::open(&txn, now)?;
+                    for (i, op) in ops.iter().enumerate() {
+                        match w.apply(op) {
+                            Ok(r) => results.push(r),
+                            Err(StorageError::ConditionFailed { .. }) if in_transaction => {
+                                return Err(StorageError::ConditionFailed { index: Some(i) });
+                            }
+                            Err(e) => return Err(e),
                         }
-                        Err(e) => return Err(e),
                     }
                 }
-            }
-            txn.commit().map_err(backend)?;
-            Ok(results)
-        })
-        .await
+                txn.commit().map_err(backend)?;
+                Ok(results)
+            })
+            .await?;
+        self.changed();
+        Ok(results)
     }
 
     /// Deletes every item whose TTL has passed; returns how many were removed.
     pub async fn sweep_expired(&self) -> StorageResult<usize> {
-        self.blocking(|db, now| {
-            let txn = db.begin_write().map_err(backend)?;
-            let mut removed = 0;
-            {
-                let mut w = Writer::open(&txn, now)?;
-                let end = time_prefix(now + 1);
-                let due: Vec<Vec<u8>> = w
-                    .expiry
-                    .range::<&[u8]>(..end.as_slice())
-                    .map_err(backend)?
-                    .map(|r| r.map(|(k, _)| k.value().to_vec()))
-                    .collect::<Result<_, _>>()
-                    .map_err(backend)?;
-                for entry in due {
-                    w.expiry.remove(entry.as_slice()).map_err(backend)?;
-                    let mk = &entry[8..];
-                    let stored = match w.items.get(mk).map_err(backend)? {
-                        Some(v) => decode(v.value())?,
-                        None => continue,
-                    };
-                    if stored.is_expired(now) {
-                        let key = Key::of(&stored)?;
-                        w.write(&key, Some(&stored), None)?;
-                        removed += 1;
+        let removed = self
+            .blocking(|db, now| {
+                let txn = db.begin_write().map_err(backend)?;
+                let mut removed = 0;
+                {
+                    let mut w = Writer::open(&txn, now)?;
+                    let end = time_prefix(now + 1);
+                    let due: Vec<Vec<u8>> = w
+                        .expiry
+                        .range::<&[u8]>(..end.as_slice())
+                        .map_err(backend)?
+                        .map(|r| r.map(|(k, _)| k.value().to_vec()))
+                        .collect::<Result<_, _>>()
+                        .map_err(backend)?;
+                    for entry in due {
+                        w.expiry.remove(entry.as_slice()).map_err(backend)?;
+                        let mk = &entry[8..];
+                        let stored = match w.items.get(mk).map_err(backend)? {
+                            Some(v) => decode(v.value())?,
+                            None => continue,
+                        };
+                        if stored.is_expired(now) {
+                            let key = Key::of(&stored)?;
+                            w.write(&key, Some(&stored), None)?;
+                            removed += 1;
+                        }
                     }
                 }
-            }
-            txn.commit().map_err(backend)?;
-            Ok(removed)
-        })
-        .await
+                txn.commit().map_err(backend)?;
+                Ok(removed)
+            })
+            .await?;
+        if removed > 0 {
+            self.changed();
+        }
+        Ok(removed)
     }
 }
 
@@ -414,6 +422,10 @@ impl Table for EmbeddedStore {
             None => None,
         };
         Ok(RawPage { items, next })
+    }
+
+    fn write_generation(&self) -> Option<u64> {
+        Some(self.generation())
     }
 
     async fn transact(&self, ops: Vec<TxOp>) -> StorageResult<()> {
