@@ -230,6 +230,9 @@ def map_case(ctx, case):
         case.path_parameters = steer_path(rng, method, path, dict(case.path_parameters))
     if isinstance(case.body, dict):
         case.body = steer_body(rng, copy.deepcopy(case.body))
+    # Generated keys repeat with other bodies (a 422 every time): keep a few for replays.
+    if isinstance(case.headers, dict) and "Idempotency-Key" in case.headers and rng.random() < 0.7:
+        case.headers = {k: v for k, v in case.headers.items() if k != "Idempotency-Key"}
     return case
 PY
 }
@@ -275,7 +278,7 @@ fuzz_public_api() (
   SCHEMATHESIS_HOOKS="$dir/fuzz_hooks.py" timeout 600 "$POSTIZ_VENV/bin/schemathesis" run \
     "$base/openapi.json" -H "Authorization: $FUZZ_KEY" \
     --checks not_a_server_error --max-examples "${FUZZ_EXAMPLES:-25}" --seed "${FUZZ_SEED:-1}" \
-    --max-time "${FUZZ_MAX_TIME:-120}" \
+    --max-time "${FUZZ_MAX_TIME:-100}" \
     --workers 2 --request-timeout 30 --generation-database none \
     --generation-with-security-parameters false --no-color \
     --report junit,har --report-dir "$dir/report" ${FUZZ_ARGS:-} || rc=$?

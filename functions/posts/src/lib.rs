@@ -9,7 +9,7 @@ use axum::{Json, Router};
 use chrono::Duration;
 use postiz_core::Error;
 use postiz_integrations::Channels;
-use postiz_posts::request::{parse_date, ChannelPost, CreatePost};
+use postiz_posts::request::{date_param, parse_date, ChannelPost, CreatePost};
 use postiz_posts::{LocalGate, PostsModule, PublisherConfig};
 use postiz_web::{ApiResult, AppState, Authed, JsonBody, RawJson};
 use serde::Deserialize;
@@ -101,15 +101,6 @@ type Params = Query<HashMap<String, String>>;
 
 /// A 201 answer, as Nest gives every POST.
 type Created = (StatusCode, Json<Value>);
-
-fn date_param(
-    q: &HashMap<String, String>,
-    name: &str,
-) -> Result<chrono::DateTime<chrono::Utc>, Error> {
-    q.get(name)
-        .and_then(|v| parse_date(v))
-        .ok_or_else(|| Error::invalid(format!("{name} must be a valid ISO 8601 date string")))
-}
 
 async fn calendar(
     State(ctx): State<Ctx>,

@@ -6,7 +6,7 @@ use axum::response::{IntoResponse, Response};
 use axum::Json;
 use postiz_core::Error;
 use postiz_posts::public::PostEdit;
-use postiz_posts::request::{parse_date, CreatePost};
+use postiz_posts::request::{date_param, CreatePost};
 use postiz_web::{parse_json, ApiError, ApiKeyOrg, ApiResult, JsonBody, RawBody, RawJson};
 use serde::Deserialize;
 use serde_json::{json, Value};
@@ -20,15 +20,6 @@ use crate::openapi::schemas::{
 use crate::Ctx;
 
 type Params = Query<HashMap<String, String>>;
-
-fn date_param(
-    q: &HashMap<String, String>,
-    name: &str,
-) -> Result<chrono::DateTime<chrono::Utc>, Error> {
-    q.get(name)
-        .and_then(|v| parse_date(v))
-        .ok_or_else(|| Error::invalid(format!("{name} must be a valid ISO 8601 date string")))
-}
 
 #[utoipa::path(
     get,

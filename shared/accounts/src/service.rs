@@ -6,6 +6,7 @@ use postiz_core::crypto::{random_hex, sha256_hex};
 use postiz_core::email::{EmailMessage, Mailer};
 use postiz_core::validate::Checks;
 use postiz_core::{new_id, password, Clock, Error, Result};
+use postiz_storage::answer_cache::AnswerCache;
 use postiz_storage::{AppKeys, Table, Update};
 use serde_json::{json, Value};
 use std::sync::{Arc, OnceLock};
@@ -95,6 +96,9 @@ pub struct Accounts {
     clock: Arc<dyn Clock>,
     mailer: Arc<dyn Mailer>,
     config: AccountsConfig,
+    /// Organizations by API key hash, kept while the table is unchanged (embedded store).
+    orgs_by_key: Arc<AnswerCache<Option<Organization>>>,
+    table: Arc<dyn Table>,
 }
 
 fn dummy_hash() -> &'static str {
@@ -127,11 +131,13 @@ impl Accounts {
         config: AccountsConfig,
     ) -> Self {
         Self {
-            repo: AccountsRepo::new(table),
+            repo: AccountsRepo::new(table.clone()),
             keys,
             clock,
             mailer,
             config,
+            orgs_by_key: Arc::default(),
+            table,
         }
     }
 
@@ -633,9 +639,18 @@ impl Accounts {
         if key.is_empty() || key.len() > 512 {
             return Ok(None);
         }
-        self.repo
-            .organization_by_api_key_hash(&sha256_hex(key))
-            .await
+        let hash = sha256_hex(key);
+        let generation = self.table.write_generation();
+        if let Some(g) = generation {
+            if let Some(hit) = self.orgs_by_key.get(&hash, g) {
+                return Ok(hit);
+            }
+        }
+        let org = self.repo.organization_by_api_key_hash(&hash).await?;
+        if let Some(g) = generation {
+            self.orgs_by_key.put(hash, g, org.clone(), 512);
+        }
+        Ok(org)
     }
 
     /// `/settings/team`: members with their email preferences (admins only).

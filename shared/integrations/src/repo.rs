@@ -71,6 +71,11 @@ pub struct ChannelRepo {
 }
 
 impl ChannelRepo {
+    /// The table's write generation (see `Table::write_generation`).
+    pub fn write_generation(&self) -> Option<u64> {
+        self.table.write_generation()
+    }
+
     /// A repository on `table`.
     pub fn new(table: Arc<dyn Table>) -> Self {
         Self { table }

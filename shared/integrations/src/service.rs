@@ -5,6 +5,7 @@
 use chrono::Duration;
 use postiz_core::{new_id, Clock, Error, Result};
 use postiz_providers::{AuthTokens, ChannelAuth, Provider, ProviderError, Providers};
+use postiz_storage::answer_cache::AnswerCache;
 use postiz_storage::{AppKeys, Condition, Update};
 use serde_json::{json, Value};
 use std::future::Future;
@@ -39,6 +40,8 @@ pub struct Channels {
     keys: Arc<AppKeys>,
     clock: Arc<dyn Clock>,
     notifications: Notifications,
+    /// Public channel lists kept while the table is unchanged (embedded store).
+    pub(crate) answers: Arc<AnswerCache<Value>>,
 }
 
 /// A provider failure as an HTTP-level error.
@@ -72,6 +75,7 @@ impl Channels {
             keys,
             clock,
             notifications,
+            answers: Arc::default(),
         }
     }
 

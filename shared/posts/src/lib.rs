@@ -3,7 +3,6 @@
 //! into queue messages, and the publisher that moves a post through its states with
 //! conditional writes.
 
-pub mod answer_cache;
 pub mod calendar;
 pub mod dispatch;
 pub mod format;

@@ -116,8 +116,24 @@ impl Kind {
     }
 }
 
-/// Parses an ISO date; a date without a zone is UTC (never the process's zone).
+/// Parses an ISO date; a date without a zone is UTC (never the process's zone). Years outside
+/// 1970–9999 are refused (their keys would not sort in the date indexes).
 pub fn parse_date(s: &str) -> Option<DateTime<Utc>> {
+    use chrono::Datelike;
+    parse_any_date(s).filter(|d| (1970..=9999).contains(&d.year()))
+}
+
+/// A required date query parameter (`startDate`, `endDate`), with Postiz's message.
+pub fn date_param(
+    q: &std::collections::HashMap<String, String>,
+    name: &str,
+) -> Result<DateTime<Utc>> {
+    q.get(name)
+        .and_then(|v| parse_date(v))
+        .ok_or_else(|| Error::invalid(format!("{name} must be a valid ISO 8601 date string")))
+}
+
+fn parse_any_date(s: &str) -> Option<DateTime<Utc>> {
     let s = s.trim();
     if let Ok(d) = DateTime::parse_from_rfc3339(s) {
         return Some(d.with_timezone(&Utc));
@@ -227,6 +243,8 @@ mod tests {
         let d = parse_date("2026-12-07T10:30:00+02:00").unwrap();
         assert_eq!(d.to_rfc3339(), "2026-12-07T08:30:00+00:00");
         assert!(parse_date("tomorrow").is_none());
+        assert!(parse_date("+262142-01-01T00:00:00Z").is_none());
+        assert!(parse_date("1969-12-31T23:59:59Z").is_none());
     }
 
     #[test]

@@ -10,7 +10,6 @@ use serde_json::{json, Value};
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use crate::answer_cache::AnswerCache;
 use crate::calendar::{self, Row};
 use crate::dispatch::Dispatcher;
 use crate::format::{plain_text, to_format};
@@ -18,6 +17,7 @@ use crate::model::{Comment, MediaRef, Part, Post, PostState, Tag};
 use crate::repo::PostRepo;
 use crate::request::{ChannelPost, CreatePost, Kind};
 use crate::views;
+use postiz_storage::answer_cache::AnswerCache;
 
 /// Result of checking one channel's entry (`POST /posts/valid`).
 #[derive(Debug, Clone, PartialEq)]
@@ -44,7 +44,7 @@ pub struct Posts {
     pub(crate) dispatcher: Dispatcher,
     restrict_domain: Option<String>,
     /// Calendar answers kept while the table is unchanged (`CALENDAR_CACHE=off` disables).
-    answers: Option<Arc<AnswerCache>>,
+    answers: Option<Arc<AnswerCache<Bytes>>>,
 }
 
 /// Posts of a calendar window with what is needed to show them.
@@ -563,7 +563,7 @@ impl Posts {
         }
         let body = Bytes::from(make.await?);
         if let (Some(cache), Some(g)) = (&self.answers, generation) {
-            cache.put(key, g, body.clone());
+            cache.put(key, g, body.clone(), body.len());
         }
         Ok(body)
     }
@@ -633,7 +633,7 @@ impl Posts {
         let total = rows.len();
         let items: Vec<Value> = rows
             .iter()
-            .skip(page * limit)
+            .skip(page.saturating_mul(limit))
             .take(limit)
             .map(|p| {
                 let row = Row::of(p);
@@ -647,7 +647,7 @@ impl Posts {
             })
             .collect();
         Ok(
-            json!({"p": items, "t": total, "pg": page, "l": limit, "hm": (page + 1) * limit < total}),
+            json!({"p": items, "t": total, "pg": page, "l": limit, "hm": page.saturating_add(1).saturating_mul(limit) < total}),
         )
     }
 

@@ -5,6 +5,7 @@
 //! feature gives DynamoDB, SQS, S3 and Secrets Manager adapters. One contract test suite
 //! (in `tests/`) runs against both.
 
+pub mod answer_cache;
 pub mod blobs;
 pub mod item;
 pub mod queue;

@@ -151,7 +151,7 @@ async fn http_functions_answer_their_events() {
     let users = finish(postiz_users_fn::router(), state.clone());
     let public = finish(
         postiz_public_api_fn::router(postiz_public_api_fn::Ctx::new(&state).await),
-        state,
+        state.clone(),
     );
 
     assert_eq!(
@@ -200,6 +200,27 @@ async fn http_functions_answer_their_events() {
     assert_eq!((status, body), (200, json!({"connected": true})));
     let (status, _, body) = invoke(&public, "public-api-is-connected.json", &[]).await;
     assert_eq!((status, body), (401, json!({"msg": "Invalid API key"})));
+    let (status, _, body) = invoke(
+        &public,
+        "public-api-posts-week.json",
+        &[("{{API_KEY}}", &key)],
+    )
+    .await;
+    assert_eq!((status, body), (200, json!({"posts": []})));
+
+    let media = finish(
+        postiz_media_fn::router(postiz_media_fn::Ctx::new(&state).await),
+        state.clone(),
+    );
+    let (status, _, body) = invoke(
+        &media,
+        "media-library.json",
+        &[("{{SESSION_TOKEN}}", &token)],
+    )
+    .await;
+    assert_eq!((status, body), (200, json!({"pages": 0, "results": []})));
+    let (status, _, _) = invoke(&media, "media-library.json", &[]).await;
+    assert_eq!(status, 401);
 }
 
 /// The posts function on its API Gateway events, the post-scheduler on its EventBridge
