@@ -348,22 +348,30 @@ async fn fuzzing_findings_get_answers() {
     assert_eq!(page["notifications"], serde_json::json!([]));
     assert_eq!(page["hasMore"], false);
 
-    // A daily post repeating from the first representable day, listed in the last window:
-    // the series stops at the last representable day.
-    let r = http
-        .post(format!("{base}/public/v1/posts"))
-        .header("Authorization", &key)
-        .json(&serde_json::json!({
-            "type": "draft", "date": "-262143-01-01T00:00:00", "inter": 1, "shortLink": false,
+    // Dates beyond what the date indexes can sort are refused, not stored or overflowed.
+    let post = |date: &str| {
+        let body = serde_json::json!({
+            "type": "draft", "date": date, "inter": 1, "shortLink": false,
             "tags": [], "posts": [{"integration": {"id": channel},
-                                   "value": [{"content": "every day", "image": []}]}]}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 201);
-    let (s, list) = get(
+                                   "value": [{"content": "every day", "image": []}]}]});
+        let r = http
+            .post(format!("{base}/public/v1/posts"))
+            .header("Authorization", &key)
+            .json(&body);
+        async move { r.send().await.expect("an answer").status().as_u16() }
+    };
+    assert_eq!(post("-262143-01-01T00:00:00").await, 400);
+    let (s, _) = get(
         "/public/v1/posts?startDate=%2B262142-11-01T00:00:00&endDate=%2B262142-12-31T23:59:59.999"
             .into(),
+    )
+    .await;
+    assert_eq!(s, 400);
+
+    // A daily post repeating from the first accepted day, listed in the last accepted window.
+    assert_eq!(post("1970-01-01T00:00:00").await, 201);
+    let (s, list) = get(
+        "/public/v1/posts?startDate=9999-11-01T00:00:00&endDate=9999-12-31T23:59:59.999".into(),
     )
     .await;
     assert_eq!(s, 200, "{list}");
@@ -371,6 +379,6 @@ async fn fuzzing_findings_get_answers() {
     assert_eq!(posts.len(), 61, "one a day in November and December");
     assert_eq!(
         posts.last().unwrap()["publishDate"],
-        "+262142-12-31T00:00:00.000Z"
+        "9999-12-31T00:00:00.000Z"
     );
 }
