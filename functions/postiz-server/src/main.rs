@@ -1,10 +1,6 @@
 //! `postiz-server`: the whole product on one machine.
 //! `postiz-server provision` creates the AWS resources instead (for emulators and first setups).
 
-/// mimalloc: the system allocator spent ~8% of a loaded server's CPU.
-#[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
 #[tokio::main]
 async fn main() -> std::process::ExitCode {
     postiz_web::telemetry::init(false);
