@@ -199,16 +199,7 @@ async fn openapi_document_is_served_and_matches_the_router() {
     );
 
     let (_, token) = crate::util::register(&http, &base).await;
-    let me: Value = http
-        .get(format!("{base}/user/self"))
-        .header("auth", &token)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let key = me["publicApi"].as_str().unwrap().to_string();
+    let key = crate::util::api_key(&http, &base, &token).await;
 
     // The two detectors below do fire: on a route that does not exist, on a wrong method.
     let (s, b) = call(&http, &base, "GET", "/public/v1/not-a-route", Some(&key)).await;
@@ -322,16 +313,7 @@ async fn fuzzing_findings_get_answers() {
     let http = Client::new();
     let (_, token) = crate::util::register(&http, &base).await;
     let channel = crate::util::connect_mastodon(&http, &base, &token).await;
-    let me: Value = http
-        .get(format!("{base}/user/self"))
-        .header("auth", &token)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let key = me["publicApi"].as_str().unwrap().to_string();
+    let key = crate::util::api_key(&http, &base, &token).await;
     let get = |path: String| {
         let r = http
             .get(format!("{base}{path}"))

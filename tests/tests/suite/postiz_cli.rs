@@ -259,17 +259,8 @@ struct Org {
 async fn org(http: &Client, base: &str) -> Org {
     let (_, token) = crate::util::register(http, base).await;
     let channel = crate::util::connect_mastodon(http, base, &token).await;
-    let me: Value = http
-        .get(format!("{base}/user/self"))
-        .header("auth", &token)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
     Org {
-        key: me["publicApi"].as_str().unwrap().to_string(),
+        key: crate::util::api_key(http, base, &token).await,
         channel,
     }
 }

@@ -47,19 +47,10 @@ impl Org {
 async fn org(http: &Client, base: &str) -> Org {
     let (_, token) = crate::util::register(http, base).await;
     let channel = crate::util::connect_mastodon(http, base, &token).await;
-    let me: Value = http
-        .get(format!("{base}/user/self"))
-        .header("auth", &token)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
     Org {
         http: http.clone(),
         base: base.to_string(),
-        key: me["publicApi"].as_str().unwrap().to_string(),
+        key: crate::util::api_key(http, base, &token).await,
         channel,
     }
 }

@@ -150,3 +150,17 @@ pub async fn connect_mastodon(http: &reqwest::Client, base: &str, token: &str) -
     let channel: serde_json::Value = r.json().await.unwrap();
     channel["id"].as_str().unwrap().to_string()
 }
+
+/// The public API key of the session's organization (`GET /user/self` → `publicApi`).
+pub async fn api_key(http: &reqwest::Client, base: &str, token: &str) -> String {
+    let me: serde_json::Value = http
+        .get(format!("{base}/user/self"))
+        .header("auth", token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    me["publicApi"].as_str().expect("an API key").to_string()
+}
