@@ -59,19 +59,23 @@ impl Dispatcher {
 
     /// True when the post should be sent now rather than left to a later scheduler run.
     pub fn is_due(&self, p: &Post) -> bool {
-        p.unfinished()
+        p.scheduled()
             && p.due_at
                 .is_some_and(|d| d <= self.clock.now() + self.horizon)
     }
 
-    /// Sends the post's message, timed to arrive at its publish date (at once for a post
-    /// whose publishing lease lapsed), then moves its due entry to the re-drive time.
+    /// Sends the post's message, timed to arrive at its publish date (its next occurrence for
+    /// a repeating post; at once for a post whose publishing lease lapsed), then moves its due
+    /// entry to the re-drive time.
     /// Returns false when the post changed meanwhile (the change set its own due time).
     pub async fn dispatch(&self, p: &mut Post) -> Result<bool> {
         let now = self.clock.now();
         let arrive: DateTime<Utc> = match p.state {
             PostState::Queue => p.publish_date.max(now),
             PostState::Publishing if p.lease_until.is_none_or(|u| u <= now) => now,
+            PostState::Published | PostState::Error if p.awaits_repeat() => {
+                p.repeat_at.unwrap_or(now).max(now)
+            }
             _ => return Ok(false),
         };
         let delay = (arrive - now).to_std().unwrap_or_default().min(MAX_DELAY);

@@ -1,7 +1,7 @@
 //! The stored post: one channel's thread (a root message and its comments) in one item, so
 //! its state moves with one conditional write and each message's outcome is recorded with it.
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
@@ -137,6 +137,9 @@ pub struct Post {
     /// When the scheduler must look at it next (only while it is unfinished).
     #[serde(default)]
     pub due_at: Option<DateTime<Utc>>,
+    /// A repeating post's next occurrence, planned when a round ended (PUBLISHED or ERROR).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub repeat_at: Option<DateTime<Utc>>,
     /// A repeat marker item exists for this post.
     #[serde(default)]
     pub repeat_marker: bool,
@@ -162,7 +165,56 @@ impl Post {
     pub fn unfinished(&self) -> bool {
         self.deleted_at.is_none() && matches!(self.state, PostState::Queue | PostState::Publishing)
     }
+
+    /// True for a live repeating post whose last round ended and whose next one is planned.
+    pub fn awaits_repeat(&self) -> bool {
+        self.deleted_at.is_none()
+            && self.interval_in_days.is_some()
+            && self.repeat_at.is_some()
+            && matches!(self.state, PostState::Published | PostState::Error)
+    }
+
+    /// True while the scheduler must look at it: unfinished, or waiting for its next round.
+    pub fn scheduled(&self) -> bool {
+        self.due_at.is_some() && (self.unfinished() || self.awaits_repeat())
+    }
+
+    /// The first occurrence of a repeating post (`publishDate` + k × interval, k ≥ 1) strictly
+    /// after `after`; `None` for a one-off post.
+    pub fn occurrence_after(&self, after: DateTime<Utc>) -> Option<DateTime<Utc>> {
+        let step = Duration::days(self.interval_in_days?.max(1));
+        let mut steps = 1;
+        if after > self.publish_date {
+            steps = ((after - self.publish_date).num_seconds() / step.num_seconds()).max(1);
+        }
+        let mut at = self
+            .publish_date
+            .checked_add_signed(step.checked_mul(i32::try_from(steps).ok()?)?)?;
+        while at <= after {
+            at = at.checked_add_signed(step)?;
+        }
+        Some(at)
+    }
+
+    /// Plans the next round of a repeating post: its first occurrence after `after` (a
+    /// round that just ended passes `now + REPEAT_MARGIN`, so a round finished early or late
+    /// never repeats the same occurrence). A one-off or deleted post plans nothing.
+    pub fn plan_repeat(&mut self, after: DateTime<Utc>) {
+        self.repeat_at = match self.deleted_at {
+            None => self.occurrence_after(after),
+            Some(_) => None,
+        };
+        if self.repeat_at.is_some() || matches!(self.state, PostState::Published | PostState::Error)
+        {
+            self.due_at = self.repeat_at;
+        }
+    }
 }
+
+/// A repeat round starts only after this much time has passed since the previous one, and one
+/// whose time passed longer ago than this (the server was down) moves to the next occurrence
+/// instead of posting late (Postiz's re-anchoring).
+pub const REPEAT_MARGIN: Duration = Duration::hours(2);
 
 /// An organization's tag.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -196,6 +196,7 @@ impl Posts {
             } else {
                 p.due_at = None;
             }
+            p.repeat_at = None; // a round starting or stopped by hand plans its own successor
             p.state = target;
             self.store(&mut p).await?;
         }

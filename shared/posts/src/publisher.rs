@@ -13,7 +13,7 @@ use tokio::sync::Mutex;
 
 use crate::dispatch::PublishMessage;
 use crate::gate::{Gate, Permit};
-use crate::model::{Post, PostState};
+use crate::model::{Post, PostState, REPEAT_MARGIN};
 use crate::repo::PostRepo;
 use crate::service::details_of;
 
@@ -151,7 +151,13 @@ impl Publisher {
             && match post.state {
                 PostState::Queue => post.publish_date <= now + Duration::seconds(2),
                 PostState::Publishing => post.lease_until.is_none_or(|u| u <= now),
-                _ => false,
+                PostState::Published | PostState::Error => {
+                    post.awaits_repeat()
+                        && post
+                            .repeat_at
+                            .is_some_and(|r| r <= now + Duration::seconds(2))
+                }
+                PostState::Draft => false,
             }
     }
 
@@ -183,6 +189,19 @@ impl Publisher {
         permit: Arc<Permit>,
     ) -> Result<Option<Outcome>> {
         let now = self.clock.now();
+        if post.awaits_repeat() {
+            if post.repeat_at.is_some_and(|r| r < now - REPEAT_MARGIN) {
+                // Long overdue (the server was down): the next occurrence, not a late post.
+                post.plan_repeat(now);
+                post.updated_at = now;
+                return Ok(self
+                    .repo
+                    .save(&mut post)
+                    .await?
+                    .then_some(Outcome::Skipped("repeat moved to its next occurrence")));
+            }
+            start_round(&mut post);
+        }
         post.state = PostState::Publishing;
         post.lease_token = Some(new_id());
         post.lease_until = Some(now + self.config.lease);
@@ -538,15 +557,17 @@ impl Publisher {
         Ok(Outcome::Failed(reason.to_string()))
     }
 
-    /// Ends the attempt in a final state: lease released, out of the due index.
+    /// Ends the attempt in a final state: lease released, out of the due index (a repeating
+    /// post stays in it, at its next occurrence).
     async fn settle(&self, held: &Held, state: PostState, error: Option<&str>) -> Result<bool> {
         let ok = self
-            .write(held, |p, _| {
+            .write(held, |p, now| {
                 p.state = state;
                 p.error = error.map(str::to_string);
                 p.lease_token = None;
                 p.lease_until = None;
                 p.due_at = None;
+                p.plan_repeat(now + REPEAT_MARGIN);
             })
             .await?;
         held.ended.store(true, Ordering::SeqCst); // the claim ends here: stop renewing
@@ -583,5 +604,20 @@ impl Publisher {
         }
         out.push_str(rest);
         out
+    }
+}
+
+/// Starts a repeating post's next round: a new round (new idempotency keys), every message
+/// unsent again, the previous round's outcome cleared.
+fn start_round(post: &mut Post) {
+    post.round += 1;
+    post.repeat_at = None;
+    post.error = None;
+    post.attempts = 0;
+    for part in &mut post.parts {
+        part.release_id = None;
+        part.release_url = None;
+        part.sending_since = None;
+        part.published_at = None;
     }
 }

@@ -54,7 +54,7 @@ fn cursor_key() -> Key {
 }
 
 /// The stored item of a post with its index keys: in the calendar while live, in the due
-/// index while unfinished.
+/// index while unfinished or waiting for its next round.
 pub fn post_item(p: &Post) -> Result<Item> {
     let mut item = to_item(&post_key(&p.organization_id, &p.id), p)?;
     if p.deleted_at.is_none() {
@@ -67,7 +67,7 @@ pub fn post_item(p: &Post) -> Result<Item> {
             json!(format!("{}#{}", iso(p.publish_date), p.id)),
         );
     }
-    if let (true, Some(at)) = (p.unfinished(), p.due_at) {
+    if let (true, Some(at)) = (p.scheduled(), p.due_at) {
         item.insert(GSI2.pk.into(), json!(due_bucket(at)));
         item.insert(
             GSI2.sk.into(),

@@ -416,6 +416,8 @@ impl Posts {
                         if p.state == PostState::Queue {
                             p.publish_date = when;
                             p.due_at = Some(when.max(now));
+                        } else if matches!(p.state, PostState::Published | PostState::Error) {
+                            p.plan_repeat(now); // the interval may have changed
                         }
                     }
                     Kind::Draft => {
@@ -462,6 +464,7 @@ impl Posts {
                     lease_until: None,
                     attempts: 0,
                     round: 0,
+                    repeat_at: None,
                     repeat_marker: false,
                     due_at: (state == PostState::Queue).then(|| when.max(now)),
                     version: 0,
@@ -699,8 +702,10 @@ impl Posts {
             }
         }
         p.publish_date = date;
-        if p.state == PostState::Queue {
-            p.due_at = Some(date.max(now));
+        match p.state {
+            PostState::Queue => p.due_at = Some(date.max(now)),
+            PostState::Published | PostState::Error => p.plan_repeat(now),
+            _ => {}
         }
         p.updated_at = now;
         if !self.repo.save(&mut p).await? {

@@ -157,6 +157,7 @@ async fn seed(data: &Path, org: &str) {
             round: 0,
             attempts: 0,
             due_at: (state == PostState::Queue).then_some(at),
+            repeat_at: None,
             repeat_marker: false,
             version: 0,
             created_at: now,

@@ -482,6 +482,7 @@ fn make_post(
         round: 0,
         attempts: u32::from(published),
         due_at: (state == PostState::Queue).then_some(publish),
+        repeat_at: None,
         repeat_marker: false,
         version: 1,
         created_at: now - Span::days(1),

@@ -230,3 +230,79 @@ async fn refusals_end_in_error_with_a_notification() {
         .iter()
         .any(|s| s.text.contains("while disabled")));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_repeating_post_goes_out_at_every_occurrence() {
+    let w = world().await;
+    let start = w.clock.now() + Span::seconds(10);
+    let req: CreatePost = serde_json::from_value(json!({
+        "type": "schedule",
+        "date": start.to_rfc3339_opts(SecondsFormat::Secs, true),
+        "inter": 1,
+        "posts": [{"integration": {"id": w.channel}, "settings": {"__type": "mastodon"},
+            "value": [{"content": "<p>daily</p>"}, {"content": "<p>reply</p>"}]}],
+    }))
+    .unwrap();
+    let id = w.module.posts.create(ORG, req, "API").await.unwrap()[0]["postId"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    w.clock.advance(Span::seconds(10));
+    assert_eq!(drain(&w).await, vec![Outcome::Published]);
+    let p = w.module.posts.get(ORG, &id).await.unwrap();
+    assert_eq!(p.state, PostState::Published);
+    assert_eq!(
+        p.repeat_at,
+        Some(start + Span::days(1)),
+        "next occurrence planned"
+    );
+    let first_url = p.root().release_url.clone();
+
+    // Nothing before the next occurrence; then the whole thread again, chained anew.
+    w.clock.advance(Span::hours(23));
+    w.module.scheduler.run().await.unwrap();
+    assert!(drain(&w).await.is_empty(), "not before its next occurrence");
+    w.clock.advance(Span::minutes(59));
+    let run = w.module.scheduler.run().await.unwrap();
+    assert_eq!(run.sent, 1, "{run:?}");
+    w.clock.advance(Span::minutes(1));
+    assert_eq!(drain(&w).await, vec![Outcome::Published]);
+    {
+        let f = w.fake.lock().unwrap();
+        let texts: Vec<&str> = f.statuses.iter().map(|s| s.text.as_str()).collect();
+        assert_eq!(texts, ["daily", "reply", "daily", "reply"]);
+        assert_eq!(f.statuses[3].reply_to.as_ref(), Some(&f.statuses[2].id));
+    }
+    let p = w.module.posts.get(ORG, &id).await.unwrap();
+    assert_eq!(p.state, PostState::Published);
+    assert_ne!(p.root().release_url, first_url, "the new round's URL");
+    assert_eq!(p.repeat_at, Some(start + Span::days(2)));
+    // A duplicate message of that round finds nothing to do.
+    let dup = PublishMessage {
+        org: ORG.into(),
+        id: id.clone(),
+    };
+    assert!(matches!(
+        w.module.publisher.handle(&dup).await.unwrap(),
+        Outcome::Skipped(_)
+    ));
+
+    // The server was down for days: the missed occurrences are not posted late.
+    w.clock.advance(Span::days(3));
+    w.module.scheduler.run().await.unwrap();
+    let outcomes = drain(&w).await;
+    assert!(
+        matches!(&outcomes[..], [Outcome::Skipped(_)]),
+        "{outcomes:?}"
+    );
+    assert_eq!(w.fake.lock().unwrap().statuses.len(), 4);
+    let p = w.module.posts.get(ORG, &id).await.unwrap();
+    assert_eq!(p.repeat_at, Some(start + Span::days(5)), "re-anchored");
+
+    // Deleted: never again.
+    w.module.posts.delete_group(ORG, &p.group).await.unwrap();
+    w.clock.advance(Span::days(2));
+    let run = w.module.scheduler.run().await.unwrap();
+    assert_eq!((run.read, run.sent), (0, 0), "{run:?}");
+    assert_eq!(w.fake.lock().unwrap().statuses.len(), 4);
+}
