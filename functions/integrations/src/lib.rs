@@ -20,7 +20,18 @@ use std::sync::Arc;
 
 /// The function's services, built once from the app state.
 #[derive(Clone)]
-pub struct Ctx {
+pub struct Ctx(Arc<Services>);
+
+impl std::ops::Deref for Ctx {
+    type Target = Services;
+
+    fn deref(&self) -> &Services {
+        &self.0
+    }
+}
+
+/// The services behind [`Ctx`] (one `Arc`: a request clones one pointer).
+pub struct Services {
     app: AppState,
     /// Channels service.
     pub channels: Arc<Channels>,
@@ -50,17 +61,17 @@ impl Ctx {
             app.keys.clone(),
             a.clock.clone(),
         );
-        Self {
+        Self(Arc::new(Services {
             app: app.clone(),
             notifications: channels.notifications().clone(),
             channels: Arc::new(channels),
-        }
+        }))
     }
 }
 
 /// The providers, configured from the environment and the app's secrets.
 pub async fn providers_from(app: &AppState) -> Providers {
-    postiz_integrations::providers_from_secrets(app.adapters.secrets.clone()).await
+    postiz_integrations::providers_from_secrets(app.adapters.secrets.clone(), None).await
 }
 
 /// The routes of this function.

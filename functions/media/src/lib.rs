@@ -23,6 +23,7 @@ use postiz_web::{ApiResult, AppState, Authed, JsonBody};
 use serde::Deserialize;
 use serde_json::{json, Value};
 use std::collections::HashMap;
+use std::sync::Arc;
 
 pub use multipart::{file_field, UploadForm};
 
@@ -31,7 +32,18 @@ pub const UPLOAD_BODY_LIMIT: usize = VIDEO_MAX as usize + 1024 * 1024;
 
 /// The function's services, built once from the app state.
 #[derive(Clone)]
-pub struct Ctx {
+pub struct Ctx(Arc<Services>);
+
+impl std::ops::Deref for Ctx {
+    type Target = Services;
+
+    fn deref(&self) -> &Services {
+        &self.0
+    }
+}
+
+/// The services behind [`Ctx`] (one `Arc`: a request clones one pointer).
+pub struct Services {
     app: AppState,
     /// The media library.
     pub media: MediaService,
@@ -59,10 +71,10 @@ pub fn media_service(app: &AppState) -> MediaService {
 impl Ctx {
     /// Builds the services.
     pub async fn new(app: &AppState) -> Self {
-        Self {
+        Self(Arc::new(Services {
             app: app.clone(),
             media: media_service(app),
-        }
+        }))
     }
 }
 

@@ -19,7 +19,18 @@ use std::sync::Arc;
 
 /// The function's services, built once from the app state.
 #[derive(Clone)]
-pub struct Ctx {
+pub struct Ctx(Arc<Services>);
+
+impl std::ops::Deref for Ctx {
+    type Target = Services;
+
+    fn deref(&self) -> &Services {
+        &self.0
+    }
+}
+
+/// The services behind [`Ctx`] (one `Arc`: a request clones one pointer).
+pub struct Services {
     app: AppState,
     /// Posts, dispatcher, scheduler and publisher on the app's ports.
     pub module: PostsModule,
@@ -46,7 +57,9 @@ pub fn horizon() -> Duration {
 /// the app's secrets, and the given concurrency gate.
 pub async fn module(app: &AppState, gate: Arc<dyn postiz_posts::Gate>) -> PostsModule {
     let a = &app.adapters;
-    let providers = postiz_integrations::providers_from_secrets(a.secrets.clone()).await;
+    let own_media = postiz_media::MediaUrls::from_env(a.blobs.clone()).recogniser();
+    let providers =
+        postiz_integrations::providers_from_secrets(a.secrets.clone(), Some(own_media)).await;
     let channels = Channels::on_table(
         a.table.clone(),
         providers,
@@ -72,10 +85,10 @@ impl Ctx {
 
     /// With an already wired module (the local server shares one with its jobs).
     pub fn with_module(app: &AppState, module: PostsModule) -> Self {
-        Self {
+        Self(Arc::new(Services {
             app: app.clone(),
             module,
-        }
+        }))
     }
 }
 

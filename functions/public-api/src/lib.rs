@@ -23,7 +23,18 @@ pub use limit::RateLimiter;
 
 /// The function's services, built once from the app state.
 #[derive(Clone)]
-pub struct Ctx {
+pub struct Ctx(Arc<Services>);
+
+impl std::ops::Deref for Ctx {
+    type Target = Services;
+
+    fn deref(&self) -> &Services {
+        &self.0
+    }
+}
+
+/// The services behind [`Ctx`] (one `Arc`: a request clones one pointer).
+pub struct Services {
     app: AppState,
     /// Posts rules (the public API never publishes itself).
     pub module: PostsModule,
@@ -51,14 +62,16 @@ impl Ctx {
     /// Builds the services from the app state and the environment (`API_LIMIT`).
     pub async fn new(app: &AppState) -> Self {
         let a = &app.adapters;
-        let providers = postiz_integrations::providers_from_secrets(a.secrets.clone()).await;
+        let own_media = postiz_media::MediaUrls::from_env(a.blobs.clone()).recogniser();
+        let providers =
+            postiz_integrations::providers_from_secrets(a.secrets.clone(), Some(own_media)).await;
         let channels = Channels::on_table(
             a.table.clone(),
             providers,
             app.keys.clone(),
             a.clock.clone(),
         );
-        Self {
+        Self(Arc::new(Services {
             app: app.clone(),
             module: postiz_posts_fn::module(app, Arc::new(LocalGate::default())).await,
             notifications: channels.notifications().clone(),
@@ -67,7 +80,7 @@ impl Ctx {
             idempotency: Idempotency::new(a.table.clone(), a.clock.clone()),
             media: postiz_media_fn::media_service(app),
             fetcher: uploads::fetcher(),
-        }
+        }))
     }
 }
 

@@ -17,7 +17,7 @@ pub fn horizon() -> Duration {
 /// app's secrets.
 pub async fn job(state: &AppState) -> RefreshJob {
     let a = &state.adapters;
-    let providers = postiz_integrations::providers_from_secrets(a.secrets.clone()).await;
+    let providers = postiz_integrations::providers_from_secrets(a.secrets.clone(), None).await;
     let channels = Channels::on_table(
         a.table.clone(),
         providers,

@@ -97,7 +97,7 @@ pub struct Accounts {
     mailer: Arc<dyn Mailer>,
     config: AccountsConfig,
     /// Organizations by API key hash, kept while the table is unchanged (embedded store).
-    orgs_by_key: Arc<AnswerCache<Option<Organization>>>,
+    orgs_by_key: Arc<AnswerCache<Option<Arc<Organization>>>>,
     table: Arc<dyn Table>,
 }
 
@@ -635,7 +635,7 @@ impl Accounts {
     }
 
     /// The organization owning a public API key.
-    pub async fn organization_by_api_key(&self, key: &str) -> Result<Option<Organization>> {
+    pub async fn organization_by_api_key(&self, key: &str) -> Result<Option<Arc<Organization>>> {
         if key.is_empty() || key.len() > 512 {
             return Ok(None);
         }
@@ -646,7 +646,11 @@ impl Accounts {
                 return Ok(hit);
             }
         }
-        let org = self.repo.organization_by_api_key_hash(&hash).await?;
+        let org = self
+            .repo
+            .organization_by_api_key_hash(&hash)
+            .await?
+            .map(Arc::new);
         if let Some(g) = generation {
             self.orgs_by_key.put(hash, g, org.clone(), 512);
         }

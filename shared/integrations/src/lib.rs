@@ -20,12 +20,15 @@ use std::sync::Arc;
 
 /// The providers, configured from the environment, with app credentials overlaid from the
 /// app's secrets when they hold them.
-pub async fn providers_from_secrets(secrets: Arc<dyn postiz_storage::Secrets>) -> Providers {
+pub async fn providers_from_secrets(
+    secrets: Arc<dyn postiz_storage::Secrets>,
+    own_media: Option<postiz_providers::OwnMedia>,
+) -> Providers {
     let config = ProviderConfig::from_env()
         .with_credentials(|name| {
             let secrets = secrets.clone();
             async move { secrets.get(name).await.ok() }
         })
         .await;
-    Providers::new(&config)
+    Providers::with_own_media(&config, own_media)
 }

@@ -52,6 +52,11 @@ impl MediaUrls {
         }
     }
 
+    /// [`MediaUrls::issued`] as a shared predicate, for fetchers that guard every URL but ours.
+    pub fn recogniser(self) -> Arc<dyn Fn(&str) -> bool + Send + Sync> {
+        Arc::new(move |url| self.issued(url))
+    }
+
     /// True when `url` is exactly a link [`MediaUrls::url`] gives for a media key.
     pub fn issued(&self, url: &str) -> bool {
         let path = url.split(['?', '#']).next().unwrap_or_default();

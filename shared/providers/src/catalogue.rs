@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use crate::config::ProviderConfig;
-use crate::http::Http;
+use crate::http::{Http, OwnMedia};
 use crate::{networks, Provider};
 
 /// Every provider, by identifier.
@@ -24,7 +24,16 @@ impl std::fmt::Debug for Providers {
 impl Providers {
     /// All providers, configured from `config` (`HIDDEN_PROVIDERS` hides some from the catalogue).
     pub fn new(config: &ProviderConfig) -> Self {
-        let http = Http::default();
+        Self::with_own_media(config, None)
+    }
+
+    /// All providers; media links `own_media` recognises are fetched without the address
+    /// guard (`FETCH_ALLOW_PRIVATE` lifts it for every URL).
+    pub fn with_own_media(config: &ProviderConfig, own_media: Option<OwnMedia>) -> Self {
+        let allow_private = config
+            .get("FETCH_ALLOW_PRIVATE")
+            .is_some_and(|v| v.trim() == "1" || v.trim().eq_ignore_ascii_case("true"));
+        let http = Http::default().guarded(allow_private, own_media);
         let mut by_id = BTreeMap::new();
         for p in networks::all(config, &http) {
             by_id.insert(p.info().identifier, p);

@@ -1,8 +1,10 @@
 //! HTTP concerns every provider shares: one client with timeouts, the default error
 //! classification with `Retry-After`, JSON and form helpers, and fetching media bytes.
 
+use postiz_fetch::{FetchPolicy, GuardedFetcher};
 use reqwest::{RequestBuilder, Response, StatusCode};
 use serde::de::DeserializeOwned;
+use std::sync::Arc;
 use std::time::Duration;
 
 use crate::error::{ProviderError, ProviderResult};
@@ -15,10 +17,28 @@ pub fn no_mapping(_: u16, _: &str) -> Option<ProviderError> {
     None
 }
 
-/// The HTTP client providers share.
-#[derive(Debug, Clone)]
+/// Says whether a URL is one of our own media links, fetched without the address guard (the
+/// local server's links point at itself, on loopback).
+pub type OwnMedia = Arc<dyn Fn(&str) -> bool + Send + Sync>;
+
+/// Largest media file fetched from a URL outside our storage (the video cap).
+const MAX_MEDIA_BYTES: u64 = 1 << 30;
+
+/// The HTTP client providers share, and the guard for user-supplied URLs (media links from
+/// elsewhere, a self-hosted service's address).
+#[derive(Clone)]
 pub struct Http {
     client: reqwest::Client,
+    guard: GuardedFetcher,
+    own_media: Option<OwnMedia>,
+}
+
+impl std::fmt::Debug for Http {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Http")
+            .field("guard", self.guard.policy())
+            .finish_non_exhaustive()
+    }
 }
 
 impl Default for Http {
@@ -79,7 +99,29 @@ impl Http {
             .user_agent("postiz-rs")
             .build()
             .expect("a TLS backend is compiled in");
-        Self { client }
+        Self {
+            client,
+            guard: GuardedFetcher::new(guard_policy(false)),
+            own_media: None,
+        }
+    }
+
+    /// The same client; user-supplied URLs may reach private addresses when `allow_private`
+    /// (`FETCH_ALLOW_PRIVATE`), and `own_media` links are fetched unguarded.
+    pub fn guarded(mut self, allow_private: bool, own_media: Option<OwnMedia>) -> Self {
+        self.guard = GuardedFetcher::new(guard_policy(allow_private));
+        self.own_media = own_media;
+        self
+    }
+
+    /// Refuses a user-supplied URL whose host resolves to a loopback, private or otherwise
+    /// internal address (unless private addresses are allowed).
+    pub async fn vet(&self, url: &str) -> ProviderResult<()> {
+        self.guard
+            .check(url)
+            .await
+            .map(|_| ())
+            .map_err(|e| ProviderError::bad(format!("{url} cannot be used: {e}")))
     }
 
     /// The underlying client, to build requests.
@@ -133,8 +175,18 @@ impl Http {
         })
     }
 
-    /// Downloads a media file (from our own storage) for re-upload to a network.
+    /// Downloads a media file for re-upload to a network: our own links directly, any other
+    /// URL through the guard (no internal addresses, redirects re-checked, size capped).
     pub async fn fetch_media(&self, url: &str) -> ProviderResult<(Vec<u8>, String)> {
+        if !self.own_media.as_ref().is_some_and(|own| own(url)) {
+            let fetched = self.guard.get(url).await.map_err(|e| {
+                ProviderError::bad(format!("The media file {url} could not be read: {e}"))
+            })?;
+            let content_type = fetched
+                .content_type
+                .unwrap_or_else(|| "application/octet-stream".into());
+            return Ok((fetched.bytes.to_vec(), content_type));
+        }
         let resp = self
             .send(self.client.get(url), no_mapping)
             .await
@@ -155,6 +207,16 @@ impl Http {
             .await
             .map_err(|e| ProviderError::transient(format!("reading media: {e}")))?;
         Ok((bytes.to_vec(), content_type))
+    }
+}
+
+fn guard_policy(allow_private: bool) -> FetchPolicy {
+    FetchPolicy {
+        allow_private,
+        https_only: false,
+        max_bytes: MAX_MEDIA_BYTES,
+        timeout: Duration::from_secs(300),
+        ..FetchPolicy::default()
     }
 }
 

@@ -21,6 +21,7 @@ use serde_json::Value;
 pub use catalogue::Providers;
 pub use config::ProviderConfig;
 pub use error::{ProviderError, ProviderResult};
+pub use http::OwnMedia;
 pub use types::*;
 
 /// What every social network provider offers the publisher and the API.

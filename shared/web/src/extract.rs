@@ -79,7 +79,7 @@ where
 
 /// The organization of the public API key in `Authorization` (raw, or after `Bearer `).
 #[derive(Debug, Clone)]
-pub struct ApiKeyOrg(pub Organization);
+pub struct ApiKeyOrg(pub std::sync::Arc<Organization>);
 
 impl<S: Send + Sync> FromRequestParts<S> for ApiKeyOrg
 where

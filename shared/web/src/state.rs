@@ -8,9 +8,20 @@ use std::sync::Arc;
 use crate::bootstrap::Adapters;
 use crate::config::{accounts_config, WebConfig};
 
-/// Shared, cheaply cloned application state.
+/// Shared application state: one `Arc`, so a request clones one pointer, not every service.
 #[derive(Clone)]
-pub struct AppState {
+pub struct AppState(Arc<Services>);
+
+impl std::ops::Deref for AppState {
+    type Target = Services;
+
+    fn deref(&self) -> &Services {
+        &self.0
+    }
+}
+
+/// The services behind [`AppState`].
+pub struct Services {
     /// Accounts service.
     pub accounts: Arc<Accounts>,
     /// HTTP settings.
@@ -32,11 +43,11 @@ impl AppState {
             adapters.mailer.clone(),
             accounts_config(),
         );
-        Ok(Self {
+        Ok(Self(Arc::new(Services {
             accounts: Arc::new(accounts),
             web: Arc::new(web),
             keys,
             adapters,
-        })
+        })))
     }
 }

@@ -49,7 +49,10 @@ async fn main() {
         .unwrap();
     let ctx = postiz_integrations_fn::Ctx::with_providers(
         &state,
-        Providers::new(&ProviderConfig::from_pairs([("A", "B")])),
+        Providers::new(&ProviderConfig::from_pairs([
+            ("FETCH_ALLOW_PRIVATE", "true"),
+            ("A", "B"),
+        ])),
     );
     let Registered::Session { token, .. } = state
         .accounts

@@ -104,6 +104,7 @@ fn world(mastodon_url: &str) -> World {
     let clock: Arc<dyn Clock> = Arc::new(SystemClock);
     let store = EmbeddedStore::open(&path, clock.clone(), queues()).unwrap();
     let config = ProviderConfig::from_pairs([
+        ("FETCH_ALLOW_PRIVATE", "true"),
         ("MASTODON_URL", mastodon_url),
         ("MASTODON_CLIENT_ID", mastodon::CLIENT_ID),
         ("MASTODON_CLIENT_SECRET", mastodon::CLIENT_SECRET),

@@ -13,10 +13,10 @@ use std::time::Duration;
 async fn setup() -> (Arc<dyn Provider>, bluesky::Shared, String) {
     let (app, seen) = bluesky::app();
     let base = serve(app).await;
-    let p = Providers::new(&ProviderConfig::from_pairs([(
-        "BLUESKY_WEB_URL",
-        "https://bsky.example",
-    )]))
+    let p = Providers::new(&ProviderConfig::from_pairs([
+        ("FETCH_ALLOW_PRIVATE", "true"),
+        ("BLUESKY_WEB_URL", "https://bsky.example"),
+    ]))
     .get("bluesky")
     .unwrap();
     (p, seen, base)
@@ -176,5 +176,63 @@ async fn expired_sessions_log_in_again_and_errors_are_classified() {
             Err(ProviderError::RefreshNeeded(_))
         ),
         "revoked app password: reconnect"
+    );
+}
+
+#[tokio::test]
+async fn a_service_on_an_internal_address_is_refused() {
+    let (_, seen, base) = setup().await;
+    // Without FETCH_ALLOW_PRIVATE the loopback fake is an internal address: no request leaves.
+    let guarded = Providers::new(&ProviderConfig::from_pairs([(
+        "BLUESKY_WEB_URL",
+        "https://bsky.example",
+    )]))
+    .get("bluesky")
+    .unwrap();
+    for service in [
+        base.as_str(),
+        "http://127.1:9",
+        "http://2130706433",
+        "http://[::1]/",
+    ] {
+        let refused = guarded
+            .authenticate(&code(service, bluesky::PASSWORD), "")
+            .await;
+        assert!(
+            matches!(&refused, Err(ProviderError::BadRequest { user_message }) if user_message.contains("cannot be used")),
+            "{service}: {refused:?}"
+        );
+    }
+    assert_eq!(seen.lock().unwrap().logins, 0, "nothing reached the fake");
+}
+
+#[tokio::test]
+async fn media_links_to_internal_addresses_are_not_fetched() {
+    let (app, _) = bluesky::app();
+    let base = serve(app).await;
+    let ours = format!("{base}/ours.png");
+    let http = postiz_providers::http::Http::default().guarded(
+        false,
+        Some(Arc::new({
+            let ours = ours.clone();
+            move |u: &str| u == ours
+        })),
+    );
+    for url in [
+        format!("{base}/theirs.png"),
+        "http://169.254.169.254/latest/meta-data/x.png".into(),
+        "http://0x7f000001/a.png".into(),
+    ] {
+        let refused = http.fetch_media(&url).await;
+        assert!(
+            matches!(&refused, Err(ProviderError::BadRequest { user_message }) if user_message.contains("not allowed")),
+            "{url}: {refused:?}"
+        );
+    }
+    // Our own link is fetched directly (the fake answers 404 for it: a plain refusal).
+    let own = http.fetch_media(&ours).await;
+    assert!(
+        matches!(&own, Err(ProviderError::BadRequest { user_message }) if !user_message.contains("not allowed")),
+        "{own:?}"
     );
 }

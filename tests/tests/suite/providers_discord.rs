@@ -13,6 +13,7 @@ async fn setup() -> (Arc<dyn Provider>, discord::Shared, String) {
     let base = serve(app).await;
     let api = format!("{base}/api");
     let config = ProviderConfig::from_pairs([
+        ("FETCH_ALLOW_PRIVATE", "true"),
         ("DISCORD_URL", api.as_str()),
         ("DISCORD_WEB_URL", "https://discord.example"),
         ("DISCORD_CLIENT_ID", discord::CLIENT_ID),

@@ -11,6 +11,7 @@ async fn setup(id: &str) -> (Arc<dyn Provider>, instagram::Shared) {
     let (app, seen) = instagram::app();
     let base = serve(app).await;
     let config = ProviderConfig::from_pairs([
+        ("FETCH_ALLOW_PRIVATE", "true"),
         ("INSTAGRAM_FB_GRAPH_URL", base.as_str()),
         ("INSTAGRAM_GRAPH_URL", base.as_str()),
         ("INSTAGRAM_API_URL", base.as_str()),

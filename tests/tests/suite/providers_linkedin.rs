@@ -11,6 +11,7 @@ async fn setup(id: &str) -> (Arc<dyn Provider>, linkedin::Shared, String) {
     let (app, seen) = linkedin::app();
     let base = serve(app).await;
     let config = ProviderConfig::from_pairs([
+        ("FETCH_ALLOW_PRIVATE", "true"),
         ("LINKEDIN_URL", base.as_str()),
         ("LINKEDIN_WEB_URL", base.as_str()),
         ("LINKEDIN_CLIENT_ID", linkedin::CLIENT_ID),

@@ -13,6 +13,7 @@ async fn setup() -> (Arc<dyn Provider>, mastodon::Shared, String) {
     let (app, seen) = mastodon::app();
     let base = serve(app).await;
     let config = ProviderConfig::from_pairs([
+        ("FETCH_ALLOW_PRIVATE", "true"),
         ("MASTODON_URL", base.as_str()),
         ("MASTODON_CLIENT_ID", mastodon::CLIENT_ID),
         ("MASTODON_CLIENT_SECRET", mastodon::CLIENT_SECRET),

@@ -13,6 +13,7 @@ pub async fn setup() -> (Arc<dyn Provider>, pinterest::Shared, ProviderConfig) {
     let (app, seen) = pinterest::app();
     let base = serve(app).await;
     let config = ProviderConfig::from_pairs([
+        ("FETCH_ALLOW_PRIVATE", "true"),
         ("PINTEREST_URL", base.as_str()),
         ("PINTEREST_WEB_URL", "https://www.pinterest.example"),
         ("PINTEREST_CLIENT_ID", pinterest::CLIENT_ID),

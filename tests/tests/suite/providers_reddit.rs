@@ -11,6 +11,7 @@ async fn setup() -> (Arc<dyn Provider>, reddit::Shared) {
     let (app, seen) = reddit::app();
     let base = serve(app).await;
     let config = ProviderConfig::from_pairs([
+        ("FETCH_ALLOW_PRIVATE", "true"),
         ("REDDIT_URL", base.as_str()),
         ("REDDIT_OAUTH_URL", base.as_str()),
         ("REDDIT_CLIENT_ID", reddit::CLIENT_ID),

@@ -12,6 +12,7 @@ async fn setup() -> (Arc<dyn Provider>, slack::Shared) {
     let (app, seen) = slack::app();
     let base = serve(app).await;
     let config = ProviderConfig::from_pairs([
+        ("FETCH_ALLOW_PRIVATE", "true"),
         ("SLACK_URL", base.as_str()),
         ("SLACK_ID", slack::CLIENT_ID),
         ("SLACK_SECRET", slack::CLIENT_SECRET),

@@ -13,6 +13,7 @@ async fn setup() -> (Arc<dyn Provider>, telegram::Shared) {
     let (app, seen) = telegram::app();
     let base = serve(app).await;
     let config = ProviderConfig::from_pairs([
+        ("FETCH_ALLOW_PRIVATE", "true"),
         ("TELEGRAM_URL", base.as_str()),
         ("TELEGRAM_TOKEN", telegram::TOKEN),
     ]);

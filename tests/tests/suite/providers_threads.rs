@@ -11,6 +11,7 @@ async fn setup() -> (Arc<dyn Provider>, threads::Shared) {
     let (app, seen) = threads::app();
     let base = serve(app).await;
     let config = ProviderConfig::from_pairs([
+        ("FETCH_ALLOW_PRIVATE", "true"),
         ("THREADS_URL", base.as_str()),
         ("THREADS_WEB_URL", "https://www.threads.example"),
         ("THREADS_APP_ID", threads::APP_ID),

@@ -11,6 +11,7 @@ async fn setup() -> (Arc<dyn Provider>, tiktok::Shared) {
     let (app, seen) = tiktok::app();
     let base = serve(app).await;
     let config = ProviderConfig::from_pairs([
+        ("FETCH_ALLOW_PRIVATE", "true"),
         ("TIKTOK_URL", base.as_str()),
         ("TIKTOK_WEB_URL", "https://www.tiktok.example"),
         ("TIKTOK_CLIENT_ID", tiktok::CLIENT_KEY),

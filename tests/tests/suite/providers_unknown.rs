@@ -65,7 +65,10 @@ async fn a_garbage_answer_is_unknown_for_every_provider() {
         "TIKTOK_URL",
     ];
     let providers = Providers::new(&ProviderConfig::from_pairs(
-        url_vars.iter().map(|v| (*v, base.as_str())),
+        url_vars
+            .iter()
+            .map(|v| (*v, base.as_str()))
+            .chain([("FETCH_ALLOW_PRIVATE", "true")]),
     ));
     assert_eq!(providers.identifiers(), ALL.to_vec());
     for id in ALL {

@@ -11,6 +11,7 @@ async fn setup(secret: &str) -> (Arc<dyn Provider>, x::Shared, String) {
     let (app, seen) = x::app();
     let base = serve(app).await;
     let config = ProviderConfig::from_pairs([
+        ("FETCH_ALLOW_PRIVATE", "true"),
         ("X_URL", base.as_str()),
         ("X_UPLOAD_URL", base.as_str()),
         ("X_WEB_URL", "https://x.example"),

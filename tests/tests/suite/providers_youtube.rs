@@ -11,6 +11,7 @@ async fn setup() -> (Arc<dyn Provider>, youtube::Shared, String) {
     let (app, seen) = youtube::app();
     let base = serve(app).await;
     let config = ProviderConfig::from_pairs([
+        ("FETCH_ALLOW_PRIVATE", "true"),
         ("YOUTUBE_API_URL", base.as_str()),
         ("GOOGLE_ACCOUNTS_URL", "https://accounts.google.example"),
         ("GOOGLE_TOKEN_URL", base.as_str()),

@@ -137,6 +137,7 @@ async fn world(aws: bool) -> World {
     let (papp, pins) = pinterest::app();
     let (mbase, pbase) = (serve(mapp).await, serve(papp).await);
     let config = ProviderConfig::from_pairs([
+        ("FETCH_ALLOW_PRIVATE", "true"),
         ("MASTODON_URL", mbase.as_str()),
         ("MASTODON_CLIENT_ID", mastodon::CLIENT_ID),
         ("MASTODON_CLIENT_SECRET", mastodon::CLIENT_SECRET),

@@ -33,6 +33,7 @@ async fn world() -> World {
     let (app, fake) = mastodon::app();
     let base = serve(app).await;
     let config = ProviderConfig::from_pairs([
+        ("FETCH_ALLOW_PRIVATE", "true"),
         ("MASTODON_URL", base.as_str()),
         ("MASTODON_CLIENT_ID", mastodon::CLIENT_ID),
         ("MASTODON_CLIENT_SECRET", mastodon::CLIENT_SECRET),

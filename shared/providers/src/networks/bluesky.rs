@@ -126,6 +126,7 @@ impl Bluesky {
 
     async fn login(&self, c: &Credentials) -> ProviderResult<Session> {
         let service = service_url(&c.service)?;
+        self.http.vet(&service).await?;
         let req = self
             .http
             .client()
@@ -164,6 +165,7 @@ impl Bluesky {
     ) -> ProviderResult<Published> {
         let creds = credentials(auth.custom.as_ref())?;
         let service = service_url(&creds.service)?;
+        self.http.vet(&service).await?;
         let token = &auth.access_token;
         let mut images = Vec::new();
         for m in &post.media {
@@ -263,6 +265,7 @@ impl Provider for Bluesky {
             .map_err(|_| ProviderError::bad("Service, identifier and password are required"))?;
         let session = self.login(&creds).await?;
         let service = service_url(&creds.service)?;
+        self.http.vet(&service).await?;
         let req = self
             .http
             .client()
