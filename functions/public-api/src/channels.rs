@@ -6,7 +6,7 @@ use axum::Json;
 use postiz_core::Error;
 use postiz_integrations::notifications::PAGE;
 use postiz_posts::repo::iso;
-use postiz_web::{ApiKeyOrg, ApiResult, JsonBody};
+use postiz_web::{ApiKeyOrg, ApiResult, JsonBody, RawJson};
 use serde::Deserialize;
 use serde_json::{json, Value};
 use std::collections::HashMap;
@@ -31,8 +31,8 @@ fn param<'a>(q: &'a HashMap<String, String>, name: &str) -> Option<&'a str> {
     description = "Checks the key: `{\"connected\": true}` once it is valid.",
     responses((status = 200, description = "The key is valid", body = Connected))
 )]
-pub async fn is_connected(ApiKeyOrg(_org): ApiKeyOrg) -> Json<Value> {
-    Json(json!({"connected": true}))
+pub async fn is_connected(ApiKeyOrg(_org): ApiKeyOrg) -> RawJson {
+    RawJson(axum::body::Bytes::from_static(br#"{"connected":true}"#))
 }
 
 #[utoipa::path(

@@ -208,10 +208,19 @@ impl PostRepo {
         Ok(self.table.query_all_raw(q).await?)
     }
 
-    /// Every live post of an org, by date.
-    pub async fn all_live(&self, org: &str) -> Result<Vec<Post>> {
-        self.posts(Query::index(GSI1.name, format!("POSTS#{org}")))
-            .await
+    /// The stored JSON of the live posts of an org dated `from` or later (every one when
+    /// `from` is `None`), by date.
+    pub async fn live_raw_from(
+        &self,
+        org: &str,
+        from: Option<DateTime<Utc>>,
+    ) -> Result<Vec<Vec<u8>>> {
+        let q = Query::index(GSI1.name, format!("POSTS#{org}"));
+        let q = match from {
+            Some(at) => q.range(KeyRange::Ge(iso(at))),
+            None => q,
+        };
+        Ok(self.table.query_all_raw(q).await?)
     }
 
     async fn posts(&self, q: Query) -> Result<Vec<Post>> {

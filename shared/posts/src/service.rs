@@ -618,17 +618,19 @@ impl Posts {
                     "state must be one of the following values: all, scheduled, draft, published",
                 )),
             };
-        let now = self.clock.now();
-        let (posts, channels, tags) = tokio::try_join!(
-            self.repo.all_live(org),
+        // Upcoming posts come from the calendar index from now on (never the org's history);
+        // only the published list reads every post, each decoded into a slim row.
+        let from = (state != "published").then(|| self.clock.now());
+        let (raw, channels, tags) = tokio::try_join!(
+            self.repo.live_raw_from(org, from),
             self.live_channels(org, customer),
             self.repo.tags(org),
         )?;
-        let mut rows: Vec<&Post> = posts
+        let mut rows: Vec<Row> = raw
             .iter()
-            .filter(|p| p.interval_in_days.is_none() && wanted.contains(&p.state))
-            .filter(|p| state == "published" || p.publish_date >= now)
-            .filter(|p| channels.contains_key(&p.integration_id))
+            .filter_map(|bytes| Row::parse(bytes).ok())
+            .filter(|r| r.interval_in_days.is_none() && wanted.contains(&r.state))
+            .filter(|r| channels.contains_key(r.integration_id.as_ref()))
             .collect();
         if state == "published" {
             rows.reverse();
@@ -638,11 +640,10 @@ impl Posts {
             .iter()
             .skip(page.saturating_mul(limit))
             .take(limit)
-            .map(|p| {
-                let row = Row::of(p);
+            .map(|row| {
                 serde_json::to_value(calendar::minified(
-                    &row,
-                    &channels[&p.integration_id],
+                    row,
+                    &channels[row.integration_id.as_ref()],
                     &tags,
                     None,
                 ))

@@ -1,13 +1,13 @@
 //! What every router gets around it: Nest-style 404s, the logout cookie on 401, CORS as
 //! Postiz configures it, request ids in tracing spans, and a body size limit.
 
-use axum::extract::{Request, State};
+use axum::extract::Request;
 use axum::http::{header, HeaderName, HeaderValue, Method, StatusCode};
-use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::Router;
 use serde_json::json;
 use std::time::Duration;
+use tower::util::MapResponseLayer;
 use tower_http::cors::{AllowOrigin, CorsLayer};
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::trace::TraceLayer;
@@ -31,14 +31,9 @@ pub async fn not_found(req: Request) -> Response {
 }
 
 /// On a 401 that logs out, also expires the `auth` cookie, so browsers stop looping.
-async fn logout_cookie(
-    State(web): State<std::sync::Arc<WebConfig>>,
-    req: Request,
-    next: Next,
-) -> Response {
-    let mut res = next.run(req).await;
+fn logout_cookie(web: &WebConfig, mut res: Response) -> Response {
     if res.status() == StatusCode::UNAUTHORIZED && res.headers().contains_key("logout") {
-        let c = cookies::set(&web, "auth", None);
+        let c = cookies::set(web, "auth", None);
         res.headers_mut().append(header::SET_COOKIE, c);
     }
     res
@@ -94,11 +89,13 @@ pub fn cors(web: &WebConfig) -> CorsLayer {
 /// Wraps `routes` with the fallback and the shared layers, and binds the state.
 pub fn finish(routes: Router<AppState>, state: AppState) -> Router {
     let web = state.web.clone();
+    let cors = cors(&web);
     routes
         .fallback(not_found)
-        .layer(middleware::from_fn_with_state(web.clone(), logout_cookie))
+        // A plain response map: no boxed future or service clone per request.
+        .layer(MapResponseLayer::new(move |res| logout_cookie(&web, res)))
         .layer(axum::extract::DefaultBodyLimit::max(BODY_LIMIT))
-        .layer(cors(&web))
+        .layer(cors)
         .layer(
             TraceLayer::new_for_http().make_span_with(|req: &Request| {
                 let id = req
