@@ -1,8 +1,11 @@
 //! A fake Reddit: token endpoint (Basic client auth; code and refresh grants) on the www
 //! host, and `api/v1/me`, `api/submit`, `api/comment` on the OAuth host (one base here),
-//! answering errors in Reddit's `{"json": {"errors": [...]}}` shape.
+//! answering errors in Reddit's `{"json": {"errors": [...]}}` shape. Image posts: a media
+//! asset lease (`api/media/asset.json`) whose upload form posts to an S3-like endpoint of the
+//! fake, a submission answered without the post's id, and the user's submitted listing
+//! (`user/<name>/submitted`) where the post then appears.
 
-use axum::extract::State;
+use axum::extract::{Multipart, Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -30,6 +33,10 @@ pub struct Seen {
     pub submissions: Vec<HashMap<String, String>>,
     /// Comments: form fields.
     pub comments: Vec<HashMap<String, String>>,
+    /// Files posted to the upload form: (key, bytes, content type).
+    pub uploads: Vec<(String, usize, String)>,
+    /// Posts as the submitted listing shows them, oldest first.
+    pub listing: Vec<serde_json::Value>,
 }
 
 /// Shared state of one fake.
@@ -103,10 +110,128 @@ async fn submit(
         return Json(json!({"json": {"errors": [["RATELIMIT", "Looks like you've been doing that a lot. Take a break for 3 minutes before trying again.", "ratelimit"]]}})).into_response();
     }
     let mut s = seen.lock().unwrap();
+    let kind = f.get("kind").cloned().unwrap_or_default();
+    if kind == "image" {
+        let url = f.get("url").cloned().unwrap_or_default();
+        if !s
+            .uploads
+            .iter()
+            .any(|(key, _, _)| url.ends_with(key.as_str()))
+        {
+            return Json(
+                json!({"json": {"errors": [["BAD_IMAGE", "the image was not uploaded", "url"]]}}),
+            )
+            .into_response();
+        }
+    }
+    let title = f.get("title").cloned().unwrap_or_default();
     s.submissions.push(f);
     let id = format!("p{}", s.submissions.len());
+    let created = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs_f64();
+    let permalink = format!("/r/{sr}/comments/{id}/post/");
+    s.listing.push(json!({"id": id, "name": format!("t3_{id}"), "subreddit": sr, "title": title, "created_utc": created, "permalink": permalink}));
+    if kind == "image" {
+        // Media submissions answer only where to watch for the result.
+        return Json(json!({"json": {"errors": [], "data": {"user_submitted_page": "https://www.reddit.example/user/redditor_al/submitted/", "websocket_url": format!("wss://ws.reddit.example/{id}")}}})).into_response();
+    }
     Json(json!({"json": {"errors": [], "data": {"id": id, "name": format!("t3_{id}"), "url": format!("https://www.reddit.example/r/{sr}/comments/{id}/")}}})).into_response()
 }
+
+async fn media_asset(
+    State(seen): State<Shared>,
+    h: HeaderMap,
+    Form(f): Form<HashMap<String, String>>,
+) -> Response {
+    if !authed(&h, &seen) {
+        return unauthorized();
+    }
+    let (Some(path), Some(mime)) = (f.get("filepath"), f.get("mimetype")) else {
+        return Json(json!({"json": {"errors": [["BAD_REQUEST", "filepath and mimetype are required", "filepath"]]}})).into_response();
+    };
+    let host = h
+        .get("host")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("localhost");
+    let n = seen.lock().unwrap().uploads.len() + 1;
+    Json(json!({
+        "args": {"action": format!("//{host}/s3-upload"), "fields": [
+            {"name": "key", "value": format!("rte_images/{n}-{path}")},
+            {"name": "Content-Type", "value": mime},
+            {"name": "x-amz-signature", "value": "fake-signature"},
+        ]},
+        "asset": {"asset_id": format!("asset{n}"), "processing_state": "incomplete", "websocket_url": format!("wss://ws.reddit.example/asset{n}")},
+    }))
+    .into_response()
+}
+
+/// The S3 form upload: every field of the lease, then the file; 201 with the location.
+async fn s3_upload(State(seen): State<Shared>, h: HeaderMap, mut form: Multipart) -> Response {
+    let (mut key, mut signed, mut file) = (None, false, None);
+    while let Ok(Some(field)) = form.next_field().await {
+        match field.name().unwrap_or_default().to_string().as_str() {
+            "key" => key = field.text().await.ok(),
+            "x-amz-signature" => {
+                signed = field.text().await.ok().as_deref() == Some("fake-signature")
+            }
+            "file" => {
+                let ct = field.content_type().unwrap_or_default().to_string();
+                file = field.bytes().await.ok().map(|b| (b.len(), ct));
+            }
+            _ => {}
+        }
+    }
+    let (Some(key), true, Some((len, ct))) = (key, signed, file) else {
+        return (
+            StatusCode::BAD_REQUEST,
+            "<Error><Code>InvalidArgument</Code></Error>",
+        )
+            .into_response();
+    };
+    let host = h
+        .get("host")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("localhost")
+        .to_string();
+    seen.lock().unwrap().uploads.push((key.clone(), len, ct));
+    (
+        StatusCode::CREATED,
+        format!("<?xml version=\"1.0\" encoding=\"UTF-8\"?><PostResponse><Location>http://{host}/s3/{key}</Location><Key>{key}</Key></PostResponse>"),
+    )
+        .into_response()
+}
+
+async fn submitted(State(seen): State<Shared>, h: HeaderMap, Path(user): Path<String>) -> Response {
+    if !authed(&h, &seen) {
+        return unauthorized();
+    }
+    if user != "redditor_al" {
+        return (
+            StatusCode::NOT_FOUND,
+            Json(json!({"message": "Not Found", "error": 404})),
+        )
+            .into_response();
+    }
+    let s = seen.lock().unwrap();
+    let children: Vec<_> = s
+        .listing
+        .iter()
+        .rev()
+        .map(|d| json!({"kind": "t3", "data": d}))
+        .collect();
+    Json(json!({"kind": "Listing", "data": {"children": children}})).into_response()
+}
+
+async fn picture() -> Response {
+    ([("content-type", "image/png")], PNG.to_vec()).into_response()
+}
+
+/// A tiny PNG the fake serves at `/media/pic.png` (for posts with a picture).
+pub const PNG: &[u8] = &[
+    0x89, b'P', b'N', b'G', 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 0x0d, b'I', b'H', b'D', b'R',
+];
 
 async fn comment(
     State(seen): State<Shared>,
@@ -130,6 +255,10 @@ pub fn app() -> (Router, Shared) {
         .route("/api/v1/me", get(me))
         .route("/api/submit", post(submit))
         .route("/api/comment", post(comment))
+        .route("/api/media/asset.json", post(media_asset))
+        .route("/s3-upload", post(s3_upload))
+        .route("/user/{user}/submitted", get(submitted))
+        .route("/media/pic.png", get(picture))
         .with_state(seen.clone());
     (router, seen)
 }

@@ -1,7 +1,7 @@
 //! The Reddit provider against the fake Reddit.
 
 use postiz_providers::{
-    ChannelAuth, PostDetails, Provider, ProviderConfig, ProviderError, Providers,
+    ChannelAuth, Media, MediaKind, PostDetails, Provider, ProviderConfig, ProviderError, Providers,
 };
 use postiz_tests::fakes::{reddit, serve};
 use serde_json::{json, Value};
@@ -157,4 +157,65 @@ async fn reddit_errors_and_rules() {
         .is_err(),
         "a link needs a URL"
     );
+}
+
+#[tokio::test]
+async fn image_posts_upload_through_a_media_lease_and_are_found_in_the_listing() {
+    let (app, seen) = reddit::app();
+    let base = serve(app).await;
+    let config = ProviderConfig::from_pairs([
+        ("FETCH_ALLOW_PRIVATE", "true"),
+        ("REDDIT_URL", base.as_str()),
+        ("REDDIT_OAUTH_URL", base.as_str()),
+        ("REDDIT_CLIENT_ID", reddit::CLIENT_ID),
+        ("REDDIT_CLIENT_SECRET", reddit::CLIENT_SECRET),
+    ]);
+    let p = Providers::new(&config).get("reddit").unwrap();
+    let t = p.authenticate(reddit::GOOD_CODE, "").await.unwrap();
+    let auth = ChannelAuth {
+        internal_id: t.id,
+        access_token: t.access_token,
+        refresh_token: t.refresh_token,
+        custom: None,
+    };
+    let picture = Media {
+        kind: MediaKind::Image,
+        url: format!("{base}/media/pic.png"),
+        alt: None,
+    };
+    let mut details = post(
+        "body",
+        json!([
+            sub("rust", "Look at this", "image"),
+            sub("pics", "Look at this", "media")
+        ]),
+    );
+    details.media = vec![picture.clone()];
+    assert!(p.check(&details).is_ok(), "{:?}", p.check(&details));
+    let published = p.publish(&auth, &details).await.unwrap();
+    {
+        let s = seen.lock().unwrap();
+        assert_eq!(s.uploads.len(), 1, "one upload serves every subreddit");
+        assert_eq!(s.uploads[0].1, reddit::PNG.len());
+        assert_eq!(s.uploads[0].2, "image/png");
+        let kinds: Vec<&str> = s.submissions.iter().map(|f| f["kind"].as_str()).collect();
+        assert_eq!(kinds, ["image", "image"]);
+        assert!(s.submissions[0]["url"].ends_with(&s.uploads[0].0));
+        assert_eq!(s.submissions[1]["sr"], "pics");
+    }
+    assert_eq!(
+        published.id, "p1",
+        "the first subreddit's post, found in the listing"
+    );
+    assert_eq!(published.url, format!("{base}/r/rust/comments/p1/post/"));
+
+    // An image post needs exactly one picture; videos are refused clearly.
+    let mut none = post("x", json!([sub("rust", "t", "image")]));
+    assert!(p.check(&none).unwrap_err().contains("one picture"));
+    none.media = vec![Media {
+        kind: MediaKind::Video,
+        url: format!("{base}/media/clip.mp4"),
+        alt: None,
+    }];
+    assert!(p.check(&none).unwrap_err().contains("Video"));
 }

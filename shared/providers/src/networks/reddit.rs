@@ -1,8 +1,12 @@
 //! Reddit: OAuth 2 (permanent, refreshable), text and link submissions to the subreddits in
 //! the settings (the first one is the post's release; the others are submitted too), and
-//! comments that chain (the first on the post, later ones on the previous comment). Image and
-//! video submissions (media asset leases) are not implemented yet. Base URLs from
-//! `REDDIT_URL` (www) and `REDDIT_OAUTH_URL`.
+//! comments that chain (the first on the post, later ones on the previous comment). Image
+//! posts go through a media asset lease: `api/media/asset.json` answers an upload form, the
+//! picture is POSTed to it, and the submission carries the uploaded file's location; Reddit
+//! answers such a submission without the post's id, so it is looked up in the account's
+//! submitted listing (not found in time → an unknown outcome, never resent blindly). Video
+//! submissions are not implemented yet. Base URLs from `REDDIT_URL` (www) and
+//! `REDDIT_OAUTH_URL`.
 
 use async_trait::async_trait;
 use base64::engine::general_purpose::STANDARD;
@@ -11,7 +15,7 @@ use serde_json::Value;
 
 use crate::config::ProviderConfig;
 use crate::error::{ProviderError, ProviderResult};
-use crate::http::Http;
+use crate::http::{file_name, Http};
 use crate::oauth::{new_state, random_string, refreshed, stored_refresh_token, url_with_query};
 use crate::types::*;
 use crate::Provider;
@@ -49,7 +53,14 @@ struct Target {
     flair: Option<String>,
 }
 
-fn targets(settings: &Value) -> Result<Vec<Target>, String> {
+/// The subreddits to submit to. `media` is the message's media: an image post takes exactly
+/// one picture.
+fn targets(settings: &Value, media: &[Media]) -> Result<Vec<Target>, String> {
+    let picture = match media {
+        [m] if m.kind == MediaKind::Image => Some(m),
+        _ => None,
+    };
+    let video = media.iter().any(|m| m.kind == MediaKind::Video);
     let list = settings["subreddit"]
         .as_array()
         .filter(|l| !l.is_empty())
@@ -75,12 +86,17 @@ fn targets(settings: &Value) -> Result<Vec<Target>, String> {
                 .as_str()
                 .filter(|u| !u.is_empty())
                 .map(str::to_string);
-            match kind.as_str() {
-                "self" => {}
-                "link" if url.is_some() => {}
+            let kind = match kind.as_str() {
+                "self" => kind,
+                "link" if url.is_some() => kind,
                 "link" => return Err("A link post needs a URL".into()),
-                _ => return Err("Image and video posts to Reddit are not supported yet".into()),
-            }
+                "image" | "media" if picture.is_some() => "image".to_string(),
+                "image" | "media" if video => {
+                    return Err("Video posts to Reddit are not supported yet".into())
+                }
+                "image" | "media" => return Err("An image post needs exactly one picture".into()),
+                _ => return Err("Video posts to Reddit are not supported yet".into()),
+            };
             if v["is_flair_required"].as_bool() == Some(true) && v["flair"]["id"].as_str().is_none()
             {
                 return Err(format!("r/{sr} requires a flair"));
@@ -176,6 +192,154 @@ impl Reddit {
             None => Ok(v),
         }
     }
+
+    /// Uploads a picture through a media asset lease; returns the uploaded file's location.
+    async fn upload_picture(&self, token: &str, media: &Media) -> ProviderResult<String> {
+        let (bytes, content_type) = self.http.fetch_media(&media.url).await?;
+        let name = file_name(&media.url);
+        let lease = self
+            .oauth_post(
+                token,
+                "/api/media/asset.json",
+                &[("filepath", &name), ("mimetype", &content_type)],
+            )
+            .await?;
+        let args = &lease["args"];
+        let action = args["action"]
+            .as_str()
+            .ok_or_else(|| ProviderError::Unknown("Reddit gave no media upload form".into()))?;
+        // The form's address comes scheme-relative (`//host/...`): the API's scheme applies.
+        let action = match action.strip_prefix("//") {
+            Some(rest) => {
+                let scheme = self.api.split("://").next().unwrap_or("https");
+                format!("{scheme}://{rest}")
+            }
+            None => action.to_string(),
+        };
+        let mut form = reqwest::multipart::Form::new();
+        for field in args["fields"].as_array().into_iter().flatten() {
+            if let (Some(n), Some(v)) = (field["name"].as_str(), field["value"].as_str()) {
+                form = form.text(n.to_string(), v.to_string());
+            }
+        }
+        let part = reqwest::multipart::Part::bytes(bytes)
+            .file_name(name)
+            .mime_str(&content_type)
+            .map_err(|e| ProviderError::bad(format!("Reddit: bad media type: {e}")))?;
+        let resp = self
+            .http
+            .send(
+                self.http
+                    .client()
+                    .post(action)
+                    .multipart(form.part("file", part)),
+                crate::http::no_mapping,
+            )
+            .await?;
+        let body = resp.text().await.unwrap_or_default();
+        xml_location(&body).ok_or_else(|| {
+            ProviderError::Unknown("Reddit media upload did not return a location".into())
+        })
+    }
+
+    /// Submits an image post and finds its id in the account's submitted listing (Reddit
+    /// answers media submissions without one).
+    async fn submit_image(
+        &self,
+        token: &str,
+        t: &Target,
+        location: &str,
+        text: &str,
+    ) -> ProviderResult<Published> {
+        let mut form: Vec<(&str, &str)> = vec![
+            ("api_type", "json"),
+            ("sr", &t.sr),
+            ("title", &t.title),
+            ("kind", "image"),
+            ("url", location),
+            ("text", text),
+        ];
+        if let Some(f) = &t.flair {
+            form.push(("flair_id", f));
+        }
+        let me: Value = self
+            .http
+            .json(
+                self.http
+                    .client()
+                    .get(format!("{}/api/v1/me", self.api))
+                    .bearer_auth(token),
+                crate::http::no_mapping,
+            )
+            .await?;
+        let user = me["name"].as_str().unwrap_or_default().to_string();
+        // Only posts created from a minute before this submission count (clock slack): an
+        // older post with the same title must never be taken for this one.
+        let since = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs() as i64)
+            - 60;
+        self.oauth_post(token, "/api/submit", &form).await?;
+        for attempt in 0..LOOKUP_ATTEMPTS {
+            if attempt > 0 {
+                tokio::time::sleep(LOOKUP_WAIT).await;
+            }
+            if let Some(found) = self.find_submitted(token, &user, t, since).await {
+                return Ok(found);
+            }
+        }
+        Err(ProviderError::Unknown(format!(
+            "Reddit accepted the image post to r/{} but it did not appear in the account's posts",
+            t.sr
+        )))
+    }
+
+    /// The newest submission of `user` to the target's subreddit with its title, created at
+    /// `since` (unix seconds) or later.
+    async fn find_submitted(
+        &self,
+        token: &str,
+        user: &str,
+        t: &Target,
+        since: i64,
+    ) -> Option<Published> {
+        let req = self
+            .http
+            .client()
+            .get(format!("{}/user/{user}/submitted", self.api))
+            .query(&[("sort", "new"), ("limit", "10"), ("raw_json", "1")])
+            .bearer_auth(token);
+        let listing: Value = self.http.json(req, crate::http::no_mapping).await.ok()?;
+        listing["data"]["children"]
+            .as_array()?
+            .iter()
+            .map(|c| &c["data"])
+            .find(|d| {
+                d["subreddit"].as_str().map(str::to_lowercase).as_deref() == Some(t.sr.as_str())
+                    && d["title"].as_str() == Some(t.title.as_str())
+                    && d["created_utc"].as_f64().is_some_and(|c| c as i64 >= since)
+            })
+            .map(|d| Published {
+                id: d["id"].as_str().unwrap_or_default().to_string(),
+                url: format!(
+                    "{}{}",
+                    self.web,
+                    d["permalink"].as_str().unwrap_or_default()
+                ),
+            })
+    }
+}
+
+/// Listing lookups after an image submission, and the wait between them.
+const LOOKUP_ATTEMPTS: u32 = 10;
+const LOOKUP_WAIT: std::time::Duration = std::time::Duration::from_secs(3);
+
+/// The `<Location>` of an S3 form upload's XML answer.
+fn xml_location(body: &str) -> Option<String> {
+    let start = body.find("<Location>")? + "<Location>".len();
+    let end = body[start..].find("</Location>")? + start;
+    let raw = body[start..end].trim();
+    (!raw.is_empty()).then(|| raw.replace("&amp;", "&"))
 }
 
 #[async_trait]
@@ -188,7 +352,7 @@ impl Provider for Reddit {
         if post.message.chars().count() > self.info.max_length {
             return Err("The post should be at most 10000 characters long for Reddit".into());
         }
-        targets(&post.settings).map(|_| ())
+        targets(&post.settings, &post.media).map(|_| ())
     }
 
     async fn auth_url(&self) -> ProviderResult<AuthRequest> {
@@ -260,9 +424,25 @@ impl Provider for Reddit {
     }
 
     async fn publish(&self, auth: &ChannelAuth, post: &PostDetails) -> ProviderResult<Published> {
-        let targets = targets(&post.settings).map_err(ProviderError::bad)?;
+        let targets = targets(&post.settings, &post.media).map_err(ProviderError::bad)?;
         let mut first = None;
+        let mut uploaded: Option<String> = None;
         for t in targets {
+            if t.kind == "image" {
+                let location = match &uploaded {
+                    Some(l) => l.clone(),
+                    None => {
+                        self.upload_picture(&auth.access_token, &post.media[0])
+                            .await?
+                    }
+                };
+                uploaded = Some(location.clone());
+                let published = self
+                    .submit_image(&auth.access_token, &t, &location, &post.message)
+                    .await?;
+                first.get_or_insert(published);
+                continue;
+            }
             let mut form: Vec<(&str, &str)> = vec![
                 ("api_type", "json"),
                 ("sr", &t.sr),
