@@ -17,6 +17,12 @@ use crate::model::{Post, PostState, REPEAT_MARGIN};
 use crate::repo::PostRepo;
 use crate::service::details_of;
 
+/// After a request left without an answer, how long before the network is asked about it.
+pub const LOOKUP_AFTER: Duration = Duration::seconds(30);
+/// A message not found this long after its request left was not posted: sending it again is
+/// safe.
+pub const LOOKUP_SETTLE: Duration = Duration::minutes(2);
+
 /// How long a post waits when its provider is at its concurrency cap (plus up to 2 s).
 pub const BUSY_RETRY: Duration = Duration::seconds(2);
 
@@ -319,30 +325,9 @@ impl Publisher {
             if let (true, Some((_, at))) = (i > 0 && part.delay > 0, &prev) {
                 let resume = *at + Duration::minutes(part.delay);
                 if resume > self.clock.now() {
-                    let ok = self
-                        .write(held, |p, _| {
-                            p.lease_token = None;
-                            p.lease_until = Some(resume);
-                            p.due_at = Some(resume);
-                            p.attempts = 0; // each delayed comment gets its own attempts
-                        })
-                        .await?;
-                    held.ended.store(true, Ordering::SeqCst); // nothing more to renew
-                    return Ok(if ok {
-                        Outcome::Requeued
-                    } else {
-                        Outcome::Skipped("lease lost")
-                    });
+                    // Each delayed comment gets its own attempts.
+                    return self.park(held, resume, true).await;
                 }
-            }
-            if part.sending_since.is_some() && !provider.idempotent_publish() {
-                return self.unconfirmed(held, name, &channel).await;
-            }
-            if !self
-                .write(held, |p, now| p.parts[i].sending_since = Some(now))
-                .await?
-            {
-                return Ok(Outcome::Skipped("lease lost"));
             }
             let content = self
                 .resolve_references(&post.organization_id, &part.content)
@@ -353,10 +338,32 @@ impl Publisher {
                 (Some(r), Some((p, _))) if i > 0 => Some((r.clone(), p.clone())),
                 _ => None,
             };
-            match self
-                .send(held, &provider, &channel, details, reply, i, name)
-                .await?
-            {
+            // A request left earlier without an answer: never resend it blindly.
+            let mut found = None;
+            if let (Some(since), false) = (part.sending_since, provider.idempotent_publish()) {
+                match self
+                    .look_up(held, &provider, &channel, &details, since, name)
+                    .await?
+                {
+                    Ok(Some(published)) => found = Some(published),
+                    Ok(None) => {} // surely not posted: send it again
+                    Err(outcome) => return Ok(outcome),
+                }
+            }
+            let step = match found {
+                Some(published) => Step::Sent(published),
+                None => {
+                    if !self
+                        .write(held, |p, now| p.parts[i].sending_since = Some(now))
+                        .await?
+                    {
+                        return Ok(Outcome::Skipped("lease lost"));
+                    }
+                    self.send(held, &provider, &channel, details, reply, i, name)
+                        .await?
+                }
+            };
+            match step {
                 Step::Sent(published) => {
                     let ok = self
                         .write(held, |p, now| {
@@ -494,12 +501,92 @@ impl Publisher {
                 // The same idempotency key goes with the next attempt: resending is safe.
                 self.requeue_or_fail(held, &message, None).await?
             }
+            ProviderError::Unknown(message) if provider.finds_published() => {
+                // Ask the network a little later whether it was posted (`look_up`).
+                tracing::warn!(%message, "publish outcome unknown; looking it up shortly");
+                self.park(held, self.clock.now() + LOOKUP_AFTER, false)
+                    .await?
+            }
             ProviderError::Unknown(message) => {
                 tracing::warn!(%message, "publish outcome unknown");
                 self.unconfirmed(held, name, channel).await?
             }
         };
         Ok(Step::Stop(outcome))
+    }
+
+    /// A message whose request left without an answer (`since`): the network is asked
+    /// whether it was posted. `Ok(Some)`: it was (record it); `Ok(None)`: it was not, and the
+    /// request is old enough for it to show, so sending again is safe; `Err`: the attempt
+    /// ends here (parked to look again, sent back to the queue, or "unconfirmed" where the
+    /// network cannot be asked).
+    async fn look_up(
+        &self,
+        held: &Held,
+        provider: &Arc<dyn Provider>,
+        channel: &Channel,
+        details: &PostDetails,
+        since: chrono::DateTime<Utc>,
+        name: &str,
+    ) -> Result<std::result::Result<Option<Published>, Outcome>> {
+        if !provider.finds_published() {
+            return self.unconfirmed(held, name, channel).await.map(Err);
+        }
+        let (p, d) = (provider.clone(), details.clone());
+        let found = self
+            .channels
+            .with_fresh_token(channel.clone(), move |auth| {
+                let (p, d) = (p.clone(), d.clone());
+                async move { p.find_published(&auth, &d, since).await }
+            })
+            .await;
+        let settled = since + LOOKUP_SETTLE;
+        match found {
+            Ok(Some(published)) => {
+                tracing::info!("an unanswered request had been posted; recorded");
+                Ok(Ok(Some(published)))
+            }
+            Ok(None) if self.clock.now() >= settled => Ok(Ok(None)),
+            Ok(None) => self.park(held, settled, false).await.map(Err),
+            Err(ProviderError::Transient { message, .. }) => self
+                .requeue_or_fail(
+                    held,
+                    &format!("could not check the network: {message}"),
+                    None,
+                )
+                .await
+                .map(Err),
+            Err(e) => {
+                tracing::warn!(error = %e, "could not look the post up");
+                self.unconfirmed(held, name, channel).await.map(Err)
+            }
+        }
+    }
+
+    /// Ends the attempt with the post still PUBLISHING, to resume at `resume` (the scheduler
+    /// re-drives it once the lease set to that time lapses).
+    async fn park(
+        &self,
+        held: &Held,
+        resume: chrono::DateTime<Utc>,
+        reset_attempts: bool,
+    ) -> Result<Outcome> {
+        let ok = self
+            .write(held, |p, _| {
+                p.lease_token = None;
+                p.lease_until = Some(resume);
+                p.due_at = Some(resume);
+                if reset_attempts {
+                    p.attempts = 0;
+                }
+            })
+            .await?;
+        held.ended.store(true, Ordering::SeqCst); // nothing more to renew
+        Ok(if ok {
+            Outcome::Requeued
+        } else {
+            Outcome::Skipped("lease lost")
+        })
     }
 
     async fn requeue_or_fail(

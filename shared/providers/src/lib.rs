@@ -41,6 +41,23 @@ pub trait Provider: Send + Sync + 'static {
         false
     }
 
+    /// True when [`Provider::find_published`] can tell whether a message was posted.
+    fn finds_published(&self) -> bool {
+        false
+    }
+
+    /// Looks among the channel's posts made at `since` or later for one with this message's
+    /// text: a request whose answer was lost may still have been applied. `Ok(None)` when
+    /// there is none.
+    async fn find_published(
+        &self,
+        _auth: &ChannelAuth,
+        _post: &PostDetails,
+        _since: chrono::DateTime<chrono::Utc>,
+    ) -> ProviderResult<Option<Published>> {
+        Err(ProviderError::NotSupported("looking posts up"))
+    }
+
     /// Checks one message (its settings and media) before it is accepted for publishing;
     /// `Err` carries the user-facing reason.
     fn check(&self, post: &PostDetails) -> Result<(), String> {

@@ -156,6 +156,34 @@ async fn get_record(
     }
 }
 
+/// `com.atproto.repo.listRecords`: the account's posts, newest first.
+async fn list_records(
+    State(seen): State<Shared>,
+    h: HeaderMap,
+    Query(q): Query<HashMap<String, String>>,
+) -> Response {
+    if let Some(r) = authed(&h, &seen) {
+        return r;
+    }
+    if q.get("repo").map(String::as_str) != Some(DID) {
+        return xrpc_error(
+            StatusCode::BAD_REQUEST,
+            "InvalidRequest",
+            "Could not find repo",
+        );
+    }
+    let limit: usize = q.get("limit").and_then(|l| l.parse().ok()).unwrap_or(50);
+    let s = seen.lock().unwrap();
+    let records: Vec<Value> = s
+        .records
+        .iter()
+        .rev()
+        .take(limit)
+        .map(|(k, v)| json!({"uri": format!("at://{DID}/app.bsky.feed.post/{k}"), "cid": format!("bafycid{k}"), "value": v}))
+        .collect();
+    Json(json!({"records": records})).into_response()
+}
+
 /// The fake's routes and its shared state.
 pub fn app() -> (Router, Shared) {
     let seen: Shared = Arc::default();
@@ -168,6 +196,7 @@ pub fn app() -> (Router, Shared) {
         .route("/xrpc/com.atproto.repo.uploadBlob", post(upload_blob))
         .route("/xrpc/com.atproto.repo.createRecord", post(create_record))
         .route("/xrpc/com.atproto.repo.getRecord", get(get_record))
+        .route("/xrpc/com.atproto.repo.listRecords", get(list_records))
         .route(
             "/files/{name}",
             get(|| async {

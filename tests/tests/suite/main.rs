@@ -32,6 +32,7 @@ mod providers_x;
 mod providers_youtube;
 mod public_api;
 mod publish_faults;
+mod publish_lookup;
 mod publish_rules;
 mod template_drift;
 mod util;

@@ -246,6 +246,50 @@ impl Provider for Bluesky {
         Ok(())
     }
 
+    fn finds_published(&self) -> bool {
+        true
+    }
+
+    /// The account's latest posts (`com.atproto.repo.listRecords`), matched on the text and
+    /// a creation time no earlier than a minute before `since`.
+    async fn find_published(
+        &self,
+        auth: &ChannelAuth,
+        post: &PostDetails,
+        since: chrono::DateTime<chrono::Utc>,
+    ) -> ProviderResult<Option<Published>> {
+        let creds = credentials(auth.custom.as_ref())?;
+        let service = service_url(&creds.service)?;
+        self.http.vet(&service).await?;
+        let req = self
+            .http
+            .client()
+            .get(format!("{service}/xrpc/com.atproto.repo.listRecords"))
+            .query(&[
+                ("repo", auth.internal_id.as_str()),
+                ("collection", "app.bsky.feed.post"),
+                ("limit", "50"),
+            ])
+            .bearer_auth(&auth.access_token);
+        let v: Value = self.http.json(req, map_error).await?;
+        let after = since - chrono::Duration::minutes(1);
+        let found = v["records"].as_array().into_iter().flatten().find(|r| {
+            r["value"]["text"].as_str() == Some(post.message.as_str())
+                && r["value"]["createdAt"]
+                    .as_str()
+                    .and_then(|t| chrono::DateTime::parse_from_rfc3339(t).ok())
+                    .is_some_and(|t| t >= after)
+        });
+        Ok(found.and_then(|r| {
+            let uri = r["uri"].as_str()?.to_string();
+            let rkey = uri.rsplit('/').next().unwrap_or_default().to_string();
+            Some(Published {
+                url: format!("{}/profile/{}/post/{rkey}", self.web, auth.internal_id),
+                id: uri,
+            })
+        }))
+    }
+
     /// Credential providers have no authorization page: the URL is the state itself.
     async fn auth_url(&self) -> ProviderResult<AuthRequest> {
         let state = new_state();
