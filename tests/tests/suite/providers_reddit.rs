@@ -8,6 +8,12 @@ use serde_json::{json, Value};
 use std::sync::Arc;
 
 async fn setup() -> (Arc<dyn Provider>, reddit::Shared) {
+    let (p, seen, _) = setup_at().await;
+    (p, seen)
+}
+
+/// The provider on a fresh fake, and the fake's base URL.
+async fn setup_at() -> (Arc<dyn Provider>, reddit::Shared, String) {
     let (app, seen) = reddit::app();
     let base = serve(app).await;
     let config = ProviderConfig::from_pairs([
@@ -17,7 +23,7 @@ async fn setup() -> (Arc<dyn Provider>, reddit::Shared) {
         ("REDDIT_CLIENT_ID", reddit::CLIENT_ID),
         ("REDDIT_CLIENT_SECRET", reddit::CLIENT_SECRET),
     ]);
-    (Providers::new(&config).get("reddit").unwrap(), seen)
+    (Providers::new(&config).get("reddit").unwrap(), seen, base)
 }
 
 fn post(text: &str, subs: Value) -> PostDetails {
@@ -161,16 +167,7 @@ async fn reddit_errors_and_rules() {
 
 #[tokio::test]
 async fn image_posts_upload_through_a_media_lease_and_are_found_in_the_listing() {
-    let (app, seen) = reddit::app();
-    let base = serve(app).await;
-    let config = ProviderConfig::from_pairs([
-        ("FETCH_ALLOW_PRIVATE", "true"),
-        ("REDDIT_URL", base.as_str()),
-        ("REDDIT_OAUTH_URL", base.as_str()),
-        ("REDDIT_CLIENT_ID", reddit::CLIENT_ID),
-        ("REDDIT_CLIENT_SECRET", reddit::CLIENT_SECRET),
-    ]);
-    let p = Providers::new(&config).get("reddit").unwrap();
+    let (p, seen, base) = setup_at().await;
     let t = p.authenticate(reddit::GOOD_CODE, "").await.unwrap();
     let auth = ChannelAuth {
         internal_id: t.id,

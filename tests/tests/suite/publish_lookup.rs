@@ -9,17 +9,16 @@ use postiz_core::jwt::JwtSigner;
 use postiz_core::{Clock, FixedClock};
 use postiz_integrations::Channels;
 use postiz_posts::request::CreatePost;
-use postiz_posts::{LocalGate, Outcome, PostState, PostsModule, PublishMessage, PublisherConfig};
+use postiz_posts::{LocalGate, Outcome, PostState, PostsModule, PublisherConfig};
 use postiz_providers::{
     AuthRequest, AuthTokens, ChannelAuth, PostDetails, Provider, ProviderConfig, ProviderError,
     ProviderInfo, ProviderResult, Providers, Published,
 };
-use postiz_storage::schema::{queues, PUBLISH_QUEUE};
+use postiz_storage::schema::queues;
 use postiz_storage::{AppKeys, Queue, Table};
 use postiz_tests::fakes::{bluesky, serve};
 use serde_json::json;
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
 
 const ORG: &str = "org-lookup";
 
@@ -158,22 +157,7 @@ async fn post_now(w: &World, text: &str) -> String {
 /// Runs the scheduler, then every visible message through the publisher.
 async fn tick(w: &World) -> Vec<Outcome> {
     w.module.scheduler.run().await.unwrap();
-    let mut out = Vec::new();
-    loop {
-        let msgs = w
-            .queue
-            .receive(PUBLISH_QUEUE, 10, Duration::from_secs(60), Duration::ZERO)
-            .await
-            .unwrap();
-        if msgs.is_empty() {
-            return out;
-        }
-        for m in msgs {
-            let msg = PublishMessage::parse(&m.body).unwrap();
-            out.push(w.module.publisher.handle(&msg).await.unwrap());
-            w.queue.ack(PUBLISH_QUEUE, &m.receipt).await.unwrap();
-        }
-    }
+    crate::util::drain(&w.module, &w.queue).await
 }
 
 fn posted(w: &World, text: &str) -> usize {

@@ -10,12 +10,11 @@ use postiz_integrations::Channels;
 use postiz_posts::request::CreatePost;
 use postiz_posts::{LocalGate, Outcome, PostState, PostsModule, PublishMessage, PublisherConfig};
 use postiz_providers::{ProviderConfig, Providers};
-use postiz_storage::schema::{queues, PUBLISH_QUEUE};
+use postiz_storage::schema::queues;
 use postiz_storage::{AppKeys, Queue, Table};
 use postiz_tests::fakes::{mastodon, serve};
 use serde_json::json;
 use std::sync::Arc;
-use std::time::Duration;
 
 struct World {
     module: PostsModule,
@@ -87,24 +86,8 @@ async fn schedule(w: &World, values: serde_json::Value, after: Span) -> String {
         .to_string()
 }
 
-/// Receives every visible message and runs it through the publisher.
 async fn drain(w: &World) -> Vec<Outcome> {
-    let mut out = Vec::new();
-    loop {
-        let msgs = w
-            .queue
-            .receive(PUBLISH_QUEUE, 10, Duration::from_secs(60), Duration::ZERO)
-            .await
-            .unwrap();
-        if msgs.is_empty() {
-            return out;
-        }
-        for m in msgs {
-            let msg = PublishMessage::parse(&m.body).unwrap();
-            out.push(w.module.publisher.handle(&msg).await.unwrap());
-            w.queue.ack(PUBLISH_QUEUE, &m.receipt).await.unwrap();
-        }
-    }
+    crate::util::drain(&w.module, &w.queue).await
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -164,3 +164,31 @@ pub async fn api_key(http: &reqwest::Client, base: &str, token: &str) -> String 
         .unwrap();
     me["publicApi"].as_str().expect("an API key").to_string()
 }
+
+/// Receives every visible publish message and runs it through the publisher; the outcomes.
+pub async fn drain(
+    module: &postiz_posts::PostsModule,
+    queue: &std::sync::Arc<dyn postiz_storage::Queue>,
+) -> Vec<postiz_posts::Outcome> {
+    use postiz_storage::schema::PUBLISH_QUEUE;
+    let mut out = Vec::new();
+    loop {
+        let msgs = queue
+            .receive(
+                PUBLISH_QUEUE,
+                10,
+                std::time::Duration::from_secs(60),
+                std::time::Duration::ZERO,
+            )
+            .await
+            .unwrap();
+        if msgs.is_empty() {
+            return out;
+        }
+        for m in msgs {
+            let msg = postiz_posts::PublishMessage::parse(&m.body).unwrap();
+            out.push(module.publisher.handle(&msg).await.unwrap());
+            queue.ack(PUBLISH_QUEUE, &m.receipt).await.unwrap();
+        }
+    }
+}
