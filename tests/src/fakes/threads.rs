@@ -29,6 +29,8 @@ pub struct Seen {
     pub containers: HashMap<String, (HashMap<String, String>, u32)>,
     /// Published posts: (post id, container params).
     pub published: Vec<(String, HashMap<String, String>)>,
+    /// When each post was published (unix seconds), by post id.
+    pub published_at: HashMap<String, i64>,
 }
 
 /// Shared state of one fake.
@@ -188,10 +190,53 @@ async fn create(
             }
             let id = format!("{}", 18_000_000 + s.published.len());
             s.published.push((id.clone(), params));
+            let now = std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .unwrap()
+                .as_secs() as i64;
+            s.published_at.insert(id.clone(), now);
             Json(json!({"id": id})).into_response()
         }
         _ => graph_error(StatusCode::BAD_REQUEST, 100, None, "Unknown edge"),
     }
+}
+
+/// `GET /{user}/threads`: the user's posts, newest first, since `since` (unix seconds), with
+/// Threads' timestamp format (`+0000` offsets).
+async fn list(
+    State(seen): State<Shared>,
+    Path((user, edge)): Path<(String, String)>,
+    Query(q): Query<HashMap<String, String>>,
+) -> Response {
+    if !valid(&seen, &q) {
+        return expired();
+    }
+    if user != USER_ID || edge != "threads" {
+        return graph_error(
+            StatusCode::BAD_REQUEST,
+            100,
+            None,
+            "Unsupported get request",
+        );
+    }
+    let since: i64 = q.get("since").and_then(|v| v.parse().ok()).unwrap_or(0);
+    let s = seen.lock().unwrap();
+    let data: Vec<_> = s
+        .published
+        .iter()
+        .rev()
+        .filter_map(|(id, params)| {
+            let at = *s.published_at.get(id)?;
+            (at >= since).then(|| {
+                let ts = chrono::DateTime::from_timestamp(at, 0)
+                    .unwrap_or_default()
+                    .format("%Y-%m-%dT%H:%M:%S+0000")
+                    .to_string();
+                json!({"id": id, "text": params.get("text").cloned().unwrap_or_default(), "timestamp": ts, "permalink": format!("https://www.threads.example/@threadsy/post/{id}")})
+            })
+        })
+        .collect();
+    Json(json!({"data": data, "paging": {}})).into_response()
 }
 
 /// The fake's routes and its shared state.
@@ -202,7 +247,7 @@ pub fn app() -> (Router, Shared) {
         .route("/access_token", get(exchange))
         .route("/refresh_access_token", get(refresh))
         .route("/v1.0/{id}", get(node))
-        .route("/v1.0/{user}/{edge}", post(create))
+        .route("/v1.0/{user}/{edge}", post(create).get(list))
         .with_state(seen.clone());
     (router, seen)
 }

@@ -137,3 +137,36 @@ async fn threads_errors() {
         other => panic!("{other:?}"),
     }
 }
+
+#[tokio::test]
+async fn a_post_is_found_among_the_account_threads() {
+    let (p, _) = setup().await;
+    let t = p.authenticate(threads::GOOD_CODE, "").await.unwrap();
+    let auth = ChannelAuth {
+        internal_id: t.id,
+        access_token: t.access_token,
+        refresh_token: t.refresh_token,
+        custom: None,
+    };
+    assert!(p.finds_published());
+    let since = chrono::Utc::now();
+    let sent = p.publish(&auth, &post("look me up", vec![])).await.unwrap();
+    let found = p
+        .find_published(&auth, &post("look me up", vec![]), since)
+        .await
+        .unwrap()
+        .expect("the published post is found");
+    assert_eq!(found, sent);
+    assert!(p
+        .find_published(&auth, &post("never sent", vec![]), since)
+        .await
+        .unwrap()
+        .is_none());
+    // Only posts from a minute before `since` on count.
+    let later = since + chrono::Duration::minutes(5);
+    assert!(p
+        .find_published(&auth, &post("look me up", vec![]), later)
+        .await
+        .unwrap()
+        .is_none());
+}

@@ -331,6 +331,51 @@ impl Provider for Threads {
             .await
     }
 
+    fn finds_published(&self) -> bool {
+        true
+    }
+
+    /// The account's posts since a minute before `since` (`GET /{user}/threads`), matched on
+    /// the text.
+    async fn find_published(
+        &self,
+        auth: &ChannelAuth,
+        post: &PostDetails,
+        since: chrono::DateTime<chrono::Utc>,
+    ) -> ProviderResult<Option<Published>> {
+        let after = since - chrono::Duration::minutes(1);
+        let req = self
+            .http
+            .client()
+            .get(format!("{}/v1.0/{}/threads", self.graph, auth.internal_id))
+            .query(&[
+                ("fields", "id,text,timestamp,permalink"),
+                ("since", &after.timestamp().to_string()),
+                ("limit", "25"),
+                ("access_token", &auth.access_token),
+            ]);
+        let v: Value = self.http.json(req, map_error).await?;
+        let found = v["data"].as_array().into_iter().flatten().find(|d| {
+            d["text"].as_str().map(str::trim) == Some(post.message.trim())
+                && d["timestamp"]
+                    .as_str()
+                    .and_then(|t| {
+                        chrono::DateTime::parse_from_str(t, "%Y-%m-%dT%H:%M:%S%z")
+                            .or_else(|_| chrono::DateTime::parse_from_rfc3339(t))
+                            .ok()
+                    })
+                    .is_some_and(|t| t >= after)
+        });
+        Ok(found.and_then(|d| {
+            let id = d["id"].as_str()?.to_string();
+            let url = d["permalink"]
+                .as_str()
+                .map(str::to_string)
+                .unwrap_or_else(|| format!("{}/post/{id}", self.web));
+            Some(Published { id, url })
+        }))
+    }
+
     async fn publish(&self, auth: &ChannelAuth, post: &PostDetails) -> ProviderResult<Published> {
         self.post(auth, post, None).await
     }
