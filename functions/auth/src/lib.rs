@@ -3,24 +3,56 @@
 use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
 use axum::{Json, Router};
 use postiz_accounts::service::{RegisterInput, Registered};
 use postiz_web::cookies::{read, session_headers};
+use postiz_web::documented::Documented;
 use postiz_web::{ApiResult, AppState, JsonBody};
 use serde::Deserialize;
 use serde_json::json;
 
 /// The routes of this function.
 pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/auth/can-register", get(can_register))
-        .route("/auth/register", post(register))
-        .route("/auth/login", post(login))
-        .route("/auth/forgot", post(forgot))
-        .route("/auth/forgot-return", post(forgot_return))
-        .route("/auth/activate", post(activate))
-        .route("/auth/resend-activation", post(resend_activation))
+    routes().into_router()
+}
+
+/// The routes with their summaries, for the router and the OpenAPI document.
+pub fn routes() -> Documented<AppState> {
+    Documented::new("internal-auth")
+        .get(
+            "/auth/can-register",
+            "Whether sign-up is open",
+            can_register,
+        )
+        .open()
+        .post(
+            "/auth/register",
+            "Create an account and its organization",
+            register,
+        )
+        .open()
+        .post("/auth/login", "Log in: sets the session", login)
+        .open()
+        .post("/auth/forgot", "Send a password reset link", forgot)
+        .open()
+        .post(
+            "/auth/forgot-return",
+            "Set a new password with the reset token",
+            forgot_return,
+        )
+        .open()
+        .post(
+            "/auth/activate",
+            "Activate an account with its token",
+            activate,
+        )
+        .open()
+        .post(
+            "/auth/resend-activation",
+            "Send the activation email again",
+            resend_activation,
+        )
+        .open()
 }
 
 fn flag(name: &'static str) -> (&'static str, HeaderValue) {

@@ -5,7 +5,6 @@
 use axum::extract::{FromRef, Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::IntoResponse;
-use axum::routing::{get, post, put};
 use axum::{Json, Router};
 use chrono::{DateTime, Utc};
 use postiz_core::Error;
@@ -13,6 +12,7 @@ use postiz_integrations::model::PostingTime;
 use postiz_integrations::notifications::PAGE;
 use postiz_integrations::{Channels, Notifications};
 use postiz_providers::Providers;
+use postiz_web::documented::Documented;
 use postiz_web::{ApiResult, AppState, Authed, JsonBody};
 use serde::Deserialize;
 use serde_json::{json, Value};
@@ -76,24 +76,79 @@ pub async fn providers_from(app: &AppState) -> Providers {
 
 /// The routes of this function.
 pub fn router(ctx: Ctx) -> Router<AppState> {
-    Router::new()
-        .route("/integrations", get(catalogue).delete(delete_channel))
-        .route("/integrations/list", get(list))
-        .route("/integrations/social/{provider}", get(start_connect))
-        .route("/integrations/social-connect/{provider}", post(connect))
-        .route("/integrations/provider/{id}/connect", post(select_page))
-        .route("/integrations/disable", post(disable))
-        .route("/integrations/enable", post(enable))
-        .route("/integrations/customers", get(customers))
-        .route("/integrations/{id}/group", put(set_group))
-        .route("/integrations/{id}/customer-name", put(set_customer_name))
-        .route("/integrations/{id}/time", post(set_time))
-        .route("/integrations/{id}/settings", post(set_settings))
-        .route("/integrations/function", post(call_function))
-        .route("/integrations/telegram/updates", get(telegram_updates))
-        .route("/notifications", get(unread))
-        .route("/notifications/list", get(latest))
-        .with_state(ctx)
+    routes().into_router().with_state(ctx)
+}
+
+/// The routes with their summaries, for the router and the OpenAPI document.
+pub fn routes() -> Documented<Ctx> {
+    Documented::new("internal-integrations")
+        .get(
+            "/integrations",
+            "Catalogue of the social networks",
+            catalogue,
+        )
+        .open()
+        .delete("/integrations", "Delete a channel", delete_channel)
+        .get("/integrations/list", "The organization's channels", list)
+        .get(
+            "/integrations/social/{provider}",
+            "Start connecting a channel: the authorization URL",
+            start_connect,
+        )
+        .post(
+            "/integrations/social-connect/{provider}",
+            "Finish connecting a channel (the single-use state from the start is the credential)",
+            connect,
+        )
+        .open()
+        .post(
+            "/integrations/provider/{id}/connect",
+            "Pick the page of a two-step channel",
+            select_page,
+        )
+        .post("/integrations/disable", "Disable a channel", disable)
+        .post("/integrations/enable", "Enable a channel", enable)
+        .get(
+            "/integrations/customers",
+            "Customers of the organization",
+            customers,
+        )
+        .put(
+            "/integrations/{id}/group",
+            "Move a channel to a customer",
+            set_group,
+        )
+        .put(
+            "/integrations/{id}/customer-name",
+            "Rename a channel's customer",
+            set_customer_name,
+        )
+        .post(
+            "/integrations/{id}/time",
+            "A channel's posting times",
+            set_time,
+        )
+        .post(
+            "/integrations/{id}/settings",
+            "A channel's settings",
+            set_settings,
+        )
+        .post(
+            "/integrations/function",
+            "Run one of a provider's declared tools",
+            call_function,
+        )
+        .get(
+            "/integrations/telegram/updates",
+            "Find the Telegram chat that sent /connect",
+            telegram_updates,
+        )
+        .get(
+            "/notifications",
+            "Latest notification and unread count",
+            unread,
+        )
+        .get("/notifications/list", "Notifications, paginated", latest)
 }
 
 async fn catalogue(State(ctx): State<Ctx>) -> Json<Value> {

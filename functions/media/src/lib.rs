@@ -15,10 +15,11 @@ pub mod multipart;
 
 use axum::extract::{DefaultBodyLimit, FromRef, Path, Query, State};
 use axum::http::StatusCode;
-use axum::routing::{delete, get, post};
+use axum::routing::post;
 use axum::{Json, Router};
 use postiz_core::Error;
 use postiz_media::{InfoUpdate, MediaService, MediaUrls, VIDEO_MAX};
+use postiz_web::documented::Documented;
 use postiz_web::{ApiResult, AppState, Authed, JsonBody};
 use serde::Deserialize;
 use serde_json::{json, Value};
@@ -80,16 +81,46 @@ impl Ctx {
 
 /// The routes of this function.
 pub fn router(ctx: Ctx) -> Router<AppState> {
+    routes().into_router().with_state(ctx)
+}
+
+/// The routes with their summaries, for the router and the OpenAPI document.
+pub fn routes() -> Documented<Ctx> {
     let big = || DefaultBodyLimit::max(UPLOAD_BODY_LIMIT);
-    Router::new()
-        .route("/media", get(library))
-        .route("/media/upload-server", post(upload_server).layer(big()))
-        .route("/media/upload-simple", post(upload_simple).layer(big()))
-        .route("/media/information", post(information))
-        .route("/media/create-upload", post(create_upload))
-        .route("/media/complete-upload", post(complete_upload))
-        .route("/media/{id}", delete(remove))
-        .with_state(ctx)
+    Documented::new("internal-media")
+        .get(
+            "/media",
+            "The media library, paginated, with search",
+            library,
+        )
+        .route(
+            "/media/upload-server",
+            "POST",
+            "Upload a file (multipart)",
+            post(upload_server).layer(big()),
+        )
+        .route(
+            "/media/upload-simple",
+            "POST",
+            "Upload a file (multipart, simple answer)",
+            post(upload_simple).layer(big()),
+        )
+        .post(
+            "/media/information",
+            "Alt text and thumbnail of a file",
+            information,
+        )
+        .post(
+            "/media/create-upload",
+            "Presigned upload for a big file",
+            create_upload,
+        )
+        .post(
+            "/media/complete-upload",
+            "Finish a presigned upload (checked)",
+            complete_upload,
+        )
+        .delete("/media/{id}", "Delete a file", remove)
 }
 
 /// A 201 answer, as Nest gives every POST.

@@ -4,13 +4,13 @@
 
 use axum::extract::{FromRef, Path, Query, State};
 use axum::http::StatusCode;
-use axum::routing::{get, post, put};
 use axum::{Json, Router};
 use chrono::Duration;
 use postiz_core::Error;
 use postiz_integrations::Channels;
 use postiz_posts::request::{date_param, parse_date, ChannelPost, CreatePost};
 use postiz_posts::{LocalGate, PostsModule, PublisherConfig};
+use postiz_web::documented::Documented;
 use postiz_web::{ApiResult, AppState, Authed, JsonBody, RawJson};
 use serde::Deserialize;
 use serde_json::Value;
@@ -94,20 +94,56 @@ impl Ctx {
 
 /// The routes of this function.
 pub fn router(ctx: Ctx) -> Router<AppState> {
-    Router::new()
-        .route("/posts", get(calendar).post(create))
-        .route("/posts/list", get(list))
-        .route("/posts/valid", post(valid))
-        .route("/posts/should-shortlink", post(should_shortlink))
-        .route("/posts/find-slot", get(find_slot))
-        .route("/posts/find-slot/{id}", get(find_slot_for))
-        .route("/posts/tags", get(tags).post(create_tag))
-        .route("/posts/tags/{id}", put(edit_tag).delete(delete_tag))
-        .route("/posts/group/{group}", get(group))
-        .route("/posts/{id}", get(thread).delete(delete_group))
-        .route("/posts/{id}/date", put(change_date))
-        .route("/posts/{id}/comments", post(add_comment))
-        .with_state(ctx)
+    routes().into_router().with_state(ctx)
+}
+
+/// The routes with their summaries, for the router and the OpenAPI document.
+pub fn routes() -> Documented<Ctx> {
+    Documented::new("internal-posts")
+        .get(
+            "/posts",
+            "Calendar: the posts of a window (minified keys)",
+            calendar,
+        )
+        .post(
+            "/posts",
+            "Create, edit, schedule or draft a group of posts",
+            create,
+        )
+        .get("/posts/list", "Posts by state, paginated", list)
+        .post("/posts/valid", "Check posts without saving them", valid)
+        .post(
+            "/posts/should-shortlink",
+            "Whether the content has links to shorten",
+            should_shortlink,
+        )
+        .get("/posts/find-slot", "The next free posting time", find_slot)
+        .get(
+            "/posts/find-slot/{id}",
+            "The next free posting time of a channel",
+            find_slot_for,
+        )
+        .get("/posts/tags", "The organization's tags", tags)
+        .post("/posts/tags", "Create a tag", create_tag)
+        .put("/posts/tags/{id}", "Edit a tag", edit_tag)
+        .delete("/posts/tags/{id}", "Delete a tag", delete_tag)
+        .get("/posts/group/{group}", "The posts of a group", group)
+        .get("/posts/{id}", "One post with its thread", thread)
+        .delete(
+            "/posts/{id}",
+            "Delete a group of posts (by group id)",
+            delete_group,
+        )
+        .put(
+            "/posts/{id}/date",
+            "Move a post to another date",
+            change_date,
+        )
+        .post(
+            "/posts/{id}/comments",
+            "Add an internal comment",
+            add_comment,
+        )
 }
 
 type Params = Query<HashMap<String, String>>;

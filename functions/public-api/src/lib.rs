@@ -121,7 +121,28 @@ pub fn router(ctx: Ctx) -> Router<AppState> {
     routes.with_state(ctx)
 }
 
-/// The OpenAPI 3.1 document of [`router`]'s routes (served at `GET /openapi.json`).
+/// The OpenAPI 3.1 document served at `GET /openapi.json`: [`router`]'s routes, and the
+/// internal API's (the routes Postiz's frontend calls with its session), each function's
+/// taken from the same registration as its router.
 pub fn openapi() -> utoipa::openapi::OpenApi {
-    openapi::complete(api().into_openapi())
+    openapi::with_internal(
+        openapi::complete(api().into_openapi()),
+        [
+            postiz_auth_fn::routes().paths(),
+            postiz_users_fn::routes().paths(),
+            postiz_integrations_fn::routes().paths(),
+            postiz_posts_fn::routes().paths(),
+            postiz_media_fn::routes().paths(),
+        ],
+    )
+}
+
+/// Every internal `(METHOD, path)` the document lists, function by function.
+pub fn internal_operations() -> Vec<(String, String)> {
+    let mut ops = postiz_auth_fn::routes().operations();
+    ops.extend(postiz_users_fn::routes().operations());
+    ops.extend(postiz_integrations_fn::routes().operations());
+    ops.extend(postiz_posts_fn::routes().operations());
+    ops.extend(postiz_media_fn::routes().operations());
+    ops
 }

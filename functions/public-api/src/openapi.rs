@@ -34,7 +34,9 @@ accepted too). Our extensions are marked **Extension** in their descriptions: `G
 Error bodies keep Postiz's shapes: `{\"msg\": \"...\"}` for the controller's refusals, \
 `{\"statusCode\", \"message\", \"error\"}` (Nest) for bad requests and missing records (`message` is \
 an array for field validation), and `{\"statusCode\", \"provider\", \"name\", \"message\"}` for a post \
-a channel refuses."
+a channel refuses.\n\n\
+The internal API (the routes Postiz's frontend calls with its session, the `auth` cookie) is listed \
+too, under the `internal-*` tags, from the same registration that builds each function's router."
     ),
     security(("apiKey" = [])),
     tags(
@@ -50,6 +52,56 @@ struct Frame;
 /// The frame the router's paths are added to.
 pub fn frame() -> utoipa::openapi::OpenApi {
     Frame::openapi()
+}
+
+/// Adds the internal API's paths, its session scheme (the `auth` cookie, or the `auth`
+/// header Postiz's frontend sends when cookies are off) and its tags.
+pub fn with_internal(
+    mut doc: utoipa::openapi::OpenApi,
+    internal: impl IntoIterator<Item = utoipa::openapi::Paths>,
+) -> utoipa::openapi::OpenApi {
+    for paths in internal {
+        doc.paths.merge(paths);
+    }
+    let components = doc.components.get_or_insert_with(Default::default);
+    components.add_security_scheme(
+        postiz_web::documented::SESSION,
+        SecurityScheme::ApiKey(ApiKey::Cookie(ApiKeyValue::with_description(
+            "auth",
+            "The session from `/auth/login` (also accepted in an `auth` header).",
+        ))),
+    );
+    let tags = doc.tags.get_or_insert_with(Vec::new);
+    for (name, description) in [
+        (
+            "internal-auth",
+            "Internal API: sign-up, login, password reset",
+        ),
+        (
+            "internal-users",
+            "Internal API: the user, organizations, team, API key",
+        ),
+        (
+            "internal-integrations",
+            "Internal API: channels, connections, notifications",
+        ),
+        (
+            "internal-posts",
+            "Internal API: the calendar, posts, tags, comments",
+        ),
+        (
+            "internal-media",
+            "Internal API: the media library and uploads",
+        ),
+    ] {
+        tags.push(
+            utoipa::openapi::tag::TagBuilder::new()
+                .name(name)
+                .description(Some(description))
+                .build(),
+        );
+    }
+    doc
 }
 
 /// Completes the router's document: the `apiKey` scheme, a shared 401 answer on every

@@ -4,31 +4,68 @@
 use axum::extract::{Path, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{delete, get, post};
 use axum::{Json, Router};
 use postiz_accounts::model::Picture;
 use postiz_core::Error;
 use postiz_web::cookies;
+use postiz_web::documented::Documented;
 use postiz_web::{ApiResult, AppState, Authed, JsonBody};
 use serde::Deserialize;
 use serde_json::{json, Value};
 
 /// The routes of this function.
 pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/user/self", get(me))
-        .route("/user/personal", get(personal).post(set_personal))
-        .route(
-            "/user/email-notifications",
-            get(email_prefs).post(set_email_prefs),
+    routes().into_router()
+}
+
+/// The routes with their summaries, for the router and the OpenAPI document.
+pub fn routes() -> Documented<AppState> {
+    Documented::new("internal-users")
+        .get(
+            "/user/self",
+            "The session's user, organization and role",
+            me,
         )
-        .route("/user/organizations", get(organizations))
-        .route("/user/change-org", post(change_org))
-        .route("/user/logout", post(logout))
-        .route("/user/api-key/rotate", post(rotate_api_key))
-        .route("/user/join-org", post(join_org))
-        .route("/settings/team", get(team).post(invite))
-        .route("/settings/team/{id}", delete(remove_member))
+        .get("/user/personal", "Name, bio and picture", personal)
+        .post(
+            "/user/personal",
+            "Change name, bio and picture",
+            set_personal,
+        )
+        .get(
+            "/user/email-notifications",
+            "Email preferences",
+            email_prefs,
+        )
+        .post(
+            "/user/email-notifications",
+            "Change email preferences",
+            set_email_prefs,
+        )
+        .get(
+            "/user/organizations",
+            "The user's organizations",
+            organizations,
+        )
+        .post(
+            "/user/change-org",
+            "Switch the session's organization",
+            change_org,
+        )
+        .post("/user/logout", "End the session", logout)
+        .post(
+            "/user/api-key/rotate",
+            "New public API key for the organization",
+            rotate_api_key,
+        )
+        .post(
+            "/user/join-org",
+            "Join an organization by invitation",
+            join_org,
+        )
+        .get("/settings/team", "Members of the organization", team)
+        .post("/settings/team", "Invite a member", invite)
+        .delete("/settings/team/{id}", "Remove a member", remove_member)
 }
 
 async fn me(State(s): State<AppState>, Authed(session): Authed) -> ApiResult<Json<Value>> {

@@ -7,6 +7,7 @@ pub mod blob_routes;
 pub mod bootstrap;
 pub mod config;
 pub mod cookies;
+pub mod documented;
 pub mod error;
 pub mod extract;
 pub mod http;

@@ -147,7 +147,10 @@ async fn openapi_document_is_served_and_matches_the_router() {
     );
     assert_eq!(doc["security"], serde_json::json!([{"apiKey": []}]));
 
-    let ops = operations(&doc);
+    // The public API's operations; the internal API's are checked further down.
+    let (ops, internal): (BTreeSet<_>, BTreeSet<_>) = operations(&doc)
+        .into_iter()
+        .partition(|(_, p)| p.starts_with("/public/") || p == "/openapi.json");
     assert!(ops.len() >= 25, "{} operations: {ops:?}", ops.len());
     let mut ids = BTreeSet::new();
     for (method, path) in &ops {
@@ -206,6 +209,66 @@ async fn openapi_document_is_served_and_matches_the_router() {
     assert!(unrouted(s, &b), "{s} {b}");
     let (s, b) = call(&http, &base, "PATCH", "/public/v1/posts", Some(&key)).await;
     assert!(unrouted(s, &b), "{s} {b}");
+
+    // The internal API: each function's routes, from the one registration that builds its
+    // router, each routed, and 401 without a session but for sign-up, login and resets.
+    let registered_internal = postiz_public_api_fn::internal_operations();
+    let expected: BTreeSet<(String, String)> = registered_internal.iter().cloned().collect();
+    assert_eq!(
+        expected.len(),
+        registered_internal.len(),
+        "a route registered twice"
+    );
+    assert_eq!(
+        internal, expected,
+        "the internal routes vs the served document"
+    );
+    assert!(
+        internal.len() >= 50,
+        "{} internal operations",
+        internal.len()
+    );
+    let mut all_ids = BTreeSet::new();
+    for (method, path) in ops.iter().chain(&internal) {
+        let id = doc["paths"][path][method.to_lowercase()]["operationId"]
+            .as_str()
+            .expect("an operationId");
+        assert!(
+            all_ids.insert(id.to_string()),
+            "operationId {id} is used twice"
+        );
+    }
+    let mut mismatched = Vec::new();
+    for (method, path) in &internal {
+        let op = &doc["paths"][path][method.to_lowercase()];
+        assert!(op["summary"].is_string(), "{method} {path} has no summary");
+        assert!(
+            op["tags"][0]
+                .as_str()
+                .is_some_and(|t| t.starts_with("internal-")),
+            "{method} {path}"
+        );
+        let session = op["security"] == serde_json::json!([{"session": []}]);
+        assert!(
+            session || op["security"] == serde_json::json!([{}]),
+            "{method} {path}: {}",
+            op["security"]
+        );
+        let url = fill(path);
+        let (s, b) = call(&http, &base, method, &url, None).await;
+        assert!(!unrouted(s, &b), "{method} {url} is not served: {s} {b}");
+        assert!(s < 500, "{method} {url}: {s} {b}");
+        // What the document says of the session is what the server does.
+        if session != (s == 401) {
+            mismatched.push(format!("{method} {url} without a session: {s}"));
+        }
+    }
+    assert!(mismatched.is_empty(), "{mismatched:#?}");
+    let scheme = &doc["components"]["securitySchemes"]["session"];
+    assert_eq!(
+        (&scheme["in"], &scheme["name"]),
+        (&Value::from("cookie"), &Value::from("auth"))
+    );
 
     // Every documented operation is routed; with no key, every one but the document is 401.
     for (method, path) in &ops {
