@@ -189,7 +189,10 @@ impl Posts {
             .get("__type")
             .and_then(|t| t.as_str())
             .filter(|t| !t.is_empty() && *t != p.info().identifier)
-            .map(|t| format!("Settings of type {t} do not belong to {}", p.info().name));
+            .map(|t| format!("Settings of type {t} do not belong to {}", p.info().name))
+            .or_else(|| {
+                postiz_providers::rules::check_settings(p.info().identifier, &entry.settings).err()
+            });
         let mut check = EntryCheck {
             settings_error,
             error: None,

@@ -57,7 +57,7 @@ pub fn settings_schema(identifier: &str) -> Option<Value> {
                 "value": object(&["subreddit", "title", "type"], json!({
                     "subreddit": {"type": "string"},
                     "title": {"type": "string"},
-                    "type": {"type": "string", "enum": ["link", "self", "image", "video", "videogif"]},
+                    "type": {"type": "string", "enum": ["link", "self", "image", "video", "videogif", "media"]},
                     "url": {"type": "string"},
                     "is_flair_required": {"type": "boolean"},
                     "flair": {"type": "object"},
@@ -114,9 +114,127 @@ pub fn settings_schema(identifier: &str) -> Option<Value> {
     Some(s)
 }
 
+/// Checks a post's `settings` against the provider's settings schema ([`settings_schema`]), as
+/// Postiz validates its settings DTOs; the message names the first field at fault. X needs no
+/// reply setting for an article.
+pub fn check_settings(identifier: &str, settings: &Value) -> Result<(), String> {
+    let Some(schema) = settings_schema(identifier) else {
+        return Ok(());
+    };
+    let empty = json!({});
+    let settings = if settings.is_null() { &empty } else { settings };
+    let mut schema = schema;
+    if identifier == "x" && settings["post_type"] == "article" {
+        schema["required"] = json!([]);
+    }
+    check_value("settings", &schema, settings)
+}
+
+fn check_value(name: &str, schema: &Value, value: &Value) -> Result<(), String> {
+    if let Some(allowed) = schema["enum"].as_array() {
+        if !allowed.contains(value) {
+            let list: Vec<&str> = allowed.iter().filter_map(Value::as_str).collect();
+            return Err(format!(
+                "{name} must be one of the following values: {}",
+                list.join(", ")
+            ));
+        }
+    }
+    match schema["type"].as_str() {
+        Some("object") => {
+            let Some(map) = value.as_object() else {
+                return Err(format!("{name} must be an object"));
+            };
+            for field in schema["required"].as_array().into_iter().flatten() {
+                let field = field.as_str().unwrap_or_default();
+                if map.get(field).is_none_or(|v| v.is_null() || v == "") {
+                    return Err(format!("{field} should not be empty"));
+                }
+            }
+            for (field, sub) in schema["properties"].as_object().into_iter().flatten() {
+                match map.get(field) {
+                    Some(v) if !v.is_null() => check_value(field, sub, v)?,
+                    _ => {}
+                }
+            }
+        }
+        Some("array") => {
+            let Some(items) = value.as_array() else {
+                return Err(format!("{name} must be an array"));
+            };
+            if let Some(min) = schema["minItems"].as_u64() {
+                if (items.len() as u64) < min {
+                    return Err(format!("{name} must contain at least {min} elements"));
+                }
+            }
+            for item in items {
+                check_value(name, &schema["items"], item)?;
+            }
+        }
+        Some("string") => {
+            let Some(text) = value.as_str() else {
+                return Err(format!("{name} must be a string"));
+            };
+            let chars = text.chars().count() as u64;
+            if schema["minLength"].as_u64().is_some_and(|min| chars < min) {
+                return Err(format!(
+                    "{name} must be longer than or equal to {} characters",
+                    schema["minLength"]
+                ));
+            }
+            if schema["maxLength"].as_u64().is_some_and(|max| chars > max) {
+                return Err(format!(
+                    "{name} must be shorter than or equal to {} characters",
+                    schema["maxLength"]
+                ));
+            }
+        }
+        Some("boolean") if !value.is_boolean() => {
+            return Err(format!("{name} must be a boolean value"));
+        }
+        _ => {}
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn settings_follow_each_providers_dto() {
+        assert!(check_settings("x", &json!({"who_can_reply_post": "everyone"})).is_ok());
+        assert_eq!(
+            check_settings("x", &json!({})).unwrap_err(),
+            "who_can_reply_post should not be empty"
+        );
+        assert!(
+            check_settings("x", &json!({"who_can_reply_post": "nobody"}))
+                .unwrap_err()
+                .starts_with("who_can_reply_post must be one of the following values: everyone")
+        );
+        assert!(check_settings("x", &json!({"post_type": "article"})).is_ok());
+        assert!(check_settings(
+            "x",
+            &json!({"who_can_reply_post": "everyone", "made_with_ai": "yes"})
+        )
+        .unwrap_err()
+        .contains("boolean"));
+        assert_eq!(
+            check_settings("discord", &json!({"__type": "discord"})).unwrap_err(),
+            "channel should not be empty"
+        );
+        assert!(
+            check_settings("youtube", &json!({"title": "A", "type": "public"}))
+                .unwrap_err()
+                .contains("longer than or equal to 2")
+        );
+        assert!(check_settings("reddit", &json!({"subreddit": []}))
+            .unwrap_err()
+            .contains("at least 1"));
+        assert!(check_settings("mastodon", &json!({"anything": 1})).is_ok());
+        assert!(check_settings("linkedin", &Value::Null).is_ok());
+    }
 
     #[test]
     fn providers_without_settings_have_no_schema() {
