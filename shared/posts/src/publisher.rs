@@ -653,7 +653,7 @@ impl Publisher {
                 p.error = error.map(str::to_string);
                 p.lease_token = None;
                 p.lease_until = None;
-                p.due_at = None;
+                // Out of the due index, unless a repeating post plans its next round.
                 p.plan_repeat(now + REPEAT_MARGIN);
             })
             .await?;

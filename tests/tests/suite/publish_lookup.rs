@@ -4,18 +4,14 @@
 use async_trait::async_trait;
 use base64::Engine;
 use chrono::{Duration as Span, SecondsFormat};
-use postiz_core::crypto::{new_key_base64, Cipher};
-use postiz_core::jwt::JwtSigner;
 use postiz_core::{Clock, FixedClock};
-use postiz_integrations::Channels;
 use postiz_posts::request::CreatePost;
-use postiz_posts::{LocalGate, Outcome, PostState, PostsModule, PublisherConfig};
+use postiz_posts::{Outcome, PostState, PostsModule};
 use postiz_providers::{
     AuthRequest, AuthTokens, ChannelAuth, PostDetails, Provider, ProviderConfig, ProviderError,
     ProviderInfo, ProviderResult, Providers, Published,
 };
-use postiz_storage::schema::queues;
-use postiz_storage::{AppKeys, Queue, Table};
+use postiz_storage::Queue;
 use postiz_tests::fakes::{bluesky, serve};
 use serde_json::json;
 use std::sync::{Arc, Mutex};
@@ -95,30 +91,9 @@ async fn world() -> World {
         inner,
         next: next.clone(),
     }));
-    let clock = crate::util::fixed_clock();
-    let (store, dir) = crate::util::embedded(clock.clone(), queues());
-    let store = Arc::new(store);
-    let table: Arc<dyn Table> = store.clone();
-    let keys = Arc::new(AppKeys::fixed(
-        JwtSigner::new("test"),
-        Cipher::from_secret(&new_key_base64()).unwrap(),
-    ));
-    let channels = Arc::new(Channels::on_table(
-        table.clone(),
-        providers,
-        keys,
-        clock.clone(),
-    ));
-    let module = PostsModule::new(
-        table,
-        store.clone(),
-        channels.clone(),
-        clock.clone(),
-        Arc::new(LocalGate::default()),
-        Span::seconds(90),
-        PublisherConfig::default(),
-    );
-    let state = channels
+    let w = crate::util::embedded_posts(providers);
+    let state = w
+        .channels
         .start_connect(ORG, "user-1", "bluesky", None)
         .await
         .unwrap()["url"]
@@ -129,15 +104,15 @@ async fn world() -> World {
         json!({"service": base, "identifier": bluesky::HANDLE, "password": bluesky::PASSWORD})
             .to_string(),
     );
-    let connected = channels.connect("bluesky", &state, &code).await.unwrap();
+    let connected = w.channels.connect("bluesky", &state, &code).await.unwrap();
     World {
-        module,
-        queue: store,
-        clock,
+        module: w.module,
+        queue: w.queue,
+        clock: w.clock,
         fake,
         next,
         channel: connected["id"].as_str().unwrap().to_string(),
-        _dir: dir,
+        _dir: w.dir,
     }
 }
 

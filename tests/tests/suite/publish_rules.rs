@@ -3,15 +3,12 @@
 //! refused message end in ERROR with a notification.
 
 use chrono::{Duration as Span, SecondsFormat};
-use postiz_core::crypto::{new_key_base64, Cipher};
-use postiz_core::jwt::JwtSigner;
 use postiz_core::{Clock, FixedClock};
 use postiz_integrations::Channels;
 use postiz_posts::request::CreatePost;
-use postiz_posts::{LocalGate, Outcome, PostState, PostsModule, PublishMessage, PublisherConfig};
+use postiz_posts::{Outcome, PostState, PostsModule, PublishMessage};
 use postiz_providers::{ProviderConfig, Providers};
-use postiz_storage::schema::queues;
-use postiz_storage::{AppKeys, Queue, Table};
+use postiz_storage::Queue;
 use postiz_tests::fakes::{mastodon, serve};
 use serde_json::json;
 use std::sync::Arc;
@@ -37,39 +34,17 @@ async fn world() -> World {
         ("MASTODON_CLIENT_ID", mastodon::CLIENT_ID),
         ("MASTODON_CLIENT_SECRET", mastodon::CLIENT_SECRET),
     ]);
-    let clock = crate::util::fixed_clock();
-    let (store, dir) = crate::util::embedded(clock.clone(), queues());
-    let store = Arc::new(store);
-    let table: Arc<dyn Table> = store.clone();
-    let keys = Arc::new(AppKeys::fixed(
-        JwtSigner::new("test"),
-        Cipher::from_secret(&new_key_base64()).unwrap(),
-    ));
-    let channels = Arc::new(Channels::on_table(
-        table.clone(),
-        Providers::new(&config),
-        keys,
-        clock.clone(),
-    ));
-    let module = PostsModule::new(
-        table,
-        store.clone(),
-        channels.clone(),
-        clock.clone(),
-        Arc::new(LocalGate::default()),
-        Span::seconds(90),
-        PublisherConfig::default(),
-    );
+    let w = crate::util::embedded_posts(Providers::new(&config));
     let channel =
-        crate::util::connect_channel(&channels, ORG, "mastodon", mastodon::GOOD_CODE).await;
+        crate::util::connect_channel(&w.channels, ORG, "mastodon", mastodon::GOOD_CODE).await;
     World {
-        module,
-        channels,
-        queue: store,
-        clock,
+        module: w.module,
+        channels: w.channels,
+        queue: w.queue,
+        clock: w.clock,
         fake,
         channel,
-        _dir: dir,
+        _dir: w.dir,
     }
 }
 

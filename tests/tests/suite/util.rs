@@ -192,3 +192,52 @@ pub async fn drain(
         }
     }
 }
+
+/// The posts module on a fresh embedded store with a fixed clock, its channels on `providers`,
+/// the local gate and default publishing limits: the world of the publishing-rule tests.
+pub struct EmbeddedPosts {
+    /// Posts, scheduler and publisher.
+    pub module: postiz_posts::PostsModule,
+    /// Channels service.
+    pub channels: Arc<postiz_integrations::Channels>,
+    /// The store's queue.
+    pub queue: Arc<dyn postiz_storage::Queue>,
+    /// The clock everything reads.
+    pub clock: Arc<FixedClock>,
+    /// Holds the store's folder.
+    pub dir: TempDir,
+}
+
+/// See [`EmbeddedPosts`].
+pub fn embedded_posts(providers: postiz_providers::Providers) -> EmbeddedPosts {
+    let clock = fixed_clock();
+    let (store, dir) = embedded(clock.clone(), postiz_storage::schema::queues());
+    let store = Arc::new(store);
+    let table: Arc<dyn postiz_storage::Table> = store.clone();
+    let keys = Arc::new(postiz_storage::AppKeys::fixed(
+        postiz_core::jwt::JwtSigner::new("test"),
+        postiz_core::crypto::Cipher::from_secret(&postiz_core::crypto::new_key_base64()).unwrap(),
+    ));
+    let channels = Arc::new(postiz_integrations::Channels::on_table(
+        table.clone(),
+        providers,
+        keys,
+        clock.clone(),
+    ));
+    let module = postiz_posts::PostsModule::new(
+        table,
+        store.clone(),
+        channels.clone(),
+        clock.clone(),
+        Arc::new(postiz_posts::LocalGate::default()),
+        chrono::Duration::seconds(90),
+        postiz_posts::PublisherConfig::default(),
+    );
+    EmbeddedPosts {
+        module,
+        channels,
+        queue: store,
+        clock,
+        dir,
+    }
+}

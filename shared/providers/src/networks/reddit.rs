@@ -193,6 +193,16 @@ impl Reddit {
         }
     }
 
+    /// The account (`api/v1/me`).
+    async fn me(&self, token: &str) -> ProviderResult<Value> {
+        let req = self
+            .http
+            .client()
+            .get(format!("{}/api/v1/me", self.api))
+            .bearer_auth(token);
+        self.http.json(req, crate::http::no_mapping).await
+    }
+
     /// Uploads a picture through a media asset lease; returns the uploaded file's location.
     async fn upload_picture(&self, token: &str, media: &Media) -> ProviderResult<String> {
         let (bytes, content_type) = self.http.fetch_media(&media.url).await?;
@@ -247,6 +257,7 @@ impl Reddit {
     async fn submit_image(
         &self,
         token: &str,
+        user: &str,
         t: &Target,
         location: &str,
         text: &str,
@@ -262,17 +273,6 @@ impl Reddit {
         if let Some(f) = &t.flair {
             form.push(("flair_id", f));
         }
-        let me: Value = self
-            .http
-            .json(
-                self.http
-                    .client()
-                    .get(format!("{}/api/v1/me", self.api))
-                    .bearer_auth(token),
-                crate::http::no_mapping,
-            )
-            .await?;
-        let user = me["name"].as_str().unwrap_or_default().to_string();
         // Only posts created from a minute before this submission count (clock slack): an
         // older post with the same title must never be taken for this one.
         let since = std::time::SystemTime::now()
@@ -284,7 +284,7 @@ impl Reddit {
             if attempt > 0 {
                 tokio::time::sleep(LOOKUP_WAIT).await;
             }
-            if let Some(found) = self.find_submitted(token, &user, t, since).await {
+            if let Some(found) = self.find_submitted(token, user, t, since).await {
                 return Ok(found);
             }
         }
@@ -387,12 +387,7 @@ impl Provider for Reddit {
             )
             .await?;
         let access = t["access_token"].as_str().unwrap_or_default().to_string();
-        let req = self
-            .http
-            .client()
-            .get(format!("{}/api/v1/me", self.api))
-            .bearer_auth(&access);
-        let me: Value = self.http.json(req, crate::http::no_mapping).await?;
+        let me = self.me(&access).await?;
         let name = me["name"].as_str().unwrap_or_default().to_string();
         Ok(AuthTokens {
             id: me["id"].as_str().unwrap_or_default().to_string(),
@@ -426,19 +421,20 @@ impl Provider for Reddit {
     async fn publish(&self, auth: &ChannelAuth, post: &PostDetails) -> ProviderResult<Published> {
         let targets = targets(&post.settings, &post.media).map_err(ProviderError::bad)?;
         let mut first = None;
-        let mut uploaded: Option<String> = None;
+        // The picture's location and the account's name, fetched once for every subreddit.
+        let mut image: Option<(String, String)> = None;
         for t in targets {
             if t.kind == "image" {
-                let location = match &uploaded {
-                    Some(l) => l.clone(),
-                    None => {
-                        self.upload_picture(&auth.access_token, &post.media[0])
-                            .await?
-                    }
-                };
-                uploaded = Some(location.clone());
+                if image.is_none() {
+                    let token = &auth.access_token;
+                    let location = self.upload_picture(token, &post.media[0]).await?;
+                    let me = self.me(token).await?;
+                    let user = me["name"].as_str().unwrap_or_default().to_string();
+                    image = Some((location, user));
+                }
+                let (location, user) = image.as_ref().expect("set above");
                 let published = self
-                    .submit_image(&auth.access_token, &t, &location, &post.message)
+                    .submit_image(&auth.access_token, user, &t, location, &post.message)
                     .await?;
                 first.get_or_insert(published);
                 continue;
