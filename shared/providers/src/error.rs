@@ -49,3 +49,102 @@ impl ProviderError {
 
 /// Result of a provider call.
 pub type ProviderResult<T> = Result<T, ProviderError>;
+
+/// What one of Postiz's mapped error cases asks for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mapped {
+    /// Reconnect or refresh the channel (`refresh-token`, and `disconnect`, which marks the
+    /// channel `refreshNeeded` too).
+    Refresh,
+    /// Try again later (`retry`).
+    Retry,
+    /// The user must change the post (`bad-body`).
+    Bad,
+}
+
+/// One mapped error case: when an error body contains `needle`, the call failed as `kind`
+/// with the user-facing `message` (Postiz's wording).
+#[derive(Debug, Clone, Copy)]
+pub struct ErrorCase {
+    /// Text the network's error body contains.
+    pub needle: &'static str,
+    /// What the caller does about it.
+    pub kind: Mapped,
+    /// What the user is told.
+    pub message: &'static str,
+}
+
+impl ErrorCase {
+    /// A `bad-body` case.
+    pub const fn bad(needle: &'static str, message: &'static str) -> Self {
+        ErrorCase {
+            needle,
+            kind: Mapped::Bad,
+            message,
+        }
+    }
+
+    /// A `refresh-token` (or `disconnect`) case.
+    pub const fn refresh(needle: &'static str, message: &'static str) -> Self {
+        ErrorCase {
+            needle,
+            kind: Mapped::Refresh,
+            message,
+        }
+    }
+
+    /// A `retry` case.
+    pub const fn retry(needle: &'static str, message: &'static str) -> Self {
+        ErrorCase {
+            needle,
+            kind: Mapped::Retry,
+            message,
+        }
+    }
+
+    /// The error this case stands for.
+    pub fn error(&self) -> ProviderError {
+        match self.kind {
+            Mapped::Refresh => ProviderError::RefreshNeeded(self.message.into()),
+            Mapped::Retry => ProviderError::transient(self.message),
+            Mapped::Bad => ProviderError::bad(self.message),
+        }
+    }
+}
+
+/// The first case (in table order, as Postiz checks them) whose needle `body` contains.
+pub fn first_match(body: &str, cases: &[ErrorCase]) -> Option<ProviderError> {
+    cases
+        .iter()
+        .find(|c| body.contains(c.needle))
+        .map(ErrorCase::error)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const CASES: &[ErrorCase] = &[
+        ErrorCase::retry("busy", "Try later"),
+        ErrorCase::refresh("revoked", "Reconnect"),
+        ErrorCase::bad("too long", "Shorten it"),
+        ErrorCase::bad("long", "never reached for 'too long'"),
+    ];
+
+    #[test]
+    fn the_first_case_in_table_order_wins() {
+        assert_eq!(
+            first_match("text is too long", CASES),
+            Some(ProviderError::bad("Shorten it"))
+        );
+        assert_eq!(
+            first_match("token revoked", CASES),
+            Some(ProviderError::RefreshNeeded("Reconnect".into()))
+        );
+        assert_eq!(
+            first_match("server busy", CASES),
+            Some(ProviderError::transient("Try later"))
+        );
+        assert_eq!(first_match("fine", CASES), None);
+    }
+}
