@@ -133,6 +133,17 @@ impl Http {
     /// A failure to connect is transient; a timeout or a lost connection after sending is
     /// `Unknown`, since the network may have acted on the request.
     pub async fn send(&self, req: RequestBuilder, map: ErrorMapper) -> ProviderResult<Response> {
+        self.send_allowing(req, map, &[]).await
+    }
+
+    /// [`Http::send`], with the `answers` statuses handed back like a success (an error whose
+    /// body the caller reads, e.g. "already exists, here is its id").
+    pub async fn send_allowing(
+        &self,
+        req: RequestBuilder,
+        map: ErrorMapper,
+        answers: &[StatusCode],
+    ) -> ProviderResult<Response> {
         let resp = req.send().await.map_err(|e| {
             if e.is_connect() {
                 ProviderError::transient(format!("could not connect: {e}"))
@@ -144,7 +155,7 @@ impl Http {
                 ))
             }
         })?;
-        if resp.status().is_success() {
+        if resp.status().is_success() || answers.contains(&resp.status()) {
             return Ok(resp);
         }
         let status = resp.status();

@@ -1,5 +1,6 @@
 //! A fake Bluesky PDS (XRPC): createSession, getProfile, uploadBlob, createRecord and
-//! getRecord, with the AT Protocol's error bodies. Sessions can be expired per test.
+//! getRecord, with the AT Protocol's error bodies, plus getServiceAuth and the video
+//! service (uploadVideo, getJobStatus) on the same address. Sessions can be expired per test.
 
 use axum::body::Bytes;
 use axum::extract::{Query, State};
@@ -29,6 +30,42 @@ pub struct Seen {
     pub blobs: Vec<usize>,
     /// Records created: rkey → record.
     pub records: Vec<(String, Value)>,
+    /// Service tokens granted for the video service.
+    pub service_tokens: Vec<String>,
+    /// Video uploads received (sizes), a re-upload of a known file included.
+    pub video_uploads: Vec<usize>,
+    /// Video jobs, one per distinct file.
+    pub jobs: Vec<VideoJob>,
+}
+
+/// One encoding job of the fake video service.
+#[derive(Debug, Clone)]
+pub struct VideoJob {
+    /// The job id.
+    pub id: String,
+    /// The file.
+    pub bytes: Vec<u8>,
+    /// Status reads left before the job ends (a test may set it to 0).
+    pub reads_left: usize,
+    /// Whether it ends failed (files containing `FAIL`).
+    pub fails: bool,
+}
+
+impl VideoJob {
+    fn status(&self) -> Value {
+        let mut v = json!({"jobId": self.id, "did": DID});
+        if self.reads_left > 0 {
+            v["state"] = json!("JOB_STATE_ENCODING");
+            v["progress"] = json!(50);
+        } else if self.fails {
+            v["state"] = json!("JOB_STATE_FAILED");
+            v["error"] = json!("Video is too long");
+        } else {
+            v["state"] = json!("JOB_STATE_COMPLETED");
+            v["blob"] = json!({"$type": "blob", "ref": {"$link": format!("bafkvideo{}", self.id)}, "mimeType": "video/mp4", "size": self.bytes.len()});
+        }
+        v
+    }
 }
 
 /// Shared state of one fake.
@@ -184,6 +221,99 @@ async fn list_records(
     Json(json!({"records": records})).into_response()
 }
 
+/// `com.atproto.server.getServiceAuth`: a token for the video service to write a blob.
+async fn get_service_auth(
+    State(seen): State<Shared>,
+    h: HeaderMap,
+    Query(q): Query<HashMap<String, String>>,
+) -> Response {
+    if let Some(r) = authed(&h, &seen) {
+        return r;
+    }
+    let aud_ok = q.get("aud").is_some_and(|a| a.starts_with("did:web:"));
+    if !aud_ok || q.get("lxm").map(String::as_str) != Some("com.atproto.repo.uploadBlob") {
+        return xrpc_error(
+            StatusCode::BAD_REQUEST,
+            "InvalidRequest",
+            "aud must be a did:web and lxm uploadBlob",
+        );
+    }
+    let mut s = seen.lock().unwrap();
+    let token = format!("bsky-service-{}", s.service_tokens.len() + 1);
+    s.service_tokens.push(token.clone());
+    Json(json!({"token": token})).into_response()
+}
+
+/// `app.bsky.video.uploadVideo`: a new job (the job itself, not wrapped), or 409
+/// `already_exists` with the job that has the same file.
+async fn upload_video(
+    State(seen): State<Shared>,
+    h: HeaderMap,
+    Query(q): Query<HashMap<String, String>>,
+    body: Bytes,
+) -> Response {
+    let token = h
+        .get("authorization")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .unwrap_or("");
+    let mut s = seen.lock().unwrap();
+    if !s.service_tokens.iter().any(|t| t == token) {
+        return xrpc_error(
+            StatusCode::UNAUTHORIZED,
+            "AuthMissing",
+            "Service auth token required",
+        );
+    }
+    if q.get("did").map(String::as_str) != Some(DID)
+        || h.get("content-type").and_then(|v| v.to_str().ok()) != Some("video/mp4")
+    {
+        return xrpc_error(
+            StatusCode::BAD_REQUEST,
+            "InvalidRequest",
+            "did and a video/mp4 body are required",
+        );
+    }
+    s.video_uploads.push(body.len());
+    if let Some(job) = s.jobs.iter().find(|j| j.bytes == body.as_ref()) {
+        let mut v = job.status();
+        v["error"] = json!("already_exists");
+        v["message"] = json!("Video already processed");
+        return (StatusCode::CONFLICT, Json(v)).into_response();
+    }
+    let job = VideoJob {
+        id: format!("job{}", s.jobs.len() + 1),
+        bytes: body.to_vec(),
+        // Files containing `SLOW` encode until a test says otherwise.
+        reads_left: if body.windows(4).any(|w| w == b"SLOW") {
+            usize::MAX
+        } else {
+            2
+        },
+        fails: body.windows(4).any(|w| w == b"FAIL"),
+    };
+    let v = json!({"jobId": job.id, "did": DID, "state": "JOB_STATE_CREATED"});
+    s.jobs.push(job);
+    Json(v).into_response()
+}
+
+/// `app.bsky.video.getJobStatus` (no authentication, as on the real service).
+async fn get_job_status(
+    State(seen): State<Shared>,
+    Query(q): Query<HashMap<String, String>>,
+) -> Response {
+    let mut s = seen.lock().unwrap();
+    let id = q.get("jobId").cloned().unwrap_or_default();
+    match s.jobs.iter_mut().find(|j| j.id == id) {
+        Some(job) => {
+            let v = job.status();
+            job.reads_left = job.reads_left.saturating_sub(1);
+            Json(json!({"jobStatus": v})).into_response()
+        }
+        None => xrpc_error(StatusCode::BAD_REQUEST, "NotFound", "Job not found"),
+    }
+}
+
 /// The fake's routes and its shared state.
 pub fn app() -> (Router, Shared) {
     let seen: Shared = Arc::default();
@@ -197,6 +327,22 @@ pub fn app() -> (Router, Shared) {
         .route("/xrpc/com.atproto.repo.createRecord", post(create_record))
         .route("/xrpc/com.atproto.repo.getRecord", get(get_record))
         .route("/xrpc/com.atproto.repo.listRecords", get(list_records))
+        .route(
+            "/xrpc/com.atproto.server.getServiceAuth",
+            get(get_service_auth),
+        )
+        .route("/xrpc/app.bsky.video.uploadVideo", post(upload_video))
+        .route("/xrpc/app.bsky.video.getJobStatus", get(get_job_status))
+        .route(
+            "/videos/{name}",
+            get(
+                |axum::extract::Path(name): axum::extract::Path<String>| async move {
+                    let mut bytes = b"\x00\x00\x00\x18ftypmp42".to_vec();
+                    bytes.extend_from_slice(name.to_uppercase().as_bytes());
+                    ([("content-type", "video/mp4")], bytes)
+                },
+            ),
+        )
         .route(
             "/files/{name}",
             get(|| async {

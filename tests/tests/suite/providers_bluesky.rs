@@ -16,6 +16,9 @@ async fn setup() -> (Arc<dyn Provider>, bluesky::Shared, String) {
     let p = Providers::new(&ProviderConfig::from_pairs([
         ("FETCH_ALLOW_PRIVATE", "true"),
         ("BLUESKY_WEB_URL", "https://bsky.example"),
+        ("BLUESKY_VIDEO_URL", base.as_str()),
+        ("BLUESKY_VIDEO_POLL_MS", "10"),
+        ("BLUESKY_VIDEO_WAIT_SECS", "1"),
     ]))
     .get("bluesky")
     .unwrap();
@@ -114,6 +117,105 @@ async fn connects_with_credentials_and_posts_a_thread() {
         "each reply chains on the previous one"
     );
     assert_eq!(s.records[2].1["reply"]["parent"]["cid"], "bafycid3kpost2");
+}
+
+async fn connect(p: &Arc<dyn Provider>, base: &str) -> ChannelAuth {
+    let t = p
+        .authenticate(&code(base, bluesky::PASSWORD), "")
+        .await
+        .unwrap();
+    ChannelAuth {
+        internal_id: t.id,
+        access_token: t.access_token,
+        refresh_token: None,
+        custom: Some(
+            json!({"service": base, "identifier": bluesky::HANDLE, "password": bluesky::PASSWORD}),
+        ),
+    }
+}
+
+fn video(base: &str, name: &str) -> Vec<Media> {
+    vec![Media {
+        kind: MediaKind::Video,
+        url: format!("{base}/videos/{name}"),
+        alt: Some("a clip".into()),
+    }]
+}
+
+#[tokio::test]
+async fn a_video_goes_through_the_video_service_and_is_embedded_once_encoded() {
+    let (p, seen, base) = setup().await;
+    let auth = connect(&p, &base).await;
+    let done = p
+        .publish(&auth, &post("v1", "Watch this", video(&base, "clip.mp4")))
+        .await
+        .unwrap();
+    let s = seen.lock().unwrap();
+    assert_eq!(
+        s.service_tokens.len(),
+        1,
+        "one service token for the upload"
+    );
+    assert_eq!((s.video_uploads.len(), s.jobs.len()), (1, 1));
+    assert!(s.blobs.is_empty(), "a video is not a PDS blob upload");
+    let record = &s.records[0].1;
+    assert_eq!(record["embed"]["$type"], "app.bsky.embed.video");
+    assert_eq!(record["embed"]["video"]["ref"]["$link"], "bafkvideojob1");
+    assert_eq!(record["embed"]["alt"], "a clip");
+    assert!(done.url.ends_with("/post/3kpost1"));
+    assert!(p
+        .check(&post(
+            "v2",
+            "mixed",
+            [
+                video(&base, "b.mp4"),
+                vec![Media {
+                    kind: MediaKind::Image,
+                    url: format!("{base}/files/a.jpg"),
+                    alt: None,
+                }]
+            ]
+            .concat()
+        ))
+        .is_err());
+}
+
+#[tokio::test]
+async fn a_video_still_encoding_is_retried_on_the_same_job_and_a_failed_job_is_refused() {
+    let (p, seen, base) = setup().await;
+    let auth = connect(&p, &base).await;
+    let slow = post("v1", "Long one", video(&base, "slow.mp4"));
+    assert!(
+        matches!(
+            p.publish(&auth, &slow).await,
+            Err(ProviderError::Transient { .. })
+        ),
+        "still encoding after the wait: try again later"
+    );
+    assert!(
+        seen.lock().unwrap().records.is_empty(),
+        "nothing posted yet"
+    );
+    seen.lock().unwrap().jobs[0].reads_left = 0;
+    p.publish(&auth, &slow).await.unwrap();
+    {
+        let s = seen.lock().unwrap();
+        assert_eq!(s.video_uploads.len(), 2, "the retry sends the file again");
+        assert_eq!(s.jobs.len(), 1, "and the service answers the same job");
+        assert_eq!(s.records.len(), 1);
+        assert_eq!(
+            s.records[0].1["embed"]["video"]["ref"]["$link"],
+            "bafkvideojob1"
+        );
+    }
+    let failed = p
+        .publish(&auth, &post("v2", "Broken", video(&base, "fail.mp4")))
+        .await;
+    assert_eq!(
+        failed.unwrap_err(),
+        ProviderError::bad("Could not upload video, job failed: Video is too long")
+    );
+    assert_eq!(seen.lock().unwrap().records.len(), 1);
 }
 
 #[tokio::test]

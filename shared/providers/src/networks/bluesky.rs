@@ -1,7 +1,7 @@
 //! Bluesky (AT Protocol): connected with credentials (service URL, handle, app password),
 //! not OAuth. Sessions are re-created from the stored credentials when they expire. Posts
-//! with up to four images (uploaded as blobs), threads by replying with root and parent
-//! references (uri + cid).
+//! with up to four images (uploaded as blobs) or one video (through the video service),
+//! threads by replying with root and parent references (uri + cid).
 
 use async_trait::async_trait;
 use base64::engine::general_purpose::STANDARD;
@@ -16,12 +16,15 @@ use crate::oauth::new_state;
 use crate::types::*;
 use crate::Provider;
 
+use super::bluesky_video::{Upload, VideoService};
+
 /// The Bluesky provider.
 #[derive(Debug)]
 pub struct Bluesky {
     info: ProviderInfo,
     http: Http,
     web: String,
+    video: VideoService,
 }
 
 #[derive(Deserialize)]
@@ -119,6 +122,7 @@ impl Bluesky {
                 max_concurrency: 2,
                 tools: &[],
             },
+            video: VideoService::new(config, http.clone()),
             http,
             web: config.base_url("BLUESKY_WEB_URL", "https://bsky.app"),
         }
@@ -168,13 +172,21 @@ impl Bluesky {
         self.http.vet(&service).await?;
         let token = &auth.access_token;
         let mut images = Vec::new();
+        let mut video = None;
         for m in &post.media {
-            if m.kind == MediaKind::Video {
-                return Err(ProviderError::bad(
-                    "Video posts to Bluesky are not supported yet",
-                ));
-            }
             let (bytes, content_type) = self.http.fetch_media(&m.url).await?;
+            if m.kind == MediaKind::Video {
+                let upload = Upload {
+                    pds: &service,
+                    token,
+                    did: &auth.internal_id,
+                    url: &m.url,
+                    bytes,
+                    alt: m.alt.as_deref(),
+                };
+                video = Some(self.video.embed(upload, map_error).await?);
+                continue;
+            }
             let req = self
                 .http
                 .client()
@@ -190,7 +202,9 @@ impl Bluesky {
             "text": post.message,
             "createdAt": chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
         });
-        if !images.is_empty() {
+        if let Some(embed) = video {
+            record["embed"] = embed;
+        } else if !images.is_empty() {
             record["embed"] = json!({"$type": "app.bsky.embed.images", "images": images});
         }
         if let Some((root, parent)) = reply {

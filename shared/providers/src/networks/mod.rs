@@ -7,6 +7,7 @@ use crate::http::Http;
 use crate::Provider;
 
 pub mod bluesky;
+mod bluesky_video;
 pub mod discord;
 pub mod facebook;
 pub mod instagram;
