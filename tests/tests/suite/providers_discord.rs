@@ -132,7 +132,7 @@ async fn discord_errors() {
     assert!(p.check(&msg(&"x".repeat(1981), "C1", vec![])).is_err());
     match p.publish(&auth, &msg("hi", "unknown", vec![])).await {
         Err(ProviderError::BadRequest { user_message }) => {
-            assert!(user_message.contains("not found"))
+            assert_eq!(user_message, "Channel no longer exists")
         }
         other => panic!("{other:?}"),
     }

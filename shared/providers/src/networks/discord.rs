@@ -9,7 +9,7 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 
 use crate::config::ProviderConfig;
-use crate::error::{ProviderError, ProviderResult};
+use crate::error::{first_match, ErrorCase, ProviderError, ProviderResult};
 use crate::http::{file_name, Http};
 use crate::oauth::{new_state, random_string, refreshed, stored_refresh_token, url_with_query};
 use crate::types::*;
@@ -30,28 +30,49 @@ pub struct Discord {
     redirect_uri: String,
 }
 
-/// Discord's JSON error codes (`{"code": ..., "message": ...}`).
+/// Postiz's mapped cases for Discord's error bodies (`{"message": ..., "code": ...}`), in the
+/// order Postiz checks them; like Postiz, the codes are looked for anywhere in the body.
+const CASES: &[ErrorCase] = &[
+    ErrorCase::bad("50001", "Bot doesn't have access to this channel"),
+    ErrorCase::bad(
+        "50013",
+        "Bot lacks permission to send messages in this channel",
+    ),
+    ErrorCase::bad("10003", "Channel no longer exists"),
+    ErrorCase::bad("40005", "Attachment exceeds Discord's size limit"),
+    ErrorCase::retry("20028", "Rate limited by Discord"),
+];
+
+/// Discord's error bodies: Postiz's cases first (a retry keeps the body's `retry_after`), then
+/// any other 429 with its `retry_after`, and an invalid form body with Discord's message.
 fn map_error(status: u16, body: &str) -> Option<ProviderError> {
-    let v: Value = serde_json::from_str(body).ok()?;
-    match (status, v["code"].as_i64()) {
-        (429, _) => Some(ProviderError::Transient {
-            retry_after: v["retry_after"]
-                .as_f64()
-                .map(|s| std::time::Duration::from_secs_f64(s.max(0.0))),
+    let v: Value = serde_json::from_str(body).unwrap_or(Value::Null);
+    let retry_after = v["retry_after"]
+        .as_f64()
+        .map(|s| std::time::Duration::from_secs_f64(s.max(0.0)));
+    match first_match(body, CASES) {
+        Some(ProviderError::Transient { message, .. }) => {
+            return Some(ProviderError::Transient {
+                retry_after,
+                message,
+            })
+        }
+        Some(mapped) => return Some(mapped),
+        None => {}
+    }
+    if status == 429 {
+        return Some(ProviderError::Transient {
+            retry_after,
             message: "Discord rate limit".into(),
-        }),
-        (_, Some(50001 | 50013)) => Some(ProviderError::bad(
-            "The bot has no access to this channel, please check its permissions",
-        )),
-        (_, Some(10003)) => Some(ProviderError::bad(
-            "The Discord channel was not found, please pick another channel",
-        )),
-        (_, Some(50035)) => Some(ProviderError::bad(format!(
+        });
+    }
+    if v["code"].as_i64() == Some(50035) {
+        return Some(ProviderError::bad(format!(
             "Discord refused the message: {}",
             v["message"].as_str().unwrap_or("invalid form body")
-        ))),
-        _ => None,
+        )));
     }
+    None
 }
 
 #[derive(Deserialize)]
@@ -322,5 +343,97 @@ impl Provider for Discord {
             })
             .unwrap_or_default();
         Ok(json!(list))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::map_error;
+    use crate::error::ProviderError;
+    use std::time::Duration;
+
+    #[test]
+    fn maps_postiz_cases_with_postiz_wording() {
+        assert_eq!(
+            map_error(403, r#"{"message": "Missing Access", "code": 50001}"#),
+            Some(ProviderError::bad(
+                "Bot doesn't have access to this channel"
+            ))
+        );
+        assert_eq!(
+            map_error(403, r#"{"message": "Missing Permissions", "code": 50013}"#),
+            Some(ProviderError::bad(
+                "Bot lacks permission to send messages in this channel"
+            ))
+        );
+        assert_eq!(
+            map_error(404, r#"{"message": "Unknown Channel", "code": 10003}"#),
+            Some(ProviderError::bad("Channel no longer exists"))
+        );
+        assert_eq!(
+            map_error(
+                413,
+                r#"{"message": "Request entity too large", "code": 40005}"#
+            ),
+            Some(ProviderError::bad(
+                "Attachment exceeds Discord's size limit"
+            ))
+        );
+    }
+
+    #[test]
+    fn a_mapped_retry_keeps_discords_retry_after() {
+        assert_eq!(
+            map_error(
+                429,
+                r#"{"message": "The write action you are performing on the channel has hit the write rate limit.", "retry_after": 2.5, "code": 20028}"#
+            ),
+            Some(ProviderError::Transient {
+                retry_after: Some(Duration::from_millis(2500)),
+                message: "Rate limited by Discord".into(),
+            })
+        );
+    }
+
+    #[test]
+    fn postiz_cases_come_first_in_postiz_order() {
+        assert_eq!(
+            map_error(403, r#"{"message": "50013 then 50001", "code": 50001}"#),
+            Some(ProviderError::bad(
+                "Bot doesn't have access to this channel"
+            ))
+        );
+        assert_eq!(
+            map_error(
+                400,
+                r#"{"message": "Invalid Form Body: 10003", "code": 50035}"#
+            ),
+            Some(ProviderError::bad("Channel no longer exists"))
+        );
+    }
+
+    #[test]
+    fn other_errors_fall_back() {
+        assert_eq!(
+            map_error(
+                429,
+                r#"{"message": "You are being rate limited.", "retry_after": 1.5, "global": false}"#
+            ),
+            Some(ProviderError::Transient {
+                retry_after: Some(Duration::from_millis(1500)),
+                message: "Discord rate limit".into(),
+            })
+        );
+        assert_eq!(
+            map_error(400, r#"{"message": "Invalid Form Body", "code": 50035}"#),
+            Some(ProviderError::bad(
+                "Discord refused the message: Invalid Form Body"
+            ))
+        );
+        assert_eq!(
+            map_error(401, r#"{"message": "401: Unauthorized", "code": 0}"#),
+            None
+        );
+        assert_eq!(map_error(502, "<html>Bad Gateway</html>"), None);
     }
 }

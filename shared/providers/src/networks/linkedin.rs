@@ -8,7 +8,7 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 
 use crate::config::ProviderConfig;
-use crate::error::{ProviderError, ProviderResult};
+use crate::error::{first_match, ErrorCase, ProviderError, ProviderResult};
 use crate::http::Http;
 use crate::oauth::{new_state, random_string, refreshed, stored_refresh_token, url_with_query};
 use crate::types::*;
@@ -38,13 +38,18 @@ pub struct LinkedIn {
     page: bool,
 }
 
-/// Postiz's mapped messages for LinkedIn's error bodies.
+/// Postiz's mapped cases for LinkedIn's error bodies (person and page), in the order Postiz
+/// checks them.
+const CASES: &[ErrorCase] = &[
+    ErrorCase::retry("Unable to obtain activity", "Unable to obtain activity"),
+    ErrorCase::retry("resource is forbidden", "Resource is forbidden"),
+    ErrorCase::retry("Service Unavailable", "Resource is forbidden"),
+];
+
+/// LinkedIn's error bodies: Postiz's cases first, then a duplicate post and a refused token.
 fn map_error(status: u16, body: &str) -> Option<ProviderError> {
-    if body.contains("Unable to obtain activity") {
-        return Some(ProviderError::transient("Unable to obtain activity"));
-    }
-    if body.contains("resource is forbidden") || body.contains("Service Unavailable") {
-        return Some(ProviderError::transient("Resource is forbidden"));
+    if let Some(mapped) = first_match(body, CASES) {
+        return Some(mapped);
     }
     if body.contains("DUPLICATE_POST") || body.contains("Content is a duplicate") {
         return Some(ProviderError::bad(
@@ -462,5 +467,61 @@ impl Provider for LinkedIn {
             url: format!("{}/feed/update/{root_id}", self.web),
             id,
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::map_error;
+    use crate::error::ProviderError;
+
+    #[test]
+    fn maps_postiz_cases_with_postiz_wording() {
+        assert_eq!(
+            map_error(
+                500,
+                r#"{"message":"Unable to obtain activity","status":500}"#
+            ),
+            Some(ProviderError::transient("Unable to obtain activity"))
+        );
+        assert_eq!(
+            map_error(
+                403,
+                r#"{"message":"Not enough permissions: resource is forbidden"}"#
+            ),
+            Some(ProviderError::transient("Resource is forbidden"))
+        );
+        assert_eq!(
+            map_error(503, "Service Unavailable"),
+            Some(ProviderError::transient("Resource is forbidden"))
+        );
+    }
+
+    #[test]
+    fn postiz_cases_come_first_in_postiz_order() {
+        assert_eq!(
+            map_error(401, "Unable to obtain activity; resource is forbidden"),
+            Some(ProviderError::transient("Unable to obtain activity"))
+        );
+    }
+
+    #[test]
+    fn other_errors_fall_back() {
+        assert_eq!(
+            map_error(
+                422,
+                r#"{"message":"Content is a duplicate of urn:li:share:1"}"#
+            ),
+            Some(ProviderError::bad(
+                "This post was already published on LinkedIn"
+            ))
+        );
+        assert_eq!(
+            map_error(401, r#"{"message":"Invalid access token"}"#),
+            Some(ProviderError::RefreshNeeded(
+                "LinkedIn refused the token".into()
+            ))
+        );
+        assert_eq!(map_error(422, r#"{"message":"owner is required"}"#), None);
     }
 }

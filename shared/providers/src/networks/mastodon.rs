@@ -9,7 +9,7 @@ use serde::Deserialize;
 use std::time::Duration;
 
 use crate::config::ProviderConfig;
-use crate::error::{ProviderError, ProviderResult};
+use crate::error::{first_match, ErrorCase, ProviderError, ProviderResult};
 use crate::http::{file_name, Http};
 use crate::oauth::{new_state, random_string, url_with_query};
 use crate::types::*;
@@ -29,24 +29,25 @@ pub struct Mastodon {
     media_poll: Duration,
 }
 
-/// Postiz's mapped messages for Mastodon's error bodies.
+/// Postiz's mapped cases for Mastodon's error bodies, in the order Postiz checks them.
+const CASES: &[ErrorCase] = &[
+    ErrorCase::refresh(
+        "Your login is currently disabled",
+        "Your login is currently disabled",
+    ),
+    ErrorCase::bad(
+        "not finished processing",
+        "The media was still processing when the post was published, please try again",
+    ),
+    ErrorCase::bad(
+        "could not be found",
+        "The uploaded media expired before the post was published, please post again",
+    ),
+];
+
+/// Mastodon's error bodies: Postiz's cases.
 fn map_error(_status: u16, body: &str) -> Option<ProviderError> {
-    if body.contains("Your login is currently disabled") {
-        return Some(ProviderError::RefreshNeeded(
-            "Your login is currently disabled".into(),
-        ));
-    }
-    if body.contains("not finished processing") {
-        return Some(ProviderError::bad(
-            "The media was still processing when the post was published, please try again",
-        ));
-    }
-    if body.contains("could not be found") {
-        return Some(ProviderError::bad(
-            "The uploaded media expired before the post was published, please post again",
-        ));
-    }
-    None
+    first_match(body, CASES)
 }
 
 #[derive(Deserialize)]
@@ -270,5 +271,57 @@ impl Provider for Mastodon {
         post: &PostDetails,
     ) -> ProviderResult<Published> {
         self.post_status(auth, post, Some(reply_to)).await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::map_error;
+    use crate::error::ProviderError;
+
+    #[test]
+    fn maps_postiz_cases_with_postiz_wording() {
+        assert_eq!(
+            map_error(403, r#"{"error":"Your login is currently disabled"}"#),
+            Some(ProviderError::RefreshNeeded(
+                "Your login is currently disabled".into()
+            ))
+        );
+        assert_eq!(
+            map_error(
+                422,
+                r#"{"error":"Validation failed: Media not finished processing"}"#
+            ),
+            Some(ProviderError::bad(
+                "The media was still processing when the post was published, please try again"
+            ))
+        );
+        assert_eq!(
+            map_error(422, r#"{"error":"Media 123 could not be found"}"#),
+            Some(ProviderError::bad(
+                "The uploaded media expired before the post was published, please post again"
+            ))
+        );
+    }
+
+    #[test]
+    fn postiz_cases_come_first_in_postiz_order() {
+        assert_eq!(
+            map_error(
+                422,
+                "one not finished processing, another could not be found"
+            ),
+            Some(ProviderError::bad(
+                "The media was still processing when the post was published, please try again"
+            ))
+        );
+    }
+
+    #[test]
+    fn other_errors_are_not_mapped() {
+        assert_eq!(
+            map_error(401, r#"{"error":"The access token is invalid"}"#),
+            None
+        );
     }
 }

@@ -11,7 +11,7 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 
 use crate::config::ProviderConfig;
-use crate::error::{ProviderError, ProviderResult};
+use crate::error::{first_match, ErrorCase, ProviderError, ProviderResult};
 use crate::http::Http;
 use crate::oauth::{new_state, random_string, stored_refresh_token, url_with_query};
 use crate::types::*;
@@ -38,26 +38,34 @@ pub struct Pinterest {
     poll: std::time::Duration,
 }
 
-/// Postiz's mapped messages for Pinterest's error bodies.
+/// Postiz's mapped cases for Pinterest's error bodies, in the order Postiz checks them.
+const CASES: &[ErrorCase] = &[
+    ErrorCase::bad(
+        "constraint: maxItems=5",
+        "You can upload a maximum of 5 images per post on Pinterest.",
+    ),
+    ErrorCase::retry(
+        "Unable to reach the URL",
+        "Pinterest was unable to reach the URL provided. Please check the link and try again.",
+    ),
+    // Postiz looks for the board-id pattern with its backslashes escaped twice over.
+    ErrorCase::bad(
+        r"does not match '^\\\\\\\\d+$'",
+        "The board ID must be a numeric string. Please check the board ID format.",
+    ),
+    ErrorCase::bad(
+        "Board not found",
+        "The specified board was not found. Please check the board ID.",
+    ),
+    ErrorCase::bad(
+        "cover_image_url or cover_image_content_type",
+        "When uploading a video, you must add also an image to be used as a cover image.",
+    ),
+];
+
+/// Pinterest's error bodies: Postiz's cases.
 fn map_error(_status: u16, body: &str) -> Option<ProviderError> {
-    let bad = |m: &str| Some(ProviderError::bad(m));
-    if body.contains("constraint: maxItems=5") {
-        return bad("You can upload a maximum of 5 images per post on Pinterest.");
-    }
-    if body.contains("Unable to reach the URL") {
-        return Some(ProviderError::transient(
-            "Pinterest was unable to reach the URL provided. Please check the link and try again.",
-        ));
-    }
-    if body.contains("Board not found") {
-        return bad("The specified board was not found. Please check the board ID.");
-    }
-    if body.contains("cover_image_url or cover_image_content_type") {
-        return bad(
-            "When uploading a video, you must add also an image to be used as a cover image.",
-        );
-    }
-    None
+    first_match(body, CASES)
 }
 
 /// A refresh refused for good (`invalid_grant`, revoked app) is a dead token, not a bad post.
@@ -380,5 +388,63 @@ impl Provider for Pinterest {
             }
             other => Err(ProviderError::bad(format!("Unknown function {other}"))),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::map_error;
+    use crate::error::ProviderError;
+
+    #[test]
+    fn maps_postiz_cases_with_postiz_wording() {
+        assert_eq!(
+            map_error(
+                400,
+                r#"{"code":1,"message":"items: constraint: maxItems=5"}"#
+            ),
+            Some(ProviderError::bad(
+                "You can upload a maximum of 5 images per post on Pinterest."
+            ))
+        );
+        assert_eq!(
+            map_error(400, r#"{"code":1,"message":"Unable to reach the URL"}"#),
+            Some(ProviderError::transient(
+                "Pinterest was unable to reach the URL provided. Please check the link and try again."
+            ))
+        );
+        assert_eq!(
+            map_error(400, r"board_id 'abc' does not match '^\\\\\\\\d+$'"),
+            Some(ProviderError::bad(
+                "The board ID must be a numeric string. Please check the board ID format."
+            ))
+        );
+        assert_eq!(
+            map_error(404, r#"{"code":2,"message":"Board not found."}"#),
+            Some(ProviderError::bad(
+                "The specified board was not found. Please check the board ID."
+            ))
+        );
+    }
+
+    #[test]
+    fn postiz_cases_come_first_in_postiz_order() {
+        assert_eq!(
+            map_error(
+                400,
+                "Board not found; cover_image_url or cover_image_content_type"
+            ),
+            Some(ProviderError::bad(
+                "The specified board was not found. Please check the board ID."
+            ))
+        );
+    }
+
+    #[test]
+    fn other_errors_are_not_mapped() {
+        assert_eq!(
+            map_error(401, r#"{"code":2,"message":"Authentication failed."}"#),
+            None
+        );
     }
 }

@@ -8,7 +8,7 @@ use serde_json::Value;
 use std::time::Duration;
 
 use crate::config::ProviderConfig;
-use crate::error::{ProviderError, ProviderResult};
+use crate::error::{first_match, ErrorCase, ProviderError, ProviderResult};
 use crate::http::Http;
 use crate::oauth::{new_state, random_string, url_with_query};
 use crate::types::*;
@@ -35,25 +35,28 @@ pub struct Threads {
     poll: Duration,
 }
 
-/// Postiz's mapped messages for Threads' error bodies.
+/// Postiz's mapped cases for Threads' error bodies, in the order Postiz checks them.
+const CASES: &[ErrorCase] = &[
+    ErrorCase::refresh("Error validating access token", "Threads access token expired"),
+    ErrorCase::bad(
+        "2207051",
+        "Error from Meta: We restrict certain activity to protect our community",
+    ),
+    ErrorCase::bad("4279013", "User restricted"),
+    ErrorCase::bad(
+        "The media could not be fetched from this URI",
+        "One of the media URLs is invalid or inaccessible, make sure it's being uploaded to Postiz first",
+    ),
+    ErrorCase::bad(
+        "text must be at most 500 characters",
+        "Post text exceeds 500 characters limit",
+    ),
+];
+
+/// Threads' error bodies: Postiz's cases first, then the Graph `error.message` of any other 400.
 fn map_error(status: u16, body: &str) -> Option<ProviderError> {
-    if body.contains("Error validating access token") {
-        return Some(ProviderError::RefreshNeeded(
-            "Threads access token expired".into(),
-        ));
-    }
-    if body.contains("The media could not be fetched from this URI") {
-        return Some(ProviderError::bad(
-            "The media could not be fetched, please check it is public and try again",
-        ));
-    }
-    if body.contains("text must be at most 500 characters") {
-        return Some(ProviderError::bad("Post text exceeds 500 characters limit"));
-    }
-    if body.contains("2207051") || body.contains("4279013") {
-        return Some(ProviderError::bad(
-            "Threads refused the post as spam or restricted, please change it",
-        ));
+    if let Some(mapped) = first_match(body, CASES) {
+        return Some(mapped);
     }
     if status == 400 {
         let v: Value = serde_json::from_str(body).ok()?;
@@ -388,5 +391,78 @@ impl Provider for Threads {
         post: &PostDetails,
     ) -> ProviderResult<Published> {
         self.post(auth, post, Some(reply_to)).await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::map_error;
+    use crate::error::ProviderError;
+
+    fn graph(code: u32, subcode: u32, message: &str) -> String {
+        serde_json::json!({"error": {"message": message, "type": "OAuthException", "code": code, "error_subcode": subcode}})
+            .to_string()
+    }
+
+    #[test]
+    fn maps_postiz_cases_with_postiz_wording() {
+        assert_eq!(
+            map_error(
+                400,
+                &graph(
+                    190,
+                    463,
+                    "Error validating access token: Session has expired"
+                )
+            ),
+            Some(ProviderError::RefreshNeeded(
+                "Threads access token expired".into()
+            ))
+        );
+        assert_eq!(
+            map_error(400, &graph(100, 2207051, "Action is blocked")),
+            Some(ProviderError::bad(
+                "Error from Meta: We restrict certain activity to protect our community"
+            ))
+        );
+        assert_eq!(
+            map_error(400, &graph(100, 4279013, "Restricted")),
+            Some(ProviderError::bad("User restricted"))
+        );
+        assert_eq!(
+            map_error(400, &graph(100, 0, "The media could not be fetched from this URI: x")),
+            Some(ProviderError::bad(
+                "One of the media URLs is invalid or inaccessible, make sure it's being uploaded to Postiz first"
+            ))
+        );
+    }
+
+    #[test]
+    fn postiz_cases_come_first_in_postiz_order() {
+        // An expired token wins over a restriction code in the same body.
+        assert_eq!(
+            map_error(400, &graph(190, 2207051, "Error validating access token")),
+            Some(ProviderError::RefreshNeeded(
+                "Threads access token expired".into()
+            ))
+        );
+        assert_eq!(
+            map_error(
+                400,
+                &graph(100, 2207051, "text must be at most 500 characters")
+            ),
+            Some(ProviderError::bad(
+                "Error from Meta: We restrict certain activity to protect our community"
+            ))
+        );
+    }
+
+    #[test]
+    fn other_errors_fall_back() {
+        assert_eq!(
+            map_error(400, &graph(100, 33, "Object does not exist")),
+            Some(ProviderError::bad("Object does not exist"))
+        );
+        assert_eq!(map_error(503, r#"{"error":{"message":"busy"}}"#), None);
     }
 }

@@ -7,7 +7,7 @@ use reqwest::multipart::{Form, Part};
 use serde_json::{json, Value};
 
 use crate::config::ProviderConfig;
-use crate::error::{ProviderError, ProviderResult};
+use crate::error::{first_match, ErrorCase, ProviderError, ProviderResult};
 use crate::http::{file_name, Http};
 use crate::oauth1::Consumer;
 use crate::types::*;
@@ -45,21 +45,75 @@ pub fn weighted_length(text: &str) -> usize {
     total
 }
 
-/// Postiz's mapped messages for X's error bodies.
+/// Postiz's mapped cases for X's error bodies, in the order Postiz checks them.
+const CASES: &[ErrorCase] = &[
+    ErrorCase::bad(
+        "You are not permitted to perform this action",
+        "There is a problem posting, please edit your post and check character count and media attachments",
+    ),
+    ErrorCase::retry(
+        "Service Unavailable",
+        "X is currently unavailable, please try again later",
+    ),
+    ErrorCase::bad(
+        "maximum of one cashtag",
+        "There can be maximum of one cashtag ($SYMBOL) per post",
+    ),
+    ErrorCase::bad(
+        "maximum of 4 items",
+        "There must be a maximum of 4 items per post",
+    ),
+    ErrorCase::refresh(
+        "Unsupported Authentication",
+        "X authentication has expired, please reconnect your account",
+    ),
+    ErrorCase::bad(
+        "You are not allowed to create a Tweet",
+        "You are not allowed to create a post with duplicate content",
+    ),
+    ErrorCase::bad(
+        "usage-capped",
+        "Posting failed - capped reached. Please try again later",
+    ),
+    ErrorCase::bad(
+        "user-suspended",
+        "Your X account has been suspended, please reconnect with another account",
+    ),
+    ErrorCase::bad(
+        "duplicate-rules",
+        "You have already posted this post, please wait before posting again",
+    ),
+    ErrorCase::bad(
+        "Your account is not permitted to access this feature",
+        "X blocked your request",
+    ),
+    ErrorCase::bad(
+        "The Tweet contains an invalid URL.",
+        "The Tweet contains a URL that is not allowed on X",
+    ),
+    ErrorCase::bad(
+        "This user is not allowed to post a video longer than 2 minutes",
+        "The video you are trying to post is longer than 2 minutes, which is not allowed for this account",
+    ),
+];
+
+/// X's error bodies: Postiz's cases first, then our own readings (stale media ids, the usage
+/// cap by its title, a refused token, and the `detail` of any other 400/403).
 fn map_error(status: u16, body: &str) -> Option<ProviderError> {
-    let bad = |m: &str| Some(ProviderError::bad(m));
-    if body.contains("duplicate content") {
-        return bad("You have already posted this post, please wait before posting again");
+    if let Some(mapped) = first_match(body, CASES) {
+        return Some(mapped);
     }
     if body.contains("Your media IDs are invalid") {
-        return bad("Invalid media, please try to upload the media again");
+        return Some(ProviderError::bad(
+            "Invalid media, please try to upload the media again",
+        ));
     }
-    if body.contains("usage-capped") || body.contains("UsageCapExceeded") {
+    if body.contains("UsageCapExceeded") {
         return Some(ProviderError::transient(
             "The X API usage cap was reached, please try later",
         ));
     }
-    if body.contains("Unsupported Authentication") || status == 401 {
+    if status == 401 {
         return Some(ProviderError::RefreshNeeded(
             "X refused the token, please reconnect the channel".into(),
         ));
@@ -70,7 +124,7 @@ fn map_error(status: u16, body: &str) -> Option<ProviderError> {
             .as_str()
             .or(v["errors"][0]["message"].as_str())
             .unwrap_or("X refused the post");
-        return bad(detail);
+        return Some(ProviderError::bad(detail));
     }
     None
 }
@@ -328,7 +382,8 @@ impl Provider for X {
 
 #[cfg(test)]
 mod tests {
-    use super::weighted_length;
+    use super::{map_error, weighted_length};
+    use crate::error::ProviderError;
 
     #[test]
     fn counts_like_x() {
@@ -340,5 +395,88 @@ mod tests {
         );
         assert_eq!(weighted_length("😀"), 2);
         assert_eq!(weighted_length("Ελληνικά и русский"), 18);
+    }
+
+    #[test]
+    fn maps_postiz_cases_with_postiz_wording() {
+        assert_eq!(
+            map_error(
+                403,
+                r#"{"detail":"You are not allowed to create a Tweet with duplicate content."}"#
+            ),
+            Some(ProviderError::bad(
+                "You are not allowed to create a post with duplicate content"
+            ))
+        );
+        assert_eq!(
+            map_error(503, "Service Unavailable"),
+            Some(ProviderError::transient(
+                "X is currently unavailable, please try again later"
+            ))
+        );
+        assert_eq!(
+            map_error(
+                403,
+                r#"{"errors":[{"message":"Unsupported Authentication"}]}"#
+            ),
+            Some(ProviderError::RefreshNeeded(
+                "X authentication has expired, please reconnect your account".into()
+            ))
+        );
+        assert_eq!(
+            map_error(400, "This user is not allowed to post a video longer than 2 minutes"),
+            Some(ProviderError::bad(
+                "The video you are trying to post is longer than 2 minutes, which is not allowed for this account"
+            ))
+        );
+    }
+
+    #[test]
+    fn postiz_cases_come_first_in_postiz_order() {
+        // Postiz's bad-body `usage-capped` wins over our transient reading of the title.
+        assert_eq!(
+            map_error(
+                429,
+                r#"{"title":"UsageCapExceeded","type":"https://api.twitter.com/2/problems/usage-capped"}"#
+            ),
+            Some(ProviderError::bad(
+                "Posting failed - capped reached. Please try again later"
+            ))
+        );
+        // The first case listed wins when a body holds two needles.
+        assert_eq!(
+            map_error(403, "You are not permitted to perform this action. Service Unavailable"),
+            Some(ProviderError::bad(
+                "There is a problem posting, please edit your post and check character count and media attachments"
+            ))
+        );
+        // A Postiz case wins over the 401 and `detail` fallbacks.
+        assert_eq!(
+            map_error(401, "Unsupported Authentication"),
+            Some(ProviderError::RefreshNeeded(
+                "X authentication has expired, please reconnect your account".into()
+            ))
+        );
+    }
+
+    #[test]
+    fn keeps_our_readings_after_postiz_cases() {
+        assert_eq!(
+            map_error(429, r#"{"title":"UsageCapExceeded"}"#),
+            Some(ProviderError::transient(
+                "The X API usage cap was reached, please try later"
+            ))
+        );
+        assert_eq!(
+            map_error(401, "{}"),
+            Some(ProviderError::RefreshNeeded(
+                "X refused the token, please reconnect the channel".into()
+            ))
+        );
+        assert_eq!(
+            map_error(400, r#"{"detail":"Text is required"}"#),
+            Some(ProviderError::bad("Text is required"))
+        );
+        assert_eq!(map_error(429, r#"{"title":"Too Many Requests"}"#), None);
     }
 }
