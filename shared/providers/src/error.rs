@@ -120,6 +120,28 @@ pub fn first_match(body: &str, cases: &[ErrorCase]) -> Option<ProviderError> {
         .map(ErrorCase::error)
 }
 
+/// Whether Postiz's fetch retries an answer before it looks at any mapped case: a 429, or a
+/// body that says it is rate limited.
+pub fn rate_limited(status: u16, body: &str) -> bool {
+    status == 429 || body.contains("rate_limit_exceeded") || body.contains("Rate limit")
+}
+
+/// [`first_match`], with a matched case made transient (keeping its message) when the answer
+/// is rate limited, as Postiz retries those whatever the case says.
+pub fn first_match_or_retry(status: u16, body: &str, cases: &[ErrorCase]) -> Option<ProviderError> {
+    let mapped = first_match(body, cases)?;
+    if !rate_limited(status, body) {
+        return Some(mapped);
+    }
+    Some(match mapped {
+        ProviderError::RefreshNeeded(message)
+        | ProviderError::BadRequest {
+            user_message: message,
+        } => ProviderError::transient(message),
+        other => other,
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -146,5 +168,21 @@ mod tests {
             Some(ProviderError::transient("Try later"))
         );
         assert_eq!(first_match("fine", CASES), None);
+    }
+
+    #[test]
+    fn a_rate_limited_answer_keeps_the_case_message_but_is_retried() {
+        assert_eq!(
+            first_match_or_retry(429, "text is too long", CASES),
+            Some(ProviderError::transient("Shorten it"))
+        );
+        assert_eq!(
+            first_match_or_retry(400, "too long: Rate limit", CASES),
+            Some(ProviderError::transient("Shorten it"))
+        );
+        assert_eq!(
+            first_match_or_retry(400, "text is too long", CASES),
+            Some(ProviderError::bad("Shorten it"))
+        );
     }
 }

@@ -160,8 +160,11 @@ async fn standalone_login_refresh_and_errors() {
         access_token: "old".into(),
         ..auth
     };
-    assert!(matches!(
+    // Meta's expired-token body (code 190): refreshed (Postiz reads it as missing permissions).
+    assert_eq!(
         p.publish(&expired, &post("x", vec![img(1)])).await,
-        Err(ProviderError::RefreshNeeded(_))
-    ));
+        Err(ProviderError::RefreshNeeded(
+            "Something is wrong with your connected user, please re-authenticate".into()
+        ))
+    );
 }

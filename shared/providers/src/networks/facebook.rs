@@ -8,7 +8,7 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 
 use crate::config::ProviderConfig;
-use crate::error::{ProviderError, ProviderResult};
+use crate::error::{first_match, ErrorCase, ProviderError, ProviderResult};
 use crate::http::Http;
 use crate::oauth::{new_state, random_string, url_with_query};
 use crate::types::*;
@@ -38,45 +38,82 @@ pub struct Facebook {
     redirect_uri: String,
 }
 
-/// Postiz's mapped messages for Graph API error bodies.
+/// Postiz's Facebook cases, in the order Postiz checks them.
+const CASES: &[ErrorCase] = &[
+    ErrorCase::refresh(
+        "Error validating access token",
+        "Please re-authenticate your Facebook account",
+    ),
+    ErrorCase::refresh(
+        "REVOKED_ACCESS_TOKEN",
+        "Access token has been revoked, please re-authenticate",
+    ),
+    ErrorCase::bad(
+        "1366046",
+        "Photos should be smaller than 4 MB and saved as JPG, PNG",
+    ),
+    ErrorCase::bad("1390008", "You are posting too fast, please slow down"),
+    ErrorCase::bad("1346003", "Content flagged as abusive by Facebook"),
+    ErrorCase::bad(
+        "1404006",
+        "We couldn't post your comment, A security check in facebook required to proceed.",
+    ),
+    ErrorCase::bad("2069019", "Invalid file"),
+    ErrorCase::bad("1404102", "Content violates Facebook Community Standards"),
+    ErrorCase::refresh(
+        "1404078",
+        "Page publishing authorization required, please re-authenticate",
+    ),
+    ErrorCase::bad("1366051", "These photos were already posted."),
+    ErrorCase::bad("1609008", "Cannot post Facebook.com links"),
+    ErrorCase::bad("2061006", "Invalid URL format in post content"),
+    ErrorCase::bad("1349125", "Invalid content format"),
+    ErrorCase::bad(
+        "1404112",
+        "For security reasons, your account has limited access to the site for a few days",
+    ),
+    ErrorCase::bad("Name parameter too long", "Post content is too long"),
+    ErrorCase::bad("1363047", "Facebook service temporarily unavailable"),
+    ErrorCase::bad("1609010", "Facebook service temporarily unavailable"),
+    ErrorCase::bad(
+        "4854002",
+        "Confirm your identity before you can publish as this Page. Open the Facebook app on your phone and follow the instructions",
+    ),
+    ErrorCase::bad(
+        "(#100) No permission to publish the video",
+        "Facebook return: No permission to publish the video",
+    ),
+    ErrorCase::refresh("490", "Access token expired, please re-authenticate"),
+];
+
+/// Graph API error bodies: Postiz's cases, then its reading of any other 401, then our own
+/// readings of the Graph `error.code` (expired token, rate limits, outages, any other 400).
 fn map_error(status: u16, body: &str) -> Option<ProviderError> {
-    let refresh = |m: &str| Some(ProviderError::RefreshNeeded(m.into()));
-    let bad = |m: &str| Some(ProviderError::bad(m));
-    if body.contains("Error validating access token") {
-        return refresh("Please re-authenticate your Facebook account");
+    if let Some(mapped) = first_match(body, CASES) {
+        return Some(mapped);
     }
-    if body.contains("REVOKED_ACCESS_TOKEN") {
-        return refresh("Access token has been revoked, please re-authenticate");
-    }
-    for (code, message) in [
-        (
-            "1366046",
-            "Photos should be smaller than 4 MB and saved as JPG, PNG",
-        ),
-        ("1390008", "You are posting too fast, please slow down"),
-        ("1346003", "Content flagged as abusive by Facebook"),
-        ("2069019", "Invalid file"),
-    ] {
-        if body.contains(code) {
-            return bad(message);
-        }
+    if status == 401 {
+        return Some(ProviderError::bad(
+            "An unknown error occurred, please try again later or contact support",
+        ));
     }
     let v: Value = serde_json::from_str(body).ok()?;
     let err = &v["error"];
     match err["code"].as_i64() {
-        Some(190) => refresh("Access token expired, please re-authenticate"),
+        Some(190) => Some(ProviderError::RefreshNeeded(
+            "Access token expired, please re-authenticate".into(),
+        )),
         Some(4 | 17 | 32 | 613) => Some(ProviderError::transient(
-            err["message"]
-                .as_str()
-                .unwrap_or("Rate limited")
-                .to_string(),
+            err["message"].as_str().unwrap_or("Rate limited"),
         )),
         Some(1 | 2) => Some(ProviderError::transient(
             "Facebook service temporarily unavailable",
         )),
-        Some(_) if status == 400 => bad(err["message"]
-            .as_str()
-            .unwrap_or("Facebook refused the post")),
+        Some(_) if status == 400 => Some(ProviderError::bad(
+            err["message"]
+                .as_str()
+                .unwrap_or("Facebook refused the post"),
+        )),
         _ => None,
     }
 }
@@ -308,5 +345,96 @@ impl Provider for Facebook {
             url: format!("{}/{id}", self.web),
             id,
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::map_error;
+    use crate::error::ProviderError;
+
+    fn graph(code: i64, subcode: i64, message: &str) -> String {
+        serde_json::json!({"error": {"message": message, "type": "OAuthException", "code": code, "error_subcode": subcode, "fbtrace_id": "Axyz"}})
+            .to_string()
+    }
+
+    #[test]
+    fn maps_postiz_cases_with_postiz_wording() {
+        assert_eq!(
+            map_error(400, &graph(368, 1390008, "You are posting too fast")),
+            Some(ProviderError::bad(
+                "You are posting too fast, please slow down"
+            ))
+        );
+        assert_eq!(
+            map_error(400, &graph(200, 1404078, "Publishing is not authorized")),
+            Some(ProviderError::RefreshNeeded(
+                "Page publishing authorization required, please re-authenticate".into()
+            ))
+        );
+        assert_eq!(
+            map_error(
+                400,
+                &graph(100, 0, "(#100) No permission to publish the video")
+            ),
+            Some(ProviderError::bad(
+                "Facebook return: No permission to publish the video"
+            ))
+        );
+        assert_eq!(
+            map_error(401, r#"{"error":{"message":"Unauthorized"}}"#),
+            Some(ProviderError::bad(
+                "An unknown error occurred, please try again later or contact support"
+            ))
+        );
+    }
+
+    #[test]
+    fn earlier_cases_win() {
+        // An expired token names "Error validating access token" before any code.
+        assert_eq!(
+            map_error(
+                400,
+                &graph(
+                    190,
+                    1390008,
+                    "Error validating access token: Session has expired"
+                )
+            ),
+            Some(ProviderError::RefreshNeeded(
+                "Please re-authenticate your Facebook account".into()
+            ))
+        );
+        // A body with "490" in it, but an earlier code too.
+        assert_eq!(
+            map_error(400, &graph(100, 1366051, "Duplicate photos 4901")),
+            Some(ProviderError::bad("These photos were already posted."))
+        );
+        assert_eq!(
+            map_error(400, &graph(100, 0, "Blocked 4901")),
+            Some(ProviderError::RefreshNeeded(
+                "Access token expired, please re-authenticate".into()
+            ))
+        );
+        // A 401 that matches a case keeps the case.
+        assert_eq!(
+            map_error(401, &graph(190, 0, "REVOKED_ACCESS_TOKEN")),
+            Some(ProviderError::RefreshNeeded(
+                "Access token has been revoked, please re-authenticate".into()
+            ))
+        );
+    }
+
+    #[test]
+    fn unmatched_bodies_fall_back() {
+        assert_eq!(
+            map_error(400, &graph(32, 0, "Page request limit reached")),
+            Some(ProviderError::transient("Page request limit reached"))
+        );
+        assert_eq!(
+            map_error(400, &graph(100, 0, "Invalid parameter")),
+            Some(ProviderError::bad("Invalid parameter"))
+        );
+        assert_eq!(map_error(502, "Bad Gateway"), None);
     }
 }

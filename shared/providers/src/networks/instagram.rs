@@ -10,7 +10,7 @@ use serde_json::Value;
 use std::time::Duration;
 
 use crate::config::ProviderConfig;
-use crate::error::{ProviderError, ProviderResult};
+use crate::error::{first_match, ErrorCase, ProviderError, ProviderResult};
 use crate::http::Http;
 use crate::oauth::{new_state, random_string, url_with_query};
 use crate::types::*;
@@ -33,47 +33,127 @@ const IG_SCOPES: &[&str] = &[
 ];
 const LONG_LIVED_SECS: i64 = 59 * 86_400;
 
-/// Postiz's mapped messages for Instagram's error bodies.
+/// Postiz's first Instagram cases, checked before the two that ignore case.
+const CASES_FIRST: &[ErrorCase] = &[
+    ErrorCase::retry(
+        "An unknown error occurred",
+        "An unknown error occurred, please try again later",
+    ),
+    ErrorCase::bad("2207081", "This account doesn't support Trial Reels"),
+    ErrorCase::refresh(
+        "REVOKED_ACCESS_TOKEN",
+        "Something is wrong with your connected user, please re-authenticate",
+    ),
+    ErrorCase::refresh(
+        "\"error_subcode\":33",
+        "Something is wrong with your connected user, please re-authenticate",
+    ),
+    // Ours, not Postiz's: an expired or invalidated token (code 190) is refreshed, where
+    // Postiz's later `190,` case reads it as missing permissions and stops.
+    ErrorCase::refresh(
+        "Error validating access token",
+        "Something is wrong with your connected user, please re-authenticate",
+    ),
+];
+
+/// Postiz's cases that ignore case: matched against the lowercased body.
+const CASES_ANY_CASE: &[ErrorCase] = &[
+    ErrorCase::refresh(
+        "the user is not an instagram business",
+        "Your Instagram account is not a business account, please convert it to a business account",
+    ),
+    ErrorCase::refresh(
+        "session has been invalidated",
+        "You session has been invalidated, this can usually happen from frequent posting, please re-authenticate, and wait 1-2 days before posting again",
+    ),
+];
+
+/// The rest of Postiz's Instagram cases, in the order Postiz checks them.
+const CASES: &[ErrorCase] = &[
+    ErrorCase::bad("2207050", "Instagram user is restricted"),
+    ErrorCase::bad("2207003", "Timeout downloading media, please try again"),
+    ErrorCase::bad("2207020", "Media expired, please upload again"),
+    ErrorCase::bad("2207032", "Failed to create media, please try again"),
+    ErrorCase::bad("2207053", "Unknown upload error, please try again"),
+    ErrorCase::bad("2207052", "Media fetch failed, please try again"),
+    ErrorCase::bad("2207057", "Invalid thumbnail offset for video"),
+    ErrorCase::bad("2207026", "Unsupported video format"),
+    ErrorCase::bad("2207023", "Unknown media type"),
+    ErrorCase::bad("2207006", "Media not found, please upload again"),
+    ErrorCase::bad("2207008", "Media builder expired, please try again"),
+    ErrorCase::bad("2207028", "Carousel validation failed"),
+    ErrorCase::bad("2207010", "Caption is too long"),
+    ErrorCase::bad("2207035", "Product tag positions not supported for videos"),
+    ErrorCase::bad("2207036", "Product tag positions required for photos"),
+    ErrorCase::bad("2207037", "Product tag validation failed"),
+    ErrorCase::bad("2207040", "Too many product tags"),
+    ErrorCase::bad("2207004", "Image is too large"),
+    ErrorCase::bad("2207005", "Unsupported image format"),
+    ErrorCase::bad(
+        "2207009",
+        "Aspect ratio not supported, must be between 4:5 to 1.91:1",
+    ),
+    ErrorCase::bad(
+        "Page request limit reached",
+        "Page posting for today is limited, please try again tomorrow",
+    ),
+    ErrorCase::bad(
+        "2207042",
+        "You have reached the maximum of 25 posts per day, allowed for your account",
+    ),
+    ErrorCase::bad(
+        "Not enough permissions to post",
+        "Not enough permissions to post",
+    ),
+    ErrorCase::bad(
+        "36003",
+        "Aspect ratio not supported, must be between 4:5 to 1.91:1",
+    ),
+    ErrorCase::bad(
+        "190,",
+        "The account is missing some permissions to perform this action, please re-add the account and allow all permissions",
+    ),
+    ErrorCase::bad(
+        "36001",
+        "Invalid Instagram image resolution max: 1920x1080px",
+    ),
+    ErrorCase::bad("2207051", "Instagram blocked your request"),
+    ErrorCase::bad(
+        "2207001",
+        "Instagram detected that your post is spam, please try again with different content",
+    ),
+    ErrorCase::retry("2207082", "Could not upload your media"),
+    ErrorCase::bad("2207077", "Instagram Video download failed"),
+    ErrorCase::bad(
+        "too little or too many attachments",
+        "Instagram carousel should have between 2 and 10 media attachments",
+    ),
+    ErrorCase::bad(
+        "2207027",
+        "Unknown error, please try again later or contact support",
+    ),
+    ErrorCase::bad(
+        "param collaborators is not allowed",
+        "Collaborators are not allowed for carousel",
+    ),
+];
+
+/// Instagram's error bodies (both logins): Postiz's cases in its order (plus an expired
+/// token, refreshed), then the Graph `error.message` of any other 400.
 fn map_error(status: u16, body: &str) -> Option<ProviderError> {
-    let lower = body.to_lowercase();
-    let refresh = |m: &str| Some(ProviderError::RefreshNeeded(m.into()));
-    let bad = |m: &str| Some(ProviderError::bad(m));
-    if body.contains("An unknown error occurred") {
-        return Some(ProviderError::transient(
-            "An unknown error occurred, please try again later",
-        ));
-    }
-    if body.contains("REVOKED_ACCESS_TOKEN")
-        || body.contains("\"error_subcode\":33")
-        || body.contains("Error validating access token")
+    if let Some(mapped) = first_match(body, CASES_FIRST)
+        .or_else(|| first_match(&body.to_lowercase(), CASES_ANY_CASE))
+        .or_else(|| first_match(body, CASES))
     {
-        return refresh("Instagram access was revoked or expired, please reconnect the channel");
-    }
-    if lower.contains("the user is not an instagram business") {
-        return refresh(
-            "The account is not an Instagram business account, please reconnect with one",
-        );
-    }
-    if lower.contains("session has been invalidated") {
-        return refresh("You session has been invalidated, this can usually happen from frequent posting, please re-authenticate, and wait 1-2 days before posting again");
-    }
-    for (code, message) in [
-        ("2207081", "This account doesn't support Trial Reels"),
-        ("2207050", "Instagram user is restricted"),
-        ("2207003", "Timeout downloading media, please try again"),
-        ("2207020", "Media expired, please upload again"),
-        ("2207032", "Failed to create media, please try again"),
-        ("2207053", "Unknown upload error, please try again"),
-    ] {
-        if body.contains(code) {
-            return bad(message);
-        }
+        return Some(mapped);
     }
     if status == 400 {
         let v: Value = serde_json::from_str(body).ok()?;
-        return bad(v["error"]["message"]
-            .as_str()
-            .unwrap_or("Instagram refused the post"));
+        return Some(ProviderError::bad(
+            v["error"]["message"]
+                .as_str()
+                .unwrap_or("Instagram refused the post"),
+        ));
     }
     None
 }
@@ -609,5 +689,130 @@ impl Provider for InstagramStandalone {
         self.containers
             .comment(&auth.access_token, root_id, post)
             .await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::map_error;
+    use crate::error::ProviderError;
+
+    fn graph(code: i64, subcode: i64, message: &str) -> String {
+        serde_json::json!({"error": {"message": message, "type": "OAuthException", "code": code, "error_subcode": subcode}})
+            .to_string()
+    }
+
+    #[test]
+    fn maps_postiz_cases_with_postiz_wording() {
+        assert_eq!(
+            map_error(
+                500,
+                r#"{"error":{"message":"An unknown error occurred","code":1}}"#
+            ),
+            Some(ProviderError::transient(
+                "An unknown error occurred, please try again later"
+            ))
+        );
+        assert_eq!(
+            map_error(400, &graph(9, 2207082, "Could not upload")),
+            Some(ProviderError::transient("Could not upload your media"))
+        );
+        assert_eq!(
+            map_error(400, &graph(9, 2207050, "The user is restricted")),
+            Some(ProviderError::bad("Instagram user is restricted"))
+        );
+        assert_eq!(
+            map_error(400, &graph(100, 33, "Object does not exist")),
+            Some(ProviderError::RefreshNeeded(
+                "Something is wrong with your connected user, please re-authenticate".into()
+            ))
+        );
+        assert_eq!(
+            map_error(
+                400,
+                r#"{"error":{"message":"(#100) Param collaborators is not allowed for carousel; param collaborators is not allowed"}}"#
+            ),
+            Some(ProviderError::bad(
+                "Collaborators are not allowed for carousel"
+            ))
+        );
+    }
+
+    #[test]
+    fn two_cases_ignore_case() {
+        assert_eq!(
+            map_error(400, &graph(10, 0, "The user is not an Instagram Business")),
+            Some(ProviderError::RefreshNeeded(
+                "Your Instagram account is not a business account, please convert it to a business account".into()
+            ))
+        );
+        assert_eq!(
+            map_error(400, &graph(190, 460, "Session Has Been Invalidated")),
+            Some(ProviderError::RefreshNeeded(
+                "You session has been invalidated, this can usually happen from frequent posting, please re-authenticate, and wait 1-2 days before posting again".into()
+            ))
+        );
+    }
+
+    #[test]
+    fn earlier_cases_win() {
+        // An expired token (code 190) is refreshed before Postiz's missing-permissions case.
+        assert_eq!(
+            map_error(
+                400,
+                &graph(
+                    190,
+                    463,
+                    "Error validating access token: Session has expired"
+                )
+            ),
+            Some(ProviderError::RefreshNeeded(
+                "Something is wrong with your connected user, please re-authenticate".into()
+            ))
+        );
+        assert_eq!(
+            map_error(400, &graph(190, 10, "Permissions error")),
+            Some(ProviderError::bad(
+                "The account is missing some permissions to perform this action, please re-add the account and allow all permissions"
+            ))
+        );
+        // The unknown-error retry comes before every code.
+        assert_eq!(
+            map_error(500, &graph(2, 2207050, "An unknown error occurred")),
+            Some(ProviderError::transient(
+                "An unknown error occurred, please try again later"
+            ))
+        );
+        // Both aspect-ratio codes and the 190 case: 2207009 is checked first.
+        assert_eq!(
+            map_error(400, &graph(190, 2207009, "ratio")),
+            Some(ProviderError::bad(
+                "Aspect ratio not supported, must be between 4:5 to 1.91:1"
+            ))
+        );
+        // The case-insensitive account checks come after the revoked token.
+        assert_eq!(
+            map_error(
+                400,
+                r#"{"error":{"message":"REVOKED_ACCESS_TOKEN: session has been invalidated"}}"#
+            ),
+            Some(ProviderError::RefreshNeeded(
+                "Something is wrong with your connected user, please re-authenticate".into()
+            ))
+        );
+    }
+
+    #[test]
+    fn unmatched_bodies_fall_back() {
+        assert_eq!(
+            map_error(
+                400,
+                &graph(100, 0, "Only photo or video can be accepted as media type.")
+            ),
+            Some(ProviderError::bad(
+                "Only photo or video can be accepted as media type."
+            ))
+        );
+        assert_eq!(map_error(502, "Bad Gateway"), None);
     }
 }

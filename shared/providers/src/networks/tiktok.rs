@@ -8,7 +8,7 @@ use serde_json::{json, Value};
 use std::time::Duration;
 
 use crate::config::ProviderConfig;
-use crate::error::{ProviderError, ProviderResult};
+use crate::error::{first_match_or_retry, rate_limited, ErrorCase, ProviderError, ProviderResult};
 use crate::http::Http;
 use crate::oauth::{new_state, random_string, refreshed, stored_refresh_token, url_with_query};
 use crate::types::*;
@@ -34,49 +34,140 @@ pub struct TikTok {
     poll: Duration,
 }
 
-/// TikTok's `error.code` values in terms of what to do.
-fn classify(code: &str, message: &str) -> ProviderError {
-    match code {
-        "access_token_invalid"
-        | "scope_not_authorized"
-        | "token_not_authorized_for_specified_deployment" => {
-            ProviderError::RefreshNeeded(format!("TikTok: {code}"))
-        }
-        "rate_limit_exceeded" | "internal_error" => {
-            ProviderError::transient(format!("TikTok: {code}"))
-        }
-        "spam_risk_too_many_posts" => {
-            ProviderError::bad("TikTok: too many posts today, please try tomorrow")
-        }
-        "spam_risk_user_banned_from_posting" => {
-            ProviderError::bad("TikTok: this account is banned from posting")
-        }
-        "reached_active_user_cap" => {
-            ProviderError::transient("TikTok: the app reached its daily user cap, try later")
-        }
-        "unaudited_client_can_only_post_to_private_accounts" => ProviderError::bad(
-            "TikTok: the app can only post to private accounts until it is audited",
-        ),
-        "url_ownership_unverified" => {
-            ProviderError::bad("TikTok: the media URL's domain is not verified for this app")
-        }
-        "privacy_level_option_mismatch" => {
-            ProviderError::bad("TikTok: this privacy level is not available for the account")
-        }
-        _ => ProviderError::bad(format!("TikTok refused the post: {message}")),
-    }
-}
+/// Postiz's TikTok cases, in the order Postiz checks them (its second, unreachable check of
+/// `spam_risk_user_banned_from_posting` left out). `reached_active_user_cap` is Postiz's
+/// `disconnect`: the channel must be connected again.
+const CASES: &[ErrorCase] = &[
+    ErrorCase::refresh(
+        "access_token_invalid",
+        "Access token invalid, please re-authenticate your TikTok account",
+    ),
+    ErrorCase::bad(
+        "scope_not_authorized",
+        "Missing required permissions, please re-authenticate with all scopes",
+    ),
+    ErrorCase::bad(
+        "scope_permission_missed",
+        "Additional permissions required, please re-authenticate",
+    ),
+    ErrorCase::bad(
+        "rate_limit_exceeded",
+        "TikTok API rate limit exceeded, please try again later",
+    ),
+    ErrorCase::bad(
+        "file_format_check_failed",
+        "File format is invalid, please check video specifications",
+    ),
+    ErrorCase::bad(
+        "app_version_check_failed",
+        "In order to use the TikTok upload feature, you have to update your app to the latest version",
+    ),
+    ErrorCase::bad(
+        "duration_check_failed",
+        "Video duration is invalid, please check video specifications",
+    ),
+    ErrorCase::bad(
+        "frame_rate_check_failed",
+        "Video frame rate is invalid, please check video specifications",
+    ),
+    ErrorCase::bad(
+        "video_pull_failed",
+        "Failed to pull video from URL, please check the URL",
+    ),
+    ErrorCase::bad(
+        "photo_pull_failed",
+        "Failed to pull photo from URL, please check the URL",
+    ),
+    ErrorCase::bad(
+        "spam_risk_user_banned_from_posting",
+        "Account banned from posting, please check TikTok account status",
+    ),
+    ErrorCase::bad(
+        "spam_risk_text",
+        "TikTok detected potential spam in the post text",
+    ),
+    ErrorCase::bad(
+        "spam_risk_too_many_posts",
+        "TikTok says your daily post limit reached, please try again tomorrow",
+    ),
+    ErrorCase::bad(
+        "spam_risk_too_many_pending_share",
+        "TikTok limits pending posts to 5 within any 24-hour period. Please check your TikTok inbox in the TikTok mobile app and try again after 24 hours.",
+    ),
+    ErrorCase::bad("spam_risk", "TikTok detected potential spam"),
+    ErrorCase::refresh(
+        "reached_active_user_cap",
+        "TikTok daily user limit reached, please re-connect your account",
+    ),
+    ErrorCase::bad(
+        "unaudited_client_can_only_post_to_private_accounts",
+        "App not approved for public posting, contact support",
+    ),
+    ErrorCase::bad(
+        "url_ownership_unverified",
+        "You have to upload the picture/video to Postiz when sending a URL",
+    ),
+    ErrorCase::bad(
+        "privacy_level_option_mismatch",
+        "Privacy level mismatch, please check privacy settings",
+    ),
+    ErrorCase::bad(
+        "invalid_file_upload",
+        "Invalid file format or specifications not met",
+    ),
+    ErrorCase::bad(
+        "invalid_params",
+        "Invalid request parameters, please check content format",
+    ),
+    ErrorCase::bad(
+        "internal",
+        "There is a problem with TikTok servers, please try again later",
+    ),
+    ErrorCase::bad(
+        "picture_size_check_failed",
+        "Video must be at least 720p, Picture must no exceed 1080p",
+    ),
+    ErrorCase::bad("TikTok API error", "TikTok API error, please try again"),
+];
 
-fn map_error(_status: u16, body: &str) -> Option<ProviderError> {
+/// TikTok's error bodies (`{"error": {"code", "message"}}`, also inside a 200 answer):
+/// Postiz's cases (retried when rate limited, as Postiz does whatever the case), then our
+/// own reading of the `error.code`.
+fn map_error(status: u16, body: &str) -> Option<ProviderError> {
+    if let Some(mapped) = first_match_or_retry(status, body, CASES) {
+        return Some(mapped);
+    }
     let v: Value = serde_json::from_str(body).ok()?;
     let code = v["error"]["code"].as_str()?;
-    Some(classify(code, v["error"]["message"].as_str().unwrap_or("")))
+    let message = v["error"]["message"].as_str().unwrap_or("");
+    Some(match code {
+        "token_not_authorized_for_specified_deployment" => {
+            ProviderError::RefreshNeeded(format!("TikTok: {code}"))
+        }
+        _ if rate_limited(status, body) => ProviderError::transient(format!("TikTok: {code}")),
+        _ => ProviderError::bad(format!("TikTok refused the post: {message}")),
+    })
 }
 
+/// A 200 answer whose `error.code` is not `ok` is an error like any other.
 fn ok_or_error(v: Value) -> ProviderResult<Value> {
     match v["error"]["code"].as_str() {
         None | Some("ok") => Ok(v),
-        Some(code) => Err(classify(code, v["error"]["message"].as_str().unwrap_or(""))),
+        Some(_) => Err(map_error(200, &v.to_string())
+            .unwrap_or_else(|| ProviderError::Unknown(format!("TikTok answered {v}")))),
+    }
+}
+
+/// Why TikTok says a post failed, in Postiz's words when one of its cases matches the status
+/// answer (always the user's to fix, as in Postiz), else with TikTok's own `fail_reason`.
+fn failure(status: &Value) -> ProviderError {
+    let text = status.to_string();
+    match CASES.iter().find(|case| text.contains(case.needle)) {
+        Some(case) => ProviderError::bad(case.message),
+        None => {
+            let reason = status["data"]["fail_reason"].as_str().unwrap_or("unknown");
+            ProviderError::bad(format!("TikTok could not publish the post: {reason}"))
+        }
     }
 }
 
@@ -332,12 +423,7 @@ impl Provider for TikTok {
                         id: publish_id,
                     });
                 }
-                Some("FAILED") => {
-                    let reason = status["data"]["fail_reason"].as_str().unwrap_or("unknown");
-                    return Err(ProviderError::bad(format!(
-                        "TikTok could not publish the post: {reason}"
-                    )));
-                }
+                Some("FAILED") => return Err(failure(&status)),
                 _ => tokio::time::sleep(self.poll).await,
             }
         }
@@ -345,5 +431,134 @@ impl Provider for TikTok {
             "TikTok did not confirm the post in time; check the account before posting again"
                 .into(),
         ))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{failure, map_error, ok_or_error};
+    use crate::error::ProviderError;
+    use serde_json::json;
+
+    fn envelope(code: &str, message: &str) -> String {
+        json!({"data": {}, "error": {"code": code, "message": message, "log_id": "log-1"}})
+            .to_string()
+    }
+
+    #[test]
+    fn maps_postiz_cases_with_postiz_wording() {
+        assert_eq!(
+            map_error(
+                401,
+                &envelope("access_token_invalid", "The access token is invalid")
+            ),
+            Some(ProviderError::RefreshNeeded(
+                "Access token invalid, please re-authenticate your TikTok account".into()
+            ))
+        );
+        assert_eq!(
+            map_error(403, &envelope("spam_risk_too_many_posts", "Daily cap")),
+            Some(ProviderError::bad(
+                "TikTok says your daily post limit reached, please try again tomorrow"
+            ))
+        );
+        assert_eq!(
+            map_error(403, &envelope("reached_active_user_cap", "Cap")),
+            Some(ProviderError::RefreshNeeded(
+                "TikTok daily user limit reached, please re-connect your account".into()
+            ))
+        );
+        assert_eq!(
+            map_error(500, &envelope("internal_error", "Something broke")),
+            Some(ProviderError::bad(
+                "There is a problem with TikTok servers, please try again later"
+            ))
+        );
+    }
+
+    #[test]
+    fn earlier_cases_win() {
+        // The specific spam codes come before the catch-all `spam_risk`.
+        assert_eq!(
+            map_error(403, &envelope("spam_risk_too_many_pending_share", "Pending")),
+            Some(ProviderError::bad(
+                "TikTok limits pending posts to 5 within any 24-hour period. Please check your TikTok inbox in the TikTok mobile app and try again after 24 hours."
+            ))
+        );
+        assert_eq!(
+            map_error(403, &envelope("spam_risk_other", "Spam")),
+            Some(ProviderError::bad("TikTok detected potential spam"))
+        );
+        // `internal` is checked before `picture_size_check_failed`.
+        assert_eq!(
+            map_error(
+                400,
+                &envelope("picture_size_check_failed", "internal check")
+            ),
+            Some(ProviderError::bad(
+                "There is a problem with TikTok servers, please try again later"
+            ))
+        );
+    }
+
+    #[test]
+    fn a_rate_limited_answer_is_retried_with_the_case_message() {
+        assert_eq!(
+            map_error(429, &envelope("rate_limit_exceeded", "Too many requests")),
+            Some(ProviderError::transient(
+                "TikTok API rate limit exceeded, please try again later"
+            ))
+        );
+        assert_eq!(
+            map_error(429, &envelope("spam_risk_text", "Spam")),
+            Some(ProviderError::transient(
+                "TikTok detected potential spam in the post text"
+            ))
+        );
+    }
+
+    #[test]
+    fn unmatched_bodies_fall_back() {
+        assert_eq!(
+            map_error(400, &envelope("some_new_code", "Nope")),
+            Some(ProviderError::bad("TikTok refused the post: Nope"))
+        );
+        assert_eq!(
+            map_error(
+                401,
+                &envelope("token_not_authorized_for_specified_deployment", "")
+            ),
+            Some(ProviderError::RefreshNeeded(
+                "TikTok: token_not_authorized_for_specified_deployment".into()
+            ))
+        );
+        assert_eq!(map_error(502, "<html>Bad Gateway</html>"), None);
+    }
+
+    #[test]
+    fn errors_inside_a_200_and_failed_posts_use_the_cases() {
+        let ok = json!({"data": {"publish_id": "p1"}, "error": {"code": "ok", "message": ""}});
+        assert_eq!(ok_or_error(ok.clone()).unwrap(), ok);
+        assert_eq!(
+            ok_or_error(
+                json!({"data": {}, "error": {"code": "url_ownership_unverified", "message": ""}})
+            ),
+            Err(ProviderError::bad(
+                "You have to upload the picture/video to Postiz when sending a URL"
+            ))
+        );
+        let failed = |reason: &str| json!({"data": {"status": "FAILED", "fail_reason": reason}, "error": {"code": "ok", "message": ""}});
+        assert_eq!(
+            failure(&failed("video_pull_failed")),
+            ProviderError::bad("Failed to pull video from URL, please check the URL")
+        );
+        assert_eq!(
+            failure(&failed("access_token_invalid")),
+            ProviderError::bad("Access token invalid, please re-authenticate your TikTok account")
+        );
+        assert_eq!(
+            failure(&failed("mystery")),
+            ProviderError::bad("TikTok could not publish the post: mystery")
+        );
     }
 }

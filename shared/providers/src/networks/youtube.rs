@@ -7,7 +7,7 @@ use async_trait::async_trait;
 use serde_json::{json, Value};
 
 use crate::config::ProviderConfig;
-use crate::error::{ProviderError, ProviderResult};
+use crate::error::{first_match_or_retry, ErrorCase, ProviderError, ProviderResult};
 use crate::http::Http;
 use crate::oauth::{new_state, random_string, refreshed, stored_refresh_token, url_with_query};
 use crate::types::*;
@@ -35,8 +35,102 @@ pub struct YouTube {
     redirect_uri: String,
 }
 
-/// Google API errors: `{"error": {"code", "message", "errors": [{"reason"}]}}`.
+/// Postiz's YouTube cases, in the order Postiz checks them.
+const CASES: &[ErrorCase] = &[
+    ErrorCase::bad(
+        "invalidTags",
+        "The maximum allowed is 500 characters in total.",
+    ),
+    ErrorCase::bad(
+        "invalidTitle",
+        "We have uploaded your video but we could not set the title. Title is too long.",
+    ),
+    ErrorCase::bad(
+        "invalidDescription",
+        "Your video description is invalid, it may contain disallowed characters such as < or >.",
+    ),
+    ErrorCase::bad(
+        "invalidCategoryId",
+        "The selected video category is invalid.",
+    ),
+    ErrorCase::bad(
+        "invalidPublishAt",
+        "The scheduled publishing time is invalid.",
+    ),
+    ErrorCase::bad(
+        "invalidRecordingDetails",
+        "The recording details for the video are invalid.",
+    ),
+    ErrorCase::bad(
+        "invalidVideoGameRating",
+        "The video game rating is invalid.",
+    ),
+    ErrorCase::bad("invalidFilename", "The video file name is invalid."),
+    ErrorCase::bad(
+        "defaultLanguageNotSet",
+        "We could not set the localized video details because no default language is set.",
+    ),
+    ErrorCase::bad(
+        "invalidVideoMetadata",
+        "Some of the video details are invalid, please review the title, description and tags.",
+    ),
+    ErrorCase::bad(
+        "mediaBodyRequired",
+        "The video file is missing or could not be read, please re-upload the video.",
+    ),
+    ErrorCase::bad(
+        "imageFormatUnsupported",
+        "We have uploaded your video but the thumbnail format is not supported, please use JPEG or PNG.",
+    ),
+    ErrorCase::bad(
+        "imageTooTall",
+        "We have uploaded your video but the thumbnail image is too tall.",
+    ),
+    ErrorCase::bad(
+        "imageTooWide",
+        "We have uploaded your video but the thumbnail image is too wide.",
+    ),
+    ErrorCase::bad(
+        "rateLimitExceeded",
+        "You are sending requests too quickly, please wait a little while and try again.",
+    ),
+    ErrorCase::bad(
+        "failedPrecondition",
+        "We have uploaded your video but we could not set the thumbnail. Thumbnail size is too large.",
+    ),
+    ErrorCase::bad(
+        "uploadLimitExceeded",
+        "You have reached your daily upload limit, please try again tomorrow.",
+    ),
+    ErrorCase::bad(
+        "youtubeSignupRequired",
+        "You have to link your youtube account to your google account first.",
+    ),
+    ErrorCase::bad(
+        "youtube.thumbnail",
+        "Your account is not verified, we have uploaded your video but we could not set the thumbnail. Please verify your account and try again.",
+    ),
+    ErrorCase::refresh(
+        "Unauthorized",
+        "Token expired or invalid, please reconnect your YouTube account.",
+    ),
+    ErrorCase::refresh(
+        "UNAUTHENTICATED",
+        "Please re-authenticate your YouTube account",
+    ),
+    ErrorCase::refresh(
+        "invalid_grant",
+        "Please re-authenticate your YouTube account",
+    ),
+];
+
+/// Google API errors (`{"error": {"code", "message", "errors": [{"reason"}]}}`): Postiz's
+/// cases (retried when rate limited, as Postiz does whatever the case); then our own readings of the
+/// `reason` (quota), a refused token (401) and Google's message for any other 400 or 403.
 fn map_error(status: u16, body: &str) -> Option<ProviderError> {
+    if let Some(mapped) = first_match_or_retry(status, body, CASES) {
+        return Some(mapped);
+    }
     let v: Value = serde_json::from_str(body).ok()?;
     let reason = v["error"]["errors"][0]["reason"].as_str().unwrap_or("");
     let message = v["error"]["message"]
@@ -44,16 +138,9 @@ fn map_error(status: u16, body: &str) -> Option<ProviderError> {
         .unwrap_or("YouTube refused the request")
         .to_string();
     match reason {
-        "quotaExceeded" | "rateLimitExceeded" | "userRateLimitExceeded" => Some(
-            ProviderError::transient("YouTube quota exceeded, the video will be retried later"),
-        ),
-        "uploadLimitExceeded" => Some(ProviderError::bad(
-            "You have exceeded the number of videos you may upload today",
+        "quotaExceeded" | "userRateLimitExceeded" => Some(ProviderError::transient(
+            "YouTube quota exceeded, the video will be retried later",
         )),
-        "youtubeSignupRequired" => Some(ProviderError::bad(
-            "This Google account has no YouTube channel, please create one",
-        )),
-        "invalidTitle" => Some(ProviderError::bad("The video title is invalid or too long")),
         "forbidden" if status == 403 => Some(ProviderError::bad(message)),
         _ if status == 401 => Some(ProviderError::RefreshNeeded(message)),
         _ if status == 400 => Some(ProviderError::bad(message)),
@@ -313,5 +400,111 @@ impl Provider for YouTube {
             url: format!("https://www.youtube.com/watch?v={id}"),
             id,
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::map_error;
+    use crate::error::ProviderError;
+
+    fn google(code: u16, reason: &str, message: &str) -> String {
+        serde_json::json!({"error": {"code": code, "message": message, "errors": [{"message": message, "domain": "youtube", "reason": reason}]}})
+            .to_string()
+    }
+
+    #[test]
+    fn maps_postiz_cases_with_postiz_wording() {
+        assert_eq!(
+            map_error(400, &google(400, "uploadLimitExceeded", "Too many videos")),
+            Some(ProviderError::bad(
+                "You have reached your daily upload limit, please try again tomorrow."
+            ))
+        );
+        assert_eq!(
+            map_error(400, &google(400, "invalidTitle", "Bad title")),
+            Some(ProviderError::bad(
+                "We have uploaded your video but we could not set the title. Title is too long."
+            ))
+        );
+        assert_eq!(
+            map_error(
+                401,
+                r#"{"error":{"code":401,"message":"Invalid Credentials","status":"UNAUTHENTICATED"}}"#
+            ),
+            Some(ProviderError::RefreshNeeded(
+                "Please re-authenticate your YouTube account".into()
+            ))
+        );
+        assert_eq!(
+            map_error(400, r#"{"error":"invalid_grant"}"#),
+            Some(ProviderError::RefreshNeeded(
+                "Please re-authenticate your YouTube account".into()
+            ))
+        );
+    }
+
+    #[test]
+    fn earlier_cases_win() {
+        // "Unauthorized" is checked before "UNAUTHENTICATED".
+        assert_eq!(
+            map_error(
+                401,
+                r#"{"error":{"message":"Unauthorized","status":"UNAUTHENTICATED"}}"#
+            ),
+            Some(ProviderError::RefreshNeeded(
+                "Token expired or invalid, please reconnect your YouTube account.".into()
+            ))
+        );
+        assert_eq!(
+            map_error(400, &google(400, "invalidTags", "invalidTitle too")),
+            Some(ProviderError::bad(
+                "The maximum allowed is 500 characters in total."
+            ))
+        );
+    }
+
+    #[test]
+    fn a_rate_limited_case_is_retried_with_its_message() {
+        let body = google(429, "rateLimitExceeded", "Slow down");
+        assert_eq!(
+            map_error(403, &body),
+            Some(ProviderError::bad(
+                "You are sending requests too quickly, please wait a little while and try again."
+            ))
+        );
+        assert_eq!(
+            map_error(429, &body),
+            Some(ProviderError::transient(
+                "You are sending requests too quickly, please wait a little while and try again."
+            ))
+        );
+    }
+
+    #[test]
+    fn unmatched_bodies_fall_back() {
+        assert_eq!(
+            map_error(403, &google(403, "quotaExceeded", "Quota")),
+            Some(ProviderError::transient(
+                "YouTube quota exceeded, the video will be retried later"
+            ))
+        );
+        assert_eq!(
+            map_error(
+                401,
+                &google(
+                    401,
+                    "authError",
+                    "Request had invalid authentication credentials."
+                )
+            ),
+            Some(ProviderError::RefreshNeeded(
+                "Request had invalid authentication credentials.".into()
+            ))
+        );
+        assert_eq!(
+            map_error(404, &google(404, "videoNotFound", "Not found")),
+            None
+        );
     }
 }
