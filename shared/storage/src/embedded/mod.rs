@@ -77,6 +77,10 @@ impl EmbeddedStore {
             txn.open_table(def).map_err(backend)?;
         }
         txn.open_table(table::EXPIRY).map_err(backend)?;
+        let moved = table::upgrade_index(&txn)?;
+        if moved > 0 {
+            tracing::info!(entries = moved, "index entries now carry their items");
+        }
         txn.commit().map_err(backend)
     }
 

@@ -1,8 +1,9 @@
-//! The Table port on redb: items by `pk NUL sk NUL`, index entries pointing at them, and a
-//! time-ordered expiry list so expired items can be swept in O(expired).
+//! The Table port on redb: items by `pk NUL sk NUL`, index entries carrying a copy of their
+//! item (as a DynamoDB index projecting `ALL` does, so an index range is one sequential read),
+//! and a time-ordered expiry list so expired items can be swept in O(expired).
 
 use async_trait::async_trait;
-use redb::{ReadableDatabase, ReadableTable, TableDefinition, WriteTransaction};
+use redb::{ReadableDatabase, ReadableTable, TableDefinition, TableHandle, WriteTransaction};
 use serde_json::Value;
 use std::ops::Bound;
 
@@ -14,7 +15,10 @@ use crate::table::{validate_transaction, Condition, Page, Query, RawPage, Table,
 use crate::{StorageError, StorageResult};
 
 pub(super) const ITEMS: TableDefinition<&[u8], &[u8]> = TableDefinition::new("items");
-pub(super) const INDEX: TableDefinition<&[u8], &[u8]> = TableDefinition::new("index");
+/// Index entries → the item's stored bytes.
+pub(super) const INDEX: TableDefinition<&[u8], &[u8]> = TableDefinition::new("index_items");
+/// The first file format's index: entries → the item's main key.
+const LEGACY_INDEX: TableDefinition<&[u8], &[u8]> = TableDefinition::new("index");
 pub(super) const EXPIRY: TableDefinition<&[u8], ()> = TableDefinition::new("expiry");
 
 fn main_key(key: &Key) -> Vec<u8> {
@@ -110,7 +114,7 @@ impl<'t> Writer<'t> {
                     .map_err(backend)?;
                 for e in entries {
                     self.index
-                        .insert(e.as_slice(), mk.as_slice())
+                        .insert(e.as_slice(), bytes.as_slice())
                         .map_err(backend)?;
                 }
                 if let Some(e) = expiry_entry(item, key) {
@@ -199,13 +203,11 @@ impl EmbeddedStore {
         }
         self.read(move |db, now| {
             let txn = db.begin_read().map_err(backend)?;
-            let items = txn.open_table(ITEMS).map_err(backend)?;
-            let index = txn.open_table(INDEX).map_err(backend)?;
-            let source = if query.index.is_some() {
-                &index
-            } else {
-                &items
-            };
+            let source = match query.index {
+                Some(_) => txn.open_table(INDEX),
+                None => txn.open_table(ITEMS),
+            }
+            .map_err(backend)?;
             let range = (
                 lower.as_ref().map(Vec::as_slice),
                 upper.as_ref().map(Vec::as_slice),
@@ -225,14 +227,7 @@ impl EmbeddedStore {
                     break;
                 }
                 let (_, v) = entry.map_err(backend)?;
-                let bytes = if query.index.is_some() {
-                    match items.get(v.value()).map_err(backend)? {
-                        Some(i) => i.value().to_vec(),
-                        None => continue,
-                    }
-                } else {
-                    v.value().to_vec()
-                };
+                let bytes = v.value().to_vec();
                 read += 1;
                 if read == limit {
                     last = Some(bytes.clone());
@@ -314,6 +309,33 @@ impl EmbeddedStore {
         }
         Ok(removed)
     }
+}
+
+/// Moves a store of the first file format (index entries holding main keys) to the current
+/// one (entries holding the items), in the caller's transaction; returns the entries moved.
+pub(super) fn upgrade_index(txn: &WriteTransaction) -> StorageResult<usize> {
+    let legacy = txn
+        .list_tables()
+        .map_err(backend)?
+        .any(|t| t.name() == LEGACY_INDEX.name());
+    if !legacy {
+        return Ok(0);
+    }
+    let mut moved = 0;
+    {
+        let old = txn.open_table(LEGACY_INDEX).map_err(backend)?;
+        let items = txn.open_table(ITEMS).map_err(backend)?;
+        let mut index = txn.open_table(INDEX).map_err(backend)?;
+        for entry in old.iter().map_err(backend)? {
+            let (k, mk) = entry.map_err(backend)?;
+            if let Some(item) = items.get(mk.value()).map_err(backend)? {
+                index.insert(k.value(), item.value()).map_err(backend)?;
+                moved += 1;
+            }
+        }
+    }
+    txn.delete_table(LEGACY_INDEX).map_err(backend)?;
+    Ok(moved)
 }
 
 fn cursor_key(query: &Query, item: &Item) -> StorageResult<Vec<u8>> {
@@ -431,5 +453,56 @@ impl Table for EmbeddedStore {
     async fn transact(&self, ops: Vec<TxOp>) -> StorageResult<()> {
         validate_transaction(&ops)?;
         self.write_ops(ops, true).await.map(|_| ())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::schema::GSI1;
+    use crate::KeyRange;
+    use postiz_core::FixedClock;
+    use std::sync::Arc;
+
+    #[tokio::test]
+    async fn a_store_of_the_first_format_is_upgraded_on_open() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("store.redb");
+        // The first format: the index entry holds the item's main key.
+        let mut item = Key::new("POST#1", "POST").to_item();
+        item.insert("gsi1pk".into(), "POSTS#org".into());
+        item.insert("gsi1sk".into(), "2026-11-26T10:00:00Z".into());
+        let key = Key::new("POST#1", "POST");
+        {
+            let db = redb::Database::create(&path).unwrap();
+            let txn = db.begin_write().unwrap();
+            {
+                let mut items = txn.open_table(ITEMS).unwrap();
+                let mut index = txn.open_table(LEGACY_INDEX).unwrap();
+                let mk = main_key(&key);
+                items
+                    .insert(mk.as_slice(), serde_json::to_vec(&item).unwrap().as_slice())
+                    .unwrap();
+                for e in index_entries(&item, &key).unwrap() {
+                    index.insert(e.as_slice(), mk.as_slice()).unwrap();
+                }
+            }
+            txn.commit().unwrap();
+        }
+        let clock = Arc::new(FixedClock::new(chrono::Utc::now()));
+        let store = EmbeddedStore::open(&path, clock, vec![]).unwrap();
+        let q = Query::index(GSI1.name, "POSTS#org").range(KeyRange::Ge("2026".into()));
+        assert_eq!(
+            store.query_all(q.clone()).await.unwrap(),
+            vec![item.clone()]
+        );
+        // Later writes keep the new index in step, and the old table is gone.
+        store.delete(&key, None).await.unwrap();
+        assert!(store.query_all(q).await.unwrap().is_empty());
+        let txn = store.db.begin_read().unwrap();
+        assert!(!txn
+            .list_tables()
+            .unwrap()
+            .any(|t| t.name() == LEGACY_INDEX.name()));
     }
 }
