@@ -125,6 +125,7 @@ pub fn media_of(m: &MediaRef) -> Media {
         },
         url: m.path.clone(),
         alt: m.alt.clone(),
+        thumbnail: m.thumbnail.clone().filter(|t| !t.is_empty()),
     }
 }
 

@@ -126,6 +126,8 @@ pub struct Media {
     pub url: String,
     /// Alt text.
     pub alt: Option<String>,
+    /// A video's poster image (its URL), when the user chose one.
+    pub thumbnail: Option<String>,
 }
 
 /// One message to publish (the root post or one comment of a thread).

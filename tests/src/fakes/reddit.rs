@@ -111,18 +111,20 @@ async fn submit(
     }
     let mut s = seen.lock().unwrap();
     let kind = f.get("kind").cloned().unwrap_or_default();
-    if kind == "image" {
-        let url = f.get("url").cloned().unwrap_or_default();
-        if !s
-            .uploads
+    let uploaded = |field: &str| {
+        let url = f.get(field).cloned().unwrap_or_default();
+        s.uploads
             .iter()
             .any(|(key, _, _)| url.ends_with(key.as_str()))
-        {
-            return Json(
-                json!({"json": {"errors": [["BAD_IMAGE", "the image was not uploaded", "url"]]}}),
-            )
-            .into_response();
-        }
+    };
+    if (kind == "image" || kind == "video") && !uploaded("url") {
+        return Json(
+            json!({"json": {"errors": [["BAD_IMAGE", "the media was not uploaded", "url"]]}}),
+        )
+        .into_response();
+    }
+    if kind == "video" && !uploaded("video_poster_url") {
+        return Json(json!({"json": {"errors": [["NO_VIDEO_POSTER", "a video post needs an uploaded poster image", "video_poster_url"]]}})).into_response();
     }
     let title = f.get("title").cloned().unwrap_or_default();
     s.submissions.push(f);
@@ -133,7 +135,7 @@ async fn submit(
         .as_secs_f64();
     let permalink = format!("/r/{sr}/comments/{id}/post/");
     s.listing.push(json!({"id": id, "name": format!("t3_{id}"), "subreddit": sr, "title": title, "created_utc": created, "permalink": permalink}));
-    if kind == "image" {
+    if kind == "image" || kind == "video" {
         // Media submissions answer only where to watch for the result.
         return Json(json!({"json": {"errors": [], "data": {"user_submitted_page": "https://www.reddit.example/user/redditor_al/submitted/", "websocket_url": format!("wss://ws.reddit.example/{id}")}}})).into_response();
     }
@@ -248,6 +250,11 @@ async fn comment(
 }
 
 /// The fake's routes and its shared state.
+/// The start of an MP4 the fake serves at `/media/clip.mp4`.
+pub const VIDEO: &[u8] = &[
+    0, 0, 0, 0x18, b'f', b't', b'y', b'p', b'm', b'p', b'4', b'2',
+];
+
 pub fn app() -> (Router, Shared) {
     let seen: Shared = Arc::default();
     let router = Router::new()
@@ -259,6 +266,10 @@ pub fn app() -> (Router, Shared) {
         .route("/s3-upload", post(s3_upload))
         .route("/user/{user}/submitted", get(submitted))
         .route("/media/pic.png", get(picture))
+        .route(
+            "/media/clip.mp4",
+            get(|| async { ([("content-type", "video/mp4")], VIDEO.to_vec()) }),
+        )
         .with_state(seen.clone());
     (router, seen)
 }

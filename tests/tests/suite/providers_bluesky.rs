@@ -82,6 +82,7 @@ async fn connects_with_credentials_and_posts_a_thread() {
         kind: MediaKind::Image,
         url: format!("{base}/files/a.jpg"),
         alt: Some("alt text".into()),
+        thumbnail: None,
     };
     let root = p
         .publish(&auth, &post("b1", "Hello sky", vec![img]))
@@ -139,6 +140,7 @@ fn video(base: &str, name: &str) -> Vec<Media> {
         kind: MediaKind::Video,
         url: format!("{base}/videos/{name}"),
         alt: Some("a clip".into()),
+        thumbnail: None,
     }]
 }
 
@@ -173,6 +175,7 @@ async fn a_video_goes_through_the_video_service_and_is_embedded_once_encoded() {
                     kind: MediaKind::Image,
                     url: format!("{base}/files/a.jpg"),
                     alt: None,
+                    thumbnail: None,
                 }]
             ]
             .concat()
@@ -260,6 +263,7 @@ async fn expired_sessions_log_in_again_and_errors_are_classified() {
             kind: MediaKind::Image,
             url: format!("{base}/files/{i}.jpg"),
             alt: None,
+            thumbnail: None,
         })
         .collect();
     assert!(

@@ -77,6 +77,7 @@ async fn install_refresh_post_thread_channels() {
         kind: MediaKind::Image,
         url: format!("{base}/files/a.png"),
         alt: None,
+        thumbnail: None,
     };
     let root = p
         .publish(&auth, &msg("Patch notes", "C1", vec![img]))

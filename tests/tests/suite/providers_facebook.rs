@@ -85,6 +85,7 @@ async fn connect_pick_a_page_post_and_comment() {
         kind: MediaKind::Image,
         url: "https://cdn.example/bread.jpg".into(),
         alt: None,
+        thumbnail: None,
     };
     let root = p
         .publish(&auth, &post("Fresh bread today", vec![photo]))

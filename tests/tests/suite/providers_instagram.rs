@@ -31,6 +31,7 @@ fn img(n: u8) -> Media {
         kind: MediaKind::Image,
         url: format!("https://cdn.example/{n}.jpg"),
         alt: None,
+        thumbnail: None,
     }
 }
 

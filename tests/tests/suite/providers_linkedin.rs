@@ -71,6 +71,7 @@ async fn person_connect_refresh_post_images_and_comment() {
         kind: MediaKind::Image,
         url: format!("{base}/files/{n}.png"),
         alt: None,
+        thumbnail: None,
     };
     let root = p
         .publish(&auth, &post("Hiring!", vec![img(1), img(2)]))
@@ -154,6 +155,7 @@ async fn linkedin_errors_and_rules() {
                 kind: MediaKind::Image,
                 url: "x".into(),
                 alt: None,
+                thumbnail: None,
             }],
         )
     };

@@ -92,6 +92,7 @@ async fn publishes_a_thread_with_media_once() {
         kind: MediaKind::Image,
         url: format!("{base}/files/cat.png"),
         alt: Some("a cat".into()),
+        thumbnail: None,
     };
     let root = p
         .publish(&auth, &post("post-1", "Hello fediverse", vec![image]))

@@ -34,6 +34,7 @@ fn pin(id: &str, settings: serde_json::Value, images: usize) -> PostDetails {
             kind: MediaKind::Image,
             url: format!("https://cdn.example/{i}.png"),
             alt: None,
+            thumbnail: None,
         })
         .collect();
     PostDetails {
@@ -131,11 +132,13 @@ async fn connect_refresh_pin_and_boards() {
                 kind: MediaKind::Video,
                 url: format!("{api}/files/v.mp4"),
                 alt: None,
+                thumbnail: None,
             },
             Media {
                 kind: MediaKind::Image,
                 url: "https://cdn.example/cover.png".into(),
                 alt: None,
+                thumbnail: None,
             },
         ],
         ..pin("p3", json!({"board": "1001"}), 0)

@@ -179,6 +179,7 @@ async fn image_posts_upload_through_a_media_lease_and_are_found_in_the_listing()
         kind: MediaKind::Image,
         url: format!("{base}/media/pic.png"),
         alt: None,
+        thumbnail: None,
     };
     let mut details = post(
         "body",
@@ -206,13 +207,65 @@ async fn image_posts_upload_through_a_media_lease_and_are_found_in_the_listing()
     );
     assert_eq!(published.url, format!("{base}/r/rust/comments/p1/post/"));
 
-    // An image post needs exactly one picture; videos are refused clearly.
+    // A media post needs exactly one file (Postiz's words).
     let mut none = post("x", json!([sub("rust", "t", "image")]));
-    assert!(p.check(&none).unwrap_err().contains("one picture"));
-    none.media = vec![Media {
+    assert_eq!(
+        p.check(&none).unwrap_err(),
+        "When posting a media post, you must attached exactly one media file."
+    );
+    none.media = vec![picture.clone(), picture];
+    assert!(p.check(&none).is_err());
+}
+
+#[tokio::test]
+async fn video_posts_upload_the_video_and_its_poster_and_are_found_in_the_listing() {
+    let (p, seen, base) = setup_at().await;
+    let t = p.authenticate(reddit::GOOD_CODE, "").await.unwrap();
+    let auth = ChannelAuth {
+        internal_id: t.id,
+        access_token: t.access_token,
+        refresh_token: t.refresh_token,
+        custom: None,
+    };
+    let mut clip = Media {
         kind: MediaKind::Video,
         url: format!("{base}/media/clip.mp4"),
         alt: None,
-    }];
-    assert!(p.check(&none).unwrap_err().contains("Video"));
+        thumbnail: None,
+    };
+    let mut details = post(
+        "body",
+        json!([
+            sub("videos", "Watch", "media"),
+            sub("rust", "Watch", "video")
+        ]),
+    );
+    details.media = vec![clip.clone()];
+    assert_eq!(
+        p.check(&details).unwrap_err(),
+        "You must attach a thumbnail to your video post.",
+        "Reddit needs a poster image"
+    );
+    clip.thumbnail = Some(format!("{base}/media/pic.png"));
+    details.media = vec![clip];
+    assert!(p.check(&details).is_ok(), "{:?}", p.check(&details));
+    let published = p.publish(&auth, &details).await.unwrap();
+    let s = seen.lock().unwrap();
+    let uploads: Vec<(usize, &str)> = s.uploads.iter().map(|u| (u.1, u.2.as_str())).collect();
+    assert_eq!(
+        uploads,
+        [
+            (reddit::VIDEO.len(), "video/mp4"),
+            (reddit::PNG.len(), "image/png")
+        ],
+        "the video and its poster, once for both subreddits"
+    );
+    for f in &s.submissions {
+        assert_eq!(f["kind"], "video");
+        assert!(f["url"].ends_with(&s.uploads[0].0));
+        assert!(f["video_poster_url"].ends_with(&s.uploads[1].0));
+    }
+    assert_eq!(s.submissions.len(), 2);
+    assert_eq!(published.id, "p1");
+    assert_eq!(published.url, format!("{base}/r/videos/comments/p1/post/"));
 }

@@ -58,6 +58,7 @@ async fn install_post_thread_and_channels() {
         kind: MediaKind::Image,
         url: "https://cdn.example/chart.png".into(),
         alt: Some("chart".into()),
+        thumbnail: None,
     };
     let root = p
         .publish(&auth, &msg("Release notes", "C01GENERAL", vec![image]))

@@ -66,6 +66,7 @@ async fn discover_connect_post_reply() {
         kind: MediaKind::Image,
         url: "https://cdn.example/p.png".into(),
         alt: None,
+        thumbnail: None,
     };
     let reply = p
         .comment(

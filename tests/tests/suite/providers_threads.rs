@@ -74,6 +74,7 @@ async fn connect_refresh_and_a_thread_of_containers() {
         kind: MediaKind::Image,
         url: format!("https://cdn.example/{n}.jpg"),
         alt: None,
+        thumbnail: None,
     };
     let root = p
         .publish(&auth, &post("hello threads", vec![]))

@@ -35,6 +35,7 @@ fn video() -> Media {
         kind: MediaKind::Video,
         url: "https://cdn.example/v.mp4".into(),
         alt: None,
+        thumbnail: None,
     }
 }
 
@@ -43,6 +44,7 @@ fn photo(n: u8) -> Media {
         kind: MediaKind::Image,
         url: format!("https://cdn.example/{n}.jpg"),
         alt: None,
+        thumbnail: None,
     }
 }
 

@@ -34,6 +34,7 @@ fn media(base: &str, kind: MediaKind) -> Media {
         kind,
         url: format!("{base}/file"),
         alt: None,
+        thumbnail: None,
     }
 }
 

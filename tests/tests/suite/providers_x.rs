@@ -69,6 +69,7 @@ async fn three_legged_connect_and_a_thread_with_media() {
         kind: MediaKind::Image,
         url: format!("{base}/files/a.png"),
         alt: None,
+        thumbnail: None,
     };
     let root = p
         .publish(&auth, &tweet("Hello X", vec![img]))
@@ -152,11 +153,13 @@ async fn signatures_and_errors() {
         kind: MediaKind::Video,
         url: "v.mp4".into(),
         alt: None,
+        thumbnail: None,
     };
     let pic = Media {
         kind: MediaKind::Image,
         url: "p.png".into(),
         alt: None,
+        thumbnail: None,
     };
     assert!(
         p.check(&tweet("mixed", vec![video, pic])).is_err(),

@@ -30,6 +30,7 @@ fn video(base: &str, title: &str) -> PostDetails {
             kind: MediaKind::Video,
             url: format!("{base}/files/v.mp4"),
             alt: None,
+            thumbnail: None,
         }],
     }
 }

@@ -5,8 +5,8 @@
 //! picture is POSTed to it, and the submission carries the uploaded file's location; Reddit
 //! answers such a submission without the post's id, so it is looked up in the account's
 //! submitted listing (not found in time → an unknown outcome, never resent blindly). Video
-//! submissions are not implemented yet. Base URLs from `REDDIT_URL` (www) and
-//! `REDDIT_OAUTH_URL`.
+//! posts go the same way, with the video and its poster image (the media's thumbnail) both
+//! uploaded through leases. Base URLs from `REDDIT_URL` (www) and `REDDIT_OAUTH_URL`.
 
 use async_trait::async_trait;
 use base64::engine::general_purpose::STANDARD;
@@ -53,14 +53,20 @@ struct Target {
     flair: Option<String>,
 }
 
-/// The subreddits to submit to. `media` is the message's media: an image post takes exactly
-/// one picture.
+/// The subreddits to submit to. `media` is the message's media: a media post takes exactly
+/// one file, and a video needs a poster image (its thumbnail), as in Postiz.
 fn targets(settings: &Value, media: &[Media]) -> Result<Vec<Target>, String> {
-    let picture = match media {
-        [m] if m.kind == MediaKind::Image => Some(m),
+    if media
+        .iter()
+        .any(|m| m.kind == MediaKind::Video && m.thumbnail.is_none())
+    {
+        return Err("You must attach a thumbnail to your video post.".into());
+    }
+    let media_kind = match media {
+        [m] if m.kind == MediaKind::Image => Some("image"),
+        [m] if m.kind == MediaKind::Video => Some("video"),
         _ => None,
     };
-    let video = media.iter().any(|m| m.kind == MediaKind::Video);
     let list = settings["subreddit"]
         .as_array()
         .filter(|l| !l.is_empty())
@@ -86,17 +92,20 @@ fn targets(settings: &Value, media: &[Media]) -> Result<Vec<Target>, String> {
                 .as_str()
                 .filter(|u| !u.is_empty())
                 .map(str::to_string);
-            let kind = match kind.as_str() {
-                "self" => kind,
-                "link" if url.is_some() => kind,
-                "link" => return Err("A link post needs a URL".into()),
-                "image" | "media" if picture.is_some() => "image".to_string(),
-                "image" | "media" if video => {
-                    return Err("Video posts to Reddit are not supported yet".into())
-                }
-                "image" | "media" => return Err("An image post needs exactly one picture".into()),
-                _ => return Err("Video posts to Reddit are not supported yet".into()),
-            };
+            let kind =
+                match kind.as_str() {
+                    "self" => kind,
+                    "link" if url.is_some() => kind,
+                    "link" => return Err("A link post needs a URL".into()),
+                    "image" | "media" | "video" => match media_kind {
+                        Some(k) => k.to_string(),
+                        None => return Err(
+                            "When posting a media post, you must attached exactly one media file."
+                                .into(),
+                        ),
+                    },
+                    other => return Err(format!("Unknown Reddit post type: {other}")),
+                };
             if v["is_flair_required"].as_bool() == Some(true) && v["flair"]["id"].as_str().is_none()
             {
                 return Err(format!("r/{sr} requires a flair"));
@@ -203,10 +212,11 @@ impl Reddit {
         self.http.json(req, crate::http::no_mapping).await
     }
 
-    /// Uploads a picture through a media asset lease; returns the uploaded file's location.
-    async fn upload_picture(&self, token: &str, media: &Media) -> ProviderResult<String> {
-        let (bytes, content_type) = self.http.fetch_media(&media.url).await?;
-        let name = file_name(&media.url);
+    /// Uploads a file (picture, video or poster) through a media asset lease; returns the
+    /// uploaded file's location.
+    async fn upload_asset(&self, token: &str, url: &str) -> ProviderResult<String> {
+        let (bytes, content_type) = self.http.fetch_media(url).await?;
+        let name = file_name(url);
         let lease = self
             .oauth_post(
                 token,
@@ -252,27 +262,45 @@ impl Reddit {
         })
     }
 
-    /// Submits an image post and finds its id in the account's submitted listing (Reddit
-    /// answers media submissions without one).
-    async fn submit_image(
+    /// Uploads the post's one media file (and a video's poster) once for every subreddit.
+    async fn upload_media(&self, token: &str, media: &Media) -> ProviderResult<Uploaded> {
+        let location = self.upload_asset(token, &media.url).await?;
+        let poster = match (&media.kind, &media.thumbnail) {
+            (MediaKind::Video, Some(thumbnail)) => Some(self.upload_asset(token, thumbnail).await?),
+            _ => None,
+        };
+        let me = self.me(token).await?;
+        Ok(Uploaded {
+            location,
+            poster,
+            user: me["name"].as_str().unwrap_or_default().to_string(),
+        })
+    }
+
+    /// Submits an image or video post and finds its id in the account's submitted listing
+    /// (Reddit answers media submissions without one).
+    async fn submit_media(
         &self,
         token: &str,
-        user: &str,
         t: &Target,
-        location: &str,
+        media: &Uploaded,
         text: &str,
     ) -> ProviderResult<Published> {
         let mut form: Vec<(&str, &str)> = vec![
             ("api_type", "json"),
             ("sr", &t.sr),
             ("title", &t.title),
-            ("kind", "image"),
-            ("url", location),
+            ("kind", &t.kind),
+            ("url", &media.location),
             ("text", text),
         ];
+        if let Some(poster) = &media.poster {
+            form.push(("video_poster_url", poster));
+        }
         if let Some(f) = &t.flair {
             form.push(("flair_id", f));
         }
+        let user = media.user.as_str();
         // Only posts created from a minute before this submission count (clock slack): an
         // older post with the same title must never be taken for this one.
         let since = std::time::SystemTime::now()
@@ -289,8 +317,8 @@ impl Reddit {
             }
         }
         Err(ProviderError::Unknown(format!(
-            "Reddit accepted the image post to r/{} but it did not appear in the account's posts",
-            t.sr
+            "Reddit accepted the {} post to r/{} but it did not appear in the account's posts",
+            t.kind, t.sr
         )))
     }
 
@@ -330,7 +358,15 @@ impl Reddit {
     }
 }
 
-/// Listing lookups after an image submission, and the wait between them.
+/// A media file uploaded for a post: its location, a video's poster, and the account that
+/// will find the submission in its listing.
+struct Uploaded {
+    location: String,
+    poster: Option<String>,
+    user: String,
+}
+
+/// Listing lookups after a media submission, and the wait between them.
 const LOOKUP_ATTEMPTS: u32 = 10;
 const LOOKUP_WAIT: std::time::Duration = std::time::Duration::from_secs(3);
 
@@ -421,21 +457,20 @@ impl Provider for Reddit {
     async fn publish(&self, auth: &ChannelAuth, post: &PostDetails) -> ProviderResult<Published> {
         let targets = targets(&post.settings, &post.media).map_err(ProviderError::bad)?;
         let mut first = None;
-        // The picture's location and the account's name, fetched once for every subreddit.
-        let mut image: Option<(String, String)> = None;
+        let mut uploaded: Option<Uploaded> = None;
         for t in targets {
-            if t.kind == "image" {
-                if image.is_none() {
-                    let token = &auth.access_token;
-                    let location = self.upload_picture(token, &post.media[0]).await?;
-                    let me = self.me(token).await?;
-                    let user = me["name"].as_str().unwrap_or_default().to_string();
-                    image = Some((location, user));
-                }
-                let (location, user) = image.as_ref().expect("set above");
+            if matches!(t.kind.as_str(), "image" | "video") {
+                let media = match uploaded.take() {
+                    Some(u) => u,
+                    None => {
+                        self.upload_media(&auth.access_token, &post.media[0])
+                            .await?
+                    }
+                };
                 let published = self
-                    .submit_image(&auth.access_token, user, &t, location, &post.message)
+                    .submit_media(&auth.access_token, &t, &media, &post.message)
                     .await?;
+                uploaded = Some(media);
                 first.get_or_insert(published);
                 continue;
             }
