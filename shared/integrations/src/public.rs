@@ -106,7 +106,7 @@ impl Channels {
             .collect();
         Ok(json!({"output": {
             "rules": rules::rules_text(info.identifier),
-            "maxLength": p.max_length(&json!({})),
+            "maxLength": p.max_length(&json!({}), &Value::Null),
             "settings": rules::settings_schema(info.identifier)
                 .unwrap_or_else(|| json!("No additional settings required")),
             "tools": tools,

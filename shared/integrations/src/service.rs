@@ -298,7 +298,10 @@ impl Channels {
             custom_instance_details: custom.map(|c| cipher.encrypt(c)).transpose()?,
             customer_id: None,
             root_internal_id: t.id.clone(),
-            additional_settings: "[]".into(),
+            additional_settings: t
+                .additional_settings
+                .as_ref()
+                .map_or_else(|| "[]".into(), |a| a.to_string()),
             created_at: now,
             updated_at: now,
             deleted_at: None,

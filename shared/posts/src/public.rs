@@ -177,7 +177,7 @@ impl Posts {
             if target == PostState::Queue {
                 let c = self.channel(org, &p.integration_id).await?;
                 let provider = self.provider(&c)?;
-                let check = self.check_entry(provider.as_ref(), &entry_of(&p));
+                let check = self.check_entry(&c, provider.as_ref(), &entry_of(&p));
                 if let Some(m) = check.settings_error.or(check.error) {
                     return Err(Self::refuse(&c, m));
                 }
@@ -235,7 +235,7 @@ impl Posts {
         p.settings = Value::Object(merged);
         if p.state == PostState::Queue {
             let provider = self.provider(&c)?;
-            let check = self.check_entry(provider.as_ref(), &entry_of(&p));
+            let check = self.check_entry(&c, provider.as_ref(), &entry_of(&p));
             if let Some(m) = check.settings_error.or(check.error) {
                 return Err(Error::BadRequest(format!("{}: {m}", c.name)));
             }
@@ -308,7 +308,7 @@ impl Posts {
             p.parts[0].content = crate::format::sanitize(content);
         }
         let provider = self.provider(&c)?;
-        let check = self.check_entry(provider.as_ref(), &entry_of(&p));
+        let check = self.check_entry(&c, provider.as_ref(), &entry_of(&p));
         if check.empty {
             return Err(Self::refuse(&c, "The post should not be empty".into()));
         }

@@ -182,9 +182,11 @@ impl Posts {
             .ok_or_else(|| Error::BadRequest(format!("Unknown provider {}", c.provider_identifier)))
     }
 
-    /// Checks one channel's entry against its provider's rules.
-    pub fn check_entry(&self, p: &dyn Provider, entry: &ChannelPost) -> EntryCheck {
-        let max = p.max_length(&entry.settings);
+    /// Checks one channel's entry against its provider's rules (and the channel's own
+    /// settings, such as X's "Verified" length).
+    pub fn check_entry(&self, c: &Channel, p: &dyn Provider, entry: &ChannelPost) -> EntryCheck {
+        let additional: Value = serde_json::from_str(&c.additional_settings).unwrap_or_default();
+        let max = p.max_length(&entry.settings, &additional);
         let settings_error = entry
             .settings
             .get("__type")
@@ -212,7 +214,7 @@ impl Posts {
                 settings: entry.settings.clone(),
                 media: v.image.iter().map(media_of).collect(),
             };
-            if details.message.chars().count() > max {
+            if p.length(&details.message) > max {
                 check.too_long = true;
             }
             if check.error.is_none() {
@@ -228,7 +230,7 @@ impl Posts {
         for e in entries {
             let c = self.channel(org, &e.integration.id).await?;
             let p = self.provider(&c)?;
-            let ch = self.check_entry(p.as_ref(), e);
+            let ch = self.check_entry(&c, p.as_ref(), e);
             out.push(json!({
                 "id": c.id, "identifier": c.provider_identifier, "name": c.name,
                 "valid": ch.settings_error.is_none(),
@@ -259,7 +261,7 @@ impl Posts {
         for e in &req.posts {
             let c = self.channel(org, &e.integration.id).await?;
             let p = self.provider(&c)?;
-            let ch = self.check_entry(p.as_ref(), e);
+            let ch = self.check_entry(&c, p.as_ref(), e);
             if ch.empty {
                 return Err(Self::refuse(&c, "The post should not be empty".into()));
             }

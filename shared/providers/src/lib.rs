@@ -30,9 +30,15 @@ pub trait Provider: Send + Sync + 'static {
     /// Catalogue data.
     fn info(&self) -> &ProviderInfo;
 
-    /// Character limit of one message with these settings.
-    fn max_length(&self, _settings: &Value) -> usize {
+    /// Character limit of one message with these post `settings`, on a channel with these
+    /// `additional` settings (Postiz's `additionalSettings` array, e.g. X's "Verified").
+    fn max_length(&self, _settings: &Value, _additional: &Value) -> usize {
         self.info().max_length
+    }
+
+    /// The length of a message as the network counts it (characters, unless it weighs them).
+    fn length(&self, text: &str) -> usize {
+        text.chars().count()
     }
 
     /// True when every attempt of the same message carries the same idempotency key, so a
@@ -61,8 +67,8 @@ pub trait Provider: Send + Sync + 'static {
     /// Checks one message (its settings and media) before it is accepted for publishing;
     /// `Err` carries the user-facing reason.
     fn check(&self, post: &PostDetails) -> Result<(), String> {
-        let max = self.max_length(&post.settings);
-        if post.message.chars().count() > max {
+        let max = self.max_length(&post.settings, &Value::Null);
+        if self.length(&post.message) > max {
             return Err(format!(
                 "The post should be at most {max} characters long for {}",
                 self.info().name

@@ -92,6 +92,9 @@ pub struct AuthTokens {
     pub picture: Option<String>,
     /// Handle.
     pub username: Option<String>,
+    /// Channel settings the network reports (Postiz's `additionalSettings` array), e.g. X's
+    /// "Verified"; `None` leaves the channel's as they are.
+    pub additional_settings: Option<serde_json::Value>,
 }
 
 /// What a provider needs to act for a connected channel.

@@ -344,3 +344,96 @@ async fn posts_routes_follow_postiz() {
         .iter()
         .any(|s| s.text.contains("draft") || s.text.contains("Hello")));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_x_channel_marked_verified_takes_premium_length_posts() {
+    use postiz_tests::fakes::x;
+    let (app, _) = x::app();
+    let fake = serve(app).await;
+    let data = tempfile::tempdir().unwrap();
+    let server = Running::server(&[
+        ("DATA_DIR", data.path().display().to_string()),
+        ("X_URL", fake.clone()),
+        ("X_UPLOAD_URL", fake),
+        ("X_API_KEY", x::KEY.to_string()),
+        ("X_API_SECRET", x::SECRET.to_string()),
+    ])
+    .ready(Duration::from_secs(30))
+    .await;
+    let http = Client::new();
+    let a = org(&http, &server.base).await;
+    let (_, start) = a.get("/integrations/social/x").await;
+    let state = start["url"]
+        .as_str()
+        .unwrap()
+        .split("oauth_token=")
+        .nth(1)
+        .unwrap();
+    let (status, ch) = a
+        .post(
+            "/integrations/social-connect/x",
+            json!({"state": state, "code": x::VERIFIER}),
+        )
+        .await;
+    assert_eq!(status, 201, "{ch}");
+    let id = ch["id"].as_str().unwrap().to_string();
+    let (_, list) = a.get("/integrations/list").await;
+    let settings: Value = serde_json::from_str(
+        list["integrations"][0]["additionalSettings"]
+            .as_str()
+            .unwrap(),
+    )
+    .unwrap();
+    assert_eq!(settings[0]["title"], "Verified");
+    assert_eq!(
+        settings[0]["value"], false,
+        "the fake account is not Premium"
+    );
+
+    let tweet = |text: &str| json!({"integration": {"id": id}, "settings": {"__type": "x", "who_can_reply_post": "everyone"}, "value": [{"content": format!("<p>{text}</p>"), "image": []}]});
+    let (long, longest) = ("y".repeat(1000), "y".repeat(4001));
+    let verdicts = |v: &Value| {
+        (0..2)
+            .map(|i| (v[i]["tooLong"].clone(), v[i]["maximumCharacters"].clone()))
+            .collect::<Vec<_>>()
+    };
+    let (status, v) = a
+        .post(
+            "/posts/valid",
+            json!({"type": "schedule", "posts": [tweet(&long), tweet(&longest)]}),
+        )
+        .await;
+    assert_eq!(status, 201, "{v}");
+    assert_eq!(
+        verdicts(&v),
+        [(json!(true), json!(280)), (json!(true), json!(280))]
+    );
+
+    // The user marks the channel Premium (Postiz's settings route): 4,000 characters.
+    let premium = json!([{"title": "Verified", "description": "Is this a verified user? (Premium)", "type": "checkbox", "value": true}]);
+    let (status, body) = a
+        .post(
+            &format!("/integrations/{id}/settings"),
+            json!({"additionalSettings": premium.to_string()}),
+        )
+        .await;
+    assert!(status < 300, "{status} {body}");
+    let (_, v) = a
+        .post(
+            "/posts/valid",
+            json!({"type": "schedule", "posts": [tweet(&long), tweet(&longest)]}),
+        )
+        .await;
+    assert_eq!(
+        verdicts(&v),
+        [(json!(false), json!(4000)), (json!(true), json!(4000))]
+    );
+    let later = Utc::now() + Span::days(3);
+    let (status, body) = a
+        .post(
+            "/posts",
+            json!({"type": "schedule", "date": iso(later), "tags": [], "posts": [tweet(&long)]}),
+        )
+        .await;
+    assert_eq!(status, 201, "{body}");
+}

@@ -4,7 +4,7 @@ use postiz_providers::{
     ChannelAuth, Media, MediaKind, PostDetails, Provider, ProviderConfig, ProviderError, Providers,
 };
 use postiz_tests::fakes::{serve, x};
-use serde_json::json;
+use serde_json::{json, Value};
 use std::sync::Arc;
 
 async fn setup(secret: &str) -> (Arc<dyn Provider>, x::Shared, String) {
@@ -54,6 +54,11 @@ async fn three_legged_connect_and_a_thread_with_media() {
     assert_eq!(
         (t.id.as_str(), t.name.as_str(), t.username.as_deref()),
         ("42", "Alice X", Some("xalice"))
+    );
+    assert_eq!(
+        t.additional_settings.unwrap()[0],
+        json!({"title": "Verified", "description": "Is this a verified user? (Premium)", "type": "checkbox", "value": false}),
+        "X says whether the account is Premium, as Postiz records it"
     );
     assert!(
         t.refresh_token.is_none(),
@@ -135,19 +140,29 @@ async fn signatures_and_errors() {
         p.publish(&revoked, &tweet("hi", vec![])).await,
         Err(ProviderError::RefreshNeeded(_))
     ));
-    assert!(p.check(&tweet(&"x".repeat(281), vec![])).is_err());
-    assert!(
-        p.check(&tweet(&"字".repeat(141), vec![])).is_err(),
-        "CJK characters count 2"
-    );
+    // Lengths as X counts them, against the channel's limit.
+    assert_eq!(p.max_length(&json!({}), &Value::Null), 280);
+    assert_eq!(p.length(&"x".repeat(281)), 281);
+    assert_eq!(p.length(&"字".repeat(141)), 282, "CJK characters count 2");
     let long_link = format!(
         "{} https://example.com/{}",
         "x".repeat(250),
         "p".repeat(200)
     );
-    assert!(
-        p.check(&tweet(&long_link, vec![])).is_ok(),
+    assert_eq!(
+        p.length(&long_link),
+        274,
         "a link counts 23 whatever its length"
+    );
+    let verified = json!([{"title": "Verified", "type": "checkbox", "value": true}]);
+    assert_eq!(p.max_length(&json!({}), &verified), 4000, "Premium");
+    assert_eq!(
+        p.max_length(&json!({}), &json!([{"title": "Verified", "value": false}])),
+        280
+    );
+    assert_eq!(
+        p.max_length(&json!({"post_type": "article"}), &Value::Null),
+        100_000
     );
     let video = Media {
         kind: MediaKind::Video,

@@ -342,6 +342,7 @@ impl Provider for Bluesky {
             expires_in: None,
             picture: profile.avatar,
             username: Some(session.handle),
+            additional_settings: None,
         })
     }
 

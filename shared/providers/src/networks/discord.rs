@@ -256,6 +256,7 @@ impl Provider for Discord {
             access_token: t.access_token,
             refresh_token: t.refresh_token,
             expires_in: t.expires_in,
+            additional_settings: None,
         })
     }
 

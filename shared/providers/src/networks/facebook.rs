@@ -250,6 +250,7 @@ impl Provider for Facebook {
             refresh_token: None,
             expires_in: Some(expires_in.unwrap_or(LONG_LIVED_SECS)),
             access_token: token,
+            additional_settings: None,
         })
     }
 
@@ -283,6 +284,7 @@ impl Provider for Facebook {
             username: page["username"].as_str().map(str::to_string),
             expires_in: Some(LONG_LIVED_SECS),
             refresh_token: None,
+            additional_settings: None,
         })
     }
 

@@ -513,6 +513,7 @@ impl Provider for Instagram {
             access_token: token,
             expires_in: Some(LONG_LIVED_SECS),
             refresh_token: None,
+            additional_settings: None,
         })
     }
 
@@ -629,6 +630,7 @@ impl InstagramStandalone {
             access_token: token.to_string(),
             refresh_token: Some(token.to_string()),
             expires_in: Some(expires_in.unwrap_or(LONG_LIVED_SECS)),
+            additional_settings: None,
         })
     }
 }

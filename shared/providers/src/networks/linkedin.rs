@@ -314,6 +314,7 @@ impl Provider for LinkedIn {
             access_token: t.access_token,
             refresh_token: t.refresh_token,
             expires_in: t.expires_in,
+            additional_settings: None,
         })
     }
 

@@ -256,6 +256,7 @@ impl Provider for Mastodon {
             expires_in: None,
             picture: me.avatar,
             username: Some(me.username),
+            additional_settings: None,
         })
     }
 

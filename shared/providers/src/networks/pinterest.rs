@@ -170,6 +170,7 @@ impl Pinterest {
             expires_in: t.expires_in,
             picture: me.profile_image,
             username: Some(me.username),
+            additional_settings: None,
         })
     }
 }

@@ -237,6 +237,7 @@ impl Provider for Slack {
             expires_in: None,
             picture: u["profile"]["image_original"].as_str().map(str::to_string),
             username: u["name"].as_str().map(str::to_string),
+            additional_settings: None,
         })
     }
 

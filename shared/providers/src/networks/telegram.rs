@@ -219,6 +219,7 @@ impl Provider for Telegram {
             expires_in: None,
             picture: None,
             username: chat["username"].as_str().map(str::to_string),
+            additional_settings: None,
         })
     }
 

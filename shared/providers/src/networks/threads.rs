@@ -141,6 +141,7 @@ impl Threads {
             access_token: token.to_string(),
             refresh_token: Some(token.to_string()),
             expires_in: Some(expires_in.unwrap_or(LONG_LIVED_SECS)),
+            additional_settings: None,
         })
     }
 

@@ -320,6 +320,7 @@ impl Provider for TikTok {
             access_token: access,
             refresh_token: t["refresh_token"].as_str().map(str::to_string),
             expires_in: t["expires_in"].as_i64(),
+            additional_settings: None,
         })
     }
 

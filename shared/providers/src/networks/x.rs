@@ -244,10 +244,31 @@ impl Provider for X {
         &self.info
     }
 
-    fn check(&self, post: &PostDetails) -> Result<(), String> {
-        if weighted_length(&post.message) > self.info.max_length {
-            return Err("The post should be at most 280 characters long for X (links count 23, most emoji and CJK characters 2)".into());
+    /// 280, 4,000 for a "Verified" (Premium) account, 100,000 for an article (as Postiz).
+    fn max_length(&self, settings: &Value, additional: &Value) -> usize {
+        if settings["post_type"] == "article" {
+            return 100_000;
         }
+        let verified = additional
+            .as_array()
+            .into_iter()
+            .flatten()
+            .any(|s| s["title"] == "Verified" && s["value"] == true);
+        if verified {
+            4_000
+        } else {
+            self.info.max_length
+        }
+    }
+
+    /// twitter-text's weighted length (see [`weighted_length`]).
+    fn length(&self, text: &str) -> usize {
+        weighted_length(text)
+    }
+
+    /// Media rules; the length is checked by the caller against [`Provider::max_length`],
+    /// which depends on the channel.
+    fn check(&self, post: &PostDetails) -> Result<(), String> {
         let videos = post
             .media
             .iter()
@@ -362,6 +383,12 @@ impl Provider for X {
             expires_in: None,
             picture: d["profile_image_url"].as_str().map(str::to_string),
             username: d["username"].as_str().map(str::to_string),
+            additional_settings: Some(json!([{
+                "title": "Verified",
+                "description": "Is this a verified user? (Premium)",
+                "type": "checkbox",
+                "value": d["verified"].as_bool().unwrap_or(false),
+            }])),
         })
     }
 

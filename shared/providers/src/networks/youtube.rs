@@ -283,6 +283,7 @@ impl Provider for YouTube {
             access_token: access,
             refresh_token: t["refresh_token"].as_str().map(str::to_string),
             expires_in: t["expires_in"].as_i64(),
+            additional_settings: None,
         })
     }
 
@@ -346,6 +347,7 @@ impl Provider for YouTube {
             access_token: auth.access_token.clone(),
             refresh_token: auth.refresh_token.clone(),
             expires_in: None,
+            additional_settings: None,
         })
     }
 
