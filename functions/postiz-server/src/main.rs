@@ -3,6 +3,7 @@
 
 #[tokio::main]
 async fn main() -> std::process::ExitCode {
+    postiz_core::allocator::keep_freed_memory();
     postiz_web::telemetry::init(false);
     let result = match std::env::args().nth(1).as_deref() {
         Some("provision") => postiz_web::bootstrap::provision_aws()

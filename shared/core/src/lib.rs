@@ -1,6 +1,7 @@
 //! Domain primitives every function shares: the error type, the clock, crypto helpers,
 //! password hashing, signed tokens, ids and the email port.
 
+pub mod allocator;
 pub mod clock;
 pub mod crypto;
 pub mod email;

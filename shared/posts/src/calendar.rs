@@ -110,20 +110,6 @@ impl<'a> Row<'a> {
     }
 }
 
-/// `{"p": [...]}`, the calendar's answer.
-#[derive(Serialize)]
-pub struct CalendarPage<'a> {
-    /// Entries.
-    pub p: Vec<Minified<'a>>,
-}
-
-/// `{"posts": [...]}`, the public API's answer.
-#[derive(Serialize)]
-pub struct PublicPage<'a> {
-    /// Entries.
-    pub posts: Vec<PublicItem<'a>>,
-}
-
 fn iso(at: DateTime<Utc>) -> String {
     at.to_rfc3339_opts(SecondsFormat::Millis, true)
 }
@@ -165,18 +151,108 @@ pub struct Minified<'a> {
     ri: Option<&'a str>,
     s: &'static str,
     g: &'a str,
-    tg: Vec<TagWrap<TagShort<'a>>>,
-    n: ChannelShort<'a>,
+    tg: Vec<&'a RawValue>,
+    n: Option<&'a RawValue>,
     iv: Option<i64>,
     cm: &'a str,
     #[serde(skip_serializing_if = "Option::is_none")]
     ad: Option<String>,
 }
 
-fn tags_of<'a>(row: &'a Row<'_>, tags: &'a [Tag]) -> impl Iterator<Item = &'a Tag> {
-    row.tags
-        .iter()
-        .filter_map(move |name| tags.iter().find(|t| t.name == *name))
+/// The JSON of the channels and tags an answer repeats on every entry, written once per
+/// answer (in the calendar's minified shape or the public API's).
+pub struct Fragments<'a> {
+    channels: Vec<(&'a str, Box<RawValue>)>,
+    tags: Vec<(&'a str, Box<RawValue>)>,
+}
+
+fn raw<T: Serialize>(value: &T) -> Box<RawValue> {
+    serde_json::value::to_raw_value(value).expect("plain structs serialise")
+}
+
+impl<'a> Fragments<'a> {
+    /// Fragments in the calendar's minified shape.
+    pub fn minified(channels: impl IntoIterator<Item = &'a Channel>, tags: &'a [Tag]) -> Self {
+        Fragments {
+            channels: channels
+                .into_iter()
+                .map(|c| {
+                    let short = ChannelShort {
+                        i: &c.id,
+                        pi: &c.provider_identifier,
+                        n: &c.name,
+                        p: c.picture.as_deref(),
+                    };
+                    (c.id.as_str(), raw(&short))
+                })
+                .collect(),
+            tags: tags
+                .iter()
+                .map(|t| {
+                    let short = TagShort {
+                        i: &t.id,
+                        n: &t.name,
+                        c: &t.color,
+                        o: &t.org_id,
+                        ca: iso(t.created_at),
+                        ua: iso(t.updated_at),
+                        da: t.deleted_at.map(iso),
+                    };
+                    (t.name.as_str(), raw(&TagWrap { t: short }))
+                })
+                .collect(),
+        }
+    }
+
+    /// Fragments in the public API's shape.
+    pub fn public(channels: impl IntoIterator<Item = &'a Channel>, tags: &'a [Tag]) -> Self {
+        Fragments {
+            channels: channels
+                .into_iter()
+                .map(|c| {
+                    let reference = ChannelRef {
+                        id: &c.id,
+                        provider_identifier: &c.provider_identifier,
+                        name: &c.name,
+                        picture: c.picture.as_deref(),
+                    };
+                    (c.id.as_str(), raw(&reference))
+                })
+                .collect(),
+            tags: tags
+                .iter()
+                .map(|t| {
+                    let full = TagFull {
+                        id: &t.id,
+                        name: &t.name,
+                        color: &t.color,
+                        org_id: &t.org_id,
+                        created_at: iso(t.created_at),
+                        updated_at: iso(t.updated_at),
+                        deleted_at: t.deleted_at.map(iso),
+                    };
+                    (t.name.as_str(), raw(&TagEntry { tag: full }))
+                })
+                .collect(),
+        }
+    }
+
+    /// The channel's JSON (`None`, shown as `null`, only for a channel not given to
+    /// [`Fragments::minified`] or [`Fragments::public`]).
+    fn channel(&self, c: &Channel) -> Option<&RawValue> {
+        self.channels
+            .iter()
+            .find(|(id, _)| *id == c.id)
+            .map(|(_, json)| json.as_ref())
+    }
+
+    fn tags(&self, row: &Row<'_>) -> Vec<&RawValue> {
+        row.tags
+            .iter()
+            .filter_map(|name| self.tags.iter().find(|(n, _)| *n == name.as_ref()))
+            .map(|(_, json)| json.as_ref())
+            .collect()
+    }
 }
 
 /// The minified entry of `row` on channel `c`; `actual` is the shown occurrence of a
@@ -184,7 +260,7 @@ fn tags_of<'a>(row: &'a Row<'_>, tags: &'a [Tag]) -> impl Iterator<Item = &'a Ta
 pub fn minified<'a>(
     row: &'a Row<'a>,
     c: &'a Channel,
-    tags: &'a [Tag],
+    shared: &'a Fragments<'a>,
     actual: Option<DateTime<Utc>>,
 ) -> Minified<'a> {
     let root = row.root();
@@ -196,25 +272,8 @@ pub fn minified<'a>(
         ri: root.and_then(|r| r.release_id.as_deref()),
         s: row.state.as_str(),
         g: &row.group,
-        tg: tags_of(row, tags)
-            .map(|t| TagWrap {
-                t: TagShort {
-                    i: &t.id,
-                    n: &t.name,
-                    c: &t.color,
-                    o: &t.org_id,
-                    ca: iso(t.created_at),
-                    ua: iso(t.updated_at),
-                    da: t.deleted_at.map(iso),
-                },
-            })
-            .collect(),
-        n: ChannelShort {
-            i: &c.id,
-            pi: &c.provider_identifier,
-            n: &c.name,
-            p: c.picture.as_deref(),
-        },
+        tg: shared.tags(row),
+        n: shared.channel(c),
         iv: row.interval_in_days,
         cm: &row.creation_method,
         ad: actual.map(|_| iso(row.publish_date)),
@@ -263,8 +322,8 @@ pub struct PublicItem<'a> {
     group: &'a str,
     creation_method: &'a str,
     settings: Option<&'a str>,
-    tags: Vec<TagEntry<TagFull<'a>>>,
-    integration: ChannelRef<'a>,
+    tags: Vec<&'a RawValue>,
+    integration: Option<&'a RawValue>,
     #[serde(skip_serializing_if = "Option::is_none")]
     actual_date: Option<String>,
 }
@@ -274,7 +333,7 @@ pub struct PublicItem<'a> {
 pub fn public_item<'a>(
     row: &'a Row<'a>,
     c: &'a Channel,
-    tags: &'a [Tag],
+    shared: &'a Fragments<'a>,
     actual: Option<DateTime<Utc>>,
 ) -> PublicItem<'a> {
     let root = row.root();
@@ -292,25 +351,8 @@ pub fn public_item<'a>(
         group: &row.group,
         creation_method: &row.creation_method,
         settings: row.settings.as_deref(),
-        tags: tags_of(row, tags)
-            .map(|t| TagEntry {
-                tag: TagFull {
-                    id: &t.id,
-                    name: &t.name,
-                    color: &t.color,
-                    org_id: &t.org_id,
-                    created_at: iso(t.created_at),
-                    updated_at: iso(t.updated_at),
-                    deleted_at: t.deleted_at.map(iso),
-                },
-            })
-            .collect(),
-        integration: ChannelRef {
-            id: &c.id,
-            provider_identifier: &c.provider_identifier,
-            name: &c.name,
-            picture: c.picture.as_deref(),
-        },
+        tags: shared.tags(row),
+        integration: shared.channel(c),
         actual_date: actual.map(|_| iso(row.publish_date)),
     }
 }

@@ -69,12 +69,11 @@ impl Posts {
         let key = format!("pub\n{org}\n{start}\n{end}\n{}", customer.unwrap_or(""));
         self.kept(key, async {
             let w = self.window(org, start, end, customer).await?;
-            let rows = w.rows()?;
-            let posts: Vec<_> = w
-                .entries(&rows)
-                .map(|(row, c, actual)| calendar::public_item(row, c, &w.tags, actual))
-                .collect();
-            serde_json::to_vec(&calendar::PublicPage { posts }).map_err(Error::internal)
+            let shared = calendar::Fragments::public(w.channels.values(), &w.tags);
+            w.write_json(&self.repo, "posts", |row, c, actual, out| {
+                serde_json::to_writer(out, &calendar::public_item(row, c, &shared, actual))
+            })
+            .await
         })
         .await
     }

@@ -195,17 +195,18 @@ impl PostRepo {
         self.posts(q).await
     }
 
-    /// The stored JSON of the live posts of an org with `start <= publishDate <= end`, by
-    /// date (the calendar decodes only what it shows).
-    pub async fn calendar_raw(
+    /// Hands `visit` the stored JSON of each live post of an org with `start <= publishDate
+    /// <= end`, by date, without collecting them.
+    pub async fn visit_calendar(
         &self,
         org: &str,
         start: DateTime<Utc>,
         end: DateTime<Utc>,
-    ) -> Result<Vec<Vec<u8>>> {
+        visit: &mut (dyn for<'b> FnMut(&'b [u8]) + Send),
+    ) -> Result<()> {
         let q = Query::index(GSI1.name, format!("POSTS#{org}"))
             .range(KeyRange::Between(iso(start), format!("{}#~", iso(end))));
-        Ok(self.table.query_all_raw(q).await?)
+        Ok(self.table.visit_raw(q, visit).await?)
     }
 
     /// The stored JSON of the live posts of an org dated `from` or later (every one when

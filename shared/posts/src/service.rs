@@ -47,47 +47,55 @@ pub struct Posts {
     answers: Option<Arc<AnswerCache<Bytes>>>,
 }
 
-/// Posts of a calendar window with what is needed to show them.
+/// A calendar window with what is needed to show its posts (which are read as they are
+/// shown, see [`Window::each_entry`]).
 pub(crate) struct Window {
+    org: String,
     start: DateTime<Utc>,
     end: DateTime<Utc>,
-    /// Stored JSON of the posts dated in the window.
-    raw: Vec<Vec<u8>>,
     repeating: Vec<Post>,
-    channels: HashMap<String, Channel>,
+    pub(crate) channels: HashMap<String, Channel>,
     pub(crate) tags: Vec<Tag>,
 }
 
-impl Window {
-    /// The rows to show: posts dated in the window that do not repeat, and every repeating
-    /// post (placed at its occurrences by [`Window::entries`]).
-    pub(crate) fn rows(&self) -> Result<Vec<Row<'_>>> {
-        let mut rows = Vec::with_capacity(self.raw.len() + self.repeating.len());
-        for bytes in &self.raw {
-            let row = Row::parse(bytes).map_err(Error::internal)?;
-            if row.interval_in_days.is_none() {
-                rows.push(row);
-            }
-        }
-        rows.extend(self.repeating.iter().map(Row::of));
-        Ok(rows)
-    }
+/// Receives each calendar entry: the row, its channel, and the shown occurrence of a
+/// repeating post when it is not the stored date.
+pub(crate) type EntrySink<'s> =
+    dyn FnMut(&Row<'_>, &Channel, Option<DateTime<Utc>>) -> Result<()> + Send + 's;
 
-    /// Each row on a live channel with that channel; repeating posts once per occurrence in
-    /// the window, with the occurrence's date when it is not the stored one.
-    pub(crate) fn entries<'a>(
-        &'a self,
-        rows: &'a [Row<'a>],
-    ) -> impl Iterator<Item = (&'a Row<'a>, &'a Channel, Option<DateTime<Utc>>)> {
-        rows.iter().flat_map(move |row| {
-            let mut out = Vec::new();
+impl Window {
+    /// Hands `emit` each entry to show: the stored posts dated in the window that do not
+    /// repeat (decoded one at a time, straight from the store's bytes, in date order), then
+    /// each repeating post once per occurrence in the window. Posts on channels not shown
+    /// are skipped.
+    pub(crate) async fn each_entry(&self, repo: &PostRepo, emit: &mut EntrySink<'_>) -> Result<()> {
+        let mut failure = None;
+        repo.visit_calendar(&self.org, self.start, self.end, &mut |bytes| {
+            if failure.is_some() {
+                return;
+            }
+            let shown = match Row::parse(bytes) {
+                Ok(row) if row.interval_in_days.is_none() => {
+                    match self.channels.get(row.integration_id.as_ref()) {
+                        Some(c) => emit(&row, c, None),
+                        None => Ok(()),
+                    }
+                }
+                Ok(_) => Ok(()),
+                Err(e) => Err(Error::internal(e)),
+            };
+            failure = shown.err();
+        })
+        .await?;
+        if let Some(e) = failure {
+            return Err(e);
+        }
+        for post in &self.repeating {
+            let row = Row::of(post);
             let Some(c) = self.channels.get(row.integration_id.as_ref()) else {
-                return out;
+                continue;
             };
-            let Some(days) = row.interval_in_days else {
-                out.push((row, c, None));
-                return out;
-            };
+            let days = row.interval_in_days.unwrap_or(1);
             let step = Duration::days(days.max(1));
             let mut at = row.publish_date;
             if at < self.start {
@@ -96,7 +104,7 @@ impl Window {
             }
             while at <= self.end {
                 if at >= self.start {
-                    out.push((row, c, (at != row.publish_date).then_some(at)));
+                    emit(&row, c, (at != row.publish_date).then_some(at))?;
                 }
                 // The last representable date ends the series (no overflow near year 262142).
                 let Some(next) = at.checked_add_signed(step) else {
@@ -104,8 +112,33 @@ impl Window {
                 };
                 at = next;
             }
-            out
+        }
+        Ok(())
+    }
+
+    /// `{"<key>": [entries]}` as JSON text, each entry written by `entry` as it is read.
+    pub(crate) async fn write_json(
+        &self,
+        repo: &PostRepo,
+        key: &str,
+        entry: impl Fn(&Row<'_>, &Channel, Option<DateTime<Utc>>, &mut Vec<u8>) -> serde_json::Result<()>
+            + Send
+            + Sync,
+    ) -> Result<Vec<u8>> {
+        let mut out = Vec::with_capacity(64 * 1024);
+        out.extend_from_slice(b"{\"");
+        out.extend_from_slice(key.as_bytes());
+        out.extend_from_slice(b"\":[");
+        let mut first = true;
+        self.each_entry(repo, &mut |row, c, actual| {
+            if !std::mem::take(&mut first) {
+                out.push(b',');
+            }
+            entry(row, c, actual, &mut out).map_err(Error::internal)
         })
+        .await?;
+        out.extend_from_slice(b"]}");
+        Ok(out)
     }
 }
 
@@ -539,16 +572,15 @@ impl Posts {
         if end - start > Duration::days(62) {
             return Err(Error::invalid("the window is at most 62 days"));
         }
-        let (raw, repeating, channels, tags) = tokio::try_join!(
-            self.repo.calendar_raw(org, start, end),
+        let (repeating, channels, tags) = tokio::try_join!(
             self.repo.repeating(org),
             self.live_channels(org, customer),
             self.repo.tags(org),
         )?;
         Ok(Window {
+            org: org.to_string(),
             start,
             end,
-            raw,
             repeating,
             channels,
             tags,
@@ -588,12 +620,11 @@ impl Posts {
         let key = format!("cal\n{org}\n{start}\n{end}\n{}", customer.unwrap_or(""));
         self.kept(key, async {
             let w = self.window(org, start, end, customer).await?;
-            let rows = w.rows()?;
-            let p: Vec<_> = w
-                .entries(&rows)
-                .map(|(row, c, actual)| calendar::minified(row, c, &w.tags, actual))
-                .collect();
-            serde_json::to_vec(&calendar::CalendarPage { p }).map_err(Error::internal)
+            let shared = calendar::Fragments::minified(w.channels.values(), &w.tags);
+            w.write_json(&self.repo, "p", |row, c, actual, out| {
+                serde_json::to_writer(out, &calendar::minified(row, c, &shared, actual))
+            })
+            .await
         })
         .await
     }
@@ -642,6 +673,7 @@ impl Posts {
             rows.reverse();
         }
         let total = rows.len();
+        let shared = calendar::Fragments::minified(channels.values(), &tags);
         let items: Vec<Value> = rows
             .iter()
             .skip(page.saturating_mul(limit))
@@ -650,7 +682,7 @@ impl Posts {
                 serde_json::to_value(calendar::minified(
                     row,
                     &channels[row.integration_id.as_ref()],
-                    &tags,
+                    &shared,
                     None,
                 ))
                 .unwrap_or_default()

@@ -404,6 +404,24 @@ pub trait Table: Send + Sync + 'static {
         }
     }
 
+    /// Hands the JSON text of every item a query selects to `visit`, in order, page after
+    /// page, without keeping them (the embedded store lends its stored bytes, uncopied).
+    async fn visit_raw(
+        &self,
+        query: Query,
+        visit: &mut (dyn for<'b> FnMut(&'b [u8]) + Send),
+    ) -> StorageResult<()> {
+        let mut q = query;
+        loop {
+            let page = self.query_raw(q.clone()).await?;
+            page.items.iter().for_each(|item| visit(item));
+            match page.next {
+                Some(next) => q.start_after = Some(next),
+                None => return Ok(()),
+            }
+        }
+    }
+
     /// Reads every page of a query (for small partitions).
     async fn query_all(&self, query: Query) -> StorageResult<Vec<Item>> {
         let mut out = Vec::new();

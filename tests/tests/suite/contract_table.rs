@@ -261,6 +261,15 @@ async fn index_queries(t: T, _: Arc<FixedClock>) {
         .await
         .unwrap();
     assert_eq!(rest.len(), 2);
+    // Visiting the stored JSON gives the same items in the same order, every page.
+    let mut visited = Vec::new();
+    t.visit_raw(Query::index(GSI1.name, "EVEN").limit(4), &mut |b| {
+        visited.push(serde_json::from_slice::<Item>(b).unwrap())
+    })
+    .await
+    .unwrap();
+    assert_eq!(sks(&visited), sks(&even));
+    assert_eq!(visited, even);
     // Moving and removing index keys updates the index.
     t.update(
         &Key::new("ITEM", "00"),

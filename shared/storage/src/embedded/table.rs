@@ -180,6 +180,18 @@ impl EmbeddedStore {
     /// limit stopped the scan (the next page starts after it).
     #[allow(clippy::type_complexity)]
     fn scan(&self, query: &Query) -> StorageResult<(Vec<Vec<u8>>, Option<Vec<u8>>)> {
+        let mut out = Vec::new();
+        let last = self.scan_with(query, &mut |bytes| out.push(bytes.to_vec()))?;
+        Ok((out, last))
+    }
+
+    /// Hands each live item a query selects to `visit` as its stored bytes, within the read
+    /// transaction; returns the last item read when the limit stopped the scan.
+    fn scan_with(
+        &self,
+        query: &Query,
+        visit: &mut dyn FnMut(&[u8]),
+    ) -> StorageResult<Option<Vec<u8>>> {
         if query.partition.is_empty() || query.partition.contains('\0') {
             return Err(StorageError::Invalid("bad partition key".into()));
         }
@@ -219,7 +231,6 @@ impl EmbeddedStore {
                 Box::new(iter.rev())
             };
             let limit = query.limit.unwrap_or(usize::MAX);
-            let mut out = Vec::new();
             let mut last = None;
             let mut read = 0usize;
             for entry in iter {
@@ -227,16 +238,16 @@ impl EmbeddedStore {
                     break;
                 }
                 let (_, v) = entry.map_err(backend)?;
-                let bytes = v.value().to_vec();
+                let bytes = v.value();
                 read += 1;
                 if read == limit {
-                    last = Some(bytes.clone());
+                    last = Some(bytes.to_vec());
                 }
-                if !expired(&bytes, now)? {
-                    out.push(bytes);
+                if !expired(bytes, now)? {
+                    visit(bytes);
                 }
             }
-            Ok((out, last))
+            Ok(last)
         })
     }
 
@@ -444,6 +455,19 @@ impl Table for EmbeddedStore {
             None => None,
         };
         Ok(RawPage { items, next })
+    }
+
+    async fn visit_raw(
+        &self,
+        query: Query,
+        visit: &mut (dyn for<'b> FnMut(&'b [u8]) + Send),
+    ) -> StorageResult<()> {
+        // One scan without a limit reads every page at once.
+        let query = Query {
+            limit: None,
+            ..query
+        };
+        self.scan_with(&query, visit).map(|_| ())
     }
 
     fn write_generation(&self) -> Option<u64> {
