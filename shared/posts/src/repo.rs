@@ -5,6 +5,7 @@
 //! | post by (org, id) | `ORG#<org>` / `POST#<id>` |
 //! | post by (org, group) | guard `ORG#<org>` / `GROUP#<group>` → post id |
 //! | calendar: live posts of an org by publish date | gsi1 `POSTS#<org>` / `<publishDate>#<id>` |
+//! | posts counted for a plan since a date | the calendar range from that date |
 //! | repeating posts of an org | `ORG#<org>` / `REPEAT#<id>` |
 //! | due index: unfinished posts by next check time, hour buckets | gsi2 `DUE#<YYYY-MM-DDTHH>` / `<dueAt>#<org>#<id>` (sparse) |
 //! | scheduler cursor: oldest hour bucket that may hold entries | `SCHED` / `CURSOR` |
@@ -207,6 +208,28 @@ impl PostRepo {
         let q = Query::index(GSI1.name, format!("POSTS#{org}"))
             .range(KeyRange::Between(iso(start), format!("{}#~", iso(end))));
         Ok(self.table.visit_raw(q, visit).await?)
+    }
+
+    /// Posts counted against a plan's monthly allowance (Postiz's `POSTS_PER_MONTH`): the
+    /// live posts of an org dated `since` or later that are scheduled, being sent or
+    /// published (drafts and failures do not count). One range of the calendar index:
+    /// O(posts in the period).
+    pub async fn count_for_plan(&self, org: &str, since: DateTime<Utc>) -> Result<usize> {
+        #[derive(serde::Deserialize)]
+        struct Counted {
+            state: crate::model::PostState,
+        }
+        use crate::model::PostState::{Published, Publishing, Queue};
+        let q = Query::index(GSI1.name, format!("POSTS#{org}")).range(KeyRange::Ge(iso(since)));
+        let mut counted = 0;
+        self.table
+            .visit_raw(q, &mut |bytes| {
+                if let Ok(Counted { state }) = serde_json::from_slice(bytes) {
+                    counted += usize::from(matches!(state, Queue | Publishing | Published));
+                }
+            })
+            .await?;
+        Ok(counted)
     }
 
     /// The stored JSON of the live posts of an org dated `from` or later (every one when

@@ -265,3 +265,44 @@ async fn a_repeating_post_goes_out_at_every_occurrence() {
     assert_eq!((run.read, run.sent), (0, 0), "{run:?}");
     assert_eq!(w.fake.lock().unwrap().statuses.len(), 4);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn posts_counted_for_a_plan_are_the_live_scheduled_and_published_ones() {
+    let w = world().await;
+    let repo = &w.module.posts.repo;
+    let start = w.clock.now();
+    schedule(&w, json!([{"content": "<p>now</p>"}]), Span::zero()).await;
+    assert_eq!(drain(&w).await, vec![Outcome::Published]);
+    for day in 1..=3 {
+        schedule(
+            &w,
+            json!([{"content": format!("<p>day {day}</p>")}]),
+            Span::days(day),
+        )
+        .await;
+    }
+    let deleted = schedule(&w, json!([{"content": "<p>gone</p>"}]), Span::days(1)).await;
+    let group = w.module.posts.get(ORG, &deleted).await.unwrap().group;
+    w.module.posts.delete_group(ORG, &group).await.unwrap();
+    let draft: CreatePost = serde_json::from_value(json!({
+        "type": "draft",
+        "date": (start + Span::days(1)).to_rfc3339_opts(SecondsFormat::Secs, true),
+        "posts": [{"integration": {"id": w.channel}, "settings": {"__type": "mastodon"}, "value": [{"content": "<p>draft</p>"}]}],
+    }))
+    .unwrap();
+    w.module.posts.create(ORG, draft, "API").await.unwrap();
+
+    let since = start - Span::hours(1);
+    assert_eq!(
+        repo.count_for_plan(ORG, since).await.unwrap(),
+        4,
+        "one published and three scheduled; the draft and the deleted post do not count"
+    );
+    assert_eq!(
+        repo.count_for_plan(ORG, start + Span::hours(36))
+            .await
+            .unwrap(),
+        2
+    );
+    assert_eq!(repo.count_for_plan("another-org", since).await.unwrap(), 0);
+}
