@@ -24,12 +24,13 @@ pub struct Row<'a> {
     #[serde(borrow)]
     pub integration_id: Cow<'a, str>,
     /// Publish date.
+    #[serde(deserialize_with = "instant")]
     pub publish_date: DateTime<Utc>,
     /// State.
     pub state: PostState,
-    /// Messages (only the root's fields are shown).
-    #[serde(borrow)]
-    pub parts: Vec<RowPart<'a>>,
+    /// The root message (the thread's later messages are skipped unread).
+    #[serde(borrow, rename = "parts", deserialize_with = "first_part")]
+    pub root: Option<RowPart<'a>>,
     /// Provider settings as JSON text (`None` when absent or empty).
     #[serde(borrow, default, deserialize_with = "settings_text")]
     pub settings: Option<Cow<'a, str>>,
@@ -59,6 +60,65 @@ pub struct RowPart<'a> {
     pub release_url: Option<Cow<'a, str>>,
 }
 
+/// The first element of a list; the others are skipped without being decoded.
+fn first_part<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<RowPart<'de>>, D::Error> {
+    struct First;
+    impl<'de> serde::de::Visitor<'de> for First {
+        type Value = Option<RowPart<'de>>;
+        fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+            f.write_str("a list of messages")
+        }
+        fn visit_seq<A: serde::de::SeqAccess<'de>>(
+            self,
+            mut seq: A,
+        ) -> Result<Self::Value, A::Error> {
+            let first = seq.next_element()?;
+            while seq.next_element::<serde::de::IgnoredAny>()?.is_some() {}
+            Ok(first)
+        }
+    }
+    d.deserialize_seq(First)
+}
+
+/// An instant as stored (`2026-11-26T10:00:00Z`, with or without fractions): the common
+/// UTC form is read directly, anything else through chrono's RFC 3339 parser.
+fn instant<'de, D: serde::Deserializer<'de>>(d: D) -> Result<DateTime<Utc>, D::Error> {
+    let text: Cow<'de, str> = Deserialize::deserialize(d)?;
+    match utc_instant(&text) {
+        Some(at) => Ok(at),
+        None => DateTime::parse_from_rfc3339(&text)
+            .map(|t| t.with_timezone(&Utc))
+            .map_err(serde::de::Error::custom),
+    }
+}
+
+/// `YYYY-MM-DDTHH:MM:SS[.f{1,9}]Z`, or `None` for any other form.
+fn utc_instant(text: &str) -> Option<DateTime<Utc>> {
+    let b = text.as_bytes();
+    if b.len() < 20 || b[4] != b'-' || b[7] != b'-' || b[10] != b'T' || b[13] != b':' {
+        return None;
+    }
+    if b[16] != b':' || *b.last()? != b'Z' {
+        return None;
+    }
+    let num = |r: std::ops::Range<usize>| -> Option<u32> {
+        b.get(r)?.iter().try_fold(0u32, |n, c| {
+            c.is_ascii_digit().then(|| n * 10 + u32::from(c - b'0'))
+        })
+    };
+    let nanos = match &b[19..b.len() - 1] {
+        [] => 0,
+        [b'.', digits @ ..] if (1..=9).contains(&digits.len()) => {
+            num(20..20 + digits.len())? * 10u32.pow(9 - digits.len() as u32)
+        }
+        _ => return None,
+    };
+    let date = chrono::NaiveDate::from_ymd_opt(num(0..4)? as i32, num(5..7)?, num(8..10)?)?;
+    let time =
+        chrono::NaiveTime::from_hms_nano_opt(num(11..13)?, num(14..16)?, num(17..19)?, nanos)?;
+    Some(date.and_time(time).and_utc())
+}
+
 fn settings_text<'de, D: serde::Deserializer<'de>>(
     d: D,
 ) -> Result<Option<Cow<'de, str>>, D::Error> {
@@ -83,16 +143,11 @@ impl<'a> Row<'a> {
             integration_id: Cow::Borrowed(&p.integration_id),
             publish_date: p.publish_date,
             state: p.state,
-            parts: p
-                .parts
-                .iter()
-                .take(1)
-                .map(|m| RowPart {
-                    content: Cow::Borrowed(&m.content),
-                    release_id: m.release_id.as_deref().map(Cow::Borrowed),
-                    release_url: m.release_url.as_deref().map(Cow::Borrowed),
-                })
-                .collect(),
+            root: p.parts.first().map(|m| RowPart {
+                content: Cow::Borrowed(&m.content),
+                release_id: m.release_id.as_deref().map(Cow::Borrowed),
+                release_url: m.release_url.as_deref().map(Cow::Borrowed),
+            }),
             settings: match &p.settings {
                 serde_json::Value::Object(m) if !m.is_empty() => {
                     Some(Cow::Owned(p.settings.to_string()))
@@ -106,7 +161,7 @@ impl<'a> Row<'a> {
     }
 
     fn root(&self) -> Option<&RowPart<'a>> {
-        self.parts.first()
+        self.root.as_ref()
     }
 }
 
@@ -354,5 +409,41 @@ pub fn public_item<'a>(
         tags: shared.tags(row),
         integration: shared.channel(c),
         actual_date: actual.map(|_| iso(row.publish_date)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn stored_instants_read_like_chrono_reads_them() {
+        for text in [
+            "2026-11-26T10:00:00Z",
+            "2026-11-26T10:00:00.5Z",
+            "2026-11-26T10:00:00.123Z",
+            "1999-01-31T23:59:59.123456789Z",
+        ] {
+            let chrono = DateTime::parse_from_rfc3339(text)
+                .unwrap()
+                .with_timezone(&Utc);
+            assert_eq!(utc_instant(text), Some(chrono), "{text}");
+        }
+        for other in [
+            "2026-11-26T10:00:00+01:00",
+            "2026-13-26T10:00:00Z",
+            "2026-11-26 10:00:00Z",
+            "2026-11-26T10:00:00.Z",
+            "2026-11-26T1a:00:00Z",
+        ] {
+            assert_eq!(utc_instant(other), None, "{other}");
+        }
+        let row = Row::parse(
+            br#"{"id":"p","group":"g","integrationId":"c","publishDate":"2026-11-26T10:00:00+01:00","state":"QUEUE","parts":[{"content":"root","releaseId":"1"},{"content":"reply \"x\""}]}"#,
+        )
+        .unwrap();
+        assert_eq!(row.publish_date.to_rfc3339(), "2026-11-26T09:00:00+00:00");
+        assert_eq!(row.root().unwrap().content, "root");
+        assert_eq!(row.root().unwrap().release_id.as_deref(), Some("1"));
     }
 }

@@ -166,7 +166,9 @@ fn expired(bytes: &[u8], now: i64) -> StorageResult<bool> {
     struct Ttl {
         ttl: Option<Value>,
     }
-    if memchr::memmem::find(bytes, b"\"ttl\"").is_none() {
+    static TTL_KEY: std::sync::LazyLock<memchr::memmem::Finder<'static>> =
+        std::sync::LazyLock::new(|| memchr::memmem::Finder::new(b"\"ttl\""));
+    if TTL_KEY.find(bytes).is_none() {
         return Ok(false);
     }
     let t: Ttl = serde_json::from_slice(bytes).map_err(backend)?;
