@@ -2,7 +2,6 @@
 //! separate from the provider's): request token, access token, `users/me`, media upload,
 //! tweets; X's error bodies.
 
-use axum::body::Bytes;
 use axum::extract::{OriginalUri, State};
 use axum::http::{HeaderMap, Method, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -30,8 +29,10 @@ pub struct Seen {
     pub callbacks: Vec<String>,
     /// Tweets: request bodies.
     pub tweets: Vec<Value>,
-    /// Media uploads.
+    /// Media uploads (simple, or chunked INITs).
     pub uploads: usize,
+    /// Chunked uploads by media id.
+    pub chunked: HashMap<String, Chunked>,
     /// Requests refused for a bad signature.
     pub bad_signatures: usize,
 }
@@ -182,16 +183,138 @@ async fn me(
     Json(json!({"data": {"id": "42", "name": "Alice X", "username": "xalice", "profile_image_url": "https://pbs.example/alice.jpg", "verified": false}})).into_response()
 }
 
+/// A chunked upload in progress or done.
+#[derive(Debug, Clone, Default)]
+pub struct Chunked {
+    /// `total_bytes` announced by INIT.
+    pub total: usize,
+    /// Media type announced by INIT.
+    pub media_type: String,
+    /// Sizes of the segments received, by index.
+    pub segments: Vec<usize>,
+    /// FINALIZE received.
+    pub finalized: bool,
+    /// STATUS reads left before processing ends.
+    pub reads_left: usize,
+}
+
+fn media_error(message: &str) -> Response {
+    (
+        StatusCode::BAD_REQUEST,
+        Json(json!({"errors": [{"code": 324, "message": message}]})),
+    )
+        .into_response()
+}
+
+/// The chunked upload commands (`INIT`, `APPEND`, `FINALIZE`, `STATUS`), as X documents them.
+async fn chunked(
+    seen: &Shared,
+    q: &HashMap<String, String>,
+    req: axum::extract::Request,
+) -> Response {
+    let id = q.get("media_id").cloned().unwrap_or_default();
+    match q.get("command").map(String::as_str) {
+        Some("INIT") => {
+            let total = q
+                .get("total_bytes")
+                .and_then(|t| t.parse().ok())
+                .unwrap_or(0);
+            let media_type = q.get("media_type").cloned().unwrap_or_default();
+            if total == 0 || !media_type.starts_with("video/") {
+                return media_error("total_bytes and a video media_type are required");
+            }
+            let mut s = seen.lock().unwrap();
+            s.uploads += 1;
+            let id = format!("{}", 710_000 + s.uploads);
+            let upload = Chunked {
+                total,
+                media_type,
+                reads_left: 1,
+                ..Default::default()
+            };
+            s.chunked.insert(id.clone(), upload);
+            Json(json!({"media_id": 710_000 + s.uploads, "media_id_string": id, "expires_after_secs": 86_400})).into_response()
+        }
+        Some("APPEND") => {
+            use axum::extract::FromRequest;
+            let Ok(mut form) = axum::extract::Multipart::from_request(req, &()).await else {
+                return media_error("APPEND takes a multipart body");
+            };
+            let mut size = None;
+            while let Ok(Some(field)) = form.next_field().await {
+                if field.name() == Some("media") {
+                    size = field.bytes().await.ok().map(|b| b.len());
+                }
+            }
+            let index: usize = q
+                .get("segment_index")
+                .and_then(|i| i.parse().ok())
+                .unwrap_or(usize::MAX);
+            let mut s = seen.lock().unwrap();
+            match (s.chunked.get_mut(&id), size) {
+                (Some(c), Some(n)) if index == c.segments.len() && !c.finalized => {
+                    c.segments.push(n);
+                    StatusCode::NO_CONTENT.into_response()
+                }
+                _ => media_error("Segments must follow INIT in order"),
+            }
+        }
+        Some("FINALIZE") => {
+            let mut s = seen.lock().unwrap();
+            let Some(c) = s.chunked.get_mut(&id) else {
+                return media_error("Invalid media_id");
+            };
+            if c.segments.iter().sum::<usize>() != c.total {
+                return media_error("File size does not match total_bytes");
+            }
+            c.finalized = true;
+            Json(json!({"media_id_string": id, "processing_info": {"state": "pending", "check_after_secs": 0}})).into_response()
+        }
+        Some("STATUS") => {
+            let mut s = seen.lock().unwrap();
+            let Some(c) = s.chunked.get_mut(&id).filter(|c| c.finalized) else {
+                return media_error("Invalid media_id");
+            };
+            let info = if c.reads_left > 0 {
+                c.reads_left -= 1;
+                json!({"state": "in_progress", "check_after_secs": 0, "progress_percent": 50})
+            } else if c.total == BROKEN_VIDEO.len() {
+                json!({"state": "failed", "error": {"code": 1, "name": "InvalidMedia", "message": "Unsupported video format"}})
+            } else {
+                json!({"state": "succeeded", "progress_percent": 100})
+            };
+            Json(json!({"media_id_string": id, "processing_info": info})).into_response()
+        }
+        _ => media_error("Unknown command"),
+    }
+}
+
+/// Size of the video the fake serves at `/videos/<name>` (three chunks of X's upload).
+pub const VIDEO_LEN: usize = 9 * 1024 * 1024;
+
+/// A video X fails to process (recognised by its size).
+pub const BROKEN_VIDEO: &[u8] = b"not really a video";
+
 async fn upload(
     State(seen): State<Shared>,
     method: Method,
     headers: HeaderMap,
     OriginalUri(uri): OriginalUri,
-    body: Bytes,
+    req: axum::extract::Request,
 ) -> Response {
     if verify(&seen, &method, &headers, &uri).is_none() {
         return unauthorized(&seen);
     }
+    let q: HashMap<String, String> =
+        url::form_urlencoded::parse(uri.query().unwrap_or("").as_bytes())
+            .into_owned()
+            .collect();
+    if q.contains_key("command") {
+        return chunked(&seen, &q, req).await;
+    }
+    let body = axum::body::to_bytes(req.into_body(), 64 << 20)
+        .await
+        .unwrap_or_default();
     if body.is_empty() {
         return (
             StatusCode::BAD_REQUEST,
@@ -222,6 +345,23 @@ async fn tweets(
         return (StatusCode::TOO_MANY_REQUESTS, [("retry-after", "9")], Json(json!({"title": "Too Many Requests", "detail": "Too Many Requests", "type": "about:blank", "status": 429}))).into_response();
     }
     let mut s = seen.lock().unwrap();
+    let unready = b["media"]["media_ids"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(Value::as_str)
+        .any(|id| {
+            s.chunked
+                .get(id)
+                .is_some_and(|c| !c.finalized || c.reads_left > 0)
+        });
+    if unready {
+        return (
+            StatusCode::BAD_REQUEST,
+            Json(json!({"errors": [{"message": "Your media IDs are invalid.", "code": 324}]})),
+        )
+            .into_response();
+    }
     s.tweets.push(b.clone());
     let id = format!("{}", 1_800_000_000_000_000_000u64 + s.tweets.len() as u64);
     Json(json!({"data": {"id": id, "text": text, "edit_history_tweet_ids": [id]}})).into_response()
@@ -234,7 +374,20 @@ pub fn app() -> (Router, Shared) {
         .route("/oauth/request_token", post(request_token))
         .route("/oauth/access_token", post(access_token))
         .route("/2/users/me", get(me))
-        .route("/1.1/media/upload.json", post(upload))
+        .route("/1.1/media/upload.json", post(upload).get(upload))
+        .route(
+            "/videos/{name}",
+            get(
+                |axum::extract::Path(name): axum::extract::Path<String>| async move {
+                    let body = if name.starts_with("broken") {
+                        BROKEN_VIDEO.to_vec()
+                    } else {
+                        vec![7u8; VIDEO_LEN]
+                    };
+                    ([("content-type", "video/mp4")], body)
+                },
+            ),
+        )
         .route("/2/tweets", post(tweets))
         .route(
             "/files/{name}",
@@ -245,6 +398,8 @@ pub fn app() -> (Router, Shared) {
                 )
             }),
         )
+        // X takes chunks of up to 5 MB.
+        .layer(axum::extract::DefaultBodyLimit::max(5 << 20))
         .with_state(seen.clone());
     (router, seen)
 }

@@ -181,3 +181,52 @@ async fn signatures_and_errors() {
         "a video must be alone"
     );
 }
+
+#[tokio::test]
+async fn a_video_goes_up_in_chunks_and_is_tweeted_once_processed() {
+    let (p, seen, base) = setup(x::SECRET).await;
+    let req = p.auth_url().await.unwrap();
+    let t = p
+        .authenticate(x::VERIFIER, &req.code_verifier)
+        .await
+        .unwrap();
+    let auth = ChannelAuth {
+        internal_id: t.id,
+        access_token: t.access_token,
+        refresh_token: None,
+        custom: None,
+    };
+    let video = |name: &str| Media {
+        kind: MediaKind::Video,
+        url: format!("{base}/videos/{name}"),
+        alt: None,
+        thumbnail: None,
+    };
+    p.publish(&auth, &tweet("Watch", vec![video("clip.mp4")]))
+        .await
+        .unwrap();
+    {
+        let s = seen.lock().unwrap();
+        assert_eq!(s.bad_signatures, 0, "every step is signed");
+        let (id, upload) = s.chunked.iter().next().unwrap();
+        assert_eq!(upload.media_type, "video/mp4");
+        assert_eq!(
+            upload.segments,
+            [4 << 20, 4 << 20, x::VIDEO_LEN - (8 << 20)],
+            "4 MB chunks in order"
+        );
+        assert!(
+            upload.finalized && upload.reads_left == 0,
+            "processing awaited"
+        );
+        assert_eq!(s.tweets[0]["media"]["media_ids"], json!([id]));
+    }
+    let failed = p
+        .publish(&auth, &tweet("Broken", vec![video("broken.mp4")]))
+        .await;
+    assert_eq!(
+        failed.unwrap_err(),
+        ProviderError::bad("Unsupported video format")
+    );
+    assert_eq!(seen.lock().unwrap().tweets.len(), 1, "nothing tweeted");
+}

@@ -699,10 +699,7 @@ mod tests {
     use super::map_error;
     use crate::error::ProviderError;
 
-    fn graph(code: i64, subcode: i64, message: &str) -> String {
-        serde_json::json!({"error": {"message": message, "type": "OAuthException", "code": code, "error_subcode": subcode}})
-            .to_string()
-    }
+    use super::super::meta::graph_error as graph;
 
     #[test]
     fn maps_postiz_cases_with_postiz_wording() {

@@ -172,3 +172,10 @@ fn name_error(e: ProviderError, network: &str) -> ProviderError {
         other => other,
     }
 }
+
+/// A Graph API error body (tests of the Meta networks' error mapping).
+#[cfg(test)]
+pub(crate) fn graph_error(code: i64, subcode: i64, message: &str) -> String {
+    serde_json::json!({"error": {"message": message, "type": "OAuthException", "code": code, "error_subcode": subcode, "fbtrace_id": "Axyz"}})
+        .to_string()
+}

@@ -21,6 +21,7 @@ pub mod telegram;
 pub mod threads;
 pub mod tiktok;
 pub mod x;
+mod x_video;
 pub mod youtube;
 
 /// Every provider, configured.

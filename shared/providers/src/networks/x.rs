@@ -1,6 +1,7 @@
 //! X: OAuth 1.0a (three-legged: request token → authorize → access token; tokens do not
-//! expire), tweets through API v2 with media uploaded through the v1.1 upload endpoint, and
-//! threads as replies to the previous tweet. Base URLs from `X_URL` and `X_UPLOAD_URL`.
+//! expire), tweets through API v2 with media uploaded through the v1.1 upload endpoint
+//! (pictures in one request, videos in chunks, waiting for X to process them), and threads as
+//! replies to the previous tweet. Base URLs from `X_URL` and `X_UPLOAD_URL`.
 
 use async_trait::async_trait;
 use reqwest::multipart::{Form, Part};
@@ -12,6 +13,8 @@ use crate::http::{file_name, Http};
 use crate::oauth1::Consumer;
 use crate::types::*;
 use crate::Provider;
+
+use super::x_video::ChunkedUpload;
 
 /// The X provider.
 #[derive(Debug)]
@@ -179,9 +182,25 @@ impl X {
         }
     }
 
+    /// Uploads one media file: a picture in one request, a video in chunks.
     async fn upload_media(&self, token: (&str, &str), m: &Media) -> ProviderResult<String> {
         let url = format!("{}/1.1/media/upload.json", self.upload);
         let (bytes, content_type) = self.http.fetch_media(&m.url).await?;
+        if m.kind == MediaKind::Video {
+            let upload = ChunkedUpload {
+                url: &url,
+                http: &self.http,
+                consumer: &self.consumer,
+                token,
+                map: map_error,
+            };
+            let video_type = if content_type.starts_with("video/") {
+                content_type.as_str()
+            } else {
+                "video/mp4"
+            };
+            return upload.video(bytes, video_type).await;
+        }
         let part = Part::bytes(bytes)
             .file_name(file_name(&m.url))
             .mime_str(&content_type)
