@@ -49,15 +49,25 @@ pub struct Row<'a> {
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct RowPart<'a> {
-    /// HTML content.
-    #[serde(borrow)]
-    pub content: Cow<'a, str>,
+    /// HTML content, as its JSON string literal (copied into answers as it is stored, never
+    /// unescaped and escaped again).
+    #[serde(borrow, deserialize_with = "json_literal")]
+    pub content: Cow<'a, RawValue>,
     /// The network's id.
     #[serde(borrow, default)]
     pub release_id: Option<Cow<'a, str>>,
     /// The public URL.
     #[serde(borrow, default)]
     pub release_url: Option<Cow<'a, str>>,
+}
+
+fn json_literal<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Cow<'de, RawValue>, D::Error> {
+    <&'de RawValue>::deserialize(d).map(Cow::Borrowed)
+}
+
+/// The JSON string literal of `text`.
+fn literal(text: &str) -> Box<RawValue> {
+    serde_json::value::to_raw_value(text).expect("a string serialises")
 }
 
 /// The first element of a list; the others are skipped without being decoded.
@@ -130,9 +140,10 @@ fn settings_text<'de, D: serde::Deserializer<'de>>(
 }
 
 impl<'a> Row<'a> {
-    /// Decodes a stored post's JSON text.
+    /// Decodes a stored post's JSON text (checked as UTF-8 once, not string by string).
     pub fn parse(bytes: &'a [u8]) -> serde_json::Result<Self> {
-        serde_json::from_slice(bytes)
+        let text = std::str::from_utf8(bytes).map_err(serde::de::Error::custom)?;
+        serde_json::from_str(text)
     }
 
     /// The row of a decoded post.
@@ -144,7 +155,7 @@ impl<'a> Row<'a> {
             publish_date: p.publish_date,
             state: p.state,
             root: p.parts.first().map(|m| RowPart {
-                content: Cow::Borrowed(&m.content),
+                content: Cow::Owned(literal(&m.content)),
                 release_id: m.release_id.as_deref().map(Cow::Borrowed),
                 release_url: m.release_url.as_deref().map(Cow::Borrowed),
             }),
@@ -162,6 +173,15 @@ impl<'a> Row<'a> {
 
     fn root(&self) -> Option<&RowPart<'a>> {
         self.root.as_ref()
+    }
+}
+
+/// The root message's content literal, `""` without one.
+fn content_of<'a>(root: Option<&'a RowPart<'_>>) -> &'a RawValue {
+    const EMPTY: &str = r#""""#;
+    match root {
+        Some(r) => r.content.as_ref(),
+        None => serde_json::from_str(EMPTY).expect("an empty string literal"),
     }
 }
 
@@ -200,7 +220,7 @@ struct ChannelShort<'a> {
 #[derive(Serialize)]
 pub struct Minified<'a> {
     i: &'a str,
-    c: &'a str,
+    c: &'a RawValue,
     d: String,
     u: Option<&'a str>,
     ri: Option<&'a str>,
@@ -321,7 +341,7 @@ pub fn minified<'a>(
     let root = row.root();
     Minified {
         i: &row.id,
-        c: root.map(|r| r.content.as_ref()).unwrap_or(""),
+        c: content_of(root),
         d: iso(actual.unwrap_or(row.publish_date)),
         u: root.and_then(|r| r.release_url.as_deref()),
         ri: root.and_then(|r| r.release_id.as_deref()),
@@ -367,7 +387,7 @@ struct ChannelRef<'a> {
 #[serde(rename_all = "camelCase")]
 pub struct PublicItem<'a> {
     id: &'a str,
-    content: &'a str,
+    content: &'a RawValue,
     publish_date: String,
     #[serde(rename = "releaseURL")]
     release_url: Option<&'a str>,
@@ -394,7 +414,7 @@ pub fn public_item<'a>(
     let root = row.root();
     PublicItem {
         id: &row.id,
-        content: root.map(|r| r.content.as_ref()).unwrap_or(""),
+        content: content_of(root),
         publish_date: iso(actual.unwrap_or(row.publish_date)),
         release_url: root.and_then(|r| r.release_url.as_deref()),
         release_id: root.and_then(|r| r.release_id.as_deref()),
@@ -443,7 +463,15 @@ mod tests {
         )
         .unwrap();
         assert_eq!(row.publish_date.to_rfc3339(), "2026-11-26T09:00:00+00:00");
-        assert_eq!(row.root().unwrap().content, "root");
+        assert_eq!(row.root().unwrap().content.get(), r#""root""#);
         assert_eq!(row.root().unwrap().release_id.as_deref(), Some("1"));
+        // Escapes and non-ASCII text pass through as stored and read back the same.
+        let stored = serde_json::json!({"id": "p", "group": "g", "integrationId": "c",
+            "publishDate": "2026-11-26T10:00:00Z", "state": "QUEUE",
+            "parts": [{"content": "<p class=\"x\">café \u{2028} ☕</p>"}]})
+        .to_string();
+        let row = Row::parse(stored.as_bytes()).unwrap();
+        let shown: String = serde_json::from_str(row.root().unwrap().content.get()).unwrap();
+        assert_eq!(shown, "<p class=\"x\">café \u{2028} ☕</p>");
     }
 }
