@@ -236,6 +236,7 @@ impl Posts {
             too_long: false,
             max,
         };
+        let mut thread = Vec::with_capacity(entry.value.len());
         for v in &entry.value {
             let text = plain_text(&v.content);
             if text.trim().is_empty() && v.image.is_empty() {
@@ -253,6 +254,10 @@ impl Posts {
             if check.error.is_none() {
                 check.error = p.check(&details).err();
             }
+            thread.push(details);
+        }
+        if check.error.is_none() {
+            check.error = p.check_thread(&thread).err();
         }
         check
     }

@@ -77,6 +77,13 @@ pub trait Provider: Send + Sync + 'static {
         Ok(())
     }
 
+    /// Checks a whole thread (the root message, then its comments) for rules about the
+    /// messages together, such as comments that may carry no media; after each message passed
+    /// [`Provider::check`].
+    fn check_thread(&self, _thread: &[PostDetails]) -> Result<(), String> {
+        Ok(())
+    }
+
     /// Starts a connection: the URL to send the browser to, with its state.
     async fn auth_url(&self) -> ProviderResult<AuthRequest>;
 
