@@ -1,6 +1,7 @@
 //! A fake Facebook Graph API v20.0: code exchange, long-lived token exchange, `/me`, the
 //! user's pages with their page tokens, unpublished photos, page feed posts and comments,
-//! with Graph error bodies (`{"error": {"message", "type", "code", "error_subcode"}}`).
+//! photo and video stories (the video fetched by the upload host from `file_url`), with Graph
+//! error bodies (`{"error": {"message", "type", "code", "error_subcode"}}`).
 
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
@@ -32,6 +33,10 @@ pub struct Seen {
     pub posts: Vec<(String, Value)>,
     /// Comments: (object id, body).
     pub comments: Vec<(String, Value)>,
+    /// Stories published: (page, photo id or video id).
+    pub stories: Vec<(String, String)>,
+    /// Video stories started: video id → the `file_url` uploaded to it, once uploaded.
+    pub story_videos: HashMap<String, Option<String>>,
 }
 
 /// Shared state of one fake.
@@ -106,6 +111,7 @@ async fn edge(
     State(seen): State<Shared>,
     Path((id, edge)): Path<(String, String)>,
     Query(q): Query<HashMap<String, String>>,
+    headers: axum::http::HeaderMap,
     Json(body): Json<Value>,
 ) -> Response {
     let valid_page = id == PAGE_ID || id.starts_with(&format!("{PAGE_ID}_"));
@@ -134,8 +140,63 @@ async fn edge(
             "Page request limit reached",
         );
     }
+    if body["url"].as_str().is_some_and(|u| u.contains("FAIL")) {
+        return graph_error(StatusCode::BAD_REQUEST, 324, Some(2069019), "Invalid file");
+    }
     let mut s = seen.lock().unwrap();
     match edge.as_str() {
+        "photo_stories" => {
+            let photo = body["photo_id"].as_str().unwrap_or_default().to_string();
+            if !photo.starts_with("photo-") {
+                return graph_error(StatusCode::BAD_REQUEST, 100, None, "Invalid photo_id");
+            }
+            s.stories.push((id, photo));
+            Json(json!({"success": true, "post_id": format!("story-{}", s.stories.len())}))
+                .into_response()
+        }
+        "video_stories" => match body["upload_phase"].as_str() {
+            Some("start") => {
+                let video = format!("vs-{}", s.story_videos.len() + 1);
+                s.story_videos.insert(video.clone(), None);
+                let host = headers
+                    .get("host")
+                    .and_then(|v| v.to_str().ok())
+                    .unwrap_or("localhost");
+                Json(json!({"video_id": video, "upload_url": format!("http://{host}/video-upload/v20.0/{video}")}))
+                    .into_response()
+            }
+            Some("finish") => {
+                let video = body["video_id"].as_str().unwrap_or_default().to_string();
+                match s.story_videos.get(&video) {
+                    Some(Some(file)) if file.contains("BROKEN") => {
+                        return graph_error(
+                            StatusCode::BAD_REQUEST,
+                            100,
+                            Some(1363130),
+                            "Video processing failed",
+                        )
+                    }
+                    Some(Some(_)) => {}
+                    _ => {
+                        return graph_error(
+                            StatusCode::BAD_REQUEST,
+                            100,
+                            None,
+                            "Video not uploaded",
+                        )
+                    }
+                }
+                s.stories.push((id, video));
+                Json(json!({"success": true, "post_id": format!("story-{}", s.stories.len())}))
+                    .into_response()
+            }
+            _ => graph_error(
+                StatusCode::BAD_REQUEST,
+                100,
+                None,
+                "upload_phase is required",
+            ),
+        },
         "photos" => {
             s.photos
                 .push((id, body["url"].as_str().unwrap_or("").to_string()));
@@ -157,6 +218,33 @@ async fn edge(
     }
 }
 
+/// The upload host of a video story: the page token as `OAuth`, the file by `file_url`.
+async fn video_upload(
+    State(seen): State<Shared>,
+    Path(video): Path<String>,
+    headers: axum::http::HeaderMap,
+) -> Response {
+    let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
+    if header("authorization") != Some(&format!("OAuth {PAGE_TOKEN}")) {
+        return graph_error(
+            StatusCode::UNAUTHORIZED,
+            190,
+            None,
+            "Invalid OAuth access token",
+        );
+    }
+    let Some(file) = header("file_url").map(str::to_string) else {
+        return graph_error(StatusCode::BAD_REQUEST, 100, None, "file_url is required");
+    };
+    match seen.lock().unwrap().story_videos.get_mut(&video) {
+        Some(slot) => {
+            *slot = Some(file);
+            Json(json!({"success": true})).into_response()
+        }
+        None => graph_error(StatusCode::BAD_REQUEST, 100, None, "Unknown video"),
+    }
+}
+
 /// The fake's routes and its shared state.
 pub fn app() -> (Router, Shared) {
     let seen: Shared = Arc::default();
@@ -165,6 +253,7 @@ pub fn app() -> (Router, Shared) {
         .route("/v20.0/me", get(me))
         .route("/v20.0/me/accounts", get(accounts))
         .route("/v20.0/{id}/{edge}", post(edge))
+        .route("/video-upload/v20.0/{video}", post(video_upload))
         .with_state(seen.clone());
     (router, seen)
 }

@@ -251,3 +251,85 @@ async fn two_step_connect_over_http() {
         .unwrap();
     assert_eq!(again.status(), 400, "a page is chosen once");
 }
+
+#[tokio::test]
+async fn a_story_publishes_each_media_as_its_own_story() {
+    let (p, seen) = setup().await;
+    let auth = ChannelAuth {
+        internal_id: facebook::PAGE_ID.into(),
+        access_token: facebook::PAGE_TOKEN.into(),
+        refresh_token: None,
+        custom: None,
+    };
+    let media = |kind: MediaKind, name: &str| Media {
+        kind,
+        url: format!("https://cdn.example/{name}"),
+        alt: None,
+        thumbnail: None,
+    };
+    let story = |items: Vec<Media>| PostDetails {
+        settings: json!({"post_type": "story"}),
+        ..post("", items)
+    };
+    assert!(
+        p.check(&story(vec![])).is_err(),
+        "a story needs at least one media"
+    );
+    let done = p
+        .publish(
+            &auth,
+            &story(vec![
+                media(MediaKind::Image, "a.jpg"),
+                media(MediaKind::Video, "b.mp4"),
+            ]),
+        )
+        .await
+        .unwrap();
+    {
+        let s = seen.lock().unwrap();
+        assert_eq!(
+            s.stories,
+            [
+                (facebook::PAGE_ID.to_string(), "photo-1".to_string()),
+                (facebook::PAGE_ID.to_string(), "vs-1".to_string())
+            ]
+        );
+        assert_eq!(
+            s.story_videos["vs-1"].as_deref(),
+            Some("https://cdn.example/b.mp4"),
+            "the upload host fetched the video from its URL"
+        );
+        assert!(s.posts.is_empty(), "nothing on the feed");
+    }
+    assert_eq!(done.id, "story-2");
+    assert_eq!(done.url, "https://facebook.example/stories/story-2");
+
+    // A refused upload publishes nothing: every file goes up before the first story.
+    let refused = p
+        .publish(
+            &auth,
+            &story(vec![
+                media(MediaKind::Image, "c.jpg"),
+                media(MediaKind::Image, "FAIL.jpg"),
+            ]),
+        )
+        .await;
+    assert_eq!(refused, Err(ProviderError::bad("Invalid file")));
+    assert_eq!(seen.lock().unwrap().stories.len(), 2);
+
+    // A story refused after an earlier one went out is not sent again blindly.
+    let partial = p
+        .publish(
+            &auth,
+            &story(vec![
+                media(MediaKind::Image, "d.jpg"),
+                media(MediaKind::Video, "BROKEN.mp4"),
+            ]),
+        )
+        .await;
+    assert_eq!(
+        partial,
+        Err(ProviderError::Unknown("Facebook may have already published part of the story, please check your page before posting again to avoid duplicates".into()))
+    );
+    assert_eq!(seen.lock().unwrap().stories.len(), 3);
+}

@@ -1,7 +1,7 @@
 //! Facebook Pages: Facebook Login (OAuth 2) for a long-lived user token, then the user picks
 //! one of their pages (two-step) whose page token publishes. Posts with photos (uploaded
-//! unpublished, then attached), comments on the root post. Graph API v20.0; base URLs from
-//! `FACEBOOK_GRAPH_URL` and `FACEBOOK_WEB_URL`.
+//! unpublished, then attached) or a video, stories (one per media), comments on the root
+//! post. Graph API v20.0; base URLs from `FACEBOOK_GRAPH_URL` and `FACEBOOK_WEB_URL`.
 
 use async_trait::async_trait;
 use serde::Deserialize;
@@ -13,6 +13,8 @@ use crate::http::Http;
 use crate::oauth::{new_state, random_string, url_with_query};
 use crate::types::*;
 use crate::Provider;
+
+use super::facebook_story::Stories;
 
 const SCOPES: &[&str] = &[
     "pages_show_list",
@@ -291,6 +293,17 @@ impl Provider for Facebook {
     async fn publish(&self, auth: &ChannelAuth, post: &PostDetails) -> ProviderResult<Published> {
         self.check(post).map_err(ProviderError::bad)?;
         let page = &auth.internal_id;
+        if post.settings["post_type"] == "story" {
+            let stories = Stories {
+                http: &self.http,
+                graph: &self.graph,
+                web: &self.web,
+                page,
+                token: &auth.access_token,
+                map: map_error,
+            };
+            return stories.publish(&post.media).await;
+        }
         let mut attached = Vec::new();
         if let [video] = post.media.as_slice() {
             if video.kind == MediaKind::Video {

@@ -10,6 +10,7 @@ pub mod bluesky;
 mod bluesky_video;
 pub mod discord;
 pub mod facebook;
+mod facebook_story;
 pub mod instagram;
 pub mod linkedin;
 pub mod mastodon;
