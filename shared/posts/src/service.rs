@@ -252,7 +252,12 @@ impl Posts {
                 check.too_long = true;
             }
             if check.error.is_none() {
-                check.error = p.check(&details).err();
+                let checked = if thread.is_empty() {
+                    p.check(&details)
+                } else {
+                    p.check_comment(&details)
+                };
+                check.error = checked.err();
             }
             thread.push(details);
         }

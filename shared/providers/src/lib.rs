@@ -77,6 +77,13 @@ pub trait Provider: Send + Sync + 'static {
         Ok(())
     }
 
+    /// Checks one comment of a thread; by default the same rules as a root message. Networks
+    /// whose root rules (media counts, story or reel settings) do not apply to comments
+    /// override it.
+    fn check_comment(&self, comment: &PostDetails) -> Result<(), String> {
+        self.check(comment)
+    }
+
     /// Checks a whole thread (the root message, then its comments) for rules about the
     /// messages together, such as comments that may carry no media; after each message passed
     /// [`Provider::check`].

@@ -158,6 +158,29 @@ async fn get3(Path((_version, id, edge)): Path<(String, String, String)>, Query(
     }
 }
 
+/// What the Graph API says about a container's options, as documented: up to 3 collaborator
+/// usernames (not on stories), trial and audio settings only on Reels.
+fn refused_options(q: &HashMap<String, String>) -> Option<&'static str> {
+    let reel = q.get("media_type").map(String::as_str) == Some("REELS");
+    if let Some(c) = q.get("collaborators") {
+        let names: Vec<String> = serde_json::from_str(c).ok()?;
+        if names.len() > 3 || q.get("media_type").map(String::as_str) == Some("STORIES") {
+            return Some("(#100) Invalid parameter collaborators");
+        }
+    }
+    if let Some(t) = q.get("trial_params") {
+        let v: serde_json::Value = serde_json::from_str(t).unwrap_or_default();
+        let strategy = v["graduation_strategy"].as_str().unwrap_or("");
+        if !reel || !["MANUAL", "SS_PERFORMANCE"].contains(&strategy) {
+            return Some("(#100) Invalid parameter trial_params");
+        }
+    }
+    if q.contains_key("audio_configuration") && !reel {
+        return Some("(#100) audio_configuration is only supported for Reels");
+    }
+    None
+}
+
 async fn post3(
     State(seen): State<Shared>,
     Path((_version, id, edge)): Path<(String, String, String)>,
@@ -186,6 +209,9 @@ async fn post3(
                     None,
                     "Only photo or video can be accepted as media type.",
                 );
+            }
+            if let Some(refused) = refused_options(&q) {
+                return graph_error(100, None, refused);
             }
             let cid = format!("c{}", s.containers.len() + 1);
             s.containers.insert(cid.clone(), (q, 0));

@@ -102,6 +102,69 @@ async fn business_account_through_a_facebook_page() {
 }
 
 #[tokio::test]
+async fn reel_options_go_with_the_container() {
+    let (p, seen) = setup("instagram").await;
+    let auth = ChannelAuth {
+        internal_id: instagram::IG_ID.into(),
+        access_token: "placeholder".into(),
+        refresh_token: None,
+        custom: None,
+    };
+    // The page token comes from selecting the page.
+    let user = p.authenticate(instagram::GOOD_CODE, "").await.unwrap();
+    let user_auth = ChannelAuth {
+        internal_id: user.id,
+        access_token: user.access_token,
+        ..auth.clone()
+    };
+    let chosen = p.select_page(&user_auth, instagram::IG_ID).await.unwrap();
+    let auth = ChannelAuth {
+        access_token: chosen.access_token,
+        ..auth
+    };
+    let clip = Media {
+        kind: MediaKind::Video,
+        url: "https://cdn.example/clip.mp4".into(),
+        alt: None,
+        thumbnail: None,
+    };
+    let reel = PostDetails {
+        settings: json!({
+            "post_type": "post",
+            "collaborators": [{"label": "bob"}, {"label": "carol"}],
+            "is_trial_reel": "true",
+            "graduation_strategy": "SS_PERFORMANCE",
+            "audio": {"id": "9001", "audio_volume": 0.5},
+        }),
+        ..post("A reel", vec![clip.clone()])
+    };
+    p.publish(&auth, &reel).await.unwrap();
+    let story = PostDetails {
+        settings: json!({"post_type": "story", "collaborators": [{"label": "bob"}]}),
+        ..post("", vec![clip])
+    };
+    p.publish(&auth, &story).await.unwrap();
+    let s = seen.lock().unwrap();
+    let reel = &s.published[0].1;
+    assert_eq!(reel["media_type"], "REELS");
+    assert_eq!(reel["collaborators"], r#"["bob","carol"]"#);
+    assert_eq!(
+        reel["trial_params"],
+        r#"{"graduation_strategy":"SS_PERFORMANCE"}"#
+    );
+    assert_eq!(
+        reel["audio_configuration"],
+        r#"{"audio_id":"9001","audio_volume":0.5}"#
+    );
+    let story = &s.published[1].1;
+    assert_eq!(story["media_type"], "STORIES");
+    assert!(
+        !story.contains_key("collaborators"),
+        "stories take no collaborators"
+    );
+}
+
+#[tokio::test]
 async fn standalone_login_refresh_and_errors() {
     let (p, _) = setup("instagram-standalone").await;
     assert!(p
@@ -167,5 +230,62 @@ async fn standalone_login_refresh_and_errors() {
         Err(ProviderError::RefreshNeeded(
             "Something is wrong with your connected user, please re-authenticate".into()
         ))
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_thread_is_checked_root_first_then_its_comments() {
+    let (app, _) = instagram::app();
+    let base = serve(app).await;
+    let config = ProviderConfig::from_pairs([
+        ("INSTAGRAM_GRAPH_URL", base.as_str()),
+        ("INSTAGRAM_API_URL", base.as_str()),
+        ("INSTAGRAM_APP_ID", instagram::APP_ID),
+        ("INSTAGRAM_APP_SECRET", instagram::APP_SECRET),
+    ]);
+    let w = crate::util::embedded_posts(Providers::new(&config));
+    let channel = crate::util::connect_channel(
+        &w.channels,
+        "org-ig",
+        "instagram-standalone",
+        instagram::GOOD_CODE,
+    )
+    .await;
+    let entry = |values: serde_json::Value| {
+        serde_json::from_value::<postiz_posts::request::ChannelPost>(json!({
+            "integration": {"id": channel},
+            "settings": {"__type": "instagram-standalone", "post_type": "post"},
+            "value": values,
+        }))
+        .unwrap()
+    };
+    let picture = json!([{"id": "m1", "path": "https://cdn.example/1.jpg"}]);
+    let verdicts = w
+        .module
+        .posts
+        .validate(
+            "org-ig",
+            &[
+                entry(json!([
+                    {"content": "<p>root</p>", "image": picture},
+                    {"content": "<p>a text comment</p>", "image": []},
+                ])),
+                entry(json!([{"content": "<p>no media</p>", "image": []}])),
+                entry(json!([
+                    {"content": "<p>root</p>", "image": picture},
+                    {"content": "<p>comment with a picture</p>", "image": picture},
+                ])),
+            ],
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        verdicts[0]["errors"], true,
+        "a text comment under a picture post: {verdicts}"
+    );
+    assert_eq!(verdicts[1]["errors"], "Should have at least one media");
+    assert_eq!(
+        verdicts[2]["errors"],
+        "Instagram comments can only contain text"
     );
 }

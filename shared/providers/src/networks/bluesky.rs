@@ -252,10 +252,10 @@ impl Provider for Bluesky {
             .filter(|m| m.kind == MediaKind::Video)
             .count();
         if videos > 0 && post.media.len() > 1 {
-            return Err("A video must be the only media of a Bluesky post".into());
+            return Err("You can only upload one video per post.".into());
         }
         if post.media.len() > 4 {
-            return Err("Bluesky takes at most 4 pictures per post".into());
+            return Err("There can be maximum 4 pictures in a post.".into());
         }
         Ok(())
     }
@@ -376,5 +376,51 @@ impl Provider for Bluesky {
         post: &PostDetails,
     ) -> ProviderResult<Published> {
         self.post(auth, post, Some((root_id, reply_to))).await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Bluesky;
+    use crate::config::ProviderConfig;
+    use crate::http::Http;
+    use crate::types::{Media, MediaKind, PostDetails};
+    use crate::Provider;
+    use serde_json::{json, Value};
+
+    fn post(settings: Value, kinds: &[MediaKind]) -> PostDetails {
+        PostDetails {
+            id: "p".into(),
+            message: "hello".into(),
+            settings,
+            media: kinds
+                .iter()
+                .map(|&kind| Media {
+                    kind,
+                    url: "https://example.com/m".into(),
+                    alt: None,
+                    thumbnail: None,
+                })
+                .collect(),
+        }
+    }
+
+    #[test]
+    fn four_pictures_or_one_video() {
+        let p = Bluesky::new(
+            &ProviderConfig::from_pairs::<&str, &str>([]),
+            Http::default(),
+        );
+        let (img, vid) = (MediaKind::Image, MediaKind::Video);
+        assert_eq!(
+            p.check(&post(json!({}), &[vid, img])).unwrap_err(),
+            "You can only upload one video per post."
+        );
+        assert_eq!(
+            p.check(&post(json!({}), &[img; 5])).unwrap_err(),
+            "There can be maximum 4 pictures in a post."
+        );
+        assert!(p.check(&post(json!({}), &[img; 4])).is_ok());
+        assert!(p.check(&post(json!({}), &[vid])).is_ok());
     }
 }

@@ -210,7 +210,15 @@ impl Provider for Facebook {
         if post.settings.get("post_type").and_then(Value::as_str) == Some("story")
             && post.media.is_empty()
         {
-            return Err("A Facebook story needs a picture or a video".into());
+            return Err("Story should have at least one media".into());
+        }
+        Ok(())
+    }
+
+    /// A comment is text with at most one picture; the story rule is the root's.
+    fn check_comment(&self, comment: &PostDetails) -> Result<(), String> {
+        if comment.media.len() > 1 || comment.media.iter().any(|m| m.kind == MediaKind::Video) {
+            return Err("A Facebook comment can carry at most one picture".into());
         }
         Ok(())
     }
@@ -365,10 +373,73 @@ impl Provider for Facebook {
 
 #[cfg(test)]
 mod tests {
-    use super::map_error;
+    use super::{map_error, Facebook};
+    use crate::config::ProviderConfig;
     use crate::error::ProviderError;
+    use crate::http::Http;
+    use crate::types::{Media, MediaKind, PostDetails};
+    use crate::Provider;
+    use serde_json::json;
 
     use super::super::meta::graph_error as graph;
+
+    #[test]
+    fn a_comment_is_text_with_at_most_one_picture() {
+        let p = Facebook::new(
+            &ProviderConfig::from_pairs::<&str, &str>([]),
+            Http::default(),
+        );
+        let comment = |media: Vec<MediaKind>| PostDetails {
+            id: "c".into(),
+            message: "thanks".into(),
+            settings: json!({ "post_type": "story" }),
+            media: media
+                .into_iter()
+                .map(|kind| Media {
+                    kind,
+                    url: "https://example.com/m".into(),
+                    alt: None,
+                    thumbnail: None,
+                })
+                .collect(),
+        };
+        assert_eq!(
+            p.check_comment(&comment(vec![])),
+            Ok(()),
+            "the story rule is the root's"
+        );
+        assert_eq!(p.check_comment(&comment(vec![MediaKind::Image])), Ok(()));
+        assert!(p
+            .check_comment(&comment(vec![MediaKind::Image, MediaKind::Image]))
+            .is_err());
+        assert!(p.check_comment(&comment(vec![MediaKind::Video])).is_err());
+    }
+
+    #[test]
+    fn a_story_needs_media() {
+        let p = Facebook::new(
+            &ProviderConfig::from_pairs::<&str, &str>([]),
+            Http::default(),
+        );
+        let post = |post_type: &str, media: Vec<Media>| PostDetails {
+            id: "p".into(),
+            message: "hello".into(),
+            settings: json!({ "post_type": post_type }),
+            media,
+        };
+        assert_eq!(
+            p.check(&post("story", vec![])).unwrap_err(),
+            "Story should have at least one media"
+        );
+        let photo = Media {
+            kind: MediaKind::Image,
+            url: "https://example.com/a.jpg".into(),
+            alt: None,
+            thumbnail: None,
+        };
+        assert!(p.check(&post("story", vec![photo])).is_ok());
+        assert!(p.check(&post("post", vec![])).is_ok());
+    }
 
     #[test]
     fn maps_postiz_cases_with_postiz_wording() {

@@ -6,7 +6,7 @@
 //! `INSTAGRAM_WEB_URL` and `FACEBOOK_WEB_URL`.
 
 use async_trait::async_trait;
-use serde_json::Value;
+use serde_json::{json, Value};
 use std::time::Duration;
 
 use crate::config::ProviderConfig;
@@ -158,17 +158,40 @@ fn map_error(status: u16, body: &str) -> Option<ProviderError> {
     None
 }
 
-fn instagram_check(post: &PostDetails) -> Result<(), String> {
+/// Postiz's media rules of both Instagram logins, in its order: at least one media, at most
+/// 10, a trial reel is one video; audio (`instagram` only, as Postiz) goes on a single-video
+/// Reel, never a story. Then ours: a story is one media.
+fn instagram_check(post: &PostDetails, standalone: bool) -> Result<(), String> {
     if post.message.chars().count() > 2200 {
         return Err("The caption should be at most 2200 characters long for Instagram".into());
     }
     if post.media.is_empty() {
-        return Err("Instagram needs at least one picture or video".into());
+        return Err("Should have at least one media".into());
     }
     if post.media.len() > 10 {
-        return Err("Instagram takes at most 10 media per post".into());
+        return Err("Instagram carousel only supports up to 10 media attachments".into());
     }
+    let has_video = post.media.iter().any(|m| m.kind == MediaKind::Video);
     let story = post.settings.get("post_type").and_then(Value::as_str) == Some("story");
+    if super::asset_boolean(post.settings.get("is_trial_reel")) {
+        if post.media.len() > 1 {
+            return Err("Trial Reels can only have one video".into());
+        }
+        if !has_video {
+            return Err("Trial Reels must be a video".into());
+        }
+    }
+    if !standalone && super::truthy(post.settings.get("audio").and_then(|a| a.get("id"))) {
+        if story {
+            return Err("Audio can only be added to Reels, not to Stories".into());
+        }
+        if post.media.len() > 1 {
+            return Err("Audio can only be added to a single video Reel".into());
+        }
+        if !has_video {
+            return Err("Audio can only be added to a video Reel".into());
+        }
+    }
     if story && post.media.len() > 1 {
         return Err("An Instagram story takes one picture or video".into());
     }
@@ -182,6 +205,60 @@ struct Containers {
     graph: String,
     web: String,
     poll: Duration,
+    /// Licensed audio can be added to Reels (Facebook Login accounts only).
+    audio: bool,
+}
+
+/// A comment: text only (Instagram comments carry no media); the post's media rules are the
+/// root's.
+fn comment_check(comment: &PostDetails) -> Result<(), String> {
+    if comment.media.is_empty() {
+        Ok(())
+    } else {
+        Err("Instagram comments can only contain text".into())
+    }
+}
+
+/// The container options a single-media post takes from its settings, as Postiz sends them:
+/// collaborators (usernames, not on stories), a trial Reel's graduation strategy, and licensed
+/// audio on a single-video Reel.
+fn post_options(
+    settings: &Value,
+    story: bool,
+    single_video: bool,
+    audio: bool,
+) -> Vec<(&'static str, String)> {
+    let mut q = Vec::new();
+    let collaborators: Vec<&str> = settings["collaborators"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|c| c["label"].as_str().or(c.as_str()))
+        .collect();
+    if !collaborators.is_empty() && !story {
+        q.push(("collaborators", json!(collaborators).to_string()));
+    }
+    if super::asset_boolean(settings.get("is_trial_reel")) && single_video && !story {
+        let strategy = settings["graduation_strategy"].as_str().unwrap_or("MANUAL");
+        q.push((
+            "trial_params",
+            json!({ "graduation_strategy": strategy }).to_string(),
+        ));
+    }
+    let track = &settings["audio"];
+    if let (Some(id), true) = (track["id"].as_str(), audio && single_video && !story) {
+        let mut config = json!({ "audio_id": id });
+        for volume in ["audio_volume", "video_volume"] {
+            if let Some(v) = track[volume]
+                .as_f64()
+                .or_else(|| track[volume].as_str().and_then(|t| t.parse().ok()))
+            {
+                config[volume] = json!(v);
+            }
+        }
+        q.push(("audio_configuration", config.to_string()));
+    }
+    q
 }
 
 impl Containers {
@@ -258,13 +335,20 @@ impl Containers {
         token: &str,
         post: &PostDetails,
     ) -> ProviderResult<Published> {
-        instagram_check(post).map_err(ProviderError::bad)?;
+        instagram_check(post, !self.audio).map_err(ProviderError::bad)?;
         let story = post.settings.get("post_type").and_then(Value::as_str) == Some("story");
         let container = if post.media.len() == 1 {
             let mut q = Self::media_params(&post.media[0], story, false);
             if !story {
                 q.push(("caption", post.message.clone()));
             }
+            let single_video = post.media[0].kind == MediaKind::Video;
+            q.extend(post_options(
+                &post.settings,
+                story,
+                single_video,
+                self.audio,
+            ));
             self.create(ig, token, q).await?
         } else {
             let mut children = Vec::new();
@@ -370,6 +454,7 @@ impl Instagram {
                         .and_then(|v| v.parse().ok())
                         .unwrap_or(2000),
                 ),
+                audio: true,
             },
             http,
             fb_web: config.base_url("FACEBOOK_WEB_URL", "https://www.facebook.com"),
@@ -422,7 +507,11 @@ impl Provider for Instagram {
     }
 
     fn check(&self, post: &PostDetails) -> Result<(), String> {
-        instagram_check(post)
+        instagram_check(post, false)
+    }
+
+    fn check_comment(&self, comment: &PostDetails) -> Result<(), String> {
+        comment_check(comment)
     }
 
     async fn auth_url(&self) -> ProviderResult<AuthRequest> {
@@ -579,6 +668,7 @@ impl InstagramStandalone {
                         .and_then(|v| v.parse().ok())
                         .unwrap_or(2000),
                 ),
+                audio: false,
             },
             http,
             api: config.base_url("INSTAGRAM_API_URL", "https://api.instagram.com"),
@@ -642,7 +732,11 @@ impl Provider for InstagramStandalone {
     }
 
     fn check(&self, post: &PostDetails) -> Result<(), String> {
-        instagram_check(post)
+        instagram_check(post, true)
+    }
+
+    fn check_comment(&self, comment: &PostDetails) -> Result<(), String> {
+        comment_check(comment)
     }
 
     async fn auth_url(&self) -> ProviderResult<AuthRequest> {
@@ -696,8 +790,92 @@ impl Provider for InstagramStandalone {
 
 #[cfg(test)]
 mod tests {
-    use super::map_error;
+    use super::{map_error, Instagram, InstagramStandalone};
+    use crate::config::ProviderConfig;
     use crate::error::ProviderError;
+    use crate::http::Http;
+    use crate::types::{Media, MediaKind, PostDetails};
+    use crate::Provider;
+    use serde_json::{json, Value};
+
+    fn post(settings: Value, kinds: &[MediaKind]) -> PostDetails {
+        PostDetails {
+            id: "p".into(),
+            message: "hello".into(),
+            settings,
+            media: kinds
+                .iter()
+                .map(|&kind| Media {
+                    kind,
+                    url: "https://example.com/m".into(),
+                    alt: None,
+                    thumbnail: None,
+                })
+                .collect(),
+        }
+    }
+
+    #[test]
+    fn comments_are_text_whatever_the_post_settings() {
+        let config = ProviderConfig::from_pairs::<&str, &str>([]);
+        let ig = Instagram::new(&config, Http::default());
+        let standalone = InstagramStandalone::new(&config, Http::default());
+        let reel = json!({"post_type": "post", "is_trial_reel": true, "audio": {"id": "1"}});
+        for p in [&ig as &dyn Provider, &standalone] {
+            assert_eq!(p.check_comment(&post(reel.clone(), &[])), Ok(()));
+            assert_eq!(
+                p.check_comment(&post(reel.clone(), &[MediaKind::Image])),
+                Err("Instagram comments can only contain text".into())
+            );
+        }
+    }
+
+    #[test]
+    fn media_rules_follow_postiz() {
+        let config = ProviderConfig::from_pairs::<&str, &str>([]);
+        let ig = Instagram::new(&config, Http::default());
+        let standalone = InstagramStandalone::new(&config, Http::default());
+        let (img, vid) = (MediaKind::Image, MediaKind::Video);
+        let feed = json!({"post_type": "post"});
+        for p in [&ig as &dyn Provider, &standalone] {
+            assert_eq!(
+                p.check(&post(feed.clone(), &[])).unwrap_err(),
+                "Should have at least one media"
+            );
+            assert_eq!(
+                p.check(&post(feed.clone(), &[img; 11])).unwrap_err(),
+                "Instagram carousel only supports up to 10 media attachments"
+            );
+            assert!(p.check(&post(feed.clone(), &[img; 10])).is_ok());
+            let trial = json!({"post_type": "post", "is_trial_reel": true});
+            assert_eq!(
+                p.check(&post(trial.clone(), &[vid, vid])).unwrap_err(),
+                "Trial Reels can only have one video"
+            );
+            assert_eq!(
+                p.check(&post(trial.clone(), &[img])).unwrap_err(),
+                "Trial Reels must be a video"
+            );
+            assert!(p.check(&post(trial, &[vid])).is_ok());
+        }
+        let audio = json!({"post_type": "post", "audio": {"id": "a1"}});
+        let story = json!({"post_type": "story", "audio": {"id": "a1"}});
+        assert_eq!(
+            ig.check(&post(story, &[vid])).unwrap_err(),
+            "Audio can only be added to Reels, not to Stories"
+        );
+        assert_eq!(
+            ig.check(&post(audio.clone(), &[vid, img])).unwrap_err(),
+            "Audio can only be added to a single video Reel"
+        );
+        assert_eq!(
+            ig.check(&post(audio.clone(), &[img])).unwrap_err(),
+            "Audio can only be added to a video Reel"
+        );
+        assert!(ig.check(&post(audio.clone(), &[vid])).is_ok());
+        // Postiz's standalone provider has no audio rule.
+        assert!(standalone.check(&post(audio, &[img])).is_ok());
+    }
 
     use super::super::meta::graph_error as graph;
 

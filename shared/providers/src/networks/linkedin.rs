@@ -24,6 +24,12 @@ const SCOPES: &[&str] = &[
     "r_organization_social",
 ];
 const VERSION: &str = "202601";
+const CAROUSEL_RULE: &str = "Carousel can only be created with 2 or more images and no videos.";
+
+/// The post is a carousel of pictures (`post_as_images_carousel`, read as Postiz reads it).
+fn carousel(settings: &Value) -> bool {
+    super::asset_boolean(settings.get("post_as_images_carousel"))
+}
 
 /// The LinkedIn provider (person or page).
 #[derive(Debug)]
@@ -238,6 +244,9 @@ impl Provider for LinkedIn {
         &self.info
     }
 
+    /// Postiz's media rules: a carousel is two or more pictures and no video, a video is the
+    /// only media. A carousel message without media is left to [`Provider::check_thread`],
+    /// which holds the carousel rule to the root message only (its comments are text).
     fn check(&self, post: &PostDetails) -> Result<(), String> {
         if post.message.chars().count() > self.info.max_length {
             return Err("The post should be at most 3000 characters long for LinkedIn".into());
@@ -247,17 +256,28 @@ impl Provider for LinkedIn {
             .iter()
             .filter(|m| m.kind == MediaKind::Video)
             .count();
-        if videos > 0 && post.media.len() > 1 {
-            return Err("A LinkedIn video must be the only media of its post".into());
-        }
-        if post
-            .settings
-            .get("post_as_images_carousel")
-            .and_then(Value::as_bool)
-            == Some(true)
+        if carousel(&post.settings)
+            && !post.media.is_empty()
             && (post.media.len() < 2 || videos > 0)
         {
-            return Err("A LinkedIn carousel needs at least two pictures and no video".into());
+            return Err(CAROUSEL_RULE.into());
+        }
+        if videos > 0 && post.media.len() > 1 {
+            return Err("Can have maximum 1 media when selecting a video.".into());
+        }
+        Ok(())
+    }
+
+    /// The root message of a carousel has media; comments are text only (as Postiz).
+    fn check_thread(&self, thread: &[PostDetails]) -> Result<(), String> {
+        let Some((root, comments)) = thread.split_first() else {
+            return Ok(());
+        };
+        if carousel(&root.settings) && root.media.is_empty() {
+            return Err(CAROUSEL_RULE.into());
+        }
+        if comments.iter().any(|c| !c.media.is_empty()) {
+            return Err("Comments can only contain text.".into());
         }
         Ok(())
     }
@@ -473,8 +493,80 @@ impl Provider for LinkedIn {
 
 #[cfg(test)]
 mod tests {
-    use super::map_error;
+    use super::{map_error, LinkedIn};
+    use crate::config::ProviderConfig;
     use crate::error::ProviderError;
+    use crate::http::Http;
+    use crate::types::{Media, MediaKind, PostDetails};
+    use crate::Provider;
+    use serde_json::json;
+
+    fn linkedin() -> LinkedIn {
+        LinkedIn::new(
+            &ProviderConfig::from_pairs::<&str, &str>([]),
+            Http::default(),
+            false,
+        )
+    }
+
+    fn media(kind: MediaKind) -> Media {
+        Media {
+            kind,
+            url: "https://example.com/m".into(),
+            alt: None,
+            thumbnail: None,
+        }
+    }
+
+    fn post(carousel: bool, media: Vec<Media>) -> PostDetails {
+        PostDetails {
+            id: "p".into(),
+            message: "hello".into(),
+            settings: json!({"post_as_images_carousel": carousel}),
+            media,
+        }
+    }
+
+    #[test]
+    fn media_rules_follow_postiz() {
+        let p = linkedin();
+        let (img, vid) = (media(MediaKind::Image), media(MediaKind::Video));
+        let carousel = "Carousel can only be created with 2 or more images and no videos.";
+        assert_eq!(
+            p.check(&post(true, vec![img.clone()])).unwrap_err(),
+            carousel
+        );
+        assert_eq!(
+            p.check(&post(true, vec![img.clone(), vid.clone()]))
+                .unwrap_err(),
+            carousel
+        );
+        assert_eq!(p.check_thread(&[post(true, vec![])]).unwrap_err(), carousel);
+        assert!(p.check(&post(true, vec![img.clone(), img.clone()])).is_ok());
+        assert_eq!(
+            p.check(&post(false, vec![vid.clone(), img.clone()]))
+                .unwrap_err(),
+            "Can have maximum 1 media when selecting a video."
+        );
+        assert!(p.check(&post(false, vec![vid.clone()])).is_ok());
+        assert!(p
+            .check(&post(false, vec![img.clone(), img.clone()]))
+            .is_ok());
+    }
+
+    #[test]
+    fn comments_are_text_only() {
+        let p = linkedin();
+        let root = post(true, vec![media(MediaKind::Image), media(MediaKind::Image)]);
+        let text = post(true, vec![]);
+        assert!(p.check(&text).is_ok(), "a carousel's text comment");
+        assert!(p.check_thread(&[root.clone(), text.clone()]).is_ok());
+        assert_eq!(
+            p.check_thread(&[root, text, post(false, vec![media(MediaKind::Image)])])
+                .unwrap_err(),
+            "Comments can only contain text."
+        );
+    }
 
     #[test]
     fn maps_postiz_cases_with_postiz_wording() {

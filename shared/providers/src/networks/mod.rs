@@ -25,6 +25,28 @@ pub mod x;
 mod x_video;
 pub mod youtube;
 
+/// A setting read as Postiz's `assetBoolean` reads it: the string `"true"` in any case, or
+/// any other value JavaScript takes as true.
+pub(crate) fn asset_boolean(value: Option<&serde_json::Value>) -> bool {
+    use serde_json::Value;
+    match value {
+        None | Some(Value::Null) => false,
+        Some(Value::Bool(b)) => *b,
+        Some(Value::String(s)) => s.eq_ignore_ascii_case("true"),
+        Some(Value::Number(n)) => n.as_f64().is_some_and(|f| f != 0.0),
+        Some(Value::Array(_) | Value::Object(_)) => true,
+    }
+}
+
+/// Whether a value is one JavaScript takes as true (`settings?.audio?.id` tests).
+pub(crate) fn truthy(value: Option<&serde_json::Value>) -> bool {
+    use serde_json::Value;
+    match value {
+        Some(Value::String(s)) => !s.is_empty(),
+        other => asset_boolean(other),
+    }
+}
+
 /// Every provider, configured.
 pub fn all(config: &ProviderConfig, http: &Http) -> Vec<Arc<dyn Provider>> {
     vec![

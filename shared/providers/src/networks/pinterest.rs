@@ -254,23 +254,28 @@ impl Provider for Pinterest {
         {
             return Err("The title should be at most 100 characters long for Pinterest".into());
         }
-        match post.media.len() {
-            0 => Err("Pinterest needs at least one picture".into()),
-            n if n > 5 => Err("You can upload a maximum of 5 images per post on Pinterest.".into()),
-            _ if post.media.iter().any(|m| m.kind == MediaKind::Video) => {
-                let videos = post
-                    .media
-                    .iter()
-                    .filter(|m| m.kind == MediaKind::Video)
-                    .count();
-                if post.media.len() == 2 && videos == 1 {
-                    Ok(())
-                } else {
-                    Err("A video pin needs exactly one video and one cover picture".into())
-                }
-            }
-            _ => Ok(()),
+        // Postiz's rules but the one on pictures' sizes (several pictures must share width and
+        // height), which needs the files. Ours: a video pin's second item is a picture.
+        let videos = post
+            .media
+            .iter()
+            .filter(|m| m.kind == MediaKind::Video)
+            .count();
+        if post.media.is_empty() {
+            return Err("Requires at least one media".into());
         }
+        if post.media.len() > 5 {
+            return Err("You can only have up to 5 media items".into());
+        }
+        if videos > 0 && videos == post.media.len() {
+            return Err(
+                "If posting a video you have to also include a cover image as second media".into(),
+            );
+        }
+        if videos > 0 && post.media.len() > 2 {
+            return Err("If posting a video you can only have two media items".into());
+        }
+        Ok(())
     }
 
     async fn auth_url(&self) -> ProviderResult<AuthRequest> {
@@ -394,8 +399,57 @@ impl Provider for Pinterest {
 
 #[cfg(test)]
 mod tests {
-    use super::map_error;
+    use super::{map_error, Pinterest};
+    use crate::config::ProviderConfig;
     use crate::error::ProviderError;
+    use crate::http::Http;
+    use crate::types::{Media, MediaKind, PostDetails};
+    use crate::Provider;
+    use serde_json::json;
+
+    fn pin(kinds: &[MediaKind]) -> PostDetails {
+        PostDetails {
+            id: "p".into(),
+            message: "hello".into(),
+            settings: json!({"board": "1"}),
+            media: kinds
+                .iter()
+                .map(|&kind| Media {
+                    kind,
+                    url: "https://example.com/m".into(),
+                    alt: None,
+                    thumbnail: None,
+                })
+                .collect(),
+        }
+    }
+
+    #[test]
+    fn one_to_five_media_and_a_video_with_its_cover() {
+        let p = Pinterest::new(
+            &ProviderConfig::from_pairs::<&str, &str>([]),
+            Http::default(),
+        );
+        let (img, vid) = (MediaKind::Image, MediaKind::Video);
+        assert_eq!(
+            p.check(&pin(&[])).unwrap_err(),
+            "Requires at least one media"
+        );
+        assert_eq!(
+            p.check(&pin(&[img; 6])).unwrap_err(),
+            "You can only have up to 5 media items"
+        );
+        let cover = "If posting a video you have to also include a cover image as second media";
+        assert_eq!(p.check(&pin(&[vid])).unwrap_err(), cover);
+        assert_eq!(p.check(&pin(&[vid, vid])).unwrap_err(), cover);
+        assert_eq!(
+            p.check(&pin(&[vid, img, img])).unwrap_err(),
+            "If posting a video you can only have two media items"
+        );
+        assert!(p.check(&pin(&[vid, img])).is_ok());
+        assert!(p.check(&pin(&[img])).is_ok());
+        assert!(p.check(&pin(&[img; 5])).is_ok());
+    }
 
     #[test]
     fn maps_postiz_cases_with_postiz_wording() {

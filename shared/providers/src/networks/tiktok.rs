@@ -263,9 +263,11 @@ impl Provider for TikTok {
             .filter(|m| m.kind == MediaKind::Video)
             .count();
         match (post.media.len(), videos) {
-            (0, _) => Err("TikTok needs a video or pictures".into()),
+            (0, _) => Err("No video / images selected".into()),
             (1, 1) => Ok(()),
-            (_, v) if v > 0 => Err("A TikTok video must be the only media of its post".into()),
+            (_, v) if v > 0 => {
+                Err("Only pictures are supported when selecting multiple items".into())
+            }
             (n, _) if n > 35 => Err("TikTok takes at most 35 pictures".into()),
             _ => Ok(()),
         }
@@ -437,9 +439,56 @@ impl Provider for TikTok {
 
 #[cfg(test)]
 mod tests {
-    use super::{failure, map_error, ok_or_error};
+    use super::{failure, map_error, ok_or_error, TikTok};
+    use crate::config::ProviderConfig;
     use crate::error::ProviderError;
-    use serde_json::json;
+    use crate::http::Http;
+    use crate::types::{Media, MediaKind, PostDetails};
+    use crate::Provider;
+    use serde_json::{json, Value};
+
+    fn post(settings: Value, kinds: &[MediaKind]) -> PostDetails {
+        PostDetails {
+            id: "p".into(),
+            message: "hello".into(),
+            settings,
+            media: kinds
+                .iter()
+                .map(|&kind| Media {
+                    kind,
+                    url: "https://example.com/m".into(),
+                    alt: None,
+                    thumbnail: None,
+                })
+                .collect(),
+        }
+    }
+
+    #[test]
+    fn one_video_or_pictures() {
+        let p = TikTok::new(
+            &ProviderConfig::from_pairs::<&str, &str>([]),
+            Http::default(),
+        );
+        let s = json!({"privacy_level": "PUBLIC_TO_EVERYONE", "duet": false, "stitch": false, "comment": false});
+        let (img, vid) = (MediaKind::Image, MediaKind::Video);
+        assert_eq!(
+            p.check(&post(s.clone(), &[])).unwrap_err(),
+            "No video / images selected"
+        );
+        let only_pictures = "Only pictures are supported when selecting multiple items";
+        assert_eq!(
+            p.check(&post(s.clone(), &[img, vid])).unwrap_err(),
+            only_pictures
+        );
+        assert_eq!(
+            p.check(&post(s.clone(), &[vid, vid])).unwrap_err(),
+            only_pictures
+        );
+        assert!(p.check(&post(s.clone(), &[vid])).is_ok());
+        assert!(p.check(&post(s.clone(), &[img])).is_ok());
+        assert!(p.check(&post(s, &[img, img, img])).is_ok());
+    }
 
     fn envelope(code: &str, message: &str) -> String {
         json!({"data": {}, "error": {"code": code, "message": message, "log_id": "log-1"}})

@@ -285,16 +285,37 @@ impl Provider for X {
         weighted_length(text)
     }
 
-    /// Media rules; the length is checked by the caller against [`Provider::max_length`],
-    /// which depends on the channel.
+    /// Media rules (an article's messages take pictures only, as Postiz); the length is
+    /// checked by the caller against [`Provider::max_length`], which depends on the channel.
     fn check(&self, post: &PostDetails) -> Result<(), String> {
         let videos = post
             .media
             .iter()
             .filter(|m| m.kind == MediaKind::Video)
             .count();
+        if post.settings["post_type"] == "article" && videos > 0 {
+            return Err("X articles only support images".into());
+        }
         if post.media.len() > 4 || (videos > 0 && post.media.len() > 1) {
             return Err("X takes up to 4 pictures or 1 video per post".into());
+        }
+        Ok(())
+    }
+
+    /// Replies go on the post a published article creates: a draft article (any status but
+    /// `published`, as Postiz) has none.
+    fn check_thread(&self, thread: &[PostDetails]) -> Result<(), String> {
+        let Some((root, replies)) = thread.split_first() else {
+            return Ok(());
+        };
+        if root.settings["post_type"] == "article"
+            && root.settings["article_status"] != "published"
+            && !replies.is_empty()
+        {
+            return Err(
+                "A draft article cannot have thread replies, remove them or publish the article"
+                    .into(),
+            );
         }
         Ok(())
     }
@@ -428,8 +449,81 @@ impl Provider for X {
 
 #[cfg(test)]
 mod tests {
-    use super::{map_error, weighted_length};
+    use super::{map_error, weighted_length, X};
+    use crate::config::ProviderConfig;
     use crate::error::ProviderError;
+    use crate::http::Http;
+    use crate::types::{Media, MediaKind, PostDetails};
+    use crate::Provider;
+    use serde_json::{json, Value};
+
+    fn x() -> X {
+        X::new(
+            &ProviderConfig::from_pairs::<&str, &str>([]),
+            Http::default(),
+        )
+    }
+
+    fn post(settings: Value, kinds: &[MediaKind]) -> PostDetails {
+        PostDetails {
+            id: "p".into(),
+            message: "hello".into(),
+            settings,
+            media: kinds
+                .iter()
+                .map(|&kind| Media {
+                    kind,
+                    url: "https://example.com/m".into(),
+                    alt: None,
+                    thumbnail: None,
+                })
+                .collect(),
+        }
+    }
+
+    #[test]
+    fn articles_take_pictures_and_a_draft_no_replies() {
+        let p = x();
+        let (img, vid) = (MediaKind::Image, MediaKind::Video);
+        let article = json!({"post_type": "article", "article_status": "draft"});
+        assert_eq!(
+            p.check(&post(article.clone(), &[vid])).unwrap_err(),
+            "X articles only support images"
+        );
+        assert!(p.check(&post(article.clone(), &[img, img])).is_ok());
+        assert!(p.check(&post(json!({"post_type": "post"}), &[vid])).is_ok());
+        let draft =
+            "A draft article cannot have thread replies, remove them or publish the article";
+        let reply = post(article.clone(), &[]);
+        assert_eq!(
+            p.check_thread(&[post(article.clone(), &[]), reply.clone()])
+                .unwrap_err(),
+            draft
+        );
+        let no_status = json!({"post_type": "article"});
+        assert_eq!(
+            p.check_thread(&[post(no_status, &[]), reply.clone()])
+                .unwrap_err(),
+            draft
+        );
+        assert!(p.check_thread(&[post(article, &[])]).is_ok());
+        let published = json!({"post_type": "article", "article_status": "published"});
+        assert!(p
+            .check_thread(&[post(published, &[]), reply.clone()])
+            .is_ok());
+        let tweet = json!({"who_can_reply_post": "everyone"});
+        assert!(p.check_thread(&[post(tweet, &[]), reply]).is_ok());
+    }
+
+    #[test]
+    fn four_pictures_or_one_video() {
+        let p = x();
+        let (img, vid) = (MediaKind::Image, MediaKind::Video);
+        let msg = "X takes up to 4 pictures or 1 video per post";
+        assert_eq!(p.check(&post(json!({}), &[img; 5])).unwrap_err(), msg);
+        assert_eq!(p.check(&post(json!({}), &[vid, img])).unwrap_err(), msg);
+        assert!(p.check(&post(json!({}), &[img; 4])).is_ok());
+    }
 
     #[test]
     fn counts_like_x() {

@@ -215,8 +215,11 @@ impl Provider for YouTube {
     }
 
     fn check(&self, post: &PostDetails) -> Result<(), String> {
-        if post.media.len() != 1 || post.media[0].kind != MediaKind::Video {
-            return Err("A YouTube post is exactly one video".into());
+        if post.media.len() != 1 {
+            return Err("You need one media".into());
+        }
+        if post.media[0].kind != MediaKind::Video {
+            return Err("Item must be a video".into());
         }
         let title = post
             .settings
@@ -407,8 +410,53 @@ impl Provider for YouTube {
 
 #[cfg(test)]
 mod tests {
-    use super::map_error;
+    use super::{map_error, YouTube};
+    use crate::config::ProviderConfig;
     use crate::error::ProviderError;
+    use crate::http::Http;
+    use crate::types::{Media, MediaKind, PostDetails};
+    use crate::Provider;
+    use serde_json::{json, Value};
+
+    fn post(settings: Value, kinds: &[MediaKind]) -> PostDetails {
+        PostDetails {
+            id: "p".into(),
+            message: "hello".into(),
+            settings,
+            media: kinds
+                .iter()
+                .map(|&kind| Media {
+                    kind,
+                    url: "https://example.com/m".into(),
+                    alt: None,
+                    thumbnail: None,
+                })
+                .collect(),
+        }
+    }
+
+    #[test]
+    fn exactly_one_video() {
+        let p = YouTube::new(
+            &ProviderConfig::from_pairs::<&str, &str>([]),
+            Http::default(),
+        );
+        let s = json!({"title": "A title", "type": "public"});
+        let (img, vid) = (MediaKind::Image, MediaKind::Video);
+        assert_eq!(
+            p.check(&post(s.clone(), &[])).unwrap_err(),
+            "You need one media"
+        );
+        assert_eq!(
+            p.check(&post(s.clone(), &[vid, vid])).unwrap_err(),
+            "You need one media"
+        );
+        assert_eq!(
+            p.check(&post(s.clone(), &[img])).unwrap_err(),
+            "Item must be a video"
+        );
+        assert!(p.check(&post(s, &[vid])).is_ok());
+    }
 
     fn google(code: u16, reason: &str, message: &str) -> String {
         serde_json::json!({"error": {"code": code, "message": message, "errors": [{"message": message, "domain": "youtube", "reason": reason}]}})
