@@ -3,7 +3,7 @@
 //! Google's error bodies.
 
 use axum::body::Bytes;
-use axum::extract::{Path, State};
+use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post, put};
@@ -32,6 +32,8 @@ pub struct Seen {
     pub sessions: HashMap<String, Value>,
     /// Videos: (id, metadata, bytes).
     pub videos: Vec<(String, Value, usize)>,
+    /// Custom thumbnails set: (video id, content type, bytes).
+    pub thumbnails: Vec<(String, String, usize)>,
 }
 
 /// Shared state of one fake.
@@ -161,6 +163,37 @@ async fn upload(
         .into_response()
 }
 
+/// `thumbnails.set`: a JPEG or PNG for one of the channel's videos.
+async fn set_thumbnail(
+    State(seen): State<Shared>,
+    h: HeaderMap,
+    Query(q): Query<HashMap<String, String>>,
+    body: Bytes,
+) -> Response {
+    if !authed(&h, &seen) {
+        return unauthorized();
+    }
+    let video = q.get("videoId").cloned().unwrap_or_default();
+    let mut s = seen.lock().unwrap();
+    if !s.videos.iter().any(|(id, _, _)| *id == video) {
+        return google_error(StatusCode::NOT_FOUND, "videoNotFound", "Video not found");
+    }
+    let content_type = h
+        .get("content-type")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .to_string();
+    if !["image/jpeg", "image/png"].contains(&content_type.as_str()) {
+        return google_error(
+            StatusCode::BAD_REQUEST,
+            "mediaBodyRequired",
+            "The request does not include the image content.",
+        );
+    }
+    s.thumbnails.push((video, content_type, body.len()));
+    Json(json!({"kind": "youtube#thumbnailSetResponse", "items": [{"default": {"url": "https://i.ytimg.example/t.jpg"}}]})).into_response()
+}
+
 /// The fake's routes and its shared state.
 pub fn app() -> (Router, Shared) {
     let seen: Shared = Arc::default();
@@ -170,6 +203,20 @@ pub fn app() -> (Router, Shared) {
         .route("/youtube/v3/channels", get(channels))
         .route("/upload/youtube/v3/videos", post(open_session))
         .route("/upload/session/{id}", put(upload))
+        .route("/upload/youtube/v3/thumbnails/set", post(set_thumbnail))
+        .route(
+            "/images/{name}",
+            get(
+                |axum::extract::Path(name): axum::extract::Path<String>| async move {
+                    let kind = if name.ends_with(".gif") {
+                        "image/gif"
+                    } else {
+                        "image/png"
+                    };
+                    ([("content-type", kind)], b"\x89PNG\r\n\x1a\nthumb".to_vec())
+                },
+            ),
+        )
         .route(
             "/files/{name}",
             get(|| async {

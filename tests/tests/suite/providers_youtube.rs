@@ -93,6 +93,44 @@ async fn connect_pick_channel_refresh_and_upload() {
     assert_eq!(s.videos[0].1["status"]["privacyStatus"], "unlisted");
     assert_eq!(s.videos[0].1["snippet"]["tags"], json!(["food"]));
     assert_eq!(s.videos[0].2, 12, "the bytes went to the upload session");
+    assert!(s.thumbnails.is_empty(), "no thumbnail asked for");
+}
+
+#[tokio::test]
+async fn a_custom_thumbnail_is_set_after_the_upload() {
+    let (p, seen, base) = setup().await;
+    let t = p.authenticate(youtube::GOOD_CODE, "").await.unwrap();
+    let auth = ChannelAuth {
+        internal_id: youtube::CHANNEL_ID.into(),
+        access_token: t.access_token,
+        refresh_token: t.refresh_token,
+        custom: None,
+    };
+    let with_thumbnail = |name: &str| {
+        let mut v = video(&base, "With a cover");
+        v.settings["thumbnail"] = json!({"id": "m1", "path": format!("{base}/images/{name}")});
+        v
+    };
+    let first = p
+        .publish(&auth, &with_thumbnail("cover.png"))
+        .await
+        .unwrap();
+    {
+        let s = seen.lock().unwrap();
+        assert_eq!(
+            s.thumbnails,
+            [(first.id.clone(), "image/png".to_string(), 13)]
+        );
+    }
+    // A refused thumbnail does not fail a video that is already public.
+    let second = p
+        .publish(&auth, &with_thumbnail("cover.gif"))
+        .await
+        .unwrap();
+    let s = seen.lock().unwrap();
+    assert_eq!(s.videos.len(), 2);
+    assert_eq!(s.videos[1].0, second.id);
+    assert_eq!(s.thumbnails.len(), 1);
 }
 
 #[tokio::test]

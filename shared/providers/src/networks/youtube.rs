@@ -401,10 +401,33 @@ impl Provider for YouTube {
             .as_str()
             .ok_or_else(|| ProviderError::Unknown("no video id".into()))?
             .to_string();
+        if let Some(thumbnail) = s["thumbnail"]["path"].as_str().filter(|p| !p.is_empty()) {
+            // The video is public already: a refused thumbnail must not fail the post (a retry
+            // would upload the video twice), so it is reported in the log only.
+            if let Err(e) = self.set_thumbnail(&auth.access_token, &id, thumbnail).await {
+                tracing::warn!(video = %id, error = %e, "YouTube refused the thumbnail");
+            }
+        }
         Ok(Published {
             url: format!("https://www.youtube.com/watch?v={id}"),
             id,
         })
+    }
+}
+
+impl YouTube {
+    /// Sets a video's custom thumbnail (`thumbnails.set`, a media upload of the picture).
+    async fn set_thumbnail(&self, token: &str, video: &str, url: &str) -> ProviderResult<()> {
+        let (bytes, content_type) = self.http.fetch_media(url).await?;
+        let req = self
+            .http
+            .client()
+            .post(format!("{}/upload/youtube/v3/thumbnails/set", self.api))
+            .query(&[("videoId", video)])
+            .bearer_auth(token)
+            .header("content-type", content_type)
+            .body(bytes);
+        self.http.send(req, map_error).await.map(|_| ())
     }
 }
 
