@@ -47,6 +47,29 @@ pub(crate) fn truthy(value: Option<&serde_json::Value>) -> bool {
     }
 }
 
+/// A message saying "hello" with these `settings` and one media of each of `kinds` (tests of
+/// the modules' rules).
+#[cfg(test)]
+pub(crate) fn test_post(
+    settings: serde_json::Value,
+    kinds: &[crate::types::MediaKind],
+) -> crate::types::PostDetails {
+    crate::types::PostDetails {
+        id: "p".into(),
+        message: "hello".into(),
+        settings,
+        media: kinds
+            .iter()
+            .map(|&kind| crate::types::Media {
+                kind,
+                url: "https://example.com/m".into(),
+                alt: None,
+                thumbnail: None,
+            })
+            .collect(),
+    }
+}
+
 /// Every provider, configured.
 pub fn all(config: &ProviderConfig, http: &Http) -> Vec<Arc<dyn Provider>> {
     vec![

@@ -403,25 +403,12 @@ mod tests {
     use crate::config::ProviderConfig;
     use crate::error::ProviderError;
     use crate::http::Http;
-    use crate::types::{Media, MediaKind, PostDetails};
+    use crate::types::{MediaKind, PostDetails};
     use crate::Provider;
     use serde_json::json;
 
     fn pin(kinds: &[MediaKind]) -> PostDetails {
-        PostDetails {
-            id: "p".into(),
-            message: "hello".into(),
-            settings: json!({"board": "1"}),
-            media: kinds
-                .iter()
-                .map(|&kind| Media {
-                    kind,
-                    url: "https://example.com/m".into(),
-                    alt: None,
-                    thumbnail: None,
-                })
-                .collect(),
-        }
+        super::super::test_post(json!({"board": "1"}), kinds)
     }
 
     #[test]

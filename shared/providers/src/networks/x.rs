@@ -453,9 +453,9 @@ mod tests {
     use crate::config::ProviderConfig;
     use crate::error::ProviderError;
     use crate::http::Http;
-    use crate::types::{Media, MediaKind, PostDetails};
+    use crate::types::MediaKind;
     use crate::Provider;
-    use serde_json::{json, Value};
+    use serde_json::json;
 
     fn x() -> X {
         X::new(
@@ -464,22 +464,7 @@ mod tests {
         )
     }
 
-    fn post(settings: Value, kinds: &[MediaKind]) -> PostDetails {
-        PostDetails {
-            id: "p".into(),
-            message: "hello".into(),
-            settings,
-            media: kinds
-                .iter()
-                .map(|&kind| Media {
-                    kind,
-                    url: "https://example.com/m".into(),
-                    alt: None,
-                    thumbnail: None,
-                })
-                .collect(),
-        }
-    }
+    use super::super::test_post as post;
 
     #[test]
     fn articles_take_pictures_and_a_draft_no_replies() {
