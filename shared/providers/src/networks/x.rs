@@ -49,6 +49,10 @@ pub fn weighted_length(text: &str) -> usize {
 }
 
 /// Postiz's mapped cases for X's error bodies, in the order Postiz checks them.
+/// X articles are not published yet (the article API is not built).
+const ARTICLES_NOT_SUPPORTED: &str =
+    "Publishing X articles is not supported yet: post it as a regular post";
+
 const CASES: &[ErrorCase] = &[
     ErrorCase::bad(
         "You are not permitted to perform this action",
@@ -317,6 +321,10 @@ impl Provider for X {
                     .into(),
             );
         }
+        if root.settings["post_type"] == "article" {
+            // Refused rather than sent as a tweet the user did not ask for.
+            return Err(ARTICLES_NOT_SUPPORTED.into());
+        }
         Ok(())
     }
 
@@ -491,11 +499,17 @@ mod tests {
                 .unwrap_err(),
             draft
         );
-        assert!(p.check_thread(&[post(article, &[])]).is_ok());
+        // Otherwise an article is refused clearly, never sent as a tweet.
+        assert_eq!(
+            p.check_thread(&[post(article, &[])]).unwrap_err(),
+            super::ARTICLES_NOT_SUPPORTED
+        );
         let published = json!({"post_type": "article", "article_status": "published"});
-        assert!(p
-            .check_thread(&[post(published, &[]), reply.clone()])
-            .is_ok());
+        assert_eq!(
+            p.check_thread(&[post(published, &[]), reply.clone()])
+                .unwrap_err(),
+            super::ARTICLES_NOT_SUPPORTED
+        );
         let tweet = json!({"who_can_reply_post": "everyone"});
         assert!(p.check_thread(&[post(tweet, &[]), reply]).is_ok());
     }
