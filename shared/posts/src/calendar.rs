@@ -246,70 +246,73 @@ fn raw<T: Serialize>(value: &T) -> Box<RawValue> {
 }
 
 impl<'a> Fragments<'a> {
-    /// Fragments in the calendar's minified shape.
-    pub fn minified(channels: impl IntoIterator<Item = &'a Channel>, tags: &'a [Tag]) -> Self {
+    /// Each channel and tag written once, by `channel` and `tag`.
+    fn build<C: Serialize, T: Serialize>(
+        channels: impl IntoIterator<Item = &'a Channel>,
+        tags: &'a [Tag],
+        channel: impl Fn(&'a Channel) -> C,
+        tag: impl Fn(&'a Tag) -> T,
+    ) -> Self {
         Fragments {
             channels: channels
                 .into_iter()
-                .map(|c| {
-                    let short = ChannelShort {
-                        i: &c.id,
-                        pi: &c.provider_identifier,
-                        n: &c.name,
-                        p: c.picture.as_deref(),
-                    };
-                    (c.id.as_str(), raw(&short))
-                })
+                .map(|c| (c.id.as_str(), raw(&channel(c))))
                 .collect(),
             tags: tags
                 .iter()
-                .map(|t| {
-                    let short = TagShort {
-                        i: &t.id,
-                        n: &t.name,
-                        c: &t.color,
-                        o: &t.org_id,
-                        ca: iso(t.created_at),
-                        ua: iso(t.updated_at),
-                        da: t.deleted_at.map(iso),
-                    };
-                    (t.name.as_str(), raw(&TagWrap { t: short }))
-                })
+                .map(|t| (t.name.as_str(), raw(&tag(t))))
                 .collect(),
         }
     }
 
+    /// Fragments in the calendar's minified shape.
+    pub fn minified(channels: impl IntoIterator<Item = &'a Channel>, tags: &'a [Tag]) -> Self {
+        Self::build(
+            channels,
+            tags,
+            |c| ChannelShort {
+                i: &c.id,
+                pi: &c.provider_identifier,
+                n: &c.name,
+                p: c.picture.as_deref(),
+            },
+            |t| TagWrap {
+                t: TagShort {
+                    i: &t.id,
+                    n: &t.name,
+                    c: &t.color,
+                    o: &t.org_id,
+                    ca: iso(t.created_at),
+                    ua: iso(t.updated_at),
+                    da: t.deleted_at.map(iso),
+                },
+            },
+        )
+    }
+
     /// Fragments in the public API's shape.
     pub fn public(channels: impl IntoIterator<Item = &'a Channel>, tags: &'a [Tag]) -> Self {
-        Fragments {
-            channels: channels
-                .into_iter()
-                .map(|c| {
-                    let reference = ChannelRef {
-                        id: &c.id,
-                        provider_identifier: &c.provider_identifier,
-                        name: &c.name,
-                        picture: c.picture.as_deref(),
-                    };
-                    (c.id.as_str(), raw(&reference))
-                })
-                .collect(),
-            tags: tags
-                .iter()
-                .map(|t| {
-                    let full = TagFull {
-                        id: &t.id,
-                        name: &t.name,
-                        color: &t.color,
-                        org_id: &t.org_id,
-                        created_at: iso(t.created_at),
-                        updated_at: iso(t.updated_at),
-                        deleted_at: t.deleted_at.map(iso),
-                    };
-                    (t.name.as_str(), raw(&TagEntry { tag: full }))
-                })
-                .collect(),
-        }
+        Self::build(
+            channels,
+            tags,
+            |c| ChannelRef {
+                id: &c.id,
+                provider_identifier: &c.provider_identifier,
+                name: &c.name,
+                picture: c.picture.as_deref(),
+            },
+            |t| TagEntry {
+                tag: TagFull {
+                    id: &t.id,
+                    name: &t.name,
+                    color: &t.color,
+                    org_id: &t.org_id,
+                    created_at: iso(t.created_at),
+                    updated_at: iso(t.updated_at),
+                    deleted_at: t.deleted_at.map(iso),
+                },
+            },
+        )
     }
 
     /// The channel's JSON (`None`, shown as `null`, only for a channel not given to

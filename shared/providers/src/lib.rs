@@ -85,8 +85,8 @@ pub trait Provider: Send + Sync + 'static {
     }
 
     /// Checks a whole thread (the root message, then its comments) for rules about the
-    /// messages together, such as comments that may carry no media; after each message passed
-    /// [`Provider::check`].
+    /// messages together, such as a draft X article that takes no replies; after each message
+    /// passed [`Provider::check`] or [`Provider::check_comment`].
     fn check_thread(&self, _thread: &[PostDetails]) -> Result<(), String> {
         Ok(())
     }

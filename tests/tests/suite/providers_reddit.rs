@@ -39,6 +39,17 @@ fn sub(name: &str, title: &str, kind: &str) -> Value {
     json!({"value": {"subreddit": name, "title": title, "type": kind, "url": if kind == "link" { "https://example.com" } else { "" }}})
 }
 
+/// The fake account, connected with the good code.
+async fn connected(p: &Arc<dyn Provider>) -> ChannelAuth {
+    let t = p.authenticate(reddit::GOOD_CODE, "").await.unwrap();
+    ChannelAuth {
+        internal_id: t.id,
+        access_token: t.access_token,
+        refresh_token: t.refresh_token,
+        custom: None,
+    }
+}
+
 #[tokio::test]
 async fn connect_refresh_submit_and_comment_chain() {
     let (p, seen) = setup().await;
@@ -113,13 +124,7 @@ async fn connect_refresh_submit_and_comment_chain() {
 #[tokio::test]
 async fn reddit_errors_and_rules() {
     let (p, _) = setup().await;
-    let t = p.authenticate(reddit::GOOD_CODE, "").await.unwrap();
-    let auth = ChannelAuth {
-        internal_id: t.id,
-        access_token: t.access_token,
-        refresh_token: t.refresh_token,
-        custom: None,
-    };
+    let auth = connected(&p).await;
     match p
         .publish(&auth, &post("x", json!([sub("doesnotexist", "t", "self")])))
         .await
@@ -168,13 +173,7 @@ async fn reddit_errors_and_rules() {
 #[tokio::test]
 async fn image_posts_upload_through_a_media_lease_and_are_found_in_the_listing() {
     let (p, seen, base) = setup_at().await;
-    let t = p.authenticate(reddit::GOOD_CODE, "").await.unwrap();
-    let auth = ChannelAuth {
-        internal_id: t.id,
-        access_token: t.access_token,
-        refresh_token: t.refresh_token,
-        custom: None,
-    };
+    let auth = connected(&p).await;
     let picture = Media {
         kind: MediaKind::Image,
         url: format!("{base}/media/pic.png"),
@@ -220,13 +219,7 @@ async fn image_posts_upload_through_a_media_lease_and_are_found_in_the_listing()
 #[tokio::test]
 async fn video_posts_upload_the_video_and_its_poster_and_are_found_in_the_listing() {
     let (p, seen, base) = setup_at().await;
-    let t = p.authenticate(reddit::GOOD_CODE, "").await.unwrap();
-    let auth = ChannelAuth {
-        internal_id: t.id,
-        access_token: t.access_token,
-        refresh_token: t.refresh_token,
-        custom: None,
-    };
+    let auth = connected(&p).await;
     let mut clip = Media {
         kind: MediaKind::Video,
         url: format!("{base}/media/clip.mp4"),

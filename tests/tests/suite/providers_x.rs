@@ -22,6 +22,21 @@ async fn setup(secret: &str) -> (Arc<dyn Provider>, x::Shared, String) {
     (Providers::new(&config).get("x").unwrap(), seen, base)
 }
 
+/// The fake account, connected through the three-legged flow.
+async fn connected(p: &Arc<dyn Provider>) -> ChannelAuth {
+    let req = p.auth_url().await.unwrap();
+    let t = p
+        .authenticate(x::VERIFIER, &req.code_verifier)
+        .await
+        .unwrap();
+    ChannelAuth {
+        internal_id: t.id,
+        access_token: t.access_token,
+        refresh_token: None,
+        custom: None,
+    }
+}
+
 fn tweet(text: &str, media: Vec<Media>) -> PostDetails {
     PostDetails {
         id: "t".into(),
@@ -108,17 +123,7 @@ async fn signatures_and_errors() {
     );
     assert_eq!(seen.lock().unwrap().bad_signatures, 1);
     let (p, _, _) = setup(x::SECRET).await;
-    let req = p.auth_url().await.unwrap();
-    let t = p
-        .authenticate(x::VERIFIER, &req.code_verifier)
-        .await
-        .unwrap();
-    let auth = ChannelAuth {
-        internal_id: t.id,
-        access_token: t.access_token,
-        refresh_token: None,
-        custom: None,
-    };
+    let auth = connected(&p).await;
     match p.publish(&auth, &tweet("FAIL:dup", vec![])).await {
         Err(ProviderError::BadRequest { user_message }) => {
             assert_eq!(
@@ -185,17 +190,7 @@ async fn signatures_and_errors() {
 #[tokio::test]
 async fn a_video_goes_up_in_chunks_and_is_tweeted_once_processed() {
     let (p, seen, base) = setup(x::SECRET).await;
-    let req = p.auth_url().await.unwrap();
-    let t = p
-        .authenticate(x::VERIFIER, &req.code_verifier)
-        .await
-        .unwrap();
-    let auth = ChannelAuth {
-        internal_id: t.id,
-        access_token: t.access_token,
-        refresh_token: None,
-        custom: None,
-    };
+    let auth = connected(&p).await;
     let video = |name: &str| Media {
         kind: MediaKind::Video,
         url: format!("{base}/videos/{name}"),

@@ -58,9 +58,10 @@ impl VideoService {
     }
 
     /// The `app.bsky.embed.video` for `video`, once the service has encoded it.
-    pub async fn embed(&self, video: Upload<'_>, map: ErrorMapper) -> ProviderResult<Value> {
+    pub async fn embed(&self, mut video: Upload<'_>, map: ErrorMapper) -> ProviderResult<Value> {
         let service_token = self.service_token(&video, map).await?;
-        let job = self.upload(&video, &service_token, map).await?;
+        let bytes = std::mem::take(&mut video.bytes);
+        let job = self.upload(&video, bytes, &service_token, map).await?;
         let blob = match job_blob(&job)? {
             Some(blob) => blob,
             None => self.wait_for(job_id(&job)?, map).await?,
@@ -103,6 +104,7 @@ impl VideoService {
     async fn upload(
         &self,
         video: &Upload<'_>,
+        bytes: Vec<u8>,
         service_token: &str,
         map: ErrorMapper,
     ) -> ProviderResult<Value> {
@@ -113,7 +115,7 @@ impl VideoService {
             .query(&[("did", video.did), ("name", file_name(video.url).as_str())])
             .bearer_auth(service_token)
             .header("content-type", "video/mp4")
-            .body(video.bytes.clone());
+            .body(bytes);
         let resp = self
             .http
             .send_allowing(req, map, &[StatusCode::CONFLICT])

@@ -245,8 +245,7 @@ impl Provider for LinkedIn {
     }
 
     /// Postiz's media rules: a carousel is two or more pictures and no video, a video is the
-    /// only media. A carousel message without media is left to [`Provider::check_thread`],
-    /// which holds the carousel rule to the root message only (its comments are text).
+    /// only media.
     fn check(&self, post: &PostDetails) -> Result<(), String> {
         if post.message.chars().count() > self.info.max_length {
             return Err("The post should be at most 3000 characters long for LinkedIn".into());
@@ -256,10 +255,7 @@ impl Provider for LinkedIn {
             .iter()
             .filter(|m| m.kind == MediaKind::Video)
             .count();
-        if carousel(&post.settings)
-            && !post.media.is_empty()
-            && (post.media.len() < 2 || videos > 0)
-        {
+        if carousel(&post.settings) && (post.media.len() < 2 || videos > 0) {
             return Err(CAROUSEL_RULE.into());
         }
         if videos > 0 && post.media.len() > 1 {
@@ -268,15 +264,9 @@ impl Provider for LinkedIn {
         Ok(())
     }
 
-    /// The root message of a carousel has media; comments are text only (as Postiz).
-    fn check_thread(&self, thread: &[PostDetails]) -> Result<(), String> {
-        let Some((root, comments)) = thread.split_first() else {
-            return Ok(());
-        };
-        if carousel(&root.settings) && root.media.is_empty() {
-            return Err(CAROUSEL_RULE.into());
-        }
-        if comments.iter().any(|c| !c.media.is_empty()) {
+    /// Comments are text only (as Postiz); the carousel rule is the root's.
+    fn check_comment(&self, comment: &PostDetails) -> Result<(), String> {
+        if !comment.media.is_empty() {
             return Err("Comments can only contain text.".into());
         }
         Ok(())
@@ -541,7 +531,7 @@ mod tests {
                 .unwrap_err(),
             carousel
         );
-        assert_eq!(p.check_thread(&[post(true, vec![])]).unwrap_err(), carousel);
+        assert_eq!(p.check(&post(true, vec![])).unwrap_err(), carousel);
         assert!(p.check(&post(true, vec![img.clone(), img.clone()])).is_ok());
         assert_eq!(
             p.check(&post(false, vec![vid.clone(), img.clone()]))
@@ -557,12 +547,10 @@ mod tests {
     #[test]
     fn comments_are_text_only() {
         let p = linkedin();
-        let root = post(true, vec![media(MediaKind::Image), media(MediaKind::Image)]);
         let text = post(true, vec![]);
-        assert!(p.check(&text).is_ok(), "a carousel's text comment");
-        assert!(p.check_thread(&[root.clone(), text.clone()]).is_ok());
+        assert!(p.check_comment(&text).is_ok(), "a carousel's text comment");
         assert_eq!(
-            p.check_thread(&[root, text, post(false, vec![media(MediaKind::Image)])])
+            p.check_comment(&post(false, vec![media(MediaKind::Image)]))
                 .unwrap_err(),
             "Comments can only contain text."
         );
