@@ -53,6 +53,18 @@ pub fn routes() -> Documented<AppState> {
             resend_activation,
         )
         .open()
+        .get(
+            "/auth/oauth/{provider}",
+            "Start logging in with a provider (none configured)",
+            oauth_login,
+        )
+        .open()
+        .post(
+            "/auth/oauth/{provider}/exists",
+            "Finish logging in with a provider (none configured)",
+            oauth_exists,
+        )
+        .open()
 }
 
 fn flag(name: &'static str) -> (&'static str, HeaderValue) {
@@ -87,13 +99,13 @@ async fn register(
     };
     Ok(match s.accounts.register(input).await? {
         Registered::NeedsActivation => (
-            StatusCode::CREATED,
+            StatusCode::OK,
             [flag("activate")],
             Json(json!({"activate": true})),
         )
             .into_response(),
         Registered::Session { token, show_org } => (
-            StatusCode::CREATED,
+            StatusCode::OK,
             session_headers(&s.web, &token, show_org.as_deref()),
             [flag("onboarding")],
             Json(json!({"register": true})),
@@ -119,7 +131,7 @@ async fn login(
         .login(b.email, b.password, b.provider, read(&headers, "org"))
         .await?;
     Ok((
-        StatusCode::CREATED,
+        StatusCode::OK,
         session_headers(&s.web, &token, show_org.as_deref()),
         [flag("reload")],
         Json(json!({"login": true})),
@@ -170,13 +182,13 @@ async fn activate(
 ) -> ApiResult<Response> {
     Ok(match s.accounts.activate(b.code).await? {
         Some(token) => (
-            StatusCode::CREATED,
+            StatusCode::OK,
             session_headers(&s.web, &token, None),
             [flag("onboarding")],
             Json(json!({"can": true})),
         )
             .into_response(),
-        None => (StatusCode::CREATED, Json(json!({"can": false}))).into_response(),
+        None => (StatusCode::OK, Json(json!({"can": false}))).into_response(),
     })
 }
 
@@ -186,4 +198,36 @@ async fn resend_activation(
 ) -> ApiResult<impl IntoResponse> {
     s.accounts.resend_activation(b.email).await?;
     Ok((StatusCode::CREATED, Json(json!({"success": true}))))
+}
+
+/// No login provider (GitHub, Google, Apple, Farcaster, wallets, generic OIDC) is configured
+/// on this server: only email and password. Postiz answers a link with an undefined client
+/// id, or fails with a 500; this says what is missing.
+async fn oauth_login(
+    axum::extract::Path(provider): axum::extract::Path<String>,
+) -> ApiResult<Response> {
+    Err(postiz_core::Error::BadRequest(format!(
+        "Logging in with {} is not configured on this server",
+        provider
+            .chars()
+            .filter(|c| c.is_ascii_alphanumeric())
+            .take(32)
+            .collect::<String>()
+    ))
+    .into())
+}
+
+/// As [`oauth_login`]; a body that is not JSON is refused first, as Postiz does.
+async fn oauth_exists(
+    axum::extract::Path(provider): axum::extract::Path<String>,
+    headers: HeaderMap,
+) -> ApiResult<Response> {
+    let json = headers
+        .get(axum::http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.contains("application/json"));
+    if !json {
+        return Err(postiz_core::Error::PlainBadRequest("Invalid request".into()).into());
+    }
+    oauth_login(axum::extract::Path(provider)).await
 }

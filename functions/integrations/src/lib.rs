@@ -2,6 +2,8 @@
 //! selection, enable/disable/delete, customers, posting times, provider tools
 //! (`/integrations/*`), and the in-app notifications (`/notifications*`).
 
+mod pending;
+
 use axum::extract::{FromRef, Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::IntoResponse;
@@ -81,7 +83,7 @@ pub fn router(ctx: Ctx) -> Router<AppState> {
 
 /// The routes with their summaries, for the router and the OpenAPI document.
 pub fn routes() -> Documented<Ctx> {
-    Documented::new("internal-integrations")
+    let d = Documented::new("internal-integrations")
         .get(
             "/integrations",
             "Catalogue of the social networks",
@@ -148,7 +150,8 @@ pub fn routes() -> Documented<Ctx> {
             "Latest notification and unread count",
             unread,
         )
-        .get("/notifications/list", "Notifications, paginated", latest)
+        .get("/notifications/list", "Notifications, paginated", latest);
+    pending::routes(d)
 }
 
 async fn catalogue(State(ctx): State<Ctx>) -> Json<Value> {

@@ -12,6 +12,8 @@
 //! Gateway caps bodies at ~6 MB, so big files take the presigned flow.
 
 pub mod multipart;
+mod pending;
+mod stream;
 
 use axum::extract::{DefaultBodyLimit, FromRef, Path, Query, State};
 use axum::http::StatusCode;
@@ -48,6 +50,8 @@ pub struct Services {
     app: AppState,
     /// The media library.
     pub media: MediaService,
+    /// Fetches outside videos for the preview stream.
+    pub fetcher: postiz_fetch::GuardedFetcher,
 }
 
 impl FromRef<Ctx> for AppState {
@@ -75,6 +79,7 @@ impl Ctx {
         Self(Arc::new(Services {
             app: app.clone(),
             media: media_service(app),
+            fetcher: stream::video_fetcher(),
         }))
     }
 }
@@ -87,7 +92,7 @@ pub fn router(ctx: Ctx) -> Router<AppState> {
 /// The routes with their summaries, for the router and the OpenAPI document.
 pub fn routes() -> Documented<Ctx> {
     let big = || DefaultBodyLimit::max(UPLOAD_BODY_LIMIT);
-    Documented::new("internal-media")
+    let d = Documented::new("internal-media")
         .get(
             "/media",
             "The media library, paginated, with search",
@@ -121,6 +126,13 @@ pub fn routes() -> Documented<Ctx> {
             complete_upload,
         )
         .delete("/media/{id}", "Delete a file", remove)
+        .get(
+            "/public/stream",
+            "A video for the preview, from our media or a public .mp4 URL",
+            stream::stream,
+        )
+        .open();
+    pending::routes(d)
 }
 
 /// A 201 answer, as Nest gives every POST.

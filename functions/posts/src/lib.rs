@@ -2,6 +2,8 @@
 //! views, threads by id or group, rescheduling, deletion, free slots, tags and internal
 //! comments (`/posts*`).
 
+mod pending;
+
 use axum::extract::{FromRef, Path, Query, State};
 use axum::http::StatusCode;
 use axum::{Json, Router};
@@ -99,7 +101,7 @@ pub fn router(ctx: Ctx) -> Router<AppState> {
 
 /// The routes with their summaries, for the router and the OpenAPI document.
 pub fn routes() -> Documented<Ctx> {
-    Documented::new("internal-posts")
+    let d = Documented::new("internal-posts")
         .get(
             "/posts",
             "Calendar: the posts of a window (minified keys)",
@@ -128,6 +130,43 @@ pub fn routes() -> Documented<Ctx> {
         .put("/posts/tags/{id}", "Edit a tag", edit_tag)
         .delete("/posts/tags/{id}", "Delete a tag", delete_tag)
         .get("/posts/group/{group}", "The posts of a group", group)
+        .get(
+            "/posts/group/{group}/debug-export",
+            "A group as a re-importable body, with its errors (platform administrators)",
+            debug_export,
+        )
+        .get(
+            "/posts/old",
+            "Posts dated before a date, newest first (the post picker)",
+            old_posts,
+        )
+        .get(
+            "/posts/{id}/statistics",
+            "Clicks on the post's short links",
+            statistics,
+        )
+        .get(
+            "/posts/{id}/missing",
+            "Candidates for a missing release id",
+            missing,
+        )
+        .put(
+            "/posts/{id}/release-id",
+            "Record the network's id of a post published without one",
+            release_id,
+        )
+        .get(
+            "/public/posts/{id}",
+            "A post's public preview (the id is the link)",
+            preview,
+        )
+        .open()
+        .get(
+            "/public/posts/{id}/comments",
+            "The comments of a post's public preview",
+            preview_comments,
+        )
+        .open()
         .get("/posts/{id}", "One post with its thread", thread)
         .delete(
             "/posts/{id}",
@@ -143,7 +182,8 @@ pub fn routes() -> Documented<Ctx> {
             "/posts/{id}/comments",
             "Add an internal comment",
             add_comment,
-        )
+        );
+    pending::routes(d)
 }
 
 type Params = Query<HashMap<String, String>>;
@@ -228,18 +268,13 @@ async fn valid(
     ))
 }
 
-#[derive(Deserialize)]
-struct ShortlinkBody {
-    #[serde(default)]
-    messages: Vec<String>,
-}
-
-async fn should_shortlink(Authed(_s): Authed, JsonBody(body): JsonBody<ShortlinkBody>) -> Created {
-    let ask = body
-        .messages
-        .iter()
-        .any(|m| m.contains("http://") || m.contains("https://"));
-    (StatusCode::CREATED, Json(serde_json::json!({ "ask": ask })))
+/// Whether to ask the user about shortening the links of these messages. No link shortener
+/// is configured on this server, so never, as Postiz answers without one.
+async fn should_shortlink(Authed(_s): Authed, JsonBody(_body): JsonBody<Value>) -> Created {
+    (
+        StatusCode::CREATED,
+        Json(serde_json::json!({ "ask": false })),
+    )
 }
 
 async fn find_slot(State(ctx): State<Ctx>, Authed(s): Authed) -> ApiResult<Json<Value>> {
@@ -374,4 +409,74 @@ async fn add_comment(
         .add_comment(&s.org.id, &s.user.id, &id, &b.comment)
         .await?;
     Ok((StatusCode::CREATED, Json(comment)))
+}
+
+async fn debug_export(
+    State(ctx): State<Ctx>,
+    Authed(s): Authed,
+    Path(group): Path<String>,
+) -> ApiResult<Json<Value>> {
+    Ok(Json(
+        ctx.module
+            .posts
+            .debug_export(&s.org.id, &group, s.user.is_super_admin)
+            .await?,
+    ))
+}
+
+async fn old_posts(
+    State(ctx): State<Ctx>,
+    Authed(s): Authed,
+    Query(q): Params,
+) -> ApiResult<Json<Value>> {
+    let date = date_param(&q, "date")?;
+    Ok(Json(ctx.module.posts.old_posts(&s.org.id, date).await?))
+}
+
+async fn statistics(
+    State(ctx): State<Ctx>,
+    Authed(s): Authed,
+    Path(id): Path<String>,
+) -> ApiResult<Json<Value>> {
+    Ok(Json(ctx.module.posts.statistics(&s.org.id, &id).await?))
+}
+
+async fn missing(
+    State(ctx): State<Ctx>,
+    Authed(s): Authed,
+    Path(id): Path<String>,
+) -> ApiResult<Json<Value>> {
+    Ok(Json(ctx.module.posts.missing(&s.org.id, &id).await?))
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct ReleaseIdBody {
+    #[serde(default)]
+    release_id: String,
+}
+
+async fn release_id(
+    State(ctx): State<Ctx>,
+    Authed(s): Authed,
+    Path(id): Path<String>,
+    JsonBody(b): JsonBody<ReleaseIdBody>,
+) -> ApiResult<Json<Value>> {
+    Ok(Json(
+        ctx.module
+            .posts
+            .set_release_id(&s.org.id, &id, &b.release_id)
+            .await?,
+    ))
+}
+
+async fn preview(State(ctx): State<Ctx>, Path(id): Path<String>) -> ApiResult<Json<Value>> {
+    Ok(Json(ctx.module.posts.preview(&id).await?))
+}
+
+async fn preview_comments(
+    State(ctx): State<Ctx>,
+    Path(id): Path<String>,
+) -> ApiResult<Json<Value>> {
+    Ok(Json(ctx.module.posts.preview_comments(&id).await?))
 }

@@ -133,6 +133,8 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
             postiz_integrations_fn::routes().paths(),
             postiz_posts_fn::routes().paths(),
             postiz_media_fn::routes().paths(),
+            postiz_settings_fn::routes().paths(),
+            postiz_pending_fn::routes().paths(),
         ],
     )
 }
@@ -144,5 +146,7 @@ pub fn internal_operations() -> Vec<(String, String)> {
     ops.extend(postiz_integrations_fn::routes().operations());
     ops.extend(postiz_posts_fn::routes().operations());
     ops.extend(postiz_media_fn::routes().operations());
+    ops.extend(postiz_settings_fn::routes().operations());
+    ops.extend(postiz_pending_fn::routes().operations());
     ops
 }

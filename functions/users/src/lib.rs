@@ -1,6 +1,8 @@
 //! The `users` function: the signed-in user, their organizations, the team and the
 //! organization's API key (`/user/*`, `/settings/team*`).
 
+mod pending;
+
 use axum::extract::{Path, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -20,7 +22,7 @@ pub fn router() -> Router<AppState> {
 
 /// The routes with their summaries, for the router and the OpenAPI document.
 pub fn routes() -> Documented<AppState> {
-    Documented::new("internal-users")
+    let d = Documented::new("internal-users")
         .get(
             "/user/self",
             "The session's user, organization and role",
@@ -54,6 +56,11 @@ pub fn routes() -> Documented<AppState> {
         )
         .post("/user/logout", "End the session", logout)
         .post(
+            "/user/delete-account",
+            "Delete the account (and the organizations it alone owns)",
+            delete_account,
+        )
+        .post(
             "/user/api-key/rotate",
             "New public API key for the organization",
             rotate_api_key,
@@ -65,7 +72,8 @@ pub fn routes() -> Documented<AppState> {
         )
         .get("/settings/team", "Members of the organization", team)
         .post("/settings/team", "Invite a member", invite)
-        .delete("/settings/team/{id}", "Remove a member", remove_member)
+        .delete("/settings/team/{id}", "Remove a member", remove_member);
+    pending::routes(d)
 }
 
 async fn me(State(s): State<AppState>, Authed(session): Authed) -> ApiResult<Json<Value>> {
@@ -160,12 +168,41 @@ async fn change_org(
 
 async fn logout(State(s): State<AppState>, Authed(session): Authed) -> ApiResult<Response> {
     s.accounts.logout(&session).await?;
+    Ok(logged_out(&s))
+}
+
+/// Postiz's logout answer: the three cookies expired and the `logout` header.
+fn logged_out(s: &AppState) -> Response {
     let mut headers = HeaderMap::new();
     for name in ["auth", "showorg", "impersonate"] {
         headers.append(header::SET_COOKIE, cookies::set(&s.web, name, None));
     }
     headers.insert("logout", HeaderValue::from_static("true"));
-    Ok((StatusCode::OK, headers, Json(json!({"logout": true}))).into_response())
+    (StatusCode::OK, headers, Json(json!({"logout": true}))).into_response()
+}
+
+/// Deletes the caller's account as Postiz does: refused while impersonating or while an
+/// organization the caller owns has other members; the owned organizations' channels are
+/// deleted first (so none of their posts is published any more), then the account is
+/// erased; the answer logs out.
+async fn delete_account(
+    State(s): State<AppState>,
+    Authed(session): Authed,
+    headers: HeaderMap,
+) -> ApiResult<Response> {
+    let impersonating = cookies::header_or_cookie(&headers, "impersonate").is_some();
+    let owned = s
+        .accounts
+        .organizations_to_delete(&session, impersonating)
+        .await?;
+    let channels = postiz_integrations::ChannelRepo::new(s.adapters.table.clone());
+    for org in &owned {
+        for c in channels.list(&org.id).await? {
+            channels.delete(&c, s.adapters.clock.now()).await?;
+        }
+    }
+    s.accounts.erase_account(&session, &owned).await?;
+    Ok(logged_out(&s))
 }
 
 async fn rotate_api_key(
@@ -193,7 +230,7 @@ async fn join_org(
         .filter(|o| !o.is_empty())
         .ok_or_else(|| Error::invalid("org should not be empty"))?;
     let id = s.accounts.join_org(&session.user, &invite).await?;
-    Ok((StatusCode::CREATED, Json(json!({ "id": id }))))
+    Ok((StatusCode::OK, Json(json!({ "id": id }))))
 }
 
 async fn team(State(s): State<AppState>, Authed(session): Authed) -> ApiResult<Json<Value>> {

@@ -82,6 +82,9 @@ pub struct User {
     /// Sessions issued before this instant (milliseconds since the epoch) are refused.
     #[serde(default)]
     pub sessions_valid_after: i64,
+    /// Set when the user deleted their account (the row stays, anonymised).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub deleted_at: Option<DateTime<Utc>>,
     /// Creation time.
     pub created_at: DateTime<Utc>,
     /// Last change.
@@ -108,10 +111,45 @@ pub struct Organization {
     pub is_trailing: bool,
     /// Start of the current posting streak.
     pub streak_since: Option<DateTime<Utc>>,
+    /// Whether the editor offers to shorten links: `ASK` (Postiz's default), `YES` or `NO`.
+    #[serde(default = "ShortlinkPreference::ask")]
+    pub shortlink: ShortlinkPreference,
+    /// Set when its owner deleted their account.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub deleted_at: Option<DateTime<Utc>>,
     /// Creation time.
     pub created_at: DateTime<Utc>,
     /// Last change.
     pub updated_at: DateTime<Utc>,
+}
+
+/// An organization's short-link preference.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "UPPERCASE")]
+pub enum ShortlinkPreference {
+    /// Ask each time a post has links.
+    Ask,
+    /// Always shorten.
+    Yes,
+    /// Never shorten.
+    No,
+}
+
+impl ShortlinkPreference {
+    /// The default, `ASK`.
+    pub fn ask() -> Self {
+        Self::Ask
+    }
+
+    /// Parses `ASK`, `YES` or `NO`.
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "ASK" => Some(Self::Ask),
+            "YES" => Some(Self::Yes),
+            "NO" => Some(Self::No),
+            _ => None,
+        }
+    }
 }
 
 /// A user's membership in an organization.

@@ -191,6 +191,31 @@ impl AccountsRepo {
         }
     }
 
+    /// Sets an organization's short-link preference, answering the updated organization.
+    pub async fn set_shortlink(
+        &self,
+        org_id: &str,
+        pref: crate::model::ShortlinkPreference,
+    ) -> Result<Organization> {
+        let update = Update::new()
+            .set(
+                "shortlink",
+                serde_json::to_value(pref).map_err(Error::internal)?,
+            )
+            .set("updatedAt", chrono::Utc::now().to_rfc3339());
+        let item = self
+            .table
+            .update(&org_key(org_id), update, Some(Condition::Exists))
+            .await
+            .map_err(|e| match e {
+                StorageError::ConditionFailed { .. } => {
+                    Error::NotFound("Organization not found".into())
+                }
+                other => other.into(),
+            })?;
+        Ok(from_item(item)?)
+    }
+
     /// The organization owning the API key with this hash.
     pub async fn organization_by_api_key_hash(&self, hash: &str) -> Result<Option<Organization>> {
         let Some(g) = self.table.get(&api_key_guard(hash)).await? else {
@@ -303,6 +328,63 @@ impl AccountsRepo {
             )),
             Err(e) => Err(e.into()),
         }
+    }
+
+    /// Erases an account in one transaction: the organizations it owns lose their members
+    /// and their API key and are marked deleted; its other memberships go; the user keeps
+    /// no email guard and becomes `erased` (anonymised, every session refused).
+    pub async fn erase_account(
+        &self,
+        user: &User,
+        erased: &User,
+        owned: &[Organization],
+        memberships: &[Membership],
+    ) -> Result<()> {
+        let now = serde_json::to_value(erased.updated_at).map_err(Error::internal)?;
+        let mut ops = vec![
+            TxOp::Delete {
+                key: email_guard(&user.provider_name, &user.email),
+                condition: Some(Condition::eq("userId", user.id.as_str())),
+            },
+            TxOp::Put {
+                item: record(&user_key(&user.id), erased)?,
+                condition: Some(Condition::Exists),
+            },
+        ];
+        for org in owned {
+            if let Some(hash) = &org.api_key_hash {
+                ops.push(TxOp::Delete {
+                    key: api_key_guard(hash),
+                    condition: None,
+                });
+            }
+            ops.push(TxOp::Update {
+                key: org_key(&org.id),
+                update: Update::new()
+                    .set("deletedAt", now.clone())
+                    .set("updatedAt", now.clone())
+                    .remove("apiKeyHash")
+                    .remove("apiKeyEncrypted"),
+                condition: Some(Condition::Exists),
+            });
+        }
+        for m in memberships {
+            ops.push(TxOp::Delete {
+                key: member_key(&m.organization_id, &m.user_id),
+                condition: None,
+            });
+        }
+        if ops.len() > postiz_storage::table::MAX_TRANSACTION_ITEMS {
+            return Err(Error::BadRequest(
+                "This account belongs to too many organizations to be deleted at once; leave some first".into(),
+            ));
+        }
+        self.table.transact(ops).await.map_err(|e| match e {
+            StorageError::ConditionFailed { .. } => {
+                Error::Conflict("The account changed meanwhile, please retry".into())
+            }
+            other => other.into(),
+        })
     }
 
     /// Removes a membership.

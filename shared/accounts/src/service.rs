@@ -11,7 +11,7 @@ use postiz_storage::{AppKeys, Table, Update};
 use serde_json::{json, Value};
 use std::sync::{Arc, OnceLock};
 
-use crate::model::{Membership, Organization, Picture, Role, User};
+use crate::model::{Membership, Organization, Picture, Role, ShortlinkPreference, User};
 use crate::repo::AccountsRepo;
 use crate::tokens::{InviteClaims, LinkClaims, SessionClaims};
 
@@ -32,6 +32,9 @@ pub struct AccountsConfig {
     pub disallow_plus: bool,
     /// New local users must activate by email before logging in (`EMAIL_VERIFICATION=true`).
     pub email_verification: bool,
+    /// Emails of the platform's administrators (`SUPER_ADMIN_EMAILS`, comma-separated,
+    /// lower-case): they see Postiz's super-admin tools, such as announcements.
+    pub super_admin_emails: Vec<String>,
 }
 
 impl Default for AccountsConfig {
@@ -41,6 +44,7 @@ impl Default for AccountsConfig {
             disable_registration: false,
             disallow_plus: false,
             email_verification: false,
+            super_admin_emails: Vec::new(),
         }
     }
 }
@@ -222,6 +226,7 @@ impl Accounts {
             send_streak_emails: true,
             last_read_notifications: None,
             sessions_valid_after: 0,
+            deleted_at: None,
             created_at: now,
             updated_at: now,
         };
@@ -235,6 +240,8 @@ impl Accounts {
             allow_trial: true,
             is_trailing: true,
             streak_since: None,
+            shortlink: ShortlinkPreference::Ask,
+            deleted_at: None,
             created_at: now,
             updated_at: now,
         };
@@ -330,9 +337,16 @@ impl Accounts {
             self.repo.memberships_of_user(&claims.id),
             self.repo.is_session_revoked(&claims.jti),
         );
-        let user = user?.ok_or(Error::Unauthenticated)?;
-        if revoked? || !user.activated || claims.iat_ms < user.sessions_valid_after {
+        let mut user = user?.ok_or(Error::Unauthenticated)?;
+        if revoked?
+            || !user.activated
+            || user.deleted_at.is_some()
+            || claims.iat_ms < user.sessions_valid_after
+        {
             return Err(Error::Unauthenticated);
+        }
+        if self.config.super_admin_emails.contains(&user.email) {
+            user.is_super_admin = true;
         }
         let enabled: Vec<Membership> = memberships?.into_iter().filter(|m| !m.disabled).collect();
         let chosen = show_org
@@ -505,7 +519,8 @@ impl Accounts {
                 ("isLifetime", json!(false)),
                 ("admin", json!(s.user.is_super_admin)),
                 ("impersonate", json!(false)),
-                ("isTrailing", json!(s.org.is_trailing)),
+                // No billing yet: Postiz reports no trial when Stripe is off.
+                ("isTrailing", json!(false)),
                 ("allowTrial", json!(s.org.allow_trial)),
                 ("streakSince", json!(s.org.streak_since)),
                 ("publicApi", json!(public_api)),
@@ -631,6 +646,31 @@ impl Accounts {
             "isTrailing": s.org.is_trailing,
             "createdAt": s.org.created_at,
             "updatedAt": Utc::now(),
+        }))
+    }
+
+    /// `GET /settings/shortlink`: the organization's short-link preference.
+    pub fn shortlink(&self, s: &Session) -> Value {
+        json!({ "shortlink": s.org.shortlink })
+    }
+
+    /// `POST /settings/shortlink` (admins): sets the preference; answers the organization's
+    /// summary as Postiz answers its row.
+    pub async fn set_shortlink(&self, s: &Session, value: Option<&str>) -> Result<Value> {
+        Self::require_admin(s)?;
+        let pref = value.and_then(ShortlinkPreference::parse).ok_or_else(|| {
+            Error::invalid("shortlink must be one of the following values: ASK, YES, NO")
+        })?;
+        let org = self.repo.set_shortlink(&s.org.id, pref).await?;
+        Ok(json!({
+            "id": org.id,
+            "name": org.name,
+            "description": org.description,
+            "shortlink": org.shortlink,
+            "allowTrial": org.allow_trial,
+            "isTrailing": org.is_trailing,
+            "createdAt": org.created_at,
+            "updatedAt": org.updated_at,
         }))
     }
 
@@ -765,5 +805,66 @@ impl Accounts {
         }
         let removed = self.repo.remove_member(&s.org.id, user_id).await?;
         serde_json::to_value(removed).map_err(Error::internal)
+    }
+
+    /// The organizations `POST /user/delete-account` would delete with the account: those
+    /// the user owns (SUPERADMIN). Refused while impersonating, or when an owned
+    /// organization has other members (they would lose it), as Postiz refuses.
+    pub async fn organizations_to_delete(
+        &self,
+        s: &Session,
+        impersonating: bool,
+    ) -> Result<Vec<Organization>> {
+        if impersonating {
+            return Err(Error::BadRequest(
+                "Account cannot be deleted while impersonating".into(),
+            ));
+        }
+        let mut owned = Vec::new();
+        for m in self.repo.memberships_of_user(&s.user.id).await? {
+            if m.role != Role::Superadmin {
+                continue;
+            }
+            if self.repo.members(&m.organization_id).await?.len() > 1 {
+                return Err(Error::BadRequest(
+                    "Please remove your team members before deleting your account".into(),
+                ));
+            }
+            if let Some(org) = self.repo.organization(&m.organization_id).await? {
+                owned.push(org);
+            }
+        }
+        Ok(owned)
+    }
+
+    /// Erases the caller's account (once the channels of `owned` are deleted, so nothing
+    /// of theirs is published any more): the owned organizations are marked deleted and
+    /// lose their API key, every membership goes, and the user row is anonymised, keeps no
+    /// email (the address can register again) and accepts no session.
+    pub async fn erase_account(&self, s: &Session, owned: &[Organization]) -> Result<()> {
+        let now = self.clock.now();
+        let memberships = self.repo.memberships_of_user(&s.user.id).await?;
+        let erased = User {
+            email: format!(
+                "deleted_{}_{}",
+                &sha256_hex(&s.user.email)[..32],
+                random_hex(5)
+            ),
+            password: None,
+            provider_id: None,
+            name: None,
+            last_name: None,
+            bio: None,
+            picture: None,
+            sessions_valid_after: now.timestamp_millis() + 1,
+            deleted_at: Some(now),
+            updated_at: now,
+            ..s.user.clone()
+        };
+        self.repo
+            .erase_account(&s.user, &erased, owned, &memberships)
+            .await?;
+        tracing::info!(user_id = %s.user.id, organizations = owned.len(), "account deleted");
+        Ok(())
     }
 }

@@ -78,6 +78,13 @@ impl Checks {
     }
 }
 
+/// Whether a record id from a path or body can name a stored record: 1 to 128 characters,
+/// none of them a control character (a NUL cannot be stored in a key). Anything else is
+/// answered as "not found" without touching the store.
+pub fn is_plausible_id(id: &str) -> bool {
+    !id.is_empty() && id.len() <= 128 && !id.chars().any(char::is_control)
+}
+
 /// A pragmatic email check: one `@`, a non-empty local part, a dotted domain, no spaces.
 pub fn is_email(v: &str) -> bool {
     let v = v.trim();
@@ -101,6 +108,14 @@ pub fn is_email(v: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn ids() {
+        assert!(is_plausible_id("0b1c-22"));
+        for bad in ["", "a\0b", "a\nb", &"x".repeat(129)] {
+            assert!(!is_plausible_id(bad), "{bad:?}");
+        }
+    }
 
     #[test]
     fn emails() {

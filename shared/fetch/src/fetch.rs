@@ -46,6 +46,28 @@ impl GuardedFetcher {
         self.within_timeout(self.follow(url)).await
     }
 
+    /// Opens `url` like [`get`](Self::get) (every redirect vetted, the final status 2xx) and
+    /// hands back the body to read piece by piece, for answers too big to hold (videos).
+    /// The policy's timeout bounds reaching the final response's headers, then each piece;
+    /// `max_bytes` bounds the whole body.
+    pub async fn open(&self, url: &str) -> Result<Streamed, FetchError> {
+        let url = parse(url)?;
+        let (response, final_url) = self.within_timeout(self.follow_to_response(url)).await?;
+        Ok(Streamed {
+            content_type: response
+                .headers()
+                .get(CONTENT_TYPE)
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_owned),
+            content_length: response.content_length(),
+            final_url,
+            response,
+            max: self.policy.max_bytes,
+            idle: self.policy.timeout,
+            read: 0,
+        })
+    }
+
     async fn within_timeout<T>(
         &self,
         fut: impl std::future::Future<Output = Result<T, FetchError>>,
@@ -55,7 +77,13 @@ impl GuardedFetcher {
             .unwrap_or_else(|_| Err(FetchError::Failed("timed out".into())))
     }
 
-    async fn follow(&self, mut url: Url) -> Result<Fetched, FetchError> {
+    async fn follow(&self, url: Url) -> Result<Fetched, FetchError> {
+        let (response, url) = self.follow_to_response(url).await?;
+        read_body(response, url, self.policy.max_bytes).await
+    }
+
+    /// Follows redirects (each hop vetted) to a 2xx response whose body is not read yet.
+    async fn follow_to_response(&self, mut url: Url) -> Result<(Response, Url), FetchError> {
         let mut redirects = 0;
         loop {
             let addrs = self.vet(&url).await?;
@@ -68,7 +96,7 @@ impl GuardedFetcher {
                         status.as_u16()
                     )));
                 }
-                return read_body(response, url, self.policy.max_bytes).await;
+                return Ok((response, url));
             }
             if redirects >= self.policy.max_redirects {
                 return Err(FetchError::Failed("too many redirects".into()));
@@ -178,6 +206,42 @@ async fn read_body(
         content_type,
         final_url,
     })
+}
+
+/// A response whose body is read piece by piece (see [`GuardedFetcher::open`]).
+#[derive(Debug)]
+pub struct Streamed {
+    /// The `Content-Type` header, if any.
+    pub content_type: Option<String>,
+    /// The `Content-Length` header, if any.
+    pub content_length: Option<u64>,
+    /// The URL the body comes from, after redirects.
+    pub final_url: Url,
+    response: Response,
+    max: u64,
+    idle: std::time::Duration,
+    read: u64,
+}
+
+impl Streamed {
+    /// The next piece of the body; `None` at its end. Fails past the size cap, or when no
+    /// piece arrives within the policy's timeout.
+    pub async fn chunk(&mut self) -> Result<Option<bytes::Bytes>, FetchError> {
+        if self.content_length.is_some_and(|n| n > self.max) {
+            return Err(FetchError::TooLarge);
+        }
+        let next = tokio::time::timeout(self.idle, self.response.chunk())
+            .await
+            .map_err(|_| FetchError::Failed("timed out".into()))?
+            .map_err(failed)?;
+        if let Some(piece) = &next {
+            self.read += piece.len() as u64;
+            if self.read > self.max {
+                return Err(FetchError::TooLarge);
+            }
+        }
+        Ok(next)
+    }
 }
 
 /// A user-safe summary of a network error; the details go to the log.

@@ -343,3 +343,40 @@ async fn allow_private_reaches_loopback() {
     let by_name = format!("http://localhost:{}/ok", addr.port());
     assert_eq!(&open.get(&by_name).await.unwrap().bytes[..], b"hello");
 }
+
+/// Reads a streamed body to its end (or its first error).
+async fn drain(s: &mut postiz_fetch::Streamed) -> Result<Vec<u8>, FetchError> {
+    let mut all = Vec::new();
+    while let Some(piece) = s.chunk().await? {
+        all.extend_from_slice(&piece);
+    }
+    Ok(all)
+}
+
+#[tokio::test]
+async fn open_streams_a_body_under_the_same_rules() {
+    let addr = serve().await;
+    let f = fetcher(&[addr]);
+    // Redirects are followed and the headers are read before the body.
+    let mut ok = f.open(&format!("http://{addr}/redirect-ok")).await.unwrap();
+    assert_eq!(ok.content_type.as_deref(), Some("image/png"));
+    assert_eq!(ok.final_url.as_str(), format!("http://{addr}/ok"));
+    assert_eq!(drain(&mut ok).await.unwrap(), b"hello");
+    let mut exact = f.open(&format!("http://{addr}/exact")).await.unwrap();
+    assert_eq!(drain(&mut exact).await.unwrap().len() as u64, MAX);
+    // The cap holds for declared and for endless bodies, piece by piece.
+    for path in ["/big", "/endless", "/declared-big"] {
+        let mut s = f.open(&format!("http://{addr}{path}")).await.unwrap();
+        assert_eq!(
+            drain(&mut s).await.unwrap_err(),
+            FetchError::TooLarge,
+            "{path}"
+        );
+    }
+    // Refusals and failures happen before any body.
+    assert_refused(f.open("http://127.0.0.1:9/ok").await, "unlisted loopback");
+    assert_eq!(
+        f.open(&format!("http://{addr}/missing")).await.unwrap_err(),
+        FetchError::Failed("HTTP status 404".into())
+    );
+}

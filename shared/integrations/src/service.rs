@@ -13,6 +13,9 @@ use std::sync::Arc;
 
 use crate::model::{default_posting_times, Channel, Customer, PostingTime};
 use crate::notifications::Notifications;
+
+/// The picture Postiz shows for a channel without one (a file of its web app).
+pub const NO_PICTURE: &str = "/no-picture.jpg";
 use crate::repo::ChannelRepo;
 
 const STATE_TTL_SECS: i64 = 3600;
@@ -155,7 +158,7 @@ impl Channels {
             "disabled": c.disabled,
             "editor": info.map(|i| json!(i.editor)).unwrap_or(json!("normal")),
             "stripLinks": false,
-            "picture": c.picture.clone().unwrap_or_default(),
+            "picture": c.picture.as_deref().filter(|p| !p.is_empty()).unwrap_or(NO_PICTURE),
             "identifier": c.provider_identifier,
             "inBetweenSteps": c.in_between_steps,
             "refreshNeeded": c.refresh_needed,

@@ -14,6 +14,7 @@ pub mod repo;
 pub mod request;
 pub mod scheduler;
 pub mod service;
+pub mod sharing;
 pub mod views;
 pub mod worker;
 

@@ -11,6 +11,8 @@
 //! | scheduler cursor: oldest hour bucket that may hold entries | `SCHED` / `CURSOR` |
 //! | tags of an org | `ORG#<org>` / `TAG#<id>` |
 //! | internal comments of a post | `ORG#<org>` / `PCOMMENT#<postId>#<createdAt>#<id>` |
+//! | organization of a post id (public preview link) | guard `POSTREF#<id>` / `ORG` → org id |
+//! | live posts of an org dated before a date, newest first | the calendar index, backward |
 //! | publishing slot of a provider | `SLOT#<provider>` / `<n>` (TTL = lease) |
 
 use chrono::{DateTime, Duration, SecondsFormat, Utc};
@@ -40,6 +42,10 @@ pub fn post_key(org: &str, id: &str) -> Key {
 
 fn group_key(org: &str, group: &str) -> Key {
     Key::new(format!("ORG#{org}"), format!("GROUP#{group}"))
+}
+
+fn post_ref_key(id: &str) -> Key {
+    Key::new(format!("POSTREF#{id}"), "ORG")
 }
 
 fn repeat_key(org: &str, id: &str) -> Key {
@@ -119,7 +125,49 @@ impl PostRepo {
         }
     }
 
-    /// Creates a post with its group guard (and repeat marker).
+    /// The organization a post id belongs to (the public preview has only the id). Posts
+    /// created before this lookup existed have none.
+    pub async fn org_of(&self, id: &str) -> Result<Option<String>> {
+        Ok(self
+            .table
+            .get(&post_ref_key(id))
+            .await?
+            .and_then(|i| i.get("orgId").and_then(|v| v.as_str()).map(str::to_string)))
+    }
+
+    /// Live posts of an org dated at or before `until`, newest first, read a page at a
+    /// time and handed to `keep` until it has taken `limit` of them.
+    pub async fn before(
+        &self,
+        org: &str,
+        until: DateTime<Utc>,
+        limit: usize,
+        keep: &mut (dyn FnMut(&Post) -> bool + Send),
+    ) -> Result<Vec<Post>> {
+        let mut q = Query::index(GSI1.name, format!("POSTS#{org}"))
+            .range(KeyRange::Le(format!("{}#~", iso(until))))
+            .backward()
+            .limit(100);
+        let mut out = Vec::new();
+        loop {
+            let page = self.table.query(q.clone()).await?;
+            for item in page.items {
+                let p: Post = from_item(item)?;
+                if keep(&p) {
+                    out.push(p);
+                    if out.len() == limit {
+                        return Ok(out);
+                    }
+                }
+            }
+            match page.next {
+                Some(next) => q.start_after = Some(next),
+                None => return Ok(out),
+            }
+        }
+    }
+
+    /// Creates a post with its group guard, its public lookup (and repeat marker).
     pub async fn create(&self, p: &mut Post) -> Result<()> {
         p.version = 1;
         let mut ops = vec![
@@ -129,6 +177,10 @@ impl PostRepo {
             },
             TxOp::Put {
                 item: group_item(p),
+                condition: Some(Condition::NotExists),
+            },
+            TxOp::Put {
+                item: post_ref_item(p),
                 condition: Some(Condition::NotExists),
             },
         ];
@@ -377,6 +429,12 @@ impl PostRepo {
             .map(|i| from_item(i).map_err(Into::into))
             .collect()
     }
+}
+
+fn post_ref_item(p: &Post) -> Item {
+    let mut item = post_ref_key(&p.id).to_item();
+    item.insert("orgId".into(), json!(p.organization_id));
+    item
 }
 
 fn group_item(p: &Post) -> Item {

@@ -74,6 +74,12 @@ pub fn accounts_config() -> AccountsConfig {
         disable_registration: flag("DISABLE_REGISTRATION"),
         disallow_plus: flag("DISALLOW_PLUS"),
         email_verification: flag("EMAIL_VERIFICATION"),
+        super_admin_emails: std::env::var("SUPER_ADMIN_EMAILS")
+            .unwrap_or_default()
+            .split(',')
+            .map(|e| e.trim().to_lowercase())
+            .filter(|e| !e.is_empty())
+            .collect(),
     }
 }
 

@@ -39,7 +39,10 @@ fn logout_cookie(web: &WebConfig, mut res: Response) -> Response {
     res
 }
 
-/// CORS as Postiz sets it: exact origins, credentials only in secured mode.
+/// CORS as Postiz sets it (exact origins, echoed), except that credentials are allowed in
+/// `NOT_SECURED` mode too: there the web app still sends some requests with credentials
+/// (its uploads, its assistant's requests), which Postiz's CORS refuses whenever the app and
+/// the API are on different ports.
 pub fn cors(web: &WebConfig) -> CorsLayer {
     let mut origins: Vec<HeaderValue> = [
         Some(web.frontend_url.as_str()),
@@ -62,7 +65,7 @@ pub fn cors(web: &WebConfig) -> CorsLayer {
     }
     CorsLayer::new()
         .allow_origin(AllowOrigin::list(origins))
-        .allow_credentials(!web.not_secured)
+        .allow_credentials(true)
         .allow_methods([
             Method::GET,
             Method::HEAD,

@@ -234,7 +234,7 @@ async fn main() {
         .send()
         .await
         .unwrap();
-    assert_eq!(r.status(), 201);
+    assert_eq!(r.status(), 200);
     let cookie = r
         .headers()
         .get_all("set-cookie")

@@ -95,7 +95,7 @@ async fn main() {
         .send()
         .await
         .unwrap();
-    assert_eq!(r.status(), 201);
+    assert_eq!(r.status(), 200);
     tokio::time::sleep(Duration::from_secs(2)).await;
     let rss = status_kb(c.0.id(), "VmRSS:");
     let hwm = status_kb(c.0.id(), "VmHWM:");

@@ -8,6 +8,7 @@ mod contract_blobs;
 mod contract_queue;
 mod contract_secrets;
 mod contract_table;
+mod frontend_contract;
 mod http_flow;
 mod lambda_events;
 mod media_http;

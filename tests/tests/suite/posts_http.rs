@@ -64,7 +64,7 @@ async fn login(http: &Client, base: &str, email: &str) -> String {
         .send()
         .await
         .unwrap();
-    assert_eq!(r.status(), 201);
+    assert_eq!(r.status(), 200);
     crate::util::auth_cookie(&r)
 }
 

@@ -282,7 +282,11 @@ fn http_routes_are_on_the_api_and_claimed_once() {
         .collect();
     assert_eq!(
         paths,
-        BTreeSet::from(["/posts".to_string(), "/posts/{proxy+}".to_string()])
+        BTreeSet::from([
+            "/posts".to_string(),
+            "/posts/{proxy+}".to_string(),
+            "/public/posts/{proxy+}".to_string()
+        ])
     );
 }
 

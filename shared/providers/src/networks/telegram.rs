@@ -229,6 +229,11 @@ impl Provider for Telegram {
             .as_str()
             .filter(|w| !w.is_empty())
             .ok_or_else(|| ProviderError::bad("word is required"))?;
+        if self.api.ends_with("/bot") {
+            return Err(ProviderError::bad(
+                "Telegram is not configured on this server (TELEGRAM_TOKEN is not set)",
+            ));
+        }
         let updates = self
             .call(
                 "getUpdates",

@@ -1,0 +1,206 @@
+//! Channel features this server does not have yet, answering what Postiz answers for a
+//! provider without them: plugs (automations after publishing), @-mention lookups, bot
+//! name and picture changes, channel analytics, the logged-out page pick of partner flows,
+//! and Moltbook agents. Every channel id is looked up in the caller's organization first.
+
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::Json;
+use postiz_core::validate::{is_plausible_id, Checks};
+use postiz_core::Error;
+use postiz_integrations::Channel;
+use postiz_web::documented::Documented;
+use postiz_web::{ApiResult, Authed, JsonBody};
+use serde::Deserialize;
+use serde_json::{json, Value};
+use std::collections::HashMap;
+
+use crate::Ctx;
+
+pub(crate) fn routes(d: Documented<Ctx>) -> Documented<Ctx> {
+    d.get(
+        "/integrations/plug/list",
+        "Plugs the providers offer (none yet)",
+        plug_list,
+    )
+    .get(
+        "/integrations/{id}/internal-plugs",
+        "Plugs a provider offers inside a post (none yet); the id is the provider's identifier",
+        internal_plugs,
+    )
+    .get(
+        "/integrations/{id}/plugs",
+        "Plugs set on a channel",
+        channel_plugs,
+    )
+    .post(
+        "/integrations/{id}/plugs",
+        "Set a plug on a channel",
+        save_plug,
+    )
+    .put(
+        "/integrations/plugs/{id}/activate",
+        "Switch a plug on or off",
+        activate_plug,
+    )
+    .post(
+        "/integrations/mentions",
+        "Accounts matching an @-mention",
+        mentions,
+    )
+    .post(
+        "/integrations/{id}/nickname",
+        "Change a bot channel's name and picture",
+        nickname,
+    )
+    .post(
+        "/integrations/public/provider/{id}/connect",
+        "Pick a page with the connect flow's state (partner flows)",
+        public_page,
+    )
+    .open()
+    .get(
+        "/integrations/moltbook/status",
+        "Whether a Moltbook agent was claimed",
+        moltbook_status,
+    )
+    .post(
+        "/integrations/moltbook/register",
+        "Register a Moltbook agent",
+        moltbook_register,
+    )
+    .get(
+        "/analytics/{id}",
+        "A channel's statistics over the last days",
+        analytics,
+    )
+}
+
+/// The caller's live channel `id`, or 404.
+async fn channel(ctx: &Ctx, org: &str, id: &str) -> Result<Channel, Error> {
+    let found = if is_plausible_id(id) {
+        ctx.channels.repo.get(org, id).await?
+    } else {
+        None
+    };
+    found.ok_or_else(|| Error::NotFound("Channel not found".into()))
+}
+
+async fn plug_list(Authed(_s): Authed) -> Json<Value> {
+    Json(json!({ "plugs": [] }))
+}
+
+async fn internal_plugs(
+    State(ctx): State<Ctx>,
+    Authed(_s): Authed,
+    Path(identifier): Path<String>,
+) -> ApiResult<Json<Value>> {
+    if ctx.channels.providers().get(&identifier).is_none() {
+        return Err(Error::NotFound(format!("Unknown provider {identifier}")).into());
+    }
+    Ok(Json(json!({ "internalPlugs": [] })))
+}
+
+async fn channel_plugs(
+    State(ctx): State<Ctx>,
+    Authed(s): Authed,
+    Path(id): Path<String>,
+) -> ApiResult<Json<Value>> {
+    channel(&ctx, &s.org.id, &id).await?;
+    Ok(Json(json!([])))
+}
+
+#[derive(Deserialize)]
+struct PlugBody {
+    func: Option<String>,
+    fields: Option<Vec<Value>>,
+}
+
+/// Checks `PlugDto`, then refuses: no provider offers a plug of that name.
+async fn save_plug(
+    State(ctx): State<Ctx>,
+    Authed(s): Authed,
+    Path(id): Path<String>,
+    JsonBody(b): JsonBody<PlugBody>,
+) -> ApiResult<Json<Value>> {
+    Checks::new()
+        .length("func", b.func.as_deref(), 1, 200)
+        .check(b.fields.is_some(), "fields should not be null or undefined")
+        .finish()?;
+    channel(&ctx, &s.org.id, &id).await?;
+    Err(Error::BadRequest(format!(
+        "The channel's provider has no plug {}",
+        b.func.unwrap_or_default()
+    ))
+    .into())
+}
+
+async fn activate_plug(Authed(_s): Authed) -> ApiResult<Json<Value>> {
+    Err(Error::NotFound("Plug not found".into()).into())
+}
+
+#[derive(Deserialize)]
+struct MentionBody {
+    id: Option<String>,
+    name: Option<String>,
+}
+
+/// No provider looks mentions up yet: `{none: true}`, as Postiz answers for such providers
+/// (the editor then offers no suggestions).
+async fn mentions(
+    State(ctx): State<Ctx>,
+    Authed(s): Authed,
+    JsonBody(b): JsonBody<MentionBody>,
+) -> ApiResult<(StatusCode, Json<Value>)> {
+    Checks::new()
+        .length("id", b.id.as_deref(), 1, 128)
+        .length("name", b.name.as_deref(), 1, 100)
+        .finish()?;
+    channel(&ctx, &s.org.id, b.id.as_deref().unwrap_or_default()).await?;
+    Ok((StatusCode::CREATED, Json(json!({ "none": true }))))
+}
+
+/// No channel offers changing its name and picture (`changeNickName` is false for each).
+async fn nickname(
+    State(ctx): State<Ctx>,
+    Authed(s): Authed,
+    Path(id): Path<String>,
+) -> ApiResult<Json<Value>> {
+    let c = channel(&ctx, &s.org.id, &id).await?;
+    Err(Error::BadRequest(format!(
+        "{} channels cannot change their name or picture",
+        c.provider_identifier
+    ))
+    .into())
+}
+
+/// The connect flow's state is used up when the connection completes, so there is none
+/// left to pick a page with; the signed-in page pick (`/integrations/provider/:id/connect`)
+/// is the way.
+async fn public_page() -> ApiResult<Json<Value>> {
+    Err(Error::BadRequest("Invalid or expired state".into()).into())
+}
+
+async fn moltbook_status(Authed(_s): Authed) -> Json<Value> {
+    Json(json!({ "claimed": false }))
+}
+
+/// Postiz's answer when registering fails.
+async fn moltbook_register(Authed(_s): Authed) -> (StatusCode, Json<Value>) {
+    (
+        StatusCode::CREATED,
+        Json(json!({ "error": "Moltbook is not available on this server yet" })),
+    )
+}
+
+/// No provider reports statistics yet: an empty list, as Postiz answers for providers
+/// without analytics (the page then offers to refresh the channel).
+async fn analytics(
+    State(ctx): State<Ctx>,
+    Authed(s): Authed,
+    Path(id): Path<String>,
+    Query(_q): Query<HashMap<String, String>>,
+) -> ApiResult<Json<Value>> {
+    channel(&ctx, &s.org.id, &id).await?;
+    Ok(Json(json!([])))
+}

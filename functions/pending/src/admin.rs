@@ -1,0 +1,53 @@
+//! The platform administrators' dashboards (`/admin/*`) and the consent step of outside
+//! OAuth apps (`/oauth/authorize`), neither built yet.
+
+use axum::Json;
+use postiz_web::documented::Documented;
+use postiz_web::{ApiResult, AppState, Authed};
+use serde_json::Value;
+
+use crate::{not_available, unauthorized};
+
+pub(crate) fn routes(d: Documented<AppState>) -> Documented<AppState> {
+    d.get(
+        "/admin/stats",
+        "Publishing statistics (platform administrators)",
+        dashboard,
+    )
+    .get(
+        "/admin/errors",
+        "Publishing errors (platform administrators)",
+        dashboard,
+    )
+    .get(
+        "/admin/errors/platforms",
+        "Networks with errors (platform administrators)",
+        dashboard,
+    )
+    .get(
+        "/oauth/authorize",
+        "Check an OAuth app's authorization request",
+        consent,
+    )
+    .open()
+    .post(
+        "/oauth/authorize",
+        "Approve or deny an OAuth app",
+        consent_answer,
+    )
+}
+
+async fn dashboard(Authed(s): Authed) -> ApiResult<Json<Value>> {
+    if !s.user.is_super_admin {
+        return Err(unauthorized().into());
+    }
+    Err(not_available("The administration dashboards").into())
+}
+
+async fn consent() -> ApiResult<Json<Value>> {
+    Err(not_available("Authorizing outside OAuth apps").into())
+}
+
+async fn consent_answer(Authed(_s): Authed) -> ApiResult<Json<Value>> {
+    Err(not_available("Authorizing outside OAuth apps").into())
+}

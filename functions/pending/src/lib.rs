@@ -1,0 +1,51 @@
+//! The `pending` function: the routes of features this server does not have yet, so that
+//! every page of Postiz's web app works meanwhile. Each answers what Postiz answers when the
+//! feature is switched off or empty (an empty list, `{}`, `false`); an action that would need
+//! the feature is refused with a 400 that says so, where Postiz would fail with a 5xx, hang
+//! or log the user out. The issue that builds a feature moves its routes to their own
+//! function (docs/frontend.md lists them).
+//!
+//! | routes | feature |
+//! |---|---|
+//! | `/billing/*` | Stripe billing (no Stripe key: everything is open, `/user/self` says ULTIMATE) |
+//! | `/copilot/*` | the AI assistant and agent |
+//! | `/webhooks*`, `/autopost*` | outgoing webhooks, RSS autopost |
+//! | `/third-party*` | third-party media services |
+//! | `/oauth/authorize` | consent for outside OAuth apps (MCP) |
+//! | `/admin/*` | platform administrators' dashboards |
+
+mod admin;
+mod assistant;
+mod automation;
+mod billing;
+mod third_party;
+
+use axum::Router;
+use postiz_core::Error;
+use postiz_web::documented::Documented;
+use postiz_web::AppState;
+
+/// The routes of this function.
+pub fn router() -> Router<AppState> {
+    routes().into_router()
+}
+
+/// The routes with their summaries, for the router and the OpenAPI document.
+pub fn routes() -> Documented<AppState> {
+    let d = Documented::new("internal-pending");
+    let d = billing::routes(d);
+    let d = assistant::routes(d);
+    let d = automation::routes(d);
+    let d = third_party::routes(d);
+    admin::routes(d)
+}
+
+/// The refusal of an action whose feature is not on this server yet.
+pub(crate) fn not_available(feature: &str) -> Error {
+    Error::BadRequest(format!("{feature} is not available on this server yet"))
+}
+
+/// Postiz's answer to a platform-administrator route called by anyone else.
+pub(crate) fn unauthorized() -> Error {
+    Error::BadRequest("Unauthorized".into())
+}

@@ -1,0 +1,246 @@
+//! The `settings` function: saved post sets (`/sets`), signatures (`/signatures`), the
+//! organization's short-link preference (`/settings/shortlink`) and the platform's
+//! announcements (`/announcements`).
+
+use axum::extract::{FromRef, Path, State};
+use axum::http::StatusCode;
+use axum::{Json, Router};
+use postiz_settings::Settings;
+use postiz_web::documented::Documented;
+use postiz_web::{ApiResult, AppState, Authed, JsonBody};
+use serde::Deserialize;
+use serde_json::Value;
+use std::sync::Arc;
+
+/// The function's services, built once from the app state.
+#[derive(Clone)]
+pub struct Ctx(Arc<Services>);
+
+impl std::ops::Deref for Ctx {
+    type Target = Services;
+
+    fn deref(&self) -> &Services {
+        &self.0
+    }
+}
+
+/// The services behind [`Ctx`].
+pub struct Services {
+    app: AppState,
+    /// Sets, signatures and announcements.
+    pub settings: Settings,
+}
+
+impl FromRef<Ctx> for AppState {
+    fn from_ref(ctx: &Ctx) -> AppState {
+        ctx.app.clone()
+    }
+}
+
+impl Ctx {
+    /// Builds the services on the app's table and clock.
+    pub fn new(app: &AppState) -> Self {
+        let a = &app.adapters;
+        Self(Arc::new(Services {
+            app: app.clone(),
+            settings: Settings::new(a.table.clone(), a.clock.clone()),
+        }))
+    }
+}
+
+/// The routes of this function.
+pub fn router(ctx: Ctx) -> Router<AppState> {
+    routes().into_router().with_state(ctx)
+}
+
+/// The routes with their summaries, for the router and the OpenAPI document.
+pub fn routes() -> Documented<Ctx> {
+    Documented::new("internal-settings")
+        .get("/sets", "Saved post sets, newest first", sets)
+        .post(
+            "/sets",
+            "Save a post set (new, or `id` to replace)",
+            save_set,
+        )
+        .put("/sets", "Replace a post set", save_set)
+        .delete("/sets/{id}", "Delete a post set", delete_set)
+        .get("/signatures", "The organization's signatures", signatures)
+        .get(
+            "/signatures/default",
+            "The signature added to new posts, or {}",
+            default_signature,
+        )
+        .post("/signatures", "Add a signature", create_signature)
+        .put("/signatures/{id}", "Edit a signature", update_signature)
+        .delete("/signatures/{id}", "Delete a signature", delete_signature)
+        .get(
+            "/settings/shortlink",
+            "Whether the editor offers to shorten links",
+            shortlink,
+        )
+        .post(
+            "/settings/shortlink",
+            "Change the short-link preference (admins)",
+            set_shortlink,
+        )
+        .get(
+            "/announcements",
+            "The platform's announcements",
+            announcements,
+        )
+        .post(
+            "/announcements",
+            "Publish an announcement (platform administrators)",
+            create_announcement,
+        )
+        .delete(
+            "/announcements/{id}",
+            "Remove an announcement (platform administrators)",
+            delete_announcement,
+        )
+}
+
+/// A 201 answer, as Nest gives every POST.
+type Created = (StatusCode, Json<Value>);
+
+async fn sets(State(ctx): State<Ctx>, Authed(s): Authed) -> ApiResult<Json<Value>> {
+    Ok(Json(ctx.settings.sets(&s.org.id).await?))
+}
+
+#[derive(Deserialize)]
+struct SetBody {
+    id: Option<String>,
+    name: Option<String>,
+    content: Option<String>,
+}
+
+async fn save_set(
+    State(ctx): State<Ctx>,
+    Authed(s): Authed,
+    method: axum::http::Method,
+    JsonBody(b): JsonBody<SetBody>,
+) -> ApiResult<(StatusCode, Json<Value>)> {
+    let saved = ctx
+        .settings
+        .save_set(&s.org.id, b.id, b.name, b.content)
+        .await?;
+    let status = if method == axum::http::Method::POST {
+        StatusCode::CREATED
+    } else {
+        StatusCode::OK
+    };
+    Ok((status, Json(saved)))
+}
+
+async fn delete_set(
+    State(ctx): State<Ctx>,
+    Authed(s): Authed,
+    Path(id): Path<String>,
+) -> ApiResult<Json<Value>> {
+    Ok(Json(ctx.settings.delete_set(&s.org.id, &id).await?))
+}
+
+async fn signatures(State(ctx): State<Ctx>, Authed(s): Authed) -> ApiResult<Json<Value>> {
+    Ok(Json(ctx.settings.signatures(&s.org.id).await?))
+}
+
+async fn default_signature(State(ctx): State<Ctx>, Authed(s): Authed) -> ApiResult<Json<Value>> {
+    Ok(Json(ctx.settings.default_signature(&s.org.id).await?))
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct SignatureBody {
+    content: Option<String>,
+    auto_add: Option<bool>,
+}
+
+async fn create_signature(
+    State(ctx): State<Ctx>,
+    Authed(s): Authed,
+    JsonBody(b): JsonBody<SignatureBody>,
+) -> ApiResult<Created> {
+    let saved = ctx
+        .settings
+        .save_signature(&s.org.id, None, b.content, b.auto_add)
+        .await?;
+    Ok((StatusCode::CREATED, Json(saved)))
+}
+
+async fn update_signature(
+    State(ctx): State<Ctx>,
+    Authed(s): Authed,
+    Path(id): Path<String>,
+    JsonBody(b): JsonBody<SignatureBody>,
+) -> ApiResult<Json<Value>> {
+    Ok(Json(
+        ctx.settings
+            .save_signature(&s.org.id, Some(&id), b.content, b.auto_add)
+            .await?,
+    ))
+}
+
+async fn delete_signature(
+    State(ctx): State<Ctx>,
+    Authed(s): Authed,
+    Path(id): Path<String>,
+) -> ApiResult<Json<Value>> {
+    Ok(Json(ctx.settings.delete_signature(&s.org.id, &id).await?))
+}
+
+async fn shortlink(State(ctx): State<Ctx>, Authed(s): Authed) -> Json<Value> {
+    Json(ctx.app.accounts.shortlink(&s))
+}
+
+#[derive(Deserialize)]
+struct ShortlinkBody {
+    shortlink: Option<String>,
+}
+
+async fn set_shortlink(
+    State(ctx): State<Ctx>,
+    Authed(s): Authed,
+    JsonBody(b): JsonBody<ShortlinkBody>,
+) -> ApiResult<Created> {
+    let org = ctx
+        .app
+        .accounts
+        .set_shortlink(&s, b.shortlink.as_deref())
+        .await?;
+    Ok((StatusCode::CREATED, Json(org)))
+}
+
+async fn announcements(State(ctx): State<Ctx>, Authed(_s): Authed) -> ApiResult<Json<Value>> {
+    Ok(Json(ctx.settings.announcements().await?))
+}
+
+#[derive(Deserialize)]
+struct AnnouncementBody {
+    title: Option<String>,
+    description: Option<String>,
+    color: Option<String>,
+}
+
+async fn create_announcement(
+    State(ctx): State<Ctx>,
+    Authed(s): Authed,
+    JsonBody(b): JsonBody<AnnouncementBody>,
+) -> ApiResult<Created> {
+    let row = ctx
+        .settings
+        .create_announcement(s.user.is_super_admin, b.title, b.description, b.color)
+        .await?;
+    Ok((StatusCode::CREATED, Json(row)))
+}
+
+async fn delete_announcement(
+    State(ctx): State<Ctx>,
+    Authed(s): Authed,
+    Path(id): Path<String>,
+) -> ApiResult<Json<Value>> {
+    Ok(Json(
+        ctx.settings
+            .delete_announcement(s.user.is_super_admin, &id)
+            .await?,
+    ))
+}

@@ -1,0 +1,221 @@
+//! `/user/*` routes of features this server does not have yet, answering what Postiz
+//! answers when each is switched off: billing (no Stripe), outside OAuth apps (MCP), the
+//! platform administrators' tools, support widgets, and ad tracking (no pixel configured).
+
+use axum::http::{header, HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use postiz_core::validate::Checks;
+use postiz_core::Error;
+use postiz_web::documented::Documented;
+use postiz_web::{cookies, ApiResult, AppState, Authed, JsonBody};
+use serde::Deserialize;
+use serde_json::{json, Value};
+
+use axum::extract::State;
+
+const OAUTH_APPS: &str = "Outside OAuth apps";
+
+pub(crate) fn routes(d: Documented<AppState>) -> Documented<AppState> {
+    d.get(
+        "/user/subscription",
+        "The organization's subscription (none without Stripe)",
+        subscription,
+    )
+    .get(
+        "/user/subscription/tiers",
+        "Stripe's prices by interval (none without Stripe)",
+        tiers,
+    )
+    .get(
+        "/user/oauth-app",
+        "The organization's OAuth app, or false",
+        oauth_app,
+    )
+    .post(
+        "/user/oauth-app",
+        "Create the organization's OAuth app",
+        create_oauth_app,
+    )
+    .put(
+        "/user/oauth-app",
+        "Edit the organization's OAuth app",
+        edit_oauth_app,
+    )
+    .delete(
+        "/user/oauth-app",
+        "Delete the organization's OAuth app",
+        no_oauth_app,
+    )
+    .post(
+        "/user/oauth-app/rotate-secret",
+        "New secret for the organization's OAuth app",
+        no_oauth_app,
+    )
+    .get(
+        "/user/approved-apps",
+        "OAuth apps the user authorized",
+        approved_apps,
+    )
+    .delete(
+        "/user/approved-apps/{id}",
+        "Revoke an OAuth app's access",
+        no_approval,
+    )
+    .get(
+        "/user/impersonate",
+        "Find a user to act as (platform administrators)",
+        admin_only,
+    )
+    .post(
+        "/user/impersonate",
+        "Act as another user (platform administrators)",
+        admin_only,
+    )
+    .post(
+        "/user/switch",
+        "Swap logins between users (platform administrators)",
+        admin_only,
+    )
+    .post(
+        "/settings/team/add",
+        "Add an existing account to the team (platform administrators)",
+        add_member,
+    )
+    .get(
+        "/user/chatbase-token",
+        "Token of the support chat widget",
+        chatbase,
+    )
+    .get(
+        "/user/agent-media-sso",
+        "Sign-on link to agent-media.ai",
+        agent_media,
+    )
+    .post("/user/t", "Record a tracking event (no pixel: none)", track)
+    .post(
+        "/public/t",
+        "Record a tracking event (no pixel: none)",
+        track_public,
+    )
+    .open()
+}
+
+/// `{subscription: undefined}` in Postiz: the key disappears.
+async fn subscription(Authed(_s): Authed) -> Json<Value> {
+    Json(json!({}))
+}
+
+async fn tiers(Authed(_s): Authed) -> Json<Value> {
+    Json(json!({ "month": [], "year": [] }))
+}
+
+/// No organization has an OAuth app yet.
+async fn oauth_app(Authed(_s): Authed) -> Json<Value> {
+    Json(Value::Bool(false))
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct OAuthAppBody {
+    name: Option<String>,
+    description: Option<String>,
+    redirect_url: Option<String>,
+}
+
+/// Checks `CreateOAuthAppDto`, then refuses.
+async fn create_oauth_app(
+    Authed(_s): Authed,
+    JsonBody(b): JsonBody<OAuthAppBody>,
+) -> ApiResult<Json<Value>> {
+    let mut checks = Checks::new();
+    checks.length("name", b.name.as_deref(), 1, 100).check(
+        b.redirect_url
+            .as_deref()
+            .is_some_and(|u| u.starts_with("https://") || u.starts_with("http://")),
+        "redirectUrl must be a URL address",
+    );
+    if let Some(d) = b.description.as_deref() {
+        checks.length("description", Some(d), 0, 500);
+    }
+    checks.finish()?;
+    Err(Error::BadRequest(format!("{OAUTH_APPS} are not available on this server yet")).into())
+}
+
+/// Postiz answers `null` (an empty body) when the organization has no app to edit.
+async fn edit_oauth_app(Authed(_s): Authed) -> StatusCode {
+    StatusCode::OK
+}
+
+async fn no_oauth_app(Authed(_s): Authed) -> ApiResult<Json<Value>> {
+    Err(Error::NotFound("No OAuth app found".into()).into())
+}
+
+async fn approved_apps(Authed(_s): Authed) -> Json<Value> {
+    Json(json!([]))
+}
+
+async fn no_approval(Authed(_s): Authed) -> ApiResult<Json<Value>> {
+    Err(Error::NotFound("Authorization not found".into()).into())
+}
+
+fn unauthorized_unless(platform_admin: bool, feature: &str) -> Error {
+    if platform_admin {
+        Error::BadRequest(format!("{feature} is not available on this server yet"))
+    } else {
+        Error::BadRequest("Unauthorized".into())
+    }
+}
+
+async fn admin_only(Authed(s): Authed) -> ApiResult<Json<Value>> {
+    Err(unauthorized_unless(s.user.is_super_admin, "Acting as another user").into())
+}
+
+#[derive(Deserialize)]
+struct AddMemberBody {
+    email: Option<String>,
+    role: Option<String>,
+}
+
+/// Checks `AdminAddTeamMemberDto` first, as Postiz validates before the role check.
+async fn add_member(
+    Authed(s): Authed,
+    JsonBody(b): JsonBody<AddMemberBody>,
+) -> ApiResult<Json<Value>> {
+    Checks::new()
+        .email("email", b.email.as_deref())
+        .one_of("role", b.role.as_deref(), &["USER", "ADMIN"])
+        .finish()?;
+    Err(unauthorized_unless(s.user.is_super_admin, "Adding an account directly").into())
+}
+
+async fn chatbase(Authed(_s): Authed) -> ApiResult<Json<Value>> {
+    Err(Error::BadRequest("Chatbase SSO is not configured".into()).into())
+}
+
+async fn agent_media(Authed(_s): Authed) -> ApiResult<Json<Value>> {
+    Err(Error::BadRequest("Agent Media SSO is not configured".into()).into())
+}
+
+/// With no advertising pixel configured, tracking records nothing; like Postiz it answers
+/// the visitor's `track` id, setting the cookie the first time.
+fn track_answer(s: &AppState, headers: &HeaderMap) -> Response {
+    let known = cookies::read(headers, "track").filter(|t| t.len() <= 64);
+    let id = known
+        .clone()
+        .unwrap_or_else(|| postiz_core::crypto::random_hex(10));
+    let mut res = (StatusCode::OK, Json(json!({ "track": id }))).into_response();
+    if known.is_none() {
+        res.headers_mut()
+            .append(header::SET_COOKIE, cookies::set(&s.web, "track", Some(&id)));
+    }
+    res
+}
+
+async fn track(State(s): State<AppState>, Authed(_u): Authed, headers: HeaderMap) -> Response {
+    track_answer(&s, &headers)
+}
+
+async fn track_public(State(s): State<AppState>, headers: HeaderMap) -> Response {
+    track_answer(&s, &headers)
+}

@@ -1,0 +1,221 @@
+//! What the web app shows of posts outside the editor: the public preview of a post and its
+//! comments (a link anyone may open), the picker of older posts, short-link statistics and
+//! the platform administrators' debug export.
+
+use chrono::{DateTime, Utc};
+use postiz_core::validate::is_plausible_id;
+use postiz_core::{Error, Result};
+use postiz_integrations::service::NO_PICTURE;
+use postiz_integrations::Channel;
+use serde_json::{json, Value};
+use std::collections::HashMap;
+
+use crate::model::Post;
+use crate::repo::iso;
+use crate::service::Posts;
+use crate::views;
+
+/// Most posts `GET /posts/old` answers (Postiz answers the whole history).
+pub const OLD_POSTS_MAX: usize = 200;
+
+/// The channel fields the preview shows.
+fn preview_channel(c: &Channel) -> Value {
+    json!({
+        "id": c.id,
+        "name": c.name,
+        "picture": c.picture.as_deref().filter(|p| !p.is_empty()).unwrap_or(NO_PICTURE),
+        "providerIdentifier": c.provider_identifier,
+        "profile": c.profile,
+    })
+}
+
+/// The rows of a thread as the preview reads them: Postiz's post rows (`image` and
+/// `settings` as the JSON strings it stores), each with its channel.
+fn preview_rows(p: &Post, c: &Channel) -> Value {
+    let settings = match &p.settings {
+        Value::Object(m) if !m.is_empty() => Value::String(p.settings.to_string()),
+        _ => Value::Null,
+    };
+    let mut parent: Option<&str> = None;
+    let rows: Vec<Value> = p
+        .parts
+        .iter()
+        .map(|part| {
+            let image = serde_json::to_string(&part.image).unwrap_or_else(|_| "[]".into());
+            let row = json!({
+                "id": part.id,
+                "content": part.content,
+                "publishDate": iso(p.publish_date),
+                "group": p.group,
+                "parentPostId": parent,
+                "delay": part.delay,
+                "image": image,
+                "settings": settings,
+                "state": p.state.as_str(),
+                "releaseURL": part.release_url,
+                "releaseId": part.release_id,
+                "integrationId": p.integration_id,
+                "organizationId": p.organization_id,
+                "intervalInDays": p.interval_in_days,
+                "creationMethod": p.creation_method,
+                "createdAt": iso(p.created_at),
+                "updatedAt": iso(p.updated_at),
+                "deletedAt": null,
+                "integration": preview_channel(c),
+            });
+            parent = Some(&part.id);
+            row
+        })
+        .collect();
+    Value::Array(rows)
+}
+
+impl Posts {
+    /// The live post of a preview link and its channel, whatever the organization.
+    async fn shared_post(&self, id: &str) -> Result<Option<(Post, Channel)>> {
+        if !is_plausible_id(id) {
+            return Ok(None);
+        }
+        let Some(org) = self.repo.org_of(id).await? else {
+            return Ok(None);
+        };
+        let Some(p) = self
+            .repo
+            .get(&org, id)
+            .await?
+            .filter(|p| p.deleted_at.is_none())
+        else {
+            return Ok(None);
+        };
+        match self.channels.repo.get(&org, &p.integration_id).await? {
+            Some(c) if c.deleted_at.is_none() => Ok(Some((p, c))),
+            _ => Ok(None),
+        }
+    }
+
+    /// `GET /public/posts/:id` (no session: the id is the link): the thread's rows with
+    /// their channel, or `[]` (the page then says "Post not found").
+    pub async fn preview(&self, id: &str) -> Result<Value> {
+        Ok(match self.shared_post(id).await? {
+            Some((p, c)) => preview_rows(&p, &c),
+            None => json!([]),
+        })
+    }
+
+    /// `GET /public/posts/:id/comments`: the team's comments on a shared post.
+    pub async fn preview_comments(&self, id: &str) -> Result<Value> {
+        let comments = match self.shared_post(id).await? {
+            Some((p, _)) => self
+                .repo
+                .comments(&p.organization_id, &p.id)
+                .await?
+                .iter()
+                .map(views::comment)
+                .collect(),
+            None => Vec::new(),
+        };
+        Ok(json!({ "comments": comments }))
+    }
+
+    /// `GET /posts/old?date=`: the org's posts dated at or before `date` on channels that
+    /// can publish (not disabled, not waiting for a page pick or a reconnection), newest
+    /// first, at most [`OLD_POSTS_MAX`].
+    pub async fn old_posts(&self, org: &str, date: DateTime<Utc>) -> Result<Value> {
+        let channels: HashMap<String, Channel> = self
+            .channels
+            .repo
+            .list(org)
+            .await?
+            .into_iter()
+            .filter(|c| !c.disabled && !c.in_between_steps && !c.refresh_needed)
+            .map(|c| (c.id.clone(), c))
+            .collect();
+        let posts = self
+            .repo
+            .before(org, date, OLD_POSTS_MAX, &mut |p| {
+                channels.contains_key(&p.integration_id)
+            })
+            .await?;
+        let rows: Vec<Value> = posts
+            .iter()
+            .filter_map(|p| {
+                let c = channels.get(&p.integration_id)?;
+                Some(json!({
+                    "id": p.id,
+                    "content": p.root().content,
+                    "publishDate": iso(p.publish_date),
+                    "releaseURL": p.root().release_url,
+                    "state": p.state.as_str(),
+                    "integration": {
+                        "id": c.id,
+                        "name": c.name,
+                        "providerIdentifier": c.provider_identifier,
+                        "picture": c.picture.as_deref().filter(|x| !x.is_empty()).unwrap_or(NO_PICTURE),
+                        "type": "social",
+                    },
+                }))
+            })
+            .collect();
+        Ok(Value::Array(rows))
+    }
+
+    /// `GET /posts/:id/statistics`: clicks on the post's short links. No link shortener is
+    /// configured on this server, so there are none, as Postiz answers without one.
+    pub async fn statistics(&self, org: &str, id: &str) -> Result<Value> {
+        if !is_plausible_id(id) {
+            return Err(Error::NotFound("Post not found".into()));
+        }
+        self.get(org, id).await?;
+        Ok(json!({ "clicks": [] }))
+    }
+
+    /// `GET /posts/group/:group/debug-export` (platform administrators; 403 otherwise): the
+    /// group as a body `POST /posts` accepts again, with what went wrong under `_debug`.
+    pub async fn debug_export(
+        &self,
+        org: &str,
+        group: &str,
+        platform_admin: bool,
+    ) -> Result<Value> {
+        if !platform_admin {
+            return Err(Error::Forbidden("Forbidden".into()));
+        }
+        if !is_plausible_id(group) {
+            return Err(Error::NotFound("Post not found".into()));
+        }
+        let p = match self.repo.by_group(org, group).await? {
+            Some(p) if p.deleted_at.is_none() => p,
+            _ => return Err(Error::NotFound("Post not found".into())),
+        };
+        let c = self.channels.repo.get(org, &p.integration_id).await?;
+        let value: Vec<Value> = p
+            .parts
+            .iter()
+            .map(|m| json!({"id": m.id, "content": m.content, "delay": m.delay, "image": m.image}))
+            .collect();
+        Ok(json!({
+            "type": if p.state == crate::model::PostState::Draft { "draft" } else { "schedule" },
+            "date": p.publish_date.format("%Y-%m-%dT%H:%M:%S").to_string(),
+            "shortLink": false,
+            "tags": p.tags,
+            "posts": [{
+                "integration": {"id": p.integration_id},
+                "group": p.group,
+                "settings": p.settings,
+                "value": value,
+            }],
+            "_debug": {
+                "postId": p.id,
+                "state": p.state.as_str(),
+                "error": p.error,
+                "releaseURL": p.root().release_url,
+                "releaseId": p.root().release_id,
+                "publishDate": iso(p.publish_date),
+                "creationMethod": p.creation_method,
+                "provider": c.as_ref().map(|c| c.provider_identifier.clone()),
+                "channelName": c.as_ref().map(|c| c.name.clone()),
+                "thread": views::thread(&p, c.as_ref()),
+            },
+        }))
+    }
+}
