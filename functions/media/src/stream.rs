@@ -13,12 +13,9 @@ use std::collections::HashMap;
 
 use crate::Ctx;
 
-/// The fetcher of outside videos: the general policy, with the video size cap.
+/// The fetcher of outside videos: the policy for users' URLs, up to the video size cap.
 pub fn video_fetcher() -> GuardedFetcher {
-    GuardedFetcher::new(FetchPolicy {
-        max_bytes: postiz_media::VIDEO_MAX,
-        ..FetchPolicy::from_env()
-    })
+    GuardedFetcher::new(FetchPolicy::user_urls(postiz_media::VIDEO_MAX))
 }
 
 fn plain(status: StatusCode, message: &'static str) -> Response {

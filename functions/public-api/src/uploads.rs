@@ -21,10 +21,7 @@ const EXTENSIONS: [&str; 6] = [".png", ".jpg", ".jpeg", ".gif", ".webp", ".mp4"]
 /// The fetcher for user-supplied URLs: `https` only and no private addresses, unless
 /// `FETCH_ALLOW_PRIVATE` allows both (self-hosted networks, tests); capped at the video size.
 pub fn fetcher() -> GuardedFetcher {
-    let mut policy = FetchPolicy::from_env();
-    policy.https_only = !policy.allow_private;
-    policy.max_bytes = VIDEO_MAX;
-    GuardedFetcher::new(policy)
+    GuardedFetcher::new(FetchPolicy::user_urls(VIDEO_MAX))
 }
 
 fn answer(m: &postiz_media::Media) -> Result<(StatusCode, Json<Value>), Error> {

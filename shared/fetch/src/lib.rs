@@ -60,6 +60,18 @@ impl FetchPolicy {
     }
 }
 
+impl FetchPolicy {
+    /// The policy for URLs users give (uploads from a URL, videos to preview): `https` only
+    /// and no private addresses, unless `FETCH_ALLOW_PRIVATE` allows both (self-hosted
+    /// networks, tests); bodies up to `max_bytes`.
+    pub fn user_urls(max_bytes: u64) -> Self {
+        let mut policy = Self::from_env();
+        policy.https_only = !policy.allow_private;
+        policy.max_bytes = max_bytes;
+        policy
+    }
+}
+
 fn env_flag(value: Option<&str>) -> bool {
     value.is_some_and(|v| {
         let v = v.trim();

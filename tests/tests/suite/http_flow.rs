@@ -734,4 +734,42 @@ async fn cors_follows_postiz() {
         .await
         .unwrap();
     assert!(evil.headers().get("access-control-allow-origin").is_none());
+
+    // Header mode allows credentials too: the web app's uploads and its assistant send
+    // them whatever the mode (Postiz refuses them, which breaks uploads across ports).
+    let data = tempfile::tempdir().unwrap();
+    let envs = vec![
+        ("DATA_DIR", data.path().display().to_string()),
+        ("FRONTEND_URL", "http://127.0.0.1:4200".to_string()),
+        ("NOT_SECURED", "true".to_string()),
+    ];
+    let header_mode = Running::server(&envs).ready(Duration::from_secs(30)).await;
+    let pre = http
+        .request(
+            reqwest::Method::OPTIONS,
+            format!("{}/media/upload-server", header_mode.base),
+        )
+        .header("origin", "http://127.0.0.1:4200")
+        .header("access-control-request-method", "POST")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        pre.headers()
+            .get("access-control-allow-credentials")
+            .unwrap(),
+        "true"
+    );
+    let get = http
+        .get(format!("{}/auth/can-register", header_mode.base))
+        .header("origin", "http://127.0.0.1:4200")
+        .send()
+        .await
+        .unwrap();
+    let exposed = get
+        .headers()
+        .get("access-control-expose-headers")
+        .map(|v| v.to_str().unwrap().to_string())
+        .unwrap_or_default();
+    assert!(exposed.contains("auth"), "{exposed}");
 }

@@ -2,6 +2,7 @@
 //! local server (embedded and through infra/local-aws), the Lambda handlers on events/,
 //! and the template drift check.
 
+mod account_http;
 mod channels_http;
 mod channels_refresh;
 mod contract_blobs;
@@ -35,5 +36,6 @@ mod public_api;
 mod publish_faults;
 mod publish_lookup;
 mod publish_rules;
+mod settings_http;
 mod template_drift;
 mod util;

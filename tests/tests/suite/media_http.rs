@@ -179,7 +179,7 @@ pub(crate) fn png(seed: u8) -> Vec<u8> {
 }
 
 /// The start of an MP4 file: an `ftyp` box (isom) and a small `mdat`.
-fn mp4() -> Vec<u8> {
+pub(crate) fn mp4() -> Vec<u8> {
     let mut v = 0x20u32.to_be_bytes().to_vec();
     v.extend_from_slice(b"ftypisom\0\0\x02\0isomiso2avc1mp41");
     v.extend_from_slice(&16u32.to_be_bytes());

@@ -132,3 +132,21 @@ async fn bot_api_errors() {
     ));
     assert!(p.check(&msg(&"x".repeat(4097), vec![])).is_err());
 }
+
+#[tokio::test]
+async fn without_a_bot_token_discovery_says_what_is_missing() {
+    let (app, seen) = telegram::app();
+    let base = serve(app).await;
+    let config = ProviderConfig::from_pairs([("TELEGRAM_URL", base.as_str())]);
+    let p = Providers::new(&config).get("telegram").unwrap();
+    match p.discover(&json!({"word": telegram::WORD})).await {
+        Err(ProviderError::BadRequest { user_message }) => {
+            assert!(user_message.contains("TELEGRAM_TOKEN"), "{user_message}")
+        }
+        other => panic!("{other:?}"),
+    }
+    assert!(
+        seen.lock().unwrap().calls.is_empty(),
+        "nothing is sent without a token"
+    );
+}
