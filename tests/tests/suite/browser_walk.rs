@@ -1,0 +1,144 @@
+//! The real Postiz web app, unmodified, driven by Chromium against `postiz-server` in both auth
+//! modes (`tests/browser/walk.mjs` does the walking; docs/frontend.md says what it covers).
+//!
+//! Runs when `POSTIZ_FRONTEND_DIR` names a built `apps/frontend` of a Postiz checkout, built
+//! with `NEXT_PUBLIC_BACKEND_URL` = `POSTIZ_FRONTEND_BACKEND_URL` (default
+//! `http://127.0.0.1:3000`: the backend must take that port). Needs Node.js, Debian's
+//! `chromium` (`CHROMIUM_PATH`) and `playwright-core` (installed into `tests/browser` with npm
+//! when missing). Without `POSTIZ_FRONTEND_DIR` it says why it was skipped: CI cannot download
+//! the web app.
+
+use postiz_tests::fakes::{bluesky, serve, telegram, x};
+use postiz_tests::Running;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+const FRONTEND_PORT: u16 = 4200;
+
+fn port_of(url: &str) -> u16 {
+    url.rsplit(':')
+        .next()
+        .and_then(|p| p.trim_end_matches('/').parse().ok())
+        .unwrap_or(80)
+}
+
+async fn wait_for(url: &str, within: Duration) {
+    let deadline = Instant::now() + within;
+    let client = reqwest::Client::new();
+    while client.get(url).send().await.is_err() {
+        assert!(Instant::now() < deadline, "{url} did not answer in {within:?}");
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+}
+
+/// `tests/browser` with its `playwright-core` installed.
+fn walk_dir() -> PathBuf {
+    let dir = postiz_tests::repo_root().join("tests/browser");
+    if !dir.join("node_modules/playwright-core").exists() {
+        let status = Command::new("npm")
+            .args(["ci", "--no-audit", "--no-fund"])
+            .current_dir(&dir)
+            .status()
+            .expect("npm (Node.js) is needed for the browser walk");
+        assert!(status.success(), "npm ci in tests/browser failed");
+    }
+    dir
+}
+
+/// One walk in `mode` (`cookie` or `header`) on a fresh backend and a fresh app process.
+async fn walk(frontend: &Path, backend_url: &str, mode: &str) {
+    let (pds, _) = bluesky::app();
+    let pds = serve(pds).await;
+    let (x_app, _) = x::app();
+    let x_url = serve(x_app).await;
+    let (tg, _) = telegram::app();
+    let tg = serve(tg).await;
+    let frontend_url = format!("http://127.0.0.1:{FRONTEND_PORT}");
+    let data = tempfile::tempdir().unwrap();
+    let secured = mode == "header";
+
+    let mut backend = Command::new(postiz_tests::server_bin());
+    backend
+        .env("HOST", "127.0.0.1")
+        .env("PORT", port_of(backend_url).to_string())
+        .env("DATA_DIR", data.path())
+        .env("FRONTEND_URL", &frontend_url)
+        .env("FETCH_ALLOW_PRIVATE", "true")
+        .env("SCHEDULER_TICK_MS", "500")
+        .env("X_URL", &x_url)
+        .env("X_API_KEY", x::KEY)
+        .env("X_API_SECRET", x::SECRET)
+        .env("TELEGRAM_URL", &tg)
+        .env("TELEGRAM_TOKEN", telegram::TOKEN);
+    if secured {
+        backend.env("NOT_SECURED", "true");
+    }
+    let backend = Running::start(backend, port_of(backend_url))
+        .ready(Duration::from_secs(30))
+        .await;
+
+    let next = frontend.join("../../node_modules/.bin/next");
+    let mut app = Command::new(&next);
+    app.args(["start", "-p", &FRONTEND_PORT.to_string(), "-H", "127.0.0.1"])
+        .current_dir(frontend)
+        .env("FRONTEND_URL", &frontend_url)
+        .env("IS_GENERAL", "true")
+        .env("STORAGE_PROVIDER", "local")
+        .env("NEXT_PUBLIC_BACKEND_URL", backend_url)
+        .env("BACKEND_INTERNAL_URL", backend_url)
+        .env("NEXT_TELEMETRY_DISABLED", "1");
+    if secured {
+        app.env("NOT_SECURED", "true");
+    }
+    let app = Running::start(app, FRONTEND_PORT);
+    wait_for(&format!("{frontend_url}/auth"), Duration::from_secs(90)).await;
+
+    // Screenshots and the report: `POSTIZ_WALK_OUT/<mode>` when set, else a temporary folder.
+    let temp = tempfile::tempdir().unwrap();
+    let out = match std::env::var_os("POSTIZ_WALK_OUT") {
+        Some(dir) => PathBuf::from(dir).join(mode),
+        None => temp.path().to_path_buf(),
+    };
+    let status = Command::new("node")
+        .arg("walk.mjs")
+        .current_dir(walk_dir())
+        .env("MODE", mode)
+        .env("FRONTEND_URL", &frontend_url)
+        .env("BACKEND_URL", backend_url)
+        .env("BLUESKY_SERVICE", &pds)
+        .env("BLUESKY_HANDLE", bluesky::HANDLE)
+        .env("BLUESKY_PASSWORD", bluesky::PASSWORD)
+        .env("OUT_DIR", &out)
+        .status()
+        .expect("node runs the walk");
+    drop(app);
+    drop(backend);
+    let report = std::fs::read_to_string(out.join("report.json")).unwrap_or_default();
+    assert!(
+        status.success(),
+        "the browser walk failed in {mode} mode ({status}); report:\n{report}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_real_web_app_works_in_both_auth_modes() {
+    let Some(frontend) = std::env::var_os("POSTIZ_FRONTEND_DIR").map(PathBuf::from) else {
+        eprintln!(
+            "browser walk skipped: POSTIZ_FRONTEND_DIR is not set. It needs a built Postiz web \
+             app (apps/frontend of gitroomhq/postiz-app), which CI cannot download; see \
+             docs/frontend.md to run it."
+        );
+        return;
+    };
+    assert!(
+        frontend.join(".next").exists(),
+        "{} has no .next build",
+        frontend.display()
+    );
+    let backend_url = std::env::var("POSTIZ_FRONTEND_BACKEND_URL")
+        .unwrap_or_else(|_| "http://127.0.0.1:3000".into());
+    for mode in ["cookie", "header"] {
+        walk(&frontend, &backend_url, mode).await;
+    }
+}
