@@ -59,7 +59,7 @@ impl SettingsRepo {
             .into_iter()
             .map(from_item::<PostSet>)
             .collect::<Result<Vec<_>, _>>()?;
-        sets.sort_by(|a, b| b.created_at.cmp(&a.created_at));
+        sets.sort_by_key(|s| std::cmp::Reverse(s.created_at));
         Ok(sets)
     }
 
@@ -110,8 +110,7 @@ impl SettingsRepo {
         for s in &mut list.signatures {
             s.auto_add = list.default_id.as_deref() == Some(s.id.as_str());
         }
-        list.signatures
-            .sort_by(|a, b| a.created_at.cmp(&b.created_at));
+        list.signatures.sort_by_key(|s| s.created_at);
         Ok(list)
     }
 
@@ -218,7 +217,7 @@ impl SettingsRepo {
             .into_iter()
             .map(from_item::<Announcement>)
             .collect::<Result<Vec<_>, _>>()?;
-        list.sort_by(|a, b| b.created_at.cmp(&a.created_at));
+        list.sort_by_key(|a| std::cmp::Reverse(a.created_at));
         Ok(list)
     }
 

@@ -27,7 +27,10 @@ async fn wait_for(url: &str, within: Duration) {
     let deadline = Instant::now() + within;
     let client = reqwest::Client::new();
     while client.get(url).send().await.is_err() {
-        assert!(Instant::now() < deadline, "{url} did not answer in {within:?}");
+        assert!(
+            Instant::now() < deadline,
+            "{url} did not answer in {within:?}"
+        );
         tokio::time::sleep(Duration::from_millis(250)).await;
     }
 }
