@@ -28,9 +28,7 @@ pub async fn routes(state: &AppState) -> Router<AppState> {
         .merge(postiz_media_fn::router(
             postiz_media_fn::Ctx::new(state).await,
         ))
-        .merge(postiz_settings_fn::router(postiz_settings_fn::Ctx::new(
-            state,
-        )))
+        .merge(postiz_settings_fn::router())
         .merge(postiz_pending_fn::router());
     match state.adapters.file_blobs.clone() {
         Some(blobs) => routes.merge(postiz_web::blob_routes::router(blobs)),

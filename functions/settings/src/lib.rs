@@ -2,7 +2,7 @@
 //! organization's short-link preference (`/settings/shortlink`) and the platform's
 //! announcements (`/announcements`).
 
-use axum::extract::{FromRef, Path, State};
+use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::{Json, Router};
 use postiz_settings::Settings;
@@ -10,51 +10,20 @@ use postiz_web::documented::Documented;
 use postiz_web::{ApiResult, AppState, Authed, JsonBody};
 use serde::Deserialize;
 use serde_json::Value;
-use std::sync::Arc;
 
-/// The function's services, built once from the app state.
-#[derive(Clone)]
-pub struct Ctx(Arc<Services>);
-
-impl std::ops::Deref for Ctx {
-    type Target = Services;
-
-    fn deref(&self) -> &Services {
-        &self.0
-    }
-}
-
-/// The services behind [`Ctx`].
-pub struct Services {
-    app: AppState,
-    /// Sets, signatures and announcements.
-    pub settings: Settings,
-}
-
-impl FromRef<Ctx> for AppState {
-    fn from_ref(ctx: &Ctx) -> AppState {
-        ctx.app.clone()
-    }
-}
-
-impl Ctx {
-    /// Builds the services on the app's table and clock.
-    pub fn new(app: &AppState) -> Self {
-        let a = &app.adapters;
-        Self(Arc::new(Services {
-            app: app.clone(),
-            settings: Settings::new(a.table.clone(), a.clock.clone()),
-        }))
-    }
+/// Sets, signatures and announcements on the app's table and clock (two pointers: made per
+/// request).
+pub fn settings(app: &AppState) -> Settings {
+    Settings::new(app.adapters.table.clone(), app.adapters.clock.clone())
 }
 
 /// The routes of this function.
-pub fn router(ctx: Ctx) -> Router<AppState> {
-    routes().into_router().with_state(ctx)
+pub fn router() -> Router<AppState> {
+    routes().into_router()
 }
 
 /// The routes with their summaries, for the router and the OpenAPI document.
-pub fn routes() -> Documented<Ctx> {
+pub fn routes() -> Documented<AppState> {
     Documented::new("internal-settings")
         .get("/sets", "Saved post sets, newest first", sets)
         .post(
@@ -103,8 +72,8 @@ pub fn routes() -> Documented<Ctx> {
 /// A 201 answer, as Nest gives every POST.
 type Created = (StatusCode, Json<Value>);
 
-async fn sets(State(ctx): State<Ctx>, Authed(s): Authed) -> ApiResult<Json<Value>> {
-    Ok(Json(ctx.settings.sets(&s.org.id).await?))
+async fn sets(State(app): State<AppState>, Authed(s): Authed) -> ApiResult<Json<Value>> {
+    Ok(Json(settings(&app).sets(&s.org.id).await?))
 }
 
 #[derive(Deserialize)]
@@ -115,13 +84,12 @@ struct SetBody {
 }
 
 async fn save_set(
-    State(ctx): State<Ctx>,
+    State(app): State<AppState>,
     Authed(s): Authed,
     method: axum::http::Method,
     JsonBody(b): JsonBody<SetBody>,
 ) -> ApiResult<(StatusCode, Json<Value>)> {
-    let saved = ctx
-        .settings
+    let saved = settings(&app)
         .save_set(&s.org.id, b.id, b.name, b.content)
         .await?;
     let status = if method == axum::http::Method::POST {
@@ -133,19 +101,22 @@ async fn save_set(
 }
 
 async fn delete_set(
-    State(ctx): State<Ctx>,
+    State(app): State<AppState>,
     Authed(s): Authed,
     Path(id): Path<String>,
 ) -> ApiResult<Json<Value>> {
-    Ok(Json(ctx.settings.delete_set(&s.org.id, &id).await?))
+    Ok(Json(settings(&app).delete_set(&s.org.id, &id).await?))
 }
 
-async fn signatures(State(ctx): State<Ctx>, Authed(s): Authed) -> ApiResult<Json<Value>> {
-    Ok(Json(ctx.settings.signatures(&s.org.id).await?))
+async fn signatures(State(app): State<AppState>, Authed(s): Authed) -> ApiResult<Json<Value>> {
+    Ok(Json(settings(&app).signatures(&s.org.id).await?))
 }
 
-async fn default_signature(State(ctx): State<Ctx>, Authed(s): Authed) -> ApiResult<Json<Value>> {
-    Ok(Json(ctx.settings.default_signature(&s.org.id).await?))
+async fn default_signature(
+    State(app): State<AppState>,
+    Authed(s): Authed,
+) -> ApiResult<Json<Value>> {
+    Ok(Json(settings(&app).default_signature(&s.org.id).await?))
 }
 
 #[derive(Deserialize)]
@@ -156,40 +127,39 @@ struct SignatureBody {
 }
 
 async fn create_signature(
-    State(ctx): State<Ctx>,
+    State(app): State<AppState>,
     Authed(s): Authed,
     JsonBody(b): JsonBody<SignatureBody>,
 ) -> ApiResult<Created> {
-    let saved = ctx
-        .settings
+    let saved = settings(&app)
         .save_signature(&s.org.id, None, b.content, b.auto_add)
         .await?;
     Ok((StatusCode::CREATED, Json(saved)))
 }
 
 async fn update_signature(
-    State(ctx): State<Ctx>,
+    State(app): State<AppState>,
     Authed(s): Authed,
     Path(id): Path<String>,
     JsonBody(b): JsonBody<SignatureBody>,
 ) -> ApiResult<Json<Value>> {
     Ok(Json(
-        ctx.settings
+        settings(&app)
             .save_signature(&s.org.id, Some(&id), b.content, b.auto_add)
             .await?,
     ))
 }
 
 async fn delete_signature(
-    State(ctx): State<Ctx>,
+    State(app): State<AppState>,
     Authed(s): Authed,
     Path(id): Path<String>,
 ) -> ApiResult<Json<Value>> {
-    Ok(Json(ctx.settings.delete_signature(&s.org.id, &id).await?))
+    Ok(Json(settings(&app).delete_signature(&s.org.id, &id).await?))
 }
 
-async fn shortlink(State(ctx): State<Ctx>, Authed(s): Authed) -> Json<Value> {
-    Json(ctx.app.accounts.shortlink(&s))
+async fn shortlink(State(app): State<AppState>, Authed(s): Authed) -> Json<Value> {
+    Json(app.accounts.shortlink(&s))
 }
 
 #[derive(Deserialize)]
@@ -198,20 +168,19 @@ struct ShortlinkBody {
 }
 
 async fn set_shortlink(
-    State(ctx): State<Ctx>,
+    State(app): State<AppState>,
     Authed(s): Authed,
     JsonBody(b): JsonBody<ShortlinkBody>,
 ) -> ApiResult<Created> {
-    let org = ctx
-        .app
+    let org = app
         .accounts
         .set_shortlink(&s, b.shortlink.as_deref())
         .await?;
     Ok((StatusCode::CREATED, Json(org)))
 }
 
-async fn announcements(State(ctx): State<Ctx>, Authed(_s): Authed) -> ApiResult<Json<Value>> {
-    Ok(Json(ctx.settings.announcements().await?))
+async fn announcements(State(app): State<AppState>, Authed(_s): Authed) -> ApiResult<Json<Value>> {
+    Ok(Json(settings(&app).announcements().await?))
 }
 
 #[derive(Deserialize)]
@@ -222,24 +191,23 @@ struct AnnouncementBody {
 }
 
 async fn create_announcement(
-    State(ctx): State<Ctx>,
+    State(app): State<AppState>,
     Authed(s): Authed,
     JsonBody(b): JsonBody<AnnouncementBody>,
 ) -> ApiResult<Created> {
-    let row = ctx
-        .settings
+    let row = settings(&app)
         .create_announcement(s.user.is_super_admin, b.title, b.description, b.color)
         .await?;
     Ok((StatusCode::CREATED, Json(row)))
 }
 
 async fn delete_announcement(
-    State(ctx): State<Ctx>,
+    State(app): State<AppState>,
     Authed(s): Authed,
     Path(id): Path<String>,
 ) -> ApiResult<Json<Value>> {
     Ok(Json(
-        ctx.settings
+        settings(&app)
             .delete_announcement(s.user.is_super_admin, &id)
             .await?,
     ))

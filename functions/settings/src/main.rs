@@ -2,8 +2,5 @@
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), lambda_http::Error> {
-    postiz_web::telemetry::init(true);
-    let state = postiz_web::lambda::state_from_env().await?;
-    let ctx = postiz_settings_fn::Ctx::new(&state);
-    postiz_web::lambda::serve(postiz_settings_fn::router(ctx), state).await
+    postiz_web::lambda::run(postiz_settings_fn::router()).await
 }

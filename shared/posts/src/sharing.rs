@@ -29,45 +29,15 @@ fn preview_channel(c: &Channel) -> Value {
     })
 }
 
-/// The rows of a thread as the preview reads them: Postiz's post rows (`image` and
-/// `settings` as the JSON strings it stores), each with its channel.
+/// The rows of a thread as the preview reads them: the editor's rows, with `image` as the
+/// JSON string Postiz stores (the page parses it) and each row's channel.
 fn preview_rows(p: &Post, c: &Channel) -> Value {
-    let settings = match &p.settings {
-        Value::Object(m) if !m.is_empty() => Value::String(p.settings.to_string()),
-        _ => Value::Null,
-    };
-    let mut parent: Option<&str> = None;
-    let rows: Vec<Value> = p
-        .parts
-        .iter()
-        .map(|part| {
-            let image = serde_json::to_string(&part.image).unwrap_or_else(|_| "[]".into());
-            let row = json!({
-                "id": part.id,
-                "content": part.content,
-                "publishDate": iso(p.publish_date),
-                "group": p.group,
-                "parentPostId": parent,
-                "delay": part.delay,
-                "image": image,
-                "settings": settings,
-                "state": p.state.as_str(),
-                "releaseURL": part.release_url,
-                "releaseId": part.release_id,
-                "integrationId": p.integration_id,
-                "organizationId": p.organization_id,
-                "intervalInDays": p.interval_in_days,
-                "creationMethod": p.creation_method,
-                "createdAt": iso(p.created_at),
-                "updatedAt": iso(p.updated_at),
-                "deletedAt": null,
-                "integration": preview_channel(c),
-            });
-            parent = Some(&part.id);
-            row
-        })
-        .collect();
-    Value::Array(rows)
+    let mut rows = views::thread(p, Some(c))["posts"].take();
+    for row in rows.as_array_mut().into_iter().flatten() {
+        row["image"] = Value::String(row["image"].to_string());
+        row["integration"] = preview_channel(c);
+    }
+    rows
 }
 
 impl Posts {

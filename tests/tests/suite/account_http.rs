@@ -10,26 +10,7 @@ use reqwest::{Client, Method};
 use serde_json::{json, Value};
 use std::time::Duration;
 
-struct Session {
-    http: Client,
-    base: String,
-    token: String,
-}
-
-impl Session {
-    async fn call(&self, method: Method, path: &str, body: Option<Value>) -> (u16, Value) {
-        let mut req = self
-            .http
-            .request(method, format!("{}{path}", self.base))
-            .header("auth", &self.token);
-        if let Some(b) = body {
-            req = req.json(&b);
-        }
-        let r = req.send().await.unwrap();
-        let status = r.status().as_u16();
-        (status, r.json().await.unwrap_or(Value::Null))
-    }
-}
+use crate::util::Session;
 
 async fn server(fake: &str, data: &std::path::Path) -> Running {
     let envs = vec![
@@ -48,16 +29,7 @@ async fn server(fake: &str, data: &std::path::Path) -> Running {
 }
 
 async fn owner(base: &str) -> (Session, String) {
-    let http = Client::new();
-    let (email, token) = crate::util::register(&http, base).await;
-    (
-        Session {
-            http,
-            base: base.to_string(),
-            token,
-        },
-        email,
-    )
+    Session::register(base).await
 }
 
 /// Schedules a one-message post on the channel at `when`; its id.

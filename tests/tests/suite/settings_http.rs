@@ -8,41 +8,10 @@ use reqwest::{Client, Method};
 use serde_json::{json, Value};
 use std::time::Duration;
 
-struct Org {
-    http: Client,
-    base: String,
-    token: String,
-}
+use crate::util::Session as Org;
 
-impl Org {
-    async fn register(base: &str) -> Self {
-        let http = Client::new();
-        let (_, token) = crate::util::register(&http, base).await;
-        Self {
-            http,
-            base: base.to_string(),
-            token,
-        }
-    }
-
-    async fn call(&self, method: Method, path: &str, body: Option<Value>) -> (u16, Value) {
-        let mut req = self
-            .http
-            .request(method, format!("{}{path}", self.base))
-            .header("auth", &self.token);
-        if let Some(b) = body {
-            req = req.json(&b);
-        }
-        let r = req.send().await.unwrap();
-        let status = r.status().as_u16();
-        (status, r.json().await.unwrap_or(Value::Null))
-    }
-
-    async fn get(&self, path: &str) -> Value {
-        let (status, body) = self.call(Method::GET, path, None).await;
-        assert_eq!(status, 200, "GET {path}: {body}");
-        body
-    }
+async fn register(base: &str) -> Org {
+    Org::register(base).await.0
 }
 
 async fn server(admins: &str) -> (Running, tempfile::TempDir) {
@@ -59,10 +28,7 @@ async fn server(admins: &str) -> (Running, tempfile::TempDir) {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sets_are_kept_per_organization() {
     let (srv, _data) = server("").await;
-    let (a, b) = (
-        Org::register(&srv.base).await,
-        Org::register(&srv.base).await,
-    );
+    let (a, b) = (register(&srv.base).await, register(&srv.base).await);
     let (status, first) = a
         .call(
             Method::POST,
@@ -143,10 +109,7 @@ async fn sets_are_kept_per_organization() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn one_signature_at_most_is_added_automatically() {
     let (srv, _data) = server("").await;
-    let (a, b) = (
-        Org::register(&srv.base).await,
-        Org::register(&srv.base).await,
-    );
+    let (a, b) = (register(&srv.base).await, register(&srv.base).await);
     assert_eq!(a.get("/signatures/default").await, json!({}));
     let make = |content: &str, auto: bool| json!({"content": content, "autoAdd": auto});
     let (status, one) = a
@@ -251,10 +214,7 @@ async fn one_signature_at_most_is_added_automatically() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_short_link_preference_is_the_organizations() {
     let (srv, _data) = server("").await;
-    let (a, b) = (
-        Org::register(&srv.base).await,
-        Org::register(&srv.base).await,
-    );
+    let (a, b) = (register(&srv.base).await, register(&srv.base).await);
     assert_eq!(
         a.get("/settings/shortlink").await,
         json!({"shortlink": "ASK"})
@@ -296,7 +256,7 @@ async fn the_short_link_preference_is_the_organizations() {
 async fn only_platform_administrators_publish_announcements() {
     let admin_email = format!("{}@example.com", unique("staff"));
     let (srv, _data) = server(&admin_email).await;
-    let user = Org::register(&srv.base).await;
+    let user = register(&srv.base).await;
     let http = Client::new();
     let r = http
         .post(format!("{}/auth/register", srv.base))

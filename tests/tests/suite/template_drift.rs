@@ -285,7 +285,8 @@ fn http_routes_are_on_the_api_and_claimed_once() {
         BTreeSet::from([
             "/posts".to_string(),
             "/posts/{proxy+}".to_string(),
-            "/public/posts/{proxy+}".to_string()
+            "/public/posts/{proxy+}".to_string(),
+            "/analytics/post/{id}".to_string()
         ])
     );
 }

@@ -241,3 +241,54 @@ pub fn embedded_posts(providers: postiz_providers::Providers) -> EmbeddedPosts {
         dir,
     }
 }
+
+/// A signed-in client of a running server: sends JSON with the session's `auth` header.
+pub struct Session {
+    /// The HTTP client.
+    pub http: reqwest::Client,
+    /// The server's base URL.
+    pub base: String,
+    /// The session token.
+    pub token: String,
+}
+
+impl Session {
+    /// Registers a new organization on the server; its owner's session and email.
+    pub async fn register(base: &str) -> (Self, String) {
+        let http = reqwest::Client::new();
+        let (email, token) = register(&http, base).await;
+        let s = Self {
+            http,
+            base: base.to_string(),
+            token,
+        };
+        (s, email)
+    }
+
+    /// Sends `method path` with an optional JSON body; the status and the JSON answer (null
+    /// when the answer is not JSON).
+    pub async fn call(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        body: Option<serde_json::Value>,
+    ) -> (u16, serde_json::Value) {
+        let mut req = self
+            .http
+            .request(method, format!("{}{path}", self.base))
+            .header("auth", &self.token);
+        if let Some(b) = body {
+            req = req.json(&b);
+        }
+        let r = req.send().await.unwrap();
+        let status = r.status().as_u16();
+        (status, r.json().await.unwrap_or(serde_json::Value::Null))
+    }
+
+    /// `GET path`, which must answer 200.
+    pub async fn get(&self, path: &str) -> serde_json::Value {
+        let (status, body) = self.call(reqwest::Method::GET, path, None).await;
+        assert_eq!(status, 200, "GET {path}: {body}");
+        body
+    }
+}
