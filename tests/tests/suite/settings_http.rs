@@ -5,7 +5,7 @@
 
 use postiz_tests::{unique, Running};
 use reqwest::{Client, Method};
-use serde_json::{json, Value};
+use serde_json::json;
 use std::time::Duration;
 
 use crate::util::Session as Org;
