@@ -9,6 +9,7 @@ mod channels_refresh;
 mod contract_blobs;
 mod contract_queue;
 mod contract_secrets;
+mod contract_settings;
 mod contract_table;
 mod frontend_contract;
 mod http_flow;
