@@ -19,6 +19,7 @@
 import { chromium } from 'playwright-core';
 import fs from 'node:fs';
 import path from 'node:path';
+import zlib from 'node:zlib';
 import { fileURLToPath } from 'node:url';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
@@ -84,6 +85,12 @@ const EMAIL = `walk-${MODE}-${stamp}@example.com`;
 const PASSWORD = `Walk-${stamp}-pw`;
 const COMPANY = `Walk Co ${stamp}`;
 const POST_TEXT = `Browser walk ${MODE} ${stamp}`;
+const LATER_TEXT = `Scheduled later ${MODE} ${stamp}`;
+const SIGN_TEXT = `Signed by walk ${stamp}`;
+const SET_TEXT = `Set content ${MODE} ${stamp}`;
+const SET_NAME = `Walk set ${stamp}`;
+const CUSTOMER_NAME = `Walk customer ${stamp}`;
+const MEDIA_NAME = `walk-${stamp}.png`;
 
 fs.mkdirSync(OUT_DIR, { recursive: true });
 // Remove this script's own output from an earlier run (numbered screenshots, report.json).
@@ -320,6 +327,127 @@ async function settle(page, ms = 2500) {
   // Some pages poll, so network idle may never come: bounded wait, then a short pause.
   await page.waitForLoadState('networkidle', { timeout: 8000 * SCALE }).catch(() => {});
   await sleep(ms);
+}
+
+// A small valid PNG (RGB gradient), written by the walk itself for the media upload.
+function makePng(width = 24, height = 24) {
+  const crcTable = Array.from({ length: 256 }, (_, n) => {
+    let c = n;
+    for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
+    return c >>> 0;
+  });
+  const crc32 = (buf) => {
+    let c = 0xffffffff;
+    for (const b of buf) c = crcTable[(c ^ b) & 0xff] ^ (c >>> 8);
+    return (c ^ 0xffffffff) >>> 0;
+  };
+  const chunk = (type, data) => {
+    const len = Buffer.alloc(4);
+    len.writeUInt32BE(data.length);
+    const td = Buffer.concat([Buffer.from(type, 'ascii'), data]);
+    const crc = Buffer.alloc(4);
+    crc.writeUInt32BE(crc32(td));
+    return Buffer.concat([len, td, crc]);
+  };
+  const ihdr = Buffer.alloc(13);
+  ihdr.writeUInt32BE(width, 0);
+  ihdr.writeUInt32BE(height, 4);
+  ihdr[8] = 8; // bit depth
+  ihdr[9] = 2; // RGB
+  const raw = Buffer.alloc((width * 3 + 1) * height);
+  for (let y = 0; y < height; y++) {
+    const row = y * (width * 3 + 1);
+    raw[row] = 0; // filter: none
+    for (let x = 0; x < width; x++) {
+      raw[row + 1 + x * 3] = (x * 10) & 0xff;
+      raw[row + 2 + x * 3] = (y * 10) & 0xff;
+      raw[row + 3 + x * 3] = 0x80;
+    }
+  }
+  return Buffer.concat([
+    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
+    chunk('IHDR', ihdr),
+    chunk('IDAT', zlib.deflateSync(raw)),
+    chunk('IEND', Buffer.alloc(0)),
+  ]);
+}
+
+// The ISO week (Monday..Sunday, UTC: the browser runs in UTC) holding `date`.
+function isoWeek(date) {
+  const d = new Date(Date.UTC(date.getUTCFullYear(), date.getUTCMonth(), date.getUTCDate()));
+  const dow = (d.getUTCDay() + 6) % 7; // 0 = Monday
+  const start = new Date(d.getTime() - dow * 86400000);
+  const end = new Date(start.getTime() + 6 * 86400000);
+  const fmt = (x) => x.toISOString().slice(0, 10);
+  return { startDate: fmt(start), endDate: fmt(end), dayIndex: dow };
+}
+
+// Opens the week view holding `when` (a UTC date at a whole hour) and returns that hour's cell.
+async function weekCell(page, when) {
+  const { startDate, endDate, dayIndex } = isoWeek(when);
+  await page.goto(`${FRONTEND_URL}/launches?display=week&startDate=${startDate}&endDate=${endDate}`, {
+    waitUntil: 'domcontentloaded',
+    timeout: T.nav,
+  });
+  await waitCalendar(page);
+  const grid = page.locator('div[class*="grid-template-columns:136px"]').first();
+  await grid.waitFor({ state: 'visible', timeout: T.nav });
+  // Grid children: the corner, 7 day headers, then per hour its label and 7 day cells.
+  const cell = grid.locator(':scope > div').nth(8 + when.getUTCHours() * 8 + 1 + dayIndex);
+  await cell.scrollIntoViewIfNeeded();
+  return cell;
+}
+
+// The editor of the add/edit modal ("Create Post" on top, "Post Preview" with its close icon).
+const editorModal = (page) => page.locator('#social-content').first();
+
+async function waitEditor(page) {
+  await editorModal(page).waitFor({ state: 'visible', timeout: T.nav });
+  await page.locator('.ProseMirror').first().waitFor({ state: 'visible', timeout: T.nav });
+}
+
+async function editorText(page) {
+  const texts = await page.locator('.ProseMirror').allInnerTexts().catch(() => []);
+  return texts.join('\n');
+}
+
+// Closes the post editor without saving, the way a user does: the close icon next to
+// "Post Preview", then "Yes, close it!".
+async function closeEditor(page) {
+  const header = page.locator('div.flex-1').filter({ hasText: /^Post Preview$/ }).first();
+  const icon = header.locator('xpath=following-sibling::div[1]').locator('svg').first();
+  await icon.click({ timeout: T.action });
+  const yes = page.getByRole('button', { name: /Yes, close it/ });
+  await yes.waitFor({ state: 'visible', timeout: T.action });
+  await yes.click();
+  await editorModal(page).waitFor({ state: 'hidden', timeout: T.action });
+}
+
+// The channel row of the left list and its "..." (preferences) menu.
+const channelRow = (page, identifier) =>
+  page.locator('div[class*="group/profile"]').filter({ has: page.locator(`img[alt="${identifier}"]`) }).first();
+
+async function openChannelMenu(page, identifier) {
+  const row = channelRow(page, identifier);
+  await row.waitFor({ state: 'visible', timeout: T.nav });
+  await row.hover();
+  const menu = page.locator('div.shadow-menu').first();
+  if (!(await menu.isVisible().catch(() => false))) {
+    await row.locator('div.cursor-pointer.relative.select-none.flex').first().click();
+  }
+  await menu.waitFor({ state: 'visible', timeout: T.action });
+  const items = (await menu.locator(':scope > div').allInnerTexts()).map((t) => t.trim()).filter(Boolean);
+  return { menu, items };
+}
+
+async function openSettingsTab(page, label) {
+  if (!new URL(page.url()).pathname.startsWith('/settings')) {
+    await clickTopMenu(page, '/settings');
+  }
+  await page.getByText(/Logout from/).first().waitFor({ timeout: T.nav }).catch(() => {});
+  const tab = page.locator('div.cursor-pointer').filter({ hasText: new RegExp(`^${label}$`) }).first();
+  await tab.waitFor({ state: 'visible', timeout: T.nav });
+  await tab.click();
 }
 
 // ---------------------------------------------------------------- main
