@@ -3,7 +3,11 @@
 //! answering errors in Reddit's `{"json": {"errors": [...]}}` shape. Image posts: a media
 //! asset lease (`api/media/asset.json`) whose upload form posts to an S3-like endpoint of the
 //! fake, a submission answered without the post's id, and the user's submitted listing
-//! (`user/<name>/submitted`) where the post then appears.
+//! (`user/<name>/submitted`) where the post then appears. The editor's lookups: subreddit
+//! search (`subreddits/search`), a subreddit's `about`, its `post_requirements` and its
+//! `link_flair_v2`, over a small directory: `r/rust` (any kind, pictures, flair required),
+//! `r/rustjobs` (links only, flairs hidden: 403), `r/rustpics` (pictures only) and
+//! `r/rustsecret` (private).
 
 use axum::extract::{Multipart, Path, State};
 use axum::http::{HeaderMap, StatusCode};
@@ -255,6 +259,85 @@ pub const VIDEO: &[u8] = &[
     0, 0, 0, 0x18, b'f', b't', b'y', b'p', b'm', b'p', b'4', b'2',
 ];
 
+/// The fake's subreddits: (name, type, submission type, pictures allowed, flair required).
+const DIRECTORY: [(&str, &str, &str, bool, bool); 4] = [
+    ("rust", "public", "any", true, true),
+    ("rustjobs", "public", "link", false, false),
+    ("rustpics", "public", "image", true, false),
+    ("rustsecret", "private", "any", true, false),
+];
+
+async fn search(
+    State(seen): State<Shared>,
+    h: HeaderMap,
+    axum::extract::Query(q): axum::extract::Query<HashMap<String, String>>,
+) -> Response {
+    if !authed(&h, &seen) {
+        return unauthorized();
+    }
+    let word = q.get("q").cloned().unwrap_or_default();
+    let children: Vec<serde_json::Value> = DIRECTORY
+        .iter()
+        .filter(|(name, ..)| name.contains(word.as_str()))
+        .map(|(name, kind, submission, _, _)| {
+            json!({"kind": "t5", "data": {"id": format!("id_{name}"), "title": format!("The {name} community"),
+                "url": format!("/r/{name}/"), "subreddit_type": kind, "submission_type": submission}})
+        })
+        .collect();
+    Json(json!({"kind": "Listing", "data": {"children": children}})).into_response()
+}
+
+fn entry(name: &str) -> Option<(&'static str, &'static str, &'static str, bool, bool)> {
+    DIRECTORY.iter().copied().find(|(n, ..)| *n == name)
+}
+
+async fn about(State(seen): State<Shared>, h: HeaderMap, Path(name): Path<String>) -> Response {
+    if !authed(&h, &seen) {
+        return unauthorized();
+    }
+    match entry(&name) {
+        Some((n, kind, submission, images, _)) => Json(json!({"kind": "t5", "data": {
+            "display_name": n, "subreddit_type": kind, "submission_type": submission,
+            "allow_images": images}}))
+        .into_response(),
+        None => (
+            StatusCode::NOT_FOUND,
+            Json(json!({"message": "Not Found", "error": 404})),
+        )
+            .into_response(),
+    }
+}
+
+async fn requirements(
+    State(seen): State<Shared>,
+    h: HeaderMap,
+    Path(name): Path<String>,
+) -> Response {
+    if !authed(&h, &seen) {
+        return unauthorized();
+    }
+    let required = entry(&name).is_some_and(|e| e.4);
+    Json(json!({"is_flair_required": required, "title_text_max_length": 300})).into_response()
+}
+
+async fn flairs(State(seen): State<Shared>, h: HeaderMap, Path(name): Path<String>) -> Response {
+    if !authed(&h, &seen) {
+        return unauthorized();
+    }
+    if name != "rust" {
+        return (
+            StatusCode::FORBIDDEN,
+            Json(json!({"message": "Forbidden", "error": 403})),
+        )
+            .into_response();
+    }
+    Json(json!([
+        {"id": "fl-1", "text": "Discussion", "type": "text"},
+        {"id": "fl-2", "text": "News", "type": "text"}
+    ]))
+    .into_response()
+}
+
 pub fn app() -> (Router, Shared) {
     let seen: Shared = Arc::default();
     let router = Router::new()
@@ -265,6 +348,10 @@ pub fn app() -> (Router, Shared) {
         .route("/api/media/asset.json", post(media_asset))
         .route("/s3-upload", post(s3_upload))
         .route("/user/{user}/submitted", get(submitted))
+        .route("/subreddits/search", get(search))
+        .route("/r/{name}/about", get(about))
+        .route("/api/v1/{name}/post_requirements", get(requirements))
+        .route("/r/{name}/api/link_flair_v2", get(flairs))
         .route("/media/pic.png", get(picture))
         .route(
             "/media/clip.mp4",

@@ -262,3 +262,53 @@ async fn video_posts_upload_the_video_and_its_poster_and_are_found_in_the_listin
     assert_eq!(published.id, "p1");
     assert_eq!(published.url, format!("{base}/r/videos/comments/p1/post/"));
 }
+
+#[tokio::test]
+async fn the_editor_finds_subreddits_and_their_rules() {
+    let (p, _seen) = setup().await;
+    assert_eq!(p.info().tools, ["subreddits", "restrictions"]);
+    let auth = connected(&p).await;
+    // Public subreddits that take more than pictures, in Postiz's shape.
+    let found = p
+        .tool(&auth, "subreddits", &json!({"word": "rust"}))
+        .await
+        .unwrap();
+    let names: Vec<&str> = found
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["/r/rust/", "/r/rustjobs/"]);
+    assert_eq!(found[0]["title"], "The rust community");
+    assert!(found[0]["id"].is_string());
+    // What a subreddit accepts, and its flairs.
+    let rust = p
+        .tool(&auth, "restrictions", &json!({"subreddit": "/r/rust"}))
+        .await
+        .unwrap();
+    assert_eq!(
+        rust,
+        json!({"subreddit": "/r/rust", "allow": ["self", "link", "media"], "is_flair_required": true,
+               "flairs": [{"id": "fl-1", "name": "Discussion"}, {"id": "fl-2", "name": "News"}]})
+    );
+    // Hidden flairs are none; links only.
+    let jobs = p
+        .tool(&auth, "restrictions", &json!({"subreddit": "/r/rustjobs/"}))
+        .await
+        .unwrap();
+    assert_eq!(jobs["allow"], json!(["link"]));
+    assert_eq!(jobs["flairs"], json!([]));
+    assert_eq!(jobs["is_flair_required"], false);
+    for bad in ["", "/r/", "/r/../admin", "/r/a b"] {
+        assert!(
+            matches!(
+                p.tool(&auth, "restrictions", &json!({ "subreddit": bad }))
+                    .await,
+                Err(ProviderError::BadRequest { .. })
+            ),
+            "{bad:?}"
+        );
+    }
+    assert!(p.tool(&auth, "deleteEverything", &json!({})).await.is_err());
+}

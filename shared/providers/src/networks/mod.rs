@@ -17,6 +17,7 @@ pub mod mastodon;
 pub mod meta;
 pub mod pinterest;
 pub mod reddit;
+mod reddit_tools;
 pub mod slack;
 pub mod telegram;
 pub mod threads;

@@ -137,7 +137,7 @@ impl Reddit {
                 tool_tip: None,
                 refreshes: true,
                 max_concurrency: 1,
-                tools: &[],
+                tools: &["subreddits", "restrictions"],
             },
             http,
             web: config.base_url("REDDIT_URL", "https://www.reddit.com"),
@@ -502,6 +502,20 @@ impl Provider for Reddit {
             first.get_or_insert(published);
         }
         first.ok_or_else(|| ProviderError::bad("Please pick at least one subreddit"))
+    }
+
+    async fn tool(&self, auth: &ChannelAuth, name: &str, data: &Value) -> ProviderResult<Value> {
+        match name {
+            "subreddits" => {
+                super::reddit_tools::subreddits(&self.http, &self.api, &auth.access_token, data)
+                    .await
+            }
+            "restrictions" => {
+                super::reddit_tools::restrictions(&self.http, &self.api, &auth.access_token, data)
+                    .await
+            }
+            other => Err(ProviderError::bad(format!("Unknown function {other}"))),
+        }
     }
 
     async fn comment(
