@@ -14,6 +14,24 @@ use std::sync::Arc;
 use crate::model::{default_posting_times, Channel, Customer, PostingTime};
 use crate::notifications::Notifications;
 
+/// Pages to pick as the web app's pickers read them: Postiz's Graph API shape
+/// (`picture: {data: {url}}`), except LinkedIn's companies (`picture` is the URL).
+pub fn pages_view(provider: &str, pages: &[postiz_providers::Page]) -> Value {
+    let rows: Vec<Value> = pages
+        .iter()
+        .map(|p| {
+            let url = p.picture.clone().unwrap_or_default();
+            let picture = if provider.starts_with("linkedin") {
+                json!(url)
+            } else {
+                json!({"data": {"url": url}})
+            };
+            json!({"id": p.id, "pageId": p.id, "name": p.name, "picture": picture})
+        })
+        .collect();
+    Value::Array(rows)
+}
+
 /// The picture Postiz shows for a channel without one (a file of its web app).
 pub const NO_PICTURE: &str = "/no-picture.jpg";
 use crate::repo::ChannelRepo;
@@ -267,7 +285,7 @@ impl Channels {
         };
         let mut v = self.view(&channel, &[]).await;
         v["onboarding"] = json!(false);
-        v["pages"] = json!(pages);
+        v["pages"] = pages_view(provider, &pages);
         Ok(v)
     }
 
@@ -480,10 +498,23 @@ impl Channels {
             .map(|_| ())
     }
 
-    /// `POST /integrations/function`: runs one of the provider's declared tools.
+    /// `POST /integrations/function`: runs one of the provider's declared tools; for a
+    /// channel whose page is still to be picked, also `pages` (`companies` on LinkedIn), the
+    /// list the web app's page picker asks for when it reopens.
     pub async fn call_tool(&self, org: &str, id: &str, name: &str, data: &Value) -> Result<Value> {
         let c = self.channel(org, id).await?;
         let p = self.provider(&c.provider_identifier)?;
+        if p.info().two_step && matches!(name, "pages" | "companies") {
+            let identifier = c.provider_identifier.clone();
+            let pages = self
+                .with_fresh_token(c, move |auth| {
+                    let p = p.clone();
+                    async move { p.pages(&auth).await }
+                })
+                .await
+                .map_err(provider_error)?;
+            return Ok(pages_view(&identifier, &pages));
+        }
         if !p.info().tools.contains(&name) {
             return Err(Error::BadRequest(format!(
                 "{} has no function {name}",

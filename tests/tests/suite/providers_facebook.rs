@@ -202,7 +202,23 @@ async fn two_step_connect_over_http() {
         .unwrap();
     assert_eq!(connected["inBetweenSteps"], true);
     assert_eq!(connected["pages"].as_array().unwrap().len(), 2);
+    // The web app's page picker reads Graph's `picture.data.url`.
+    let first = &connected["pages"][0];
+    assert!(first["id"].is_string() && first["name"].is_string());
+    assert!(first["picture"]["data"]["url"].is_string(), "{first}");
     let id = connected["id"].as_str().unwrap().to_string();
+    // Reopened later, the picker asks for the pages through `/integrations/function`.
+    let again: Value = http
+        .post(format!("{base}/integrations/function"))
+        .header("auth", &token)
+        .json(&json!({"id": id, "name": "pages", "data": null}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(again, connected["pages"]);
     let pick = http
         .post(format!("{base}/integrations/provider/{id}/connect"))
         .header("auth", &token)
