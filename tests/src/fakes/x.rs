@@ -144,6 +144,29 @@ async fn request_token(
         .into_response()
 }
 
+/// X's consent page, already approved: back to the callback of the request token with the
+/// verifier, as X redirects after the user authorizes the app.
+async fn authorize(
+    State(seen): State<Shared>,
+    axum::extract::Query(q): axum::extract::Query<HashMap<String, String>>,
+) -> Response {
+    let s = seen.lock().unwrap();
+    let token = q.get("oauth_token").cloned().unwrap_or_default();
+    let Some(n) = token
+        .strip_prefix("req-token-")
+        .and_then(|n| n.parse::<usize>().ok())
+        .filter(|n| *n >= 1 && *n <= s.callbacks.len())
+    else {
+        return (StatusCode::BAD_REQUEST, "unknown oauth_token").into_response();
+    };
+    let callback = &s.callbacks[n - 1];
+    let sep = if callback.contains('?') { '&' } else { '?' };
+    axum::response::Redirect::to(&format!(
+        "{callback}{sep}oauth_token={token}&oauth_verifier={VERIFIER}"
+    ))
+    .into_response()
+}
+
 async fn access_token(
     State(seen): State<Shared>,
     method: Method,
@@ -373,6 +396,7 @@ pub fn app() -> (Router, Shared) {
     let router = Router::new()
         .route("/oauth/request_token", post(request_token))
         .route("/oauth/access_token", post(access_token))
+        .route("/oauth/authorize", get(authorize))
         .route("/2/users/me", get(me))
         .route("/1.1/media/upload.json", post(upload).get(upload))
         .route(
