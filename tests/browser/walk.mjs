@@ -1231,6 +1231,16 @@ async function main() {
     d.nameShown = named;
     await checkCrash(page, '8 media grid');
     expect(after > before, `the library grid still shows ${after} item(s) after the upload (${d.relist})`);
+    // The thumbnail is the uploaded file served back from its path: it must load.
+    const tile = page.locator('div.group').filter({ has: page.getByText(MEDIA_NAME) }).locator('img[alt="media"]').first();
+    const thumb = tile.or(images.first()).first();
+    d.thumbnail = await thumb
+      .evaluate(async (img) => {
+        for (let i = 0; i < 60 && !(img.complete && img.naturalWidth); i++) await new Promise((r) => setTimeout(r, 250));
+        return { src: img.currentSrc || img.src, width: img.naturalWidth, height: img.naturalHeight };
+      })
+      .catch((e) => ({ error: snippet(e.message, 120) }));
+    expect(d.thumbnail.width > 0, `the uploaded image does not load in the grid: ${JSON.stringify(d.thumbnail)}`);
   });
 
   // ------------------------------------------------------------ 9. open the published post for editing
@@ -1403,7 +1413,15 @@ async function main() {
       const sum = await respSummary(tr);
       expect(tr.status() < 400, `POST ${backendPath(tr.url())} answered ${tr.status()}: ${sum.body}`);
       await tmodal.waitFor({ state: 'hidden', timeout: T.action });
-      return `${before} -> ${after}; POST ${backendPath(tr.url())} ${snippet(tr.request().postData(), 120)} -> ${tr.status()}`;
+      // The app reloads the channel list: the new slot (09:30 UTC = minute 570) must be in it.
+      let listed = false;
+      const deadline = Date.now() + T.action;
+      while (Date.now() < deadline && !listed) {
+        listed = (blueskyItem()?.time || []).some((t) => t && t.time === 570);
+        if (!listed) await sleep(300);
+      }
+      expect(listed, `after POST ${backendPath(tr.url())} (${tr.status()}) GET /integrations/list has times ${JSON.stringify(blueskyItem()?.time)} without 570`);
+      return `${before} -> ${after}; POST ${backendPath(tr.url())} ${snippet(tr.request().postData(), 120)} -> ${tr.status()}; listed`;
     });
 
     await act('move-to-group', async () => {
@@ -1653,6 +1671,29 @@ async function main() {
     await shot(page, 'editor-from-set');
     await closeEditor(page);
     expect(d.setApplied, `the editor opened from the set does not show its text: "${snippet(text, 200)}"`);
+  });
+
+  // ------------------------------------------------------------ 15. connect X through its OAuth redirect
+  // The X tile sends the browser to X's consent page (the fake X, on this machine), which
+  // comes back to the app's /integrations/social/x with the token and verifier; the app then
+  // finishes the connection with POST /integrations/social-connect/x.
+  await step('15-connect-x-oauth', page, async (d) => {
+    skipUnless(loggedIn || signedUp, 'not logged in');
+    await openAddChannel();
+    const connect = waitForBackend(page, 'POST', /^\/integrations\/social-connect\/x$/, T.nav).catch((e) => e);
+    await modalRoots(page).first().locator('img[src="/icons/platforms/x.png"]').first().click();
+    const resp = await connect;
+    expect(!(resp instanceof Error), `no POST /integrations/social-connect/x after X's consent (${snippet(resp?.message, 150)}); at ${page.url()}`);
+    d.socialConnect = await respSummary(resp);
+    expect([200, 201].includes(resp.status()), `POST /integrations/social-connect/x answered ${resp.status()}: ${d.socialConnect.body}`);
+    await page.waitForURL(/\/launches/, { timeout: T.nav });
+    await waitCalendar(page);
+    await page.locator('img[alt="x"]').first().waitFor({ state: 'visible', timeout: T.nav });
+    const list = wire.json.get('GET /integrations/list');
+    const item = (list?.integrations || []).find((i) => i.identifier === 'x');
+    d.channel = item ? { id: item.id, name: item.name, disabled: item.disabled } : null;
+    expect(item, 'the X channel is not in /integrations/list');
+    await shot(page, 'x-connected');
   });
 
   await browser.close();

@@ -35,6 +35,15 @@ async fn wait_for(url: &str, within: Duration) {
     }
 }
 
+/// Fails unless `port` is free: a process left on it would answer instead of the one this
+/// walk starts (and in the other auth mode).
+fn assert_free(port: u16) {
+    assert!(
+        std::net::TcpListener::bind(("127.0.0.1", port)).is_ok(),
+        "port {port} is taken: stop what listens there before the browser walk"
+    );
+}
+
 /// `tests/browser` with its `playwright-core` installed.
 fn walk_dir() -> PathBuf {
     let dir = postiz_tests::repo_root().join("tests/browser");
@@ -58,6 +67,8 @@ async fn walk(frontend: &Path, backend_url: &str, mode: &str) {
     let (tg, _) = telegram::app();
     let tg = serve(tg).await;
     let frontend_url = format!("http://127.0.0.1:{FRONTEND_PORT}");
+    assert_free(port_of(backend_url));
+    assert_free(FRONTEND_PORT);
     let data = tempfile::tempdir().unwrap();
     let secured = mode == "header";
 
