@@ -32,6 +32,33 @@ async fn owner(base: &str) -> (Session, String) {
     Session::register(base).await
 }
 
+/// A server with a fake Mastodon, an organization and its Mastodon channel.
+struct World {
+    seen: mastodon::Shared,
+    _data: tempfile::TempDir,
+    srv: Running,
+    a: Session,
+    email: String,
+    channel: String,
+}
+
+async fn world() -> World {
+    let (app, seen) = mastodon::app();
+    let fake = serve(app).await;
+    let data = tempfile::tempdir().unwrap();
+    let srv = server(&fake, data.path()).await;
+    let (a, email) = owner(&srv.base).await;
+    let channel = crate::util::connect_mastodon(&a.http, &srv.base, &a.token).await;
+    World {
+        seen,
+        _data: data,
+        srv,
+        a,
+        email,
+        channel,
+    }
+}
+
 /// Schedules a one-message post on the channel at `when`; its id.
 async fn schedule(s: &Session, channel: &str, text: &str, when: chrono::DateTime<Utc>) -> String {
     let (status, body) = s
@@ -50,12 +77,14 @@ async fn schedule(s: &Session, channel: &str, text: &str, when: chrono::DateTime
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_deleted_account_publishes_nothing_and_opens_nothing() {
-    let (app, seen) = mastodon::app();
-    let fake = serve(app).await;
-    let data = tempfile::tempdir().unwrap();
-    let srv = server(&fake, data.path()).await;
-    let (a, email) = owner(&srv.base).await;
-    let channel = crate::util::connect_mastodon(&a.http, &srv.base, &a.token).await;
+    let World {
+        seen,
+        _data,
+        srv,
+        a,
+        email,
+        channel,
+    } = world().await;
     let key = crate::util::api_key(&a.http, &srv.base, &a.token).await;
     let post = schedule(&a, &channel, "never", Utc::now() + Span::seconds(4)).await;
 
@@ -170,12 +199,13 @@ async fn a_deleted_account_publishes_nothing_and_opens_nothing() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn previews_older_posts_and_video_stream() {
-    let (app, _seen) = mastodon::app();
-    let fake = serve(app).await;
-    let data = tempfile::tempdir().unwrap();
-    let srv = server(&fake, data.path()).await;
-    let (a, _) = owner(&srv.base).await;
-    let channel = crate::util::connect_mastodon(&a.http, &srv.base, &a.token).await;
+    let World {
+        _data,
+        srv,
+        a,
+        channel,
+        ..
+    } = world().await;
     let day = |d: i64| Utc::now() + Span::days(d);
     let older = schedule(&a, &channel, "older", day(2)).await;
     let newer = schedule(&a, &channel, "newer", day(3)).await;
