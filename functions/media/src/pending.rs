@@ -81,7 +81,7 @@ async fn generate_video(Authed(_s): Authed) -> ApiResult<Json<Value>> {
 }
 
 async fn no_ai(Authed(_s): Authed) -> ApiResult<Json<Value>> {
-    Err(Error::BadRequest("AI image generation is not available on this server yet".into()).into())
+    Err(Error::not_built("AI image generation").into())
 }
 
 #[derive(Deserialize)]

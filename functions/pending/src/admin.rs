@@ -2,11 +2,10 @@
 //! OAuth apps (`/oauth/authorize`), neither built yet.
 
 use axum::Json;
+use postiz_core::Error;
 use postiz_web::documented::Documented;
 use postiz_web::{ApiResult, AppState, Authed};
 use serde_json::Value;
-
-use crate::{not_available, unauthorized};
 
 pub(crate) fn routes(d: Documented<AppState>) -> Documented<AppState> {
     d.get(
@@ -38,16 +37,16 @@ pub(crate) fn routes(d: Documented<AppState>) -> Documented<AppState> {
 }
 
 async fn dashboard(Authed(s): Authed) -> ApiResult<Json<Value>> {
-    if !s.user.is_super_admin {
-        return Err(unauthorized().into());
-    }
-    Err(not_available("The administration dashboards").into())
+    Err(
+        Error::admin_feature_not_built(s.user.is_super_admin, "The administration dashboards")
+            .into(),
+    )
 }
 
 async fn consent() -> ApiResult<Json<Value>> {
-    Err(not_available("Authorizing outside OAuth apps").into())
+    Err(Error::not_built("Authorizing outside OAuth apps").into())
 }
 
 async fn consent_answer(Authed(_s): Authed) -> ApiResult<Json<Value>> {
-    Err(not_available("Authorizing outside OAuth apps").into())
+    Err(Error::not_built("Authorizing outside OAuth apps").into())
 }

@@ -9,8 +9,6 @@ use postiz_web::{ApiResult, AppState, Authed, JsonBody};
 use serde::Deserialize;
 use serde_json::{json, Value};
 
-use crate::not_available;
-
 const WEBHOOKS: &str = "Outgoing webhooks";
 const AUTOPOST: &str = "RSS autopost";
 
@@ -59,7 +57,7 @@ async fn save_webhook(
             "integrations should not be null or undefined",
         )
         .finish()?;
-    Err(not_available(WEBHOOKS).into())
+    Err(Error::not_built(WEBHOOKS).into())
 }
 
 async fn no_webhook(Authed(_s): Authed) -> ApiResult<Json<Value>> {
@@ -67,11 +65,11 @@ async fn no_webhook(Authed(_s): Authed) -> ApiResult<Json<Value>> {
 }
 
 async fn test_webhook(Authed(_s): Authed) -> ApiResult<Json<Value>> {
-    Err(not_available(WEBHOOKS).into())
+    Err(Error::not_built(WEBHOOKS).into())
 }
 
 async fn save_autopost(Authed(_s): Authed) -> ApiResult<Json<Value>> {
-    Err(not_available(AUTOPOST).into())
+    Err(Error::not_built(AUTOPOST).into())
 }
 
 async fn no_autopost(Authed(_s): Authed) -> ApiResult<Json<Value>> {
@@ -79,5 +77,5 @@ async fn no_autopost(Authed(_s): Authed) -> ApiResult<Json<Value>> {
 }
 
 async fn test_feed(Authed(_s): Authed) -> ApiResult<Json<Value>> {
-    Err(not_available(AUTOPOST).into())
+    Err(Error::not_built(AUTOPOST).into())
 }

@@ -6,12 +6,11 @@
 use axum::http::StatusCode;
 use axum::Json;
 use postiz_core::validate::Checks;
+use postiz_core::Error;
 use postiz_web::documented::Documented;
 use postiz_web::{ApiResult, AppState, Authed, JsonBody};
 use serde::Deserialize;
 use serde_json::{json, Value};
-
-use crate::{not_available, unauthorized};
 
 const FEATURE: &str = "Billing (Stripe)";
 const NO_CUSTOMER: &str = "No payment customer found for this organization";
@@ -121,7 +120,7 @@ async fn subscription(Authed(_s): Authed) -> StatusCode {
 }
 
 async fn refused(Authed(_s): Authed) -> ApiResult<Json<Value>> {
-    Err(not_available(FEATURE).into())
+    Err(Error::not_built(FEATURE).into())
 }
 
 #[derive(Deserialize)]
@@ -143,7 +142,7 @@ async fn plan_change(
             &["STANDARD", "PRO", "TEAM", "ULTIMATE"],
         )
         .finish()?;
-    Err(not_available(FEATURE).into())
+    Err(Error::not_built(FEATURE).into())
 }
 
 async fn check_discount(Authed(_s): Authed) -> Json<Value> {
@@ -171,10 +170,7 @@ async fn refund(Authed(_s): Authed) -> (StatusCode, Json<Value>) {
 }
 
 async fn admin_only(Authed(s): Authed) -> ApiResult<Json<Value>> {
-    if !s.user.is_super_admin {
-        return Err(unauthorized().into());
-    }
-    Err(not_available(FEATURE).into())
+    Err(Error::admin_feature_not_built(s.user.is_super_admin, FEATURE).into())
 }
 
 #[derive(Deserialize)]

@@ -13,6 +13,8 @@
 //! | `/third-party*` | third-party media services |
 //! | `/oauth/authorize` | consent for outside OAuth apps (MCP) |
 //! | `/admin/*` | platform administrators' dashboards |
+//!
+//! Refusals use `postiz_core::Error::not_built` and `Error::admin_feature_not_built`.
 
 mod admin;
 mod assistant;
@@ -21,7 +23,6 @@ mod billing;
 mod third_party;
 
 use axum::Router;
-use postiz_core::Error;
 use postiz_web::documented::Documented;
 use postiz_web::AppState;
 
@@ -38,14 +39,4 @@ pub fn routes() -> Documented<AppState> {
     let d = automation::routes(d);
     let d = third_party::routes(d);
     admin::routes(d)
-}
-
-/// The refusal of an action whose feature is not on this server yet.
-pub(crate) fn not_available(feature: &str) -> Error {
-    Error::BadRequest(format!("{feature} is not available on this server yet"))
-}
-
-/// Postiz's answer to a platform-administrator route called by anyone else.
-pub(crate) fn unauthorized() -> Error {
-    Error::BadRequest("Unauthorized".into())
 }

@@ -35,7 +35,7 @@ pub(crate) fn routes(d: Documented<Ctx>) -> Documented<Ctx> {
 }
 
 async fn separate_posts(Authed(_s): Authed) -> ApiResult<Json<Value>> {
-    Err(Error::BadRequest("AI writing help is not available on this server yet".into()).into())
+    Err(Error::not_built("AI writing help").into())
 }
 
 #[derive(Deserialize)]

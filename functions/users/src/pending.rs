@@ -14,7 +14,7 @@ use serde_json::{json, Value};
 
 use axum::extract::State;
 
-const OAUTH_APPS: &str = "Outside OAuth apps";
+const OAUTH_APPS: &str = "Creating outside OAuth apps";
 
 pub(crate) fn routes(d: Documented<AppState>) -> Documented<AppState> {
     d.get(
@@ -139,7 +139,7 @@ async fn create_oauth_app(
         checks.length("description", Some(d), 0, 500);
     }
     checks.finish()?;
-    Err(Error::BadRequest(format!("{OAUTH_APPS} are not available on this server yet")).into())
+    Err(Error::not_built(OAUTH_APPS).into())
 }
 
 /// Postiz answers `null` (an empty body) when the organization has no app to edit.
@@ -159,16 +159,8 @@ async fn no_approval(Authed(_s): Authed) -> ApiResult<Json<Value>> {
     Err(Error::NotFound("Authorization not found".into()).into())
 }
 
-fn unauthorized_unless(platform_admin: bool, feature: &str) -> Error {
-    if platform_admin {
-        Error::BadRequest(format!("{feature} is not available on this server yet"))
-    } else {
-        Error::BadRequest("Unauthorized".into())
-    }
-}
-
 async fn admin_only(Authed(s): Authed) -> ApiResult<Json<Value>> {
-    Err(unauthorized_unless(s.user.is_super_admin, "Acting as another user").into())
+    Err(Error::admin_feature_not_built(s.user.is_super_admin, "Acting as another user").into())
 }
 
 #[derive(Deserialize)]
@@ -186,7 +178,7 @@ async fn add_member(
         .email("email", b.email.as_deref())
         .one_of("role", b.role.as_deref(), &["USER", "ADMIN"])
         .finish()?;
-    Err(unauthorized_unless(s.user.is_super_admin, "Adding an account directly").into())
+    Err(Error::admin_feature_not_built(s.user.is_super_admin, "Adding an account directly").into())
 }
 
 async fn chatbase(Authed(_s): Authed) -> ApiResult<Json<Value>> {

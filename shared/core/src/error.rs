@@ -66,6 +66,27 @@ impl Error {
         Error::Validation(vec![message.into()])
     }
 
+    /// The refusal (400) of an action whose feature this server does not have yet.
+    pub fn not_built(feature: &str) -> Self {
+        Error::BadRequest(format!("{feature} is not available on this server yet"))
+    }
+
+    /// Postiz's answer (400 `Unauthorized`) to a platform administrator's route called by
+    /// anyone else.
+    pub fn platform_admins_only() -> Self {
+        Error::BadRequest("Unauthorized".into())
+    }
+
+    /// A platform administrator's route of a feature not built yet: `Unauthorized` for
+    /// anyone else (as Postiz answers), the feature's refusal for administrators.
+    pub fn admin_feature_not_built(platform_admin: bool, feature: &str) -> Self {
+        if platform_admin {
+            Self::not_built(feature)
+        } else {
+            Self::platform_admins_only()
+        }
+    }
+
     /// An internal error from anything displayable.
     pub fn internal(detail: impl std::fmt::Display) -> Self {
         Error::Internal(detail.to_string())

@@ -63,6 +63,19 @@ pub struct Channel {
     pub deleted_at: Option<DateTime<Utc>>,
 }
 
+/// The picture Postiz shows for a channel without one (a file of its web app).
+pub const NO_PICTURE: &str = "/no-picture.jpg";
+
+impl Channel {
+    /// The channel's picture, or Postiz's placeholder when it has none.
+    pub fn picture_or_default(&self) -> &str {
+        self.picture
+            .as_deref()
+            .filter(|p| !p.is_empty())
+            .unwrap_or(NO_PICTURE)
+    }
+}
+
 /// A customer ("group") channels can be assigned to.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]

@@ -13,6 +13,10 @@ use std::sync::Arc;
 
 use crate::model::{default_posting_times, Channel, Customer, PostingTime};
 use crate::notifications::Notifications;
+use crate::repo::ChannelRepo;
+
+const STATE_TTL_SECS: i64 = 3600;
+const REFRESH_LEASE_SECS: i64 = 300;
 
 /// Pages to pick as the web app's pickers read them: Postiz's Graph API shape
 /// (`picture: {data: {url}}`), except LinkedIn's companies (`picture` is the URL).
@@ -31,13 +35,6 @@ pub fn pages_view(provider: &str, pages: &[postiz_providers::Page]) -> Value {
         .collect();
     Value::Array(rows)
 }
-
-/// The picture Postiz shows for a channel without one (a file of its web app).
-pub const NO_PICTURE: &str = "/no-picture.jpg";
-use crate::repo::ChannelRepo;
-
-const STATE_TTL_SECS: i64 = 3600;
-const REFRESH_LEASE_SECS: i64 = 300;
 
 /// What a refresh attempt did.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -176,7 +173,7 @@ impl Channels {
             "disabled": c.disabled,
             "editor": info.map(|i| json!(i.editor)).unwrap_or(json!("normal")),
             "stripLinks": false,
-            "picture": c.picture.as_deref().filter(|p| !p.is_empty()).unwrap_or(NO_PICTURE),
+            "picture": c.picture_or_default(),
             "identifier": c.provider_identifier,
             "inBetweenSteps": c.in_between_steps,
             "refreshNeeded": c.refresh_needed,

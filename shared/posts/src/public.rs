@@ -52,7 +52,8 @@ fn entry_of(p: &Post) -> ChannelPost {
     }
 }
 
-fn wall_time(at: DateTime<Utc>) -> String {
+/// An instant as the wall-clock UTC time Postiz's bodies carry (`YYYY-MM-DDTHH:mm:ss`).
+pub(crate) fn wall_time(at: DateTime<Utc>) -> String {
     at.format("%Y-%m-%dT%H:%M:%S").to_string()
 }
 

@@ -5,7 +5,6 @@
 use chrono::{DateTime, Utc};
 use postiz_core::validate::is_plausible_id;
 use postiz_core::{Error, Result};
-use postiz_integrations::service::NO_PICTURE;
 use postiz_integrations::Channel;
 use serde_json::{json, Value};
 use std::collections::HashMap;
@@ -23,7 +22,7 @@ fn preview_channel(c: &Channel) -> Value {
     json!({
         "id": c.id,
         "name": c.name,
-        "picture": c.picture.as_deref().filter(|p| !p.is_empty()).unwrap_or(NO_PICTURE),
+        "picture": c.picture_or_default(),
         "providerIdentifier": c.provider_identifier,
         "profile": c.profile,
     })
@@ -57,10 +56,9 @@ impl Posts {
         else {
             return Ok(None);
         };
-        match self.channels.repo.get(&org, &p.integration_id).await? {
-            Some(c) if c.deleted_at.is_none() => Ok(Some((p, c))),
-            _ => Ok(None),
-        }
+        // The repository answers live channels only.
+        let channel = self.channels.repo.get(&org, &p.integration_id).await?;
+        Ok(channel.map(|c| (p, c)))
     }
 
     /// `GET /public/posts/:id` (no session: the id is the link): the thread's rows with
@@ -120,7 +118,7 @@ impl Posts {
                         "id": c.id,
                         "name": c.name,
                         "providerIdentifier": c.provider_identifier,
-                        "picture": c.picture.as_deref().filter(|x| !x.is_empty()).unwrap_or(NO_PICTURE),
+                        "picture": c.picture_or_default(),
                         "type": "social",
                     },
                 }))
@@ -165,8 +163,8 @@ impl Posts {
             .collect();
         Ok(json!({
             "type": if p.state == crate::model::PostState::Draft { "draft" } else { "schedule" },
-            "date": p.publish_date.format("%Y-%m-%dT%H:%M:%S").to_string(),
-            "shortLink": false,
+            "date": crate::public::wall_time(p.publish_date),
+            "shortLink": p.short_link,
             "tags": p.tags,
             "posts": [{
                 "integration": {"id": p.integration_id},

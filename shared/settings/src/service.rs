@@ -259,6 +259,6 @@ fn require_platform_admin(platform_admin: bool) -> Result<()> {
     if platform_admin {
         Ok(())
     } else {
-        Err(Error::BadRequest("Unauthorized".into()))
+        Err(Error::platform_admins_only())
     }
 }
