@@ -25,6 +25,73 @@ pub async fn aws_config() -> postiz_storage::aws::SdkConfig {
     postiz_storage::aws::sdk_config().await
 }
 
+/// True when the spawned servers run on the AWS adapters (`POSTIZ_TEST_STORAGE=aws`, set by
+/// `./infra/test` for its second pass over the server-level suites; needs the emulator).
+pub fn servers_on_aws() -> bool {
+    std::env::var("POSTIZ_TEST_STORAGE").is_ok_and(|v| v == "aws")
+}
+
+/// The environment of a server moved onto the emulator: resources named after its
+/// `DATA_DIR` (so a restarted server finds its data again), media links under the bucket's
+/// URL, emails in `DATA_DIR/outbox` as in embedded mode.
+fn aws_server_env(envs: &[(&str, String)]) -> Vec<(&'static str, String)> {
+    let data_dir = envs.iter().find(|(k, _)| *k == "DATA_DIR").map(|(_, v)| v);
+    let prefix = match data_dir {
+        Some(dir) => {
+            use std::hash::{Hash, Hasher};
+            let mut h = std::collections::hash_map::DefaultHasher::new();
+            dir.hash(&mut h);
+            format!("srv{:012x}", h.finish() & 0xffff_ffff_ffff)
+        }
+        None => unique("srv"),
+    };
+    // CloudFront serves the private bucket in AWS; on the emulator the bucket is readable.
+    let mut out = provision_named(&prefix, true);
+    let endpoint = std::env::var("AWS_ENDPOINT_URL").unwrap_or_default();
+    let bucket = out[2].1.clone();
+    if !envs.iter().any(|(k, _)| *k == "MEDIA_PUBLIC_URL") {
+        out.push((
+            "MEDIA_PUBLIC_URL",
+            format!("{}/{bucket}", endpoint.trim_end_matches('/')),
+        ));
+    }
+    if let Some(dir) = data_dir {
+        out.push(("EMAIL_OUTBOX_DIR", format!("{dir}/outbox")));
+    }
+    out
+}
+
+/// Provisions a uniquely named table, queues, bucket and secret on the emulator with
+/// `postiz-server provision`; the environment that points a server at them.
+pub fn provision_aws(prefix: &str) -> Vec<(&'static str, String)> {
+    provision_named(&unique(prefix), false)
+}
+
+/// [`provision_aws`] with the exact name `name` (provisioning again is a no-op); the
+/// bucket's objects readable by anyone when `public_media`.
+fn provision_named(name: &str, public_media: bool) -> Vec<(&'static str, String)> {
+    assert!(
+        std::env::var("AWS_ENDPOINT_URL").is_ok(),
+        "AWS_ENDPOINT_URL is not set: the AWS storage mode needs the emulator (./infra/test starts it)"
+    );
+    let names = vec![
+        ("STORAGE", "aws".to_string()),
+        ("TABLE_NAME", name.to_string()),
+        ("BUCKET_NAME", name.to_string()),
+        ("QUEUE_PREFIX", format!("{name}-")),
+        ("APP_SECRET_ID", format!("{name}/app")),
+    ];
+    let status = Command::new(server_bin())
+        .arg("provision")
+        .envs(names.iter().map(|(k, v)| (*k, v.as_str())))
+        .env("MEDIA_BUCKET_PUBLIC_READ", public_media.to_string())
+        .stdout(Stdio::null())
+        .status()
+        .expect("run postiz-server provision");
+    assert!(status.success(), "provision: {status}");
+    names
+}
+
 /// A short unique lowercase name with `prefix`.
 pub fn unique(prefix: &str) -> String {
     format!(
@@ -85,11 +152,18 @@ impl Running {
         }
     }
 
-    /// Starts `postiz-server` with `envs` on a free port.
+    /// Starts `postiz-server` with `envs` on a free port. With `POSTIZ_TEST_STORAGE=aws`, a
+    /// server whose `envs` do not choose its storage runs on the emulator, on resources
+    /// provisioned for it alone (see [`servers_on_aws`]).
     pub fn server(envs: &[(&str, String)]) -> Self {
         let port = free_port();
         let mut cmd = Command::new(server_bin());
         cmd.env("PORT", port.to_string()).env("HOST", "127.0.0.1");
+        if servers_on_aws() && !envs.iter().any(|(k, _)| *k == "STORAGE") {
+            for (k, v) in aws_server_env(envs) {
+                cmd.env(k, v);
+            }
+        }
         for (k, v) in envs {
             cmd.env(k, v);
         }

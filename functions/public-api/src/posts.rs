@@ -7,7 +7,7 @@ use axum::Json;
 use postiz_core::Error;
 use postiz_posts::public::PostEdit;
 use postiz_posts::request::{date_param, CreatePost};
-use postiz_web::{parse_json, ApiError, ApiKeyOrg, ApiResult, JsonBody, RawBody, RawJson};
+use postiz_web::{parse_json, ApiError, ApiKeyOrg, ApiResult, JsonBody, JsonBytes, RawJson};
 use serde::Deserialize;
 use serde_json::{json, Value};
 use std::collections::HashMap;
@@ -95,7 +95,7 @@ pub async fn create(
     State(ctx): State<Ctx>,
     ApiKeyOrg(org): ApiKeyOrg,
     headers: HeaderMap,
-    RawBody(body): RawBody,
+    JsonBytes(body): JsonBytes,
 ) -> Response {
     let verdict = match ctx.limiter.hit(&org.id).await {
         Ok(v) => v,

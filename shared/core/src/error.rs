@@ -43,6 +43,18 @@ pub enum Error {
     /// The request body is larger than accepted: 413.
     #[error("{0}")]
     PayloadTooLarge(String),
+    /// The body is not in a format the route reads (a JSON route given another
+    /// `Content-Type`): 415.
+    #[error("{0}")]
+    UnsupportedMediaType(String),
+    /// Too many attempts in a window (logins, resets, uploads): 429; retry after the seconds.
+    #[error("{message}")]
+    TooManyRequests {
+        /// Message for the user.
+        message: String,
+        /// Seconds until the window reopens.
+        retry_after: u64,
+    },
     /// Nothing of that id in the caller's organization: 404.
     #[error("{0}")]
     NotFound(String),

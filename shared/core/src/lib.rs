@@ -8,6 +8,7 @@ pub mod email;
 pub mod error;
 pub mod jwt;
 pub mod password;
+pub mod redact;
 pub mod validate;
 
 pub use clock::{Clock, FixedClock, SystemClock};

@@ -2,7 +2,7 @@
 //! page selection, enable/disable/delete, customers, posting times, provider tools, and the
 //! on-demand token refresh every provider call goes through.
 
-use chrono::Duration;
+use chrono::{DateTime, Duration, Utc};
 use postiz_core::{new_id, Clock, Error, Result};
 use postiz_providers::{AuthTokens, ChannelAuth, Provider, ProviderError, Providers};
 use postiz_storage::answer_cache::AnswerCache;
@@ -62,9 +62,18 @@ pub struct Channels {
     pub(crate) answers: Arc<AnswerCache<Value>>,
 }
 
+/// Longest token lifetime believed (a network answering an absurd `expires_in` gets this).
+const MAX_TOKEN_LIFETIME_SECS: i64 = 10 * 366 * 24 * 3600;
+
+/// When a token given `now` with `expires_in` seconds expires: the value clamped to
+/// `0..=10 years`, so an absurd or negative answer cannot overflow the date arithmetic.
+pub fn expiry_after(now: DateTime<Utc>, expires_in: i64) -> DateTime<Utc> {
+    now + Duration::seconds(expires_in.clamp(0, MAX_TOKEN_LIFETIME_SECS))
+}
+
 /// A provider failure as an HTTP-level error.
 pub fn provider_error(e: ProviderError) -> Error {
-    match e {
+    match e.redacted() {
         ProviderError::BadRequest { user_message } => Error::BadRequest(user_message),
         ProviderError::RefreshNeeded(_) => Error::Refused {
             status: 409,
@@ -241,13 +250,16 @@ impl Channels {
         if code.is_empty() {
             return Err(Error::invalid("code should not be empty"));
         }
-        let tokens = p.authenticate(code, verifier).await.map_err(|e| match e {
-            ProviderError::BadRequest { user_message } => Error::Refused {
-                status: 409,
-                msg: user_message,
-            },
-            other => provider_error(other),
-        })?;
+        let tokens = p
+            .authenticate(code, verifier)
+            .await
+            .map_err(|e| match e.redacted() {
+                ProviderError::BadRequest { user_message } => Error::Refused {
+                    status: 409,
+                    msg: user_message,
+                },
+                other => provider_error(other),
+            })?;
         if tokens.id.is_empty() || tokens.access_token.is_empty() {
             return Err(Error::Refused {
                 status: 409,
@@ -307,7 +319,7 @@ impl Channels {
             refresh_token: non_empty(&t.refresh_token)
                 .map(|r| cipher.encrypt(r))
                 .transpose()?,
-            token_expiration: t.expires_in.map(|s| now + Duration::seconds(s)),
+            token_expiration: t.expires_in.map(|s| expiry_after(now, s)),
             profile: t.username.clone(),
             disabled: false,
             in_between_steps: info.two_step,
@@ -343,7 +355,7 @@ impl Channels {
         if let Some(r) = non_empty(&t.refresh_token) {
             c.refresh_token = Some(self.keys.cipher().await?.encrypt(r)?);
         }
-        c.token_expiration = t.expires_in.map(|s| now + Duration::seconds(s));
+        c.token_expiration = t.expires_in.map(|s| expiry_after(now, s));
         c.refresh_needed = false;
         if profile {
             c.name = display_name(t);
@@ -539,7 +551,7 @@ impl Channels {
     {
         let unknown = |e: Error| ProviderError::Unknown(e.to_string());
         let auth = self.auth_of(&c).await.map_err(unknown)?;
-        let reason = match call(auth).await {
+        let reason = match call(auth).await.map_err(ProviderError::redacted) {
             Err(ProviderError::RefreshNeeded(reason)) => reason,
             other => return other,
         };
@@ -563,7 +575,9 @@ impl Channels {
             }
         };
         match fresh {
-            Some(f) if !f.refresh_needed => call(self.auth_of(&f).await.map_err(unknown)?).await,
+            Some(f) if !f.refresh_needed => call(self.auth_of(&f).await.map_err(unknown)?)
+                .await
+                .map_err(ProviderError::redacted),
             _ => Err(ProviderError::RefreshNeeded(reason)),
         }
     }
@@ -616,7 +630,8 @@ impl Channels {
             return Ok(RefreshOutcome::Refreshed);
         }
         let p = self.provider(&c.provider_identifier)?;
-        match p.refresh(&self.auth_of(&c).await?).await {
+        let refreshed = p.refresh(&self.auth_of(&c).await?).await;
+        match refreshed.map_err(ProviderError::redacted) {
             Ok(t) if !t.access_token.is_empty() => {
                 self.store_tokens(c, &t, None, false).await?;
                 Ok(RefreshOutcome::Refreshed)
@@ -711,4 +726,19 @@ fn custom_fields_of(p: &dyn Provider, code: &str) -> Option<String> {
         .decode(code)
         .ok()?;
     String::from_utf8(raw).ok()
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn absurd_expiries_are_clamped_not_a_panic() {
+        let now = chrono::Utc::now();
+        assert_eq!(
+            super::expiry_after(now, 3600),
+            now + chrono::Duration::hours(1)
+        );
+        assert_eq!(super::expiry_after(now, -5), now);
+        let far = super::expiry_after(now, i64::MAX);
+        assert!(far > now && far < now + chrono::Duration::days(3700));
+    }
 }

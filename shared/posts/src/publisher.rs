@@ -4,7 +4,7 @@
 //! a duplicate message, a late worker or a worker whose lease lapsed changes nothing.
 
 use chrono::{Duration, Utc};
-use postiz_core::{new_id, Clock, Result};
+use postiz_core::{new_id, redact, Clock, Result};
 use postiz_integrations::{Channel, Channels};
 use postiz_providers::{PostDetails, Provider, ProviderError, Published};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -436,7 +436,8 @@ impl Publisher {
             };
             let err = match call.await {
                 Ok(p) => return Ok(Step::Sent(p)),
-                Err(e) => e,
+                // Masked before it is logged, stored or shown (the network may quote a URL).
+                Err(e) => e.redacted(),
             };
             let retryable = match &err {
                 ProviderError::Transient { retry_after, .. } => {
@@ -595,6 +596,7 @@ impl Publisher {
         reason: &str,
         after: Option<Duration>,
     ) -> Result<Outcome> {
+        let reason = &*redact::secrets(reason);
         let attempts = Self::snapshot(held).await.attempts;
         if attempts >= self.config.max_attempts {
             let note = format!("Publishing failed after {attempts} attempts: {reason}");
@@ -634,6 +636,7 @@ impl Publisher {
     }
 
     async fn fail(&self, held: &Held, reason: &str, note: Option<String>) -> Result<Outcome> {
+        let reason = &*redact::secrets(reason);
         if !self.settle(held, PostState::Error, Some(reason)).await? {
             return Ok(Outcome::Skipped("lease lost"));
         }
@@ -662,7 +665,8 @@ impl Publisher {
     }
 
     async fn notify(&self, org: &str, text: &str) {
-        if let Err(e) = self.channels.notifications().create(org, text, None).await {
+        let text = redact::secrets(text);
+        if let Err(e) = self.channels.notifications().create(org, &text, None).await {
             tracing::warn!(error = %e, "could not store a notification");
         }
     }

@@ -38,6 +38,27 @@ impl ProviderError {
         }
     }
 
+    /// The same error with every credential in its text masked ([`postiz_core::redact`]):
+    /// error texts quote request URLs, and some networks take tokens in URLs.
+    pub fn redacted(self) -> Self {
+        use postiz_core::redact::secrets_owned as mask;
+        match self {
+            ProviderError::RefreshNeeded(m) => ProviderError::RefreshNeeded(mask(m)),
+            ProviderError::Transient {
+                retry_after,
+                message,
+            } => ProviderError::Transient {
+                retry_after,
+                message: mask(message),
+            },
+            ProviderError::BadRequest { user_message } => ProviderError::BadRequest {
+                user_message: mask(user_message),
+            },
+            ProviderError::Unknown(m) => ProviderError::Unknown(mask(m)),
+            ProviderError::NotSupported(what) => ProviderError::NotSupported(what),
+        }
+    }
+
     /// A transient failure without a retry hint.
     pub fn transient(message: impl Into<String>) -> Self {
         ProviderError::Transient {

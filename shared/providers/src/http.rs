@@ -144,6 +144,17 @@ impl Http {
         map: ErrorMapper,
         answers: &[StatusCode],
     ) -> ProviderResult<Response> {
+        self.send_unredacted(req, map, answers)
+            .await
+            .map_err(ProviderError::redacted)
+    }
+
+    async fn send_unredacted(
+        &self,
+        req: RequestBuilder,
+        map: ErrorMapper,
+        answers: &[StatusCode],
+    ) -> ProviderResult<Response> {
         let resp = req.send().await.map_err(|e| {
             if e.is_connect() {
                 ProviderError::transient(format!("could not connect: {e}"))
@@ -177,18 +188,25 @@ impl Http {
         let bytes = resp
             .bytes()
             .await
-            .map_err(|e| ProviderError::Unknown(format!("reading the answer: {e}")))?;
+            .map_err(|e| ProviderError::Unknown(format!("reading the answer: {e}")).redacted())?;
         serde_json::from_slice(&bytes).map_err(|e| {
             ProviderError::Unknown(format!(
                 "unexpected answer: {e}: {}",
                 truncate(&String::from_utf8_lossy(&bytes))
             ))
+            .redacted()
         })
     }
 
     /// Downloads a media file for re-upload to a network: our own links directly, any other
     /// URL through the guard (no internal addresses, redirects re-checked, size capped).
     pub async fn fetch_media(&self, url: &str) -> ProviderResult<(Vec<u8>, String)> {
+        self.fetch_media_unredacted(url)
+            .await
+            .map_err(ProviderError::redacted)
+    }
+
+    async fn fetch_media_unredacted(&self, url: &str) -> ProviderResult<(Vec<u8>, String)> {
         if !self.own_media.as_ref().is_some_and(|own| own(url)) {
             let fetched = self.guard.get(url).await.map_err(|e| {
                 ProviderError::bad(format!("The media file {url} could not be read: {e}"))

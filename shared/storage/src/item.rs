@@ -50,15 +50,82 @@ impl Key {
         m
     }
 
-    /// Rejects keys the adapters cannot store (empty parts or NUL characters).
+    /// Rejects keys the adapters cannot store: an empty part is a bug ([`StorageError::Invalid`]);
+    /// a NUL or a part over DynamoDB's limits comes from input ([`StorageError::Rejected`]).
     pub fn validate(&self) -> StorageResult<()> {
-        for part in [&self.pk, &self.sk] {
-            if part.is_empty() || part.contains('\0') {
-                return Err(StorageError::Invalid(format!("bad key part {part:?}")));
-            }
+        if self.pk.is_empty() || self.sk.is_empty() {
+            return Err(StorageError::Invalid("empty key part".into()));
         }
-        Ok(())
+        check_key_part(&self.pk, MAX_PARTITION_KEY_BYTES)?;
+        check_key_part(&self.sk, MAX_SORT_KEY_BYTES)
     }
+}
+
+/// DynamoDB's limit on a partition key value.
+pub const MAX_PARTITION_KEY_BYTES: usize = 2048;
+/// DynamoDB's limit on a sort key value.
+pub const MAX_SORT_KEY_BYTES: usize = 1024;
+/// DynamoDB's limit on an item, which the embedded store applies too.
+pub const MAX_ITEM_BYTES: usize = 400 * 1024;
+
+/// Rejects a key value (or a key bound of a query) with a NUL or longer than `max` bytes.
+pub fn check_key_part(part: &str, max: usize) -> StorageResult<()> {
+    if part.contains('\0') {
+        return Err(StorageError::Rejected(
+            "An id or name holds a NUL character".into(),
+        ));
+    }
+    if part.len() > max {
+        return Err(StorageError::Rejected(format!(
+            "An id or name is too long ({} bytes; at most {} fit)",
+            part.len(),
+            max.saturating_sub(64)
+        )));
+    }
+    Ok(())
+}
+
+/// The size of an item as DynamoDB counts it (attribute names plus values; numbers counted
+/// at their largest), so that both adapters refuse the same items.
+pub fn item_size(item: &Item) -> usize {
+    fn value(v: &Value) -> usize {
+        match v {
+            Value::Null | Value::Bool(_) => 1,
+            Value::Number(_) => 21,
+            Value::String(s) => s.len(),
+            Value::Array(a) => 3 + a.iter().map(|v| 1 + value(v)).sum::<usize>(),
+            Value::Object(m) => 3 + m.iter().map(|(k, v)| 1 + k.len() + value(v)).sum::<usize>(),
+        }
+    }
+    item.iter().map(|(k, v)| k.len() + value(v)).sum()
+}
+
+/// Rejects an item no adapter can store: over [`MAX_ITEM_BYTES`], or with an index key
+/// value holding a NUL or over the key limits.
+pub fn check_storable(item: &Item) -> StorageResult<()> {
+    check_item_size(item)?;
+    for idx in crate::schema::TABLE.indexes {
+        if let (Some(Value::String(p)), Some(Value::String(s))) =
+            (item.get(idx.pk), item.get(idx.sk))
+        {
+            check_key_part(p, MAX_PARTITION_KEY_BYTES)?;
+            check_key_part(s, MAX_SORT_KEY_BYTES)?;
+        }
+    }
+    Ok(())
+}
+
+/// Rejects an item over [`MAX_ITEM_BYTES`].
+pub fn check_item_size(item: &Item) -> StorageResult<()> {
+    let size = item_size(item);
+    if size > MAX_ITEM_BYTES {
+        return Err(StorageError::Rejected(format!(
+            "This is too large to store ({} KB; the limit is {} KB)",
+            size / 1024,
+            MAX_ITEM_BYTES / 1024
+        )));
+    }
+    Ok(())
 }
 
 /// Typed reads of item attributes.

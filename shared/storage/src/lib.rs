@@ -37,6 +37,11 @@ pub enum StorageError {
     /// The request itself is malformed (a bug in the caller).
     #[error("invalid storage request: {0}")]
     Invalid(String),
+    /// The data cannot be stored as given: a key part with a NUL or over DynamoDB's size
+    /// limits, an item over 400 KB. Caused by the caller's input (a 400), the same on every
+    /// adapter.
+    #[error("{0}")]
+    Rejected(String),
     /// The backing service failed or is unreachable.
     #[error("storage backend: {0}")]
     Backend(String),
@@ -56,6 +61,7 @@ impl From<StorageError> for postiz_core::Error {
                 postiz_core::Error::Conflict("the record was changed by another request".into())
             }
             StorageError::Invalid(m) => postiz_core::Error::Internal(m),
+            StorageError::Rejected(m) => postiz_core::Error::BadRequest(m),
             StorageError::Backend(m) => postiz_core::Error::Unavailable(m),
         }
     }

@@ -178,6 +178,23 @@ pub enum KeyRange {
 }
 
 impl KeyRange {
+    /// Rejects bounds that no sort key can match on DynamoDB (a NUL, over 1,024 bytes).
+    pub fn validate(&self) -> StorageResult<()> {
+        let bounds: &[&String] = match self {
+            KeyRange::All => &[],
+            KeyRange::Eq(x)
+            | KeyRange::BeginsWith(x)
+            | KeyRange::Lt(x)
+            | KeyRange::Le(x)
+            | KeyRange::Gt(x)
+            | KeyRange::Ge(x) => &[x],
+            KeyRange::Between(a, b) => &[a, b],
+        };
+        bounds
+            .iter()
+            .try_for_each(|b| crate::item::check_key_part(b, crate::item::MAX_SORT_KEY_BYTES))
+    }
+
     /// True when `sk` is selected.
     pub fn contains(&self, sk: &str) -> bool {
         match self {
@@ -190,6 +207,18 @@ impl KeyRange {
             KeyRange::Gt(x) => sk > x.as_str(),
             KeyRange::Ge(x) => sk >= x.as_str(),
         }
+    }
+}
+
+impl Query {
+    /// Rejects a query no adapter can run: an empty partition is a bug; a NUL or an
+    /// over-long partition or bound comes from input.
+    pub fn validate(&self) -> StorageResult<()> {
+        if self.partition.is_empty() {
+            return Err(StorageError::Invalid("bad partition key".into()));
+        }
+        crate::item::check_key_part(&self.partition, crate::item::MAX_PARTITION_KEY_BYTES)?;
+        self.range.validate()
     }
 }
 

@@ -138,8 +138,10 @@ pub async fn provision_aws() -> Result<()> {
     let config = sdk_config().await;
     let path_style = std::env::var("AWS_ENDPOINT_URL").is_ok();
     let names = ResourceNames::from_env();
-    Provisioner::new(&config, path_style)
-        .provision_all(&names, &queues())
-        .await
-        .map_err(Error::from)
+    let provisioner = Provisioner::new(&config, path_style);
+    provisioner.provision_all(&names, &queues()).await?;
+    if std::env::var("MEDIA_BUCKET_PUBLIC_READ").is_ok_and(|v| v == "true") {
+        provisioner.allow_public_reads(&names.bucket).await?;
+    }
+    Ok(())
 }

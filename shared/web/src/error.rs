@@ -72,6 +72,24 @@ impl IntoResponse for ApiError {
             Error::PayloadTooLarge(m) => {
                 nest(StatusCode::PAYLOAD_TOO_LARGE, json!(m), "Payload Too Large")
             }
+            Error::UnsupportedMediaType(m) => nest(
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                json!(m),
+                "Unsupported Media Type",
+            ),
+            Error::TooManyRequests {
+                message,
+                retry_after,
+            } => {
+                let mut r = nest(
+                    StatusCode::TOO_MANY_REQUESTS,
+                    json!(message),
+                    "Too Many Requests",
+                );
+                r.headers_mut()
+                    .insert(header::RETRY_AFTER, HeaderValue::from(retry_after));
+                r
+            }
             Error::Conflict(m) => nest(StatusCode::CONFLICT, json!(m), "Conflict"),
             Error::Unavailable(detail) => {
                 tracing::error!(%detail, "dependency unavailable");

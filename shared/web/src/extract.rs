@@ -10,7 +10,8 @@ use serde::de::DeserializeOwned;
 use crate::cookies::header_or_cookie;
 use crate::{ApiError, AppState};
 
-/// A JSON request body. An empty body reads as `{}`; malformed JSON is a 400 with a message.
+/// A JSON request body. An empty body reads as `{}`; malformed JSON is a 400 with a message;
+/// a body sent as anything but JSON is a 415 (a cross-site form cannot post JSON).
 #[derive(Debug, Clone)]
 pub struct JsonBody<T>(pub T);
 
@@ -18,9 +19,45 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for JsonBody<T> {
     type Rejection = ApiError;
 
     async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
-        let RawBody(bytes) = RawBody::from_request(req, state).await?;
+        let JsonBytes(bytes) = JsonBytes::from_request(req, state).await?;
         parse_json(&bytes).map(JsonBody).map_err(ApiError)
     }
+}
+
+/// The bytes of a body that must be JSON (parsed later, e.g. after an idempotency check):
+/// [`JsonBody`]'s `Content-Type` rule without the parsing.
+#[derive(Debug, Clone)]
+pub struct JsonBytes(pub Bytes);
+
+impl<S: Send + Sync> FromRequest<S> for JsonBytes {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        let declared_json = is_json(req.headers());
+        let RawBody(bytes) = RawBody::from_request(req, state).await?;
+        if !declared_json && !bytes.iter().all(u8::is_ascii_whitespace) {
+            return Err(ApiError(Error::UnsupportedMediaType(
+                "The request body must be sent as Content-Type: application/json".into(),
+            )));
+        }
+        Ok(JsonBytes(bytes))
+    }
+}
+
+/// Whether `Content-Type` is JSON (`application/json` or a `+json` type, any parameters).
+pub fn is_json(headers: &axum::http::HeaderMap) -> bool {
+    let Some(value) = headers
+        .get(axum::http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+    else {
+        return false;
+    };
+    let essence = value.split(';').next().unwrap_or("").trim();
+    essence.eq_ignore_ascii_case("application/json")
+        || (essence.len() > 5
+            && essence.is_char_boundary(essence.len() - 5)
+            && essence[essence.len() - 5..].eq_ignore_ascii_case("+json")
+            && essence.to_ascii_lowercase().starts_with("application/"))
 }
 
 /// The request body as bytes, with the same errors as [`JsonBody`] (413 when too large).

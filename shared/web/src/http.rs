@@ -13,6 +13,7 @@ use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetReques
 use tower_http::trace::TraceLayer;
 
 use crate::config::WebConfig;
+use crate::guard::{guard, AllowedOrigins};
 use crate::{cookies, AppState};
 
 const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
@@ -44,16 +45,11 @@ fn logout_cookie(web: &WebConfig, mut res: Response) -> Response {
 /// (its uploads, its assistant's requests), which Postiz's CORS refuses whenever the app and
 /// the API are on different ports.
 pub fn cors(web: &WebConfig) -> CorsLayer {
-    let mut origins: Vec<HeaderValue> = [
-        Some(web.frontend_url.as_str()),
-        Some("http://localhost:6274"),
-        web.main_url.as_deref(),
-    ]
-    .into_iter()
-    .flatten()
-    .filter_map(|o| HeaderValue::from_str(o.trim_end_matches('/')).ok())
-    .collect();
-    origins.dedup();
+    let origins: Vec<HeaderValue> = AllowedOrigins::of(web)
+        .list()
+        .iter()
+        .filter_map(|o| HeaderValue::from_str(o).ok())
+        .collect();
     let mut expose = vec![
         HeaderName::from_static("reload"),
         HeaderName::from_static("onboarding"),
@@ -93,11 +89,13 @@ pub fn cors(web: &WebConfig) -> CorsLayer {
 pub fn finish(routes: Router<AppState>, state: AppState) -> Router {
     let web = state.web.clone();
     let cors = cors(&web);
+    let origins = AllowedOrigins::of(&web);
     routes
         .fallback(not_found)
         // A plain response map: no boxed future or service clone per request.
         .layer(MapResponseLayer::new(move |res| logout_cookie(&web, res)))
         .layer(axum::extract::DefaultBodyLimit::max(BODY_LIMIT))
+        .layer(axum::middleware::from_fn_with_state(origins, guard))
         .layer(cors)
         .layer(
             TraceLayer::new_for_http().make_span_with(|req: &Request| {

@@ -10,13 +10,14 @@ pub mod cookies;
 pub mod documented;
 pub mod error;
 pub mod extract;
+pub mod guard;
 pub mod http;
 pub mod lambda;
 pub mod state;
 pub mod telemetry;
 
 pub use error::ApiError;
-pub use extract::{parse_json, ApiKeyOrg, Authed, JsonBody, RawBody};
+pub use extract::{is_json, parse_json, ApiKeyOrg, Authed, JsonBody, JsonBytes, RawBody};
 pub use http::RawJson;
 pub use state::AppState;
 

@@ -187,10 +187,15 @@ pub(crate) fn mp4() -> Vec<u8> {
     v
 }
 
+/// A server on the embedded store whatever `POSTIZ_TEST_STORAGE` says: these tests look at
+/// the stored files and the signed local links (`media_on_the_aws_adapters` covers S3).
 async fn server(data: &Path) -> Running {
-    Running::server(&[("DATA_DIR", data.display().to_string())])
-        .ready(Duration::from_secs(30))
-        .await
+    Running::server(&[
+        ("DATA_DIR", data.display().to_string()),
+        ("STORAGE", "embedded".to_string()),
+    ])
+    .ready(Duration::from_secs(30))
+    .await
 }
 
 fn blob_file(data: &Path, key: &str) -> PathBuf {
@@ -773,24 +778,6 @@ async fn media_presigned_uploads_are_checked_on_completion() {
     assert_eq!(status, 400);
 }
 
-/// Provisions uniquely named AWS resources on the emulator; their environment.
-fn provision_aws() -> Vec<(&'static str, String)> {
-    let names = vec![
-        ("STORAGE", "aws".to_string()),
-        ("TABLE_NAME", postiz_tests::unique("media-")),
-        ("BUCKET_NAME", postiz_tests::unique("media-")),
-        ("QUEUE_PREFIX", postiz_tests::unique("media-") + "-"),
-        ("APP_SECRET_ID", postiz_tests::unique("media/")),
-    ];
-    let status = std::process::Command::new(postiz_tests::server_bin())
-        .arg("provision")
-        .envs(names.iter().map(|(k, v)| (*k, v.as_str())))
-        .status()
-        .unwrap();
-    assert!(status.success(), "provision: {status}");
-    names
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn media_on_the_aws_adapters() {
     if !postiz_tests::aws_available() {
@@ -798,7 +785,7 @@ async fn media_on_the_aws_adapters() {
     }
     let endpoint = std::env::var("AWS_ENDPOINT_URL").unwrap();
     let data = tempfile::tempdir().unwrap();
-    let mut envs = provision_aws();
+    let mut envs = postiz_tests::provision_aws("media");
     let bucket = envs
         .iter()
         .find(|(k, _)| *k == "BUCKET_NAME")

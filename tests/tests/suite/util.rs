@@ -204,6 +204,10 @@ pub struct EmbeddedPosts {
     pub queue: Arc<dyn postiz_storage::Queue>,
     /// The clock everything reads.
     pub clock: Arc<FixedClock>,
+    /// The store's table.
+    pub table: Arc<dyn postiz_storage::Table>,
+    /// The keys channel tokens are sealed with.
+    pub keys: Arc<postiz_storage::AppKeys>,
     /// Holds the store's folder.
     pub dir: TempDir,
 }
@@ -221,11 +225,11 @@ pub fn embedded_posts(providers: postiz_providers::Providers) -> EmbeddedPosts {
     let channels = Arc::new(postiz_integrations::Channels::on_table(
         table.clone(),
         providers,
-        keys,
+        keys.clone(),
         clock.clone(),
     ));
     let module = postiz_posts::PostsModule::new(
-        table,
+        table.clone(),
         store.clone(),
         channels.clone(),
         clock.clone(),
@@ -238,6 +242,8 @@ pub fn embedded_posts(providers: postiz_providers::Providers) -> EmbeddedPosts {
         channels,
         queue: store,
         clock,
+        table,
+        keys,
         dir,
     }
 }

@@ -12,7 +12,7 @@ use std::sync::Arc;
 
 use super::expr::{from_attrs, to_attrs, Expr};
 use super::sdk_err;
-use crate::item::{Item, ItemExt, Key, PK, SK};
+use crate::item::{check_storable, Item, ItemExt, Key, MAX_ITEM_BYTES, PK, SK};
 use crate::schema::TABLE;
 use crate::table::{validate_transaction, Condition, Page, Query, Table, TxOp, Update};
 use crate::{StorageError, StorageResult};
@@ -71,6 +71,7 @@ impl DynamoTable {
         let b = TransactWriteItem::builder();
         Ok(match op {
             TxOp::Put { item, condition } => {
+                check_storable(item)?;
                 let cond = condition.as_ref().map(|c| e.condition(c, now));
                 b.put(
                     Put::builder()
@@ -136,7 +137,15 @@ impl DynamoTable {
     }
 }
 
-/// Maps a single-item write error: a failed condition, or a backend error.
+fn too_large_error() -> StorageError {
+    StorageError::Rejected(format!(
+        "This is too large to store (the limit is {} KB)",
+        MAX_ITEM_BYTES / 1024
+    ))
+}
+
+/// Maps a single-item write error: a failed condition, an item grown over the size limit
+/// (an update), or a backend error.
 fn write_err<E>(
     e: aws_sdk_dynamodb::error::SdkError<E>,
     is_condition: impl Fn(&E) -> bool,
@@ -146,6 +155,11 @@ where
 {
     if e.as_service_error().is_some_and(is_condition) {
         StorageError::ConditionFailed { index: None }
+    } else if e.as_service_error().is_some_and(|s| {
+        let text = s.to_string();
+        text.contains("ValidationException") && text.contains("size") || text.contains("Item size")
+    }) {
+        too_large_error()
     } else {
         sdk_err(e)
     }
@@ -170,6 +184,7 @@ impl Table for DynamoTable {
 
     async fn put(&self, item: Item, condition: Option<Condition>) -> StorageResult<()> {
         Key::of(&item)?.validate()?;
+        check_storable(&item)?;
         let (cond, e) = self.condition(condition.as_ref());
         self.client
             .put_item()
@@ -241,9 +256,7 @@ impl Table for DynamoTable {
     }
 
     async fn query(&self, query: Query) -> StorageResult<Page> {
-        if query.partition.is_empty() {
-            return Err(StorageError::Invalid("bad partition key".into()));
-        }
+        query.validate()?;
         let (pk_attr, sk_attr) = match &query.index {
             None => (TABLE.pk, TABLE.sk),
             Some(name) => {
@@ -306,6 +319,13 @@ impl Table for DynamoTable {
                         .position(|r| r.code() == Some("ConditionalCheckFailed"));
                     if let Some(index) = failed {
                         return Err(StorageError::ConditionFailed { index: Some(index) });
+                    }
+                    let too_large = c.cancellation_reasons().iter().any(|r| {
+                        r.code() == Some("ValidationError")
+                            && r.message().is_some_and(|m| m.contains("size"))
+                    });
+                    if too_large {
+                        return Err(too_large_error());
                     }
                 }
                 Err(sdk_err(err))

@@ -195,6 +195,29 @@ impl Provisioner {
         }
     }
 
+    /// Lets anyone read the bucket's objects (a bucket policy allowing `s3:GetObject`): for
+    /// an emulator, or a bucket that serves media links itself with no CDN in front.
+    pub async fn allow_public_reads(&self, name: &str) -> StorageResult<()> {
+        let policy = serde_json::json!({
+            "Version": "2012-10-17",
+            "Statement": [{
+                "Sid": "PublicMediaReads",
+                "Effect": "Allow",
+                "Principal": "*",
+                "Action": "s3:GetObject",
+                "Resource": format!("arn:aws:s3:::{name}/*"),
+            }],
+        });
+        self.s3
+            .put_bucket_policy()
+            .bucket(name)
+            .policy(policy.to_string())
+            .send()
+            .await
+            .map_err(sdk_err)?;
+        Ok(())
+    }
+
     /// Creates the app secret with fresh random values if missing.
     pub async fn create_app_secret(&self, name: &str) -> StorageResult<()> {
         let value = serde_json::json!({

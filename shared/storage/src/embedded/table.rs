@@ -9,7 +9,10 @@ use std::ops::Bound;
 
 use super::keys::{bounds, compose, time_prefix};
 use super::{backend, EmbeddedStore};
-use crate::item::{Item, ItemExt, Key, TTL};
+use crate::item::{
+    check_item_size, check_key_part, Item, ItemExt, Key, MAX_PARTITION_KEY_BYTES,
+    MAX_SORT_KEY_BYTES, TTL,
+};
 use crate::schema::TABLE;
 use crate::table::{validate_transaction, Condition, Page, Query, RawPage, Table, TxOp, Update};
 use crate::{StorageError, StorageResult};
@@ -35,9 +38,11 @@ fn index_entries(item: &Item, key: &Key) -> StorageResult<Vec<Vec<u8>>> {
     for idx in TABLE.indexes {
         match (item.get(idx.pk), item.get(idx.sk)) {
             (Some(Value::String(p)), Some(Value::String(s))) => {
-                if p.is_empty() || s.is_empty() || p.contains('\0') || s.contains('\0') {
+                if p.is_empty() || s.is_empty() {
                     return Err(StorageError::Invalid(format!("bad {} key", idx.name)));
                 }
+                check_key_part(p, MAX_PARTITION_KEY_BYTES)?;
+                check_key_part(s, MAX_SORT_KEY_BYTES)?;
                 out.push(compose(&[idx.name, p, s, &key.pk, &key.sk]));
             }
             (None, _) | (_, None) => {}
@@ -104,11 +109,9 @@ impl<'t> Writer<'t> {
         let mk = main_key(key);
         match new {
             Some(item) => {
+                check_item_size(item)?;
                 let entries = index_entries(item, key)?;
                 let bytes = serde_json::to_vec(item).map_err(backend)?;
-                if bytes.len() > 400 * 1024 {
-                    return Err(StorageError::Invalid("item larger than 400 KB".into()));
-                }
                 self.items
                     .insert(mk.as_slice(), bytes.as_slice())
                     .map_err(backend)?;
@@ -194,9 +197,7 @@ impl EmbeddedStore {
         query: &Query,
         visit: &mut dyn FnMut(&[u8]),
     ) -> StorageResult<Option<Vec<u8>>> {
-        if query.partition.is_empty() || query.partition.contains('\0') {
-            return Err(StorageError::Invalid("bad partition key".into()));
-        }
+        query.validate()?;
         let prefix = match &query.index {
             None => compose(&[&query.partition]),
             Some(name) => {
