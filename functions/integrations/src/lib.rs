@@ -13,6 +13,7 @@ use postiz_core::Error;
 use postiz_integrations::model::PostingTime;
 use postiz_integrations::notifications::PAGE;
 use postiz_integrations::{Channels, Notifications};
+use postiz_posts::PostRepo;
 use postiz_providers::Providers;
 use postiz_web::documented::Documented;
 use postiz_web::{ApiResult, AppState, Authed, JsonBody};
@@ -267,7 +268,14 @@ async fn delete_channel(
     Authed(s): Authed,
     JsonBody(b): JsonBody<IdBody>,
 ) -> ApiResult<Json<Value>> {
-    Ok(Json(ctx.channels.delete(&s.org.id, &id_of(b)?).await?))
+    let id = id_of(b)?;
+    let deleted = ctx.channels.delete(&s.org.id, &id).await?;
+    let a = &ctx.app.adapters;
+    let posts = PostRepo::new(a.table.clone())
+        .delete_for_channel(&s.org.id, &id, a.clock.now())
+        .await?;
+    tracing::info!(channel_id = %id, posts, "channel deleted with its posts");
+    Ok(Json(deleted))
 }
 
 async fn customers(State(ctx): State<Ctx>, Authed(s): Authed) -> ApiResult<Json<Value>> {

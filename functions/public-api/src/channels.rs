@@ -88,7 +88,9 @@ pub async fn delete(
     ApiKeyOrg(org): ApiKeyOrg,
     Path(id): Path<String>,
 ) -> ApiResult<Json<Value>> {
-    Ok(Json(ctx.channels.public_delete(&org.id, &id).await?))
+    let deleted = ctx.channels.public_delete(&org.id, &id).await?;
+    ctx.module.posts.delete_for_channel(&org.id, &id).await?;
+    Ok(Json(deleted))
 }
 
 #[utoipa::path(

@@ -290,7 +290,8 @@ impl Publisher {
             .await?
         {
             Some(c) if c.deleted_at.is_none() => c,
-            _ => return self.fail(held, "Channel not found", None).await,
+            // Deleted with its channel (a cascade that did not reach it yet): gone, not failed.
+            _ => return self.delete_with_channel(held).await,
         };
         let Some(provider) = provider else {
             return self.fail(held, "Unknown provider", None).await;
@@ -620,6 +621,23 @@ impl Publisher {
         } else {
             Outcome::Skipped("lease lost")
         })
+    }
+
+    async fn delete_with_channel(&self, held: &Held) -> Result<Outcome> {
+        let ok = self
+            .write(held, |p, now| {
+                p.deleted_at = Some(now);
+                p.due_at = None;
+                p.lease_token = None;
+                p.lease_until = None;
+            })
+            .await?;
+        held.ended.store(true, Ordering::SeqCst);
+        Ok(Outcome::Skipped(if ok {
+            "channel deleted"
+        } else {
+            "lease lost"
+        }))
     }
 
     async fn unconfirmed(&self, held: &Held, name: &str, channel: &Channel) -> Result<Outcome> {

@@ -236,6 +236,50 @@ impl PostRepo {
         Ok(true)
     }
 
+    /// Soft-deletes every live post of `channel` (Postiz deletes a channel's posts with it),
+    /// so nothing queued for it fails later; how many were deleted. Reads the org's live
+    /// posts once; a post changed meanwhile is read again (three tries).
+    pub async fn delete_for_channel(
+        &self,
+        org: &str,
+        channel: &str,
+        now: DateTime<Utc>,
+    ) -> Result<usize> {
+        #[derive(serde::Deserialize)]
+        #[serde(rename_all = "camelCase")]
+        struct Owner {
+            id: String,
+            integration_id: String,
+        }
+        let ids: Vec<String> = self
+            .live_raw_from(org, None)
+            .await?
+            .iter()
+            .filter_map(|bytes| serde_json::from_slice::<Owner>(bytes).ok())
+            .filter(|o| o.integration_id == channel)
+            .map(|o| o.id)
+            .collect();
+        let mut deleted = 0;
+        for id in ids {
+            for _ in 0..3 {
+                let Some(mut p) = self.get(org, &id).await? else {
+                    break;
+                };
+                if p.deleted_at.is_some() {
+                    break;
+                }
+                p.deleted_at = Some(now);
+                p.updated_at = now;
+                p.due_at = None;
+                if self.save(&mut p).await? {
+                    deleted += 1;
+                    break;
+                }
+            }
+        }
+        Ok(deleted)
+    }
+
     /// Live posts of an org with `start <= publishDate <= end`, by date.
     pub async fn calendar(
         &self,

@@ -19,6 +19,8 @@ use crate::request::{ChannelPost, CreatePost, Kind};
 use crate::views;
 use postiz_storage::answer_cache::AnswerCache;
 
+/// The windows `find_slot` reads one after another (days; a year and a day in all).
+const SLOT_WINDOWS_DAYS: [i64; 4] = [7, 30, 90, 240];
 /// Result of checking one channel's entry (`POST /posts/valid`).
 #[derive(Debug, Clone, PartialEq)]
 pub struct EntryCheck {
@@ -769,6 +771,13 @@ impl Posts {
         Ok(views::thread(&p, c.as_ref()))
     }
 
+    /// Soft-deletes the posts of a channel being deleted; how many.
+    pub async fn delete_for_channel(&self, org: &str, channel: &str) -> Result<usize> {
+        self.repo
+            .delete_for_channel(org, channel, self.clock.now())
+            .await
+    }
+
     /// `DELETE /posts/:group`: soft-deletes the thread; a queued message finds it gone.
     pub async fn delete_group(&self, org: &str, group: &str) -> Result<Value> {
         for _ in 0..3 {
@@ -815,25 +824,35 @@ impl Posts {
             .and_hms_opt(0, 0, 0)
             .map(|d| d.and_utc())
             .unwrap_or(now);
-        for day in 0..366 {
-            let start = today + Duration::days(day);
-            let end = start + Duration::days(1);
-            let taken: Vec<DateTime<Utc>> = self
-                .repo
-                .calendar(org, start, end)
-                .await?
-                .iter()
-                .map(|p| p.publish_date)
-                .collect();
-            for t in &times {
-                let at = start + Duration::minutes(*t);
-                let minute_taken = taken
-                    .iter()
-                    .any(|d| d.timestamp().div_euclid(60) == at.timestamp().div_euclid(60));
-                if at > now && !minute_taken {
-                    return Ok(json!({"date": at.format("%Y-%m-%dT%H:%M:00").to_string()}));
+        // Growing windows over the year ahead: one range read of the calendar index each,
+        // usually just the first (at most four reads, instead of one per day).
+        let mut window_start = today;
+        for days in SLOT_WINDOWS_DAYS {
+            let window_end = window_start + Duration::days(days);
+            let mut taken = std::collections::HashSet::new();
+            self.repo
+                .visit_calendar(org, window_start, window_end, &mut |bytes| {
+                    #[derive(serde::Deserialize)]
+                    #[serde(rename_all = "camelCase")]
+                    struct Dated {
+                        publish_date: DateTime<Utc>,
+                    }
+                    if let Ok(d) = serde_json::from_slice::<Dated>(bytes) {
+                        taken.insert(d.publish_date.timestamp().div_euclid(60));
+                    }
+                })
+                .await?;
+            let mut day = window_start;
+            while day < window_end {
+                for t in &times {
+                    let at = day + Duration::minutes(*t);
+                    if at > now && !taken.contains(&at.timestamp().div_euclid(60)) {
+                        return Ok(json!({"date": at.format("%Y-%m-%dT%H:%M:00").to_string()}));
+                    }
                 }
+                day += Duration::days(1);
             }
+            window_start = window_end;
         }
         Err(Error::Conflict("No free slot in the next year".into()))
     }

@@ -2,7 +2,7 @@
 //! local server's boot), from the environment.
 
 use postiz_core::email::{Mailer, NoopMailer, OutboxMailer};
-use postiz_core::{Clock, Error, Result, SystemClock};
+use postiz_core::{Clock, Result, SystemClock};
 use postiz_storage::schema::{queues, ResourceNames};
 use postiz_storage::{Blobs, Queue, Secrets, Table};
 use std::path::PathBuf;
@@ -90,7 +90,7 @@ async fn embedded(clock: Arc<dyn Clock>, public_base: &str) -> Result<Adapters> 
 
 #[cfg(not(feature = "embedded"))]
 async fn embedded(_: Arc<dyn Clock>, _: &str) -> Result<Adapters> {
-    Err(Error::internal(
+    Err(postiz_core::Error::internal(
         "this build has no embedded storage; set STORAGE=aws",
     ))
 }
@@ -126,7 +126,7 @@ async fn aws(clock: Arc<dyn Clock>) -> Result<Adapters> {
 
 #[cfg(not(feature = "aws"))]
 async fn aws(_: Arc<dyn Clock>) -> Result<Adapters> {
-    Err(Error::internal(
+    Err(postiz_core::Error::internal(
         "this build has no AWS storage; set STORAGE=embedded",
     ))
 }

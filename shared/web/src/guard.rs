@@ -165,6 +165,31 @@ mod tests {
         assert!(cross_site_refusal(&post, &headers(&[cookie]), &allowed()).is_none());
     }
 
+    #[tokio::test]
+    async fn a_panicking_handler_answers_500_with_the_request_id() {
+        use tower::ServiceExt;
+        let app = axum::Router::new()
+            .route(
+                "/boom",
+                axum::routing::get(|| async {
+                    if true {
+                        panic!("boom");
+                    }
+                    "unreached"
+                }),
+            )
+            .layer(axum::middleware::from_fn_with_state(allowed(), guard));
+        let req = axum::http::Request::get("/boom")
+            .header("x-request-id", "req-42")
+            .body(axum::body::Body::empty())
+            .unwrap();
+        let res = app.oneshot(req).await.unwrap();
+        assert_eq!(res.status(), StatusCode::INTERNAL_SERVER_ERROR);
+        let body = axum::body::to_bytes(res.into_body(), 1024).await.unwrap();
+        let v: serde_json::Value = serde_json::from_slice(&body).unwrap();
+        assert_eq!(v["requestId"], "req-42");
+    }
+
     #[test]
     fn reads_header_tokens_and_cookieless_requests_pass() {
         let evil = ("origin", "https://evil.example");

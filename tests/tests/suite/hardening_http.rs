@@ -212,3 +212,45 @@ async fn ids_and_bodies_the_store_cannot_hold_are_clean_4xx() {
         .await;
     assert_eq!(list["p"], json!([]), "nothing half-written: {list}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn deleting_a_channel_deletes_its_queued_posts() {
+    let (srv, _dir) = server().await;
+    let (s, _) = Session::register(&srv.base).await;
+    let channel = crate::util::connect_mastodon(&s.http, &s.base, &s.token).await;
+    let when = (chrono::Utc::now() + chrono::Duration::days(2))
+        .format("%Y-%m-%dT%H:%M:00Z")
+        .to_string();
+    let mut ids = Vec::new();
+    for kind in ["schedule", "draft"] {
+        let (status, body) = s
+            .call(
+                Method::POST,
+                "/posts",
+                Some(json!({"type": kind, "date": when, "shortLink": false, "tags": [],
+                            "posts": [{"integration": {"id": channel}, "settings": {"__type": "mastodon"},
+                                       "value": [{"content": format!("<p>{kind}</p>")}]}]})),
+            )
+            .await;
+        assert_eq!(status, 201, "{body}");
+        ids.push(body[0]["postId"].as_str().unwrap().to_string());
+    }
+    let (status, body) = s
+        .call(
+            Method::DELETE,
+            "/integrations",
+            Some(json!({"id": channel})),
+        )
+        .await;
+    assert!(status < 300, "{status} {body}");
+    for id in &ids {
+        let (status, _) = s.call(Method::GET, &format!("/posts/{id}"), None).await;
+        assert_eq!(status, 404, "post {id} outlived its channel");
+    }
+    let from = chrono::Utc::now().format("%Y-%m-%dT%H:%M:%SZ");
+    let to = (chrono::Utc::now() + chrono::Duration::days(7)).format("%Y-%m-%dT%H:%M:%SZ");
+    let list = s
+        .get(&format!("/posts?startDate={from}&endDate={to}"))
+        .await;
+    assert_eq!(list["p"], json!([]), "{list}");
+}

@@ -306,3 +306,17 @@ async fn posts_counted_for_a_plan_are_the_live_scheduled_and_published_ones() {
     );
     assert_eq!(repo.count_for_plan("another-org", since).await.unwrap(), 0);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_post_whose_channel_was_deleted_is_deleted_not_failed() {
+    let w = world().await;
+    let id = schedule(&w, json!([{"content": "<p>orphan</p>"}]), Span::zero()).await;
+    // The channel goes without the cascade reaching the post (a crash between the two).
+    w.channels.delete(ORG, &w.channel).await.unwrap();
+    assert_eq!(drain(&w).await, vec![Outcome::Skipped("channel deleted")]);
+    let p = w.module.posts.get(ORG, &id).await;
+    assert!(p.is_err(), "{p:?}");
+    let (notes, _) = w.channels.notifications().page(ORG, 0, 100).await.unwrap();
+    assert!(notes.is_empty(), "no failure to report: {notes:?}");
+    assert!(w.fake.lock().unwrap().statuses.is_empty());
+}
