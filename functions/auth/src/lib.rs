@@ -7,7 +7,7 @@ use axum::{Json, Router};
 use postiz_accounts::service::{RegisterInput, Registered};
 use postiz_web::cookies::{read, session_headers};
 use postiz_web::documented::Documented;
-use postiz_web::{ApiResult, AppState, JsonBody};
+use postiz_web::{ApiResult, AppState, ClientAddress, JsonBody};
 use serde::Deserialize;
 use serde_json::json;
 
@@ -124,11 +124,13 @@ struct LoginBody {
 async fn login(
     State(s): State<AppState>,
     headers: HeaderMap,
+    ClientAddress(address): ClientAddress,
     JsonBody(b): JsonBody<LoginBody>,
 ) -> ApiResult<Response> {
+    let invite = read(&headers, "org");
     let (token, show_org) = s
         .accounts
-        .login(b.email, b.password, b.provider, read(&headers, "org"))
+        .login(b.email, b.password, b.provider, invite, address.as_deref())
         .await?;
     Ok((
         StatusCode::OK,
@@ -146,9 +148,10 @@ struct EmailBody {
 
 async fn forgot(
     State(s): State<AppState>,
+    ClientAddress(address): ClientAddress,
     JsonBody(b): JsonBody<EmailBody>,
 ) -> ApiResult<impl IntoResponse> {
-    s.accounts.forgot(b.email).await?;
+    s.accounts.forgot(b.email, address.as_deref()).await?;
     Ok((StatusCode::CREATED, Json(json!({"forgot": true}))))
 }
 

@@ -66,7 +66,9 @@ pub async fn run() -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
     tracing::info!(%addr, storage = ?kind, "postiz-server listening");
     axum::serve(
         listener,
-        axum::ServiceExt::<axum::extract::Request>::into_make_service(service),
+        axum::ServiceExt::<axum::extract::Request>::into_make_service_with_connect_info::<
+            std::net::SocketAddr,
+        >(service),
     )
     .with_graceful_shutdown(shutdown_signal())
     .await?;

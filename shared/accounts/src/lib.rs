@@ -5,6 +5,7 @@
 pub mod model;
 pub mod repo;
 pub mod service;
+pub mod throttle;
 pub mod tokens;
 
 pub use model::{Membership, Organization, Role, User};

@@ -13,6 +13,10 @@ use std::sync::{Arc, OnceLock};
 
 use crate::model::{Membership, Organization, Picture, Role, ShortlinkPreference, User};
 use crate::repo::AccountsRepo;
+use crate::throttle::{
+    Throttle, LOGIN_FAILURES_PER_ACCOUNT, LOGIN_FAILURES_PER_ADDRESS, RESETS_PER_ACCOUNT,
+    RESETS_PER_ADDRESS,
+};
 use crate::tokens::{InviteClaims, LinkClaims, SessionClaims};
 
 /// The only login provider this service handles itself.
@@ -103,6 +107,7 @@ pub struct Accounts {
     /// Organizations by API key hash, kept while the table is unchanged (embedded store).
     orgs_by_key: Arc<AnswerCache<Option<Arc<Organization>>>>,
     table: Arc<dyn Table>,
+    throttle: Throttle,
 }
 
 fn dummy_hash() -> &'static str {
@@ -137,10 +142,11 @@ impl Accounts {
         Self {
             repo: AccountsRepo::new(table.clone()),
             keys,
-            clock,
+            clock: clock.clone(),
             mailer,
             config,
             orgs_by_key: Arc::default(),
+            throttle: Throttle::new(table.clone(), clock.clone()),
             table,
         }
     }
@@ -280,12 +286,15 @@ impl Accounts {
     }
 
     /// Checks email and password; returns a session token and the invited organization, if any.
+    /// Failed attempts are counted per account and per client `address`: past the limits
+    /// ([`throttle`](crate::throttle)) the answer is 429 before any password is checked.
     pub async fn login(
         &self,
         email: Option<String>,
         pw: Option<String>,
         provider: Option<String>,
         invite: Option<String>,
+        address: Option<&str>,
     ) -> Result<(String, Option<String>)> {
         Checks::new()
             .email("email", email.as_deref())
@@ -297,6 +306,14 @@ impl Accounts {
             ));
         }
         let email = email.unwrap_or_default().trim().to_lowercase();
+        self.throttle
+            .check(&LOGIN_FAILURES_PER_ACCOUNT, &email)
+            .await?;
+        if let Some(address) = address {
+            self.throttle
+                .check(&LOGIN_FAILURES_PER_ADDRESS, address)
+                .await?;
+        }
         let user = self.repo.user_by_email(LOCAL, &email).await?;
         let ok = verify_password(
             pw.unwrap_or_default(),
@@ -306,11 +323,22 @@ impl Accounts {
         let user = match user {
             Some(u) if ok => u,
             _ => {
+                self.throttle
+                    .record(&LOGIN_FAILURES_PER_ACCOUNT, &email)
+                    .await?;
+                if let Some(address) = address {
+                    self.throttle
+                        .record(&LOGIN_FAILURES_PER_ADDRESS, address)
+                        .await?;
+                }
                 return Err(Error::PlainBadRequest(
                     "Invalid user name or password".into(),
-                ))
+                ));
             }
         };
+        self.throttle
+            .clear(&LOGIN_FAILURES_PER_ACCOUNT, &email)
+            .await?;
         if !user.activated {
             return Err(Error::PlainBadRequest("User is not activated".into()));
         }
@@ -373,10 +401,17 @@ impl Accounts {
             .await
     }
 
-    /// Sends a reset link to a local user. Always succeeds, so it does not reveal who has an account.
-    pub async fn forgot(&self, email: Option<String>) -> Result<()> {
+    /// Sends a reset link to a local user. Always succeeds, so it does not reveal who has an
+    /// account, unless the account or the client `address` asked too often (429).
+    pub async fn forgot(&self, email: Option<String>, address: Option<&str>) -> Result<()> {
         Checks::new().email("email", email.as_deref()).finish()?;
         let email = email.unwrap_or_default().trim().to_lowercase();
+        self.throttle.check(&RESETS_PER_ACCOUNT, &email).await?;
+        if let Some(address) = address {
+            self.throttle.check(&RESETS_PER_ADDRESS, address).await?;
+            self.throttle.record(&RESETS_PER_ADDRESS, address).await?;
+        }
+        self.throttle.record(&RESETS_PER_ACCOUNT, &email).await?;
         let Some(user) = self.repo.user_by_email(LOCAL, &email).await? else {
             return Ok(());
         };

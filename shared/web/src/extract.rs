@@ -145,3 +145,43 @@ where
         }
     }
 }
+
+/// The caller's network address, for per-address limits: API Gateway's `sourceIp` in Lambda;
+/// the connection's peer on `postiz-server`, or the last `X-Forwarded-For` hop when
+/// `TRUST_PROXY=true` says a proxy of ours sits in front. `None` when unknown.
+#[derive(Debug, Clone)]
+pub struct ClientAddress(pub Option<String>);
+
+impl<S: Send + Sync> FromRequestParts<S> for ClientAddress {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        use lambda_http::request::RequestContext;
+        if let Some(RequestContext::ApiGatewayV2(ctx)) = parts.extensions.get::<RequestContext>() {
+            return Ok(ClientAddress(ctx.http.source_ip.clone()));
+        }
+        if trust_proxy() {
+            let last_hop = parts
+                .headers
+                .get_all("x-forwarded-for")
+                .iter()
+                .filter_map(|v| v.to_str().ok())
+                .flat_map(|v| v.split(','))
+                .map(str::trim)
+                .rfind(|v| !v.is_empty());
+            if let Some(hop) = last_hop {
+                return Ok(ClientAddress(Some(hop.to_string())));
+            }
+        }
+        let peer = parts
+            .extensions
+            .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+            .map(|c| c.0.ip().to_string());
+        Ok(ClientAddress(peer))
+    }
+}
+
+fn trust_proxy() -> bool {
+    static TRUST: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
+    *TRUST.get_or_init(|| std::env::var("TRUST_PROXY").is_ok_and(|v| v == "true"))
+}

@@ -17,7 +17,9 @@ pub mod state;
 pub mod telemetry;
 
 pub use error::ApiError;
-pub use extract::{is_json, parse_json, ApiKeyOrg, Authed, JsonBody, JsonBytes, RawBody};
+pub use extract::{
+    is_json, parse_json, ApiKeyOrg, Authed, ClientAddress, JsonBody, JsonBytes, RawBody,
+};
 pub use http::RawJson;
 pub use state::AppState;
 

@@ -254,3 +254,57 @@ async fn deleting_a_channel_deletes_its_queued_posts() {
         .await;
     assert_eq!(list["p"], json!([]), "{list}");
 }
+
+async fn login(s: &Session, email: &str, password: &str) -> (u16, String) {
+    let r = s
+        .http
+        .post(format!("{}/auth/login", s.base))
+        .json(&json!({"email": email, "password": password, "provider": "LOCAL"}))
+        .send()
+        .await
+        .unwrap();
+    (r.status().as_u16(), r.text().await.unwrap())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ten_failed_logins_lock_the_account_before_the_eleventh_check() {
+    let (srv, _dir) = server().await;
+    let (s, email) = Session::register(&srv.base).await;
+    let (other, other_email) = Session::register(&srv.base).await;
+    // A success ends a run of failures.
+    for _ in 0..9 {
+        assert_eq!(login(&s, &email, "wrong-password").await.0, 400);
+    }
+    assert_eq!(login(&s, &email, crate::util::PASSWORD).await.0, 200);
+    for _ in 0..10 {
+        let (status, body) = login(&s, &email, "wrong-password").await;
+        assert_eq!(
+            (status, body.as_str()),
+            (400, "Invalid user name or password")
+        );
+    }
+    // The eleventh is refused unchecked, the right password too.
+    let (status, body) = login(&s, &email, "wrong-password").await;
+    assert_eq!(status, 429, "{body}");
+    let (status, body) = login(&s, &email, crate::util::PASSWORD).await;
+    assert_eq!(status, 429, "{body}");
+    let v: Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(v["statusCode"], 429);
+    // Another account from the same address is not locked; the session still works.
+    assert_eq!(
+        login(&other, &other_email, crate::util::PASSWORD).await.0,
+        200
+    );
+    s.get("/user/self").await;
+    // Password-reset mails: five an hour per account.
+    for i in 0..6 {
+        let r = s
+            .http
+            .post(format!("{}/auth/forgot", s.base))
+            .json(&json!({"email": email}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), if i < 5 { 201 } else { 429 }, "reset {i}");
+    }
+}

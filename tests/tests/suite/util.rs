@@ -77,12 +77,15 @@ pub fn auth_cookie(r: &reqwest::Response) -> String {
         .expect("an auth cookie")
 }
 
+/// The password [`register`] gives every owner.
+pub const PASSWORD: &str = "owner-pass";
+
 /// Registers a new organization on a running server; its owner's email and session token.
 pub async fn register(http: &reqwest::Client, base: &str) -> (String, String) {
     let email = format!("{}@example.com", postiz_tests::unique("owner"));
     let r = http
         .post(format!("{base}/auth/register"))
-        .json(&serde_json::json!({"email": email, "password": "owner-pass", "company": "Acme", "provider": "LOCAL"}))
+        .json(&serde_json::json!({"email": email, "password": PASSWORD, "company": "Acme", "provider": "LOCAL"}))
         .send()
         .await
         .unwrap();
