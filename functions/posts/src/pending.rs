@@ -83,11 +83,5 @@ async fn post_analytics(
     Authed(s): Authed,
     Path(id): Path<String>,
 ) -> ApiResult<Json<Value>> {
-    if !postiz_core::validate::is_plausible_id(&id) {
-        return Ok(Json(json!([])));
-    }
-    Ok(Json(match ctx.module.posts.get(&s.org.id, &id).await {
-        Ok(p) if p.root().release_id.as_deref() == Some("missing") => json!({"missing": true}),
-        _ => json!([]),
-    }))
+    Ok(Json(ctx.module.posts.post_analytics(&s.org.id, &id).await?))
 }

@@ -226,9 +226,13 @@ pub async fn delete(
     operation_id = "deletePostGroup",
     summary = "Delete a group of posts",
     tag = "posts",
-    description = "Deletes every post of a group; `{\"error\": true}`, also when none matched.",
+    description = "Deletes every post of a group; `{\"error\": true}`. **Differs from Postiz**: 404 \
+when no post of the organization has that group (Postiz answers 200 for any group).",
     params(("group" = String, Path, description = "Group id")),
-    responses((status = 200, description = "Deleted", body = Deleted))
+    responses(
+        (status = 200, description = "Deleted", body = Deleted),
+        (status = 404, description = "`{\"msg\": \"Post not found\"}`", body = Msg),
+    )
 )]
 pub async fn delete_group(
     State(ctx): State<Ctx>,
@@ -395,13 +399,5 @@ pub async fn analytics(
     ApiKeyOrg(org): ApiKeyOrg,
     Path(id): Path<String>,
 ) -> ApiResult<Json<Value>> {
-    let missing = match ctx.module.posts.repo.get(&org.id, &id).await? {
-        Some(p) if p.deleted_at.is_none() => p.root().release_id.as_deref() == Some("missing"),
-        _ => false,
-    };
-    Ok(Json(if missing {
-        json!({"missing": true})
-    } else {
-        json!([])
-    }))
+    Ok(Json(ctx.module.posts.post_analytics(&org.id, &id).await?))
 }

@@ -135,12 +135,25 @@ impl Posts {
         self.delete_group(org, &p.group).await
     }
 
-    /// `DELETE /public/v1/posts/group/:group`: `{"error":true}`, also when nothing matched.
+    /// `DELETE /public/v1/posts/group/:group`: `{"error":true}`; 404 when no post of the
+    /// organization has that group (Postiz answers 200 for any group).
     pub async fn delete_public_group(&self, org: &str, group: &str) -> Result<Value> {
         match self.delete_group(org, group).await {
-            Err(Error::NotFound(_)) => Ok(json!({"error": true})),
+            Err(Error::NotFound(_)) => Err(not_found()),
             other => other,
         }
+    }
+
+    /// The analytics of a post of the organization: `{missing: true}` when it was published
+    /// without the network's id, else none (`[]`, as Postiz answers for providers without
+    /// them); 404 for a post it does not have.
+    pub async fn post_analytics(&self, org: &str, id: &str) -> Result<Value> {
+        let p = self.live(org, id).await?;
+        Ok(if p.root().release_id.as_deref() == Some("missing") {
+            json!({"missing": true})
+        } else {
+            json!([])
+        })
     }
 
     /// `PUT /public/v1/posts/:id/status`: `draft` takes a post out of the queue, `schedule`
@@ -265,7 +278,8 @@ impl Posts {
 
     /// `GET /public/v1/posts/:id/missing`: the network's recent content to pick a release id
     /// from. No provider here offers that list yet, so it is empty, as Postiz answers then.
-    pub async fn missing(&self, _org: &str, _id: &str) -> Result<Value> {
+    pub async fn missing(&self, org: &str, id: &str) -> Result<Value> {
+        self.live(org, id).await?;
         Ok(json!([]))
     }
 

@@ -804,6 +804,11 @@ impl Posts {
     /// midnight) of the org's active channels with no post at that exact minute.
     pub async fn find_slot(&self, org: &str, integration: Option<&str>) -> Result<Value> {
         let channels = self.channels.repo.list(org).await?;
+        if let Some(id) = integration {
+            if !channels.iter().any(|c| c.id == id) {
+                return Err(Error::NotFound("Channel not found".into()));
+            }
+        }
         let mut times: Vec<i64> = channels
             .iter()
             .filter(|c| !c.disabled && integration.is_none_or(|i| i == c.id))

@@ -14,6 +14,7 @@ mod contract_table;
 mod frontend_contract;
 mod hardening_http;
 mod http_flow;
+mod isolation_http;
 mod lambda_events;
 mod media_http;
 mod openapi;

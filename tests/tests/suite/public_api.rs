@@ -402,7 +402,7 @@ async fn public_api_routes_shapes_and_isolation() {
     let (status, body) = a
         .json(Method::DELETE, "/public/v1/posts/group/no-such-group", None)
         .await;
-    assert_eq!((status, body), (200, json!({"error": true})));
+    assert_eq!((status, body), (404, json!({"msg": "Post not found"})));
 
     // The limit (8 per hour here): 4 counted so far (refused bodies count too); the 9th
     // request is refused with 429.
