@@ -58,7 +58,7 @@ ensure_schemathesis() {
   fi
 }
 
-# Writes the helpers of fuzz_public_api into folder $1: fuzz_fake.py (a stand-in for every
+# Writes the helpers of fuzz_api into folder $1: fuzz_fake.py (a stand-in for every
 # network: Mastodon's OAuth and statuses, 404 for the rest), fuzz_seed.py (an organization,
 # its key, a Mastodon channel and a few posts) and fuzz_hooks.py (schemathesis hooks that
 # steer some generated ids to the seeded ones and keep every URL the server may fetch local).
@@ -150,8 +150,8 @@ for days, kind in [(1, "draft"), (2, "schedule"), (3, "schedule"), (4, "draft")]
                              {"content": "comment", "image": []}]}]}, headers=key)
     posts.append(out[0]["postId"])
 groups = [call("GET", "/public/v1/posts/" + p, headers=key)[1]["group"] for p in posts]
-print("FUZZ_KEY=%s FUZZ_CHANNEL=%s FUZZ_POSTS=%s FUZZ_GROUPS=%s"
-      % (me["publicApi"], channel, ",".join(posts), ",".join(groups)))
+print("FUZZ_KEY=%s FUZZ_SESSION=%s FUZZ_CHANNEL=%s FUZZ_POSTS=%s FUZZ_GROUPS=%s"
+      % (me["publicApi"], session["auth"], channel, ",".join(posts), ",".join(groups)))
 PY
   cat >"$dir/fuzz_hooks.py" <<'PY'
 # Steers generated ids to the seeded ones often enough to get past "not found", keeps the
@@ -167,7 +167,9 @@ GROUPS = os.environ["FUZZ_GROUPS"].split(",")
 
 
 def steer_path(rng, method, path, params):
-    posts = path.startswith("/public/v1/posts/") or path.startswith("/public/v1/analytics/post/")
+    posts = any(path.startswith(p) for p in (
+        "/public/v1/posts/", "/public/v1/analytics/post/", "/posts/{id}", "/analytics/post/",
+        "/public/posts/"))
     if "provider" in params and rng.random() < 0.5:
         params["provider"] = "mastodon"
     if method == "DELETE":
@@ -237,13 +239,16 @@ def map_case(ctx, case):
 PY
 }
 
-# Fuzzes the public API of a fresh postiz-server ($1: its binary) with schemathesis, keeping
+# Fuzzes both APIs of a fresh postiz-server ($1: its binary) with schemathesis, keeping
 # logs and reports in folder $2: every network the server could call is a local fake, the
 # organization has a Mastodon channel and a few posts, and `API_LIMIT` is out of the way.
-# Fails on any 5xx answer, any request the server drops, and any panic in its log.
-# FUZZ_EXAMPLES (examples per operation and round), FUZZ_MAX_TIME (seconds: rounds repeat
-# until then), FUZZ_SEED and FUZZ_ARGS (more schemathesis flags) tune the run.
-fuzz_public_api() (
+# First the public API with the organization's key, then the internal API (the web app's
+# routes) with its session: every operation but those ending the session (logout, account
+# deletion). Fails on any 5xx answer, any request the server drops, any error of
+# schemathesis itself, and any panic in the server's log.
+# FUZZ_EXAMPLES (examples per operation and round), FUZZ_MAX_TIME (seconds per API: rounds
+# repeat until then), FUZZ_SEED and FUZZ_ARGS (more schemathesis flags) tune the run.
+fuzz_api() (
   local bin=$1 dir=$2 pids=() rc=0
   trap 'for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done; true' EXIT
   ensure_schemathesis
@@ -275,18 +280,27 @@ fuzz_public_api() (
   export ${seeded?}
   # From $dir: schemathesis keeps a cache of crashes in the working folder.
   cd "$dir"
-  SCHEMATHESIS_HOOKS="$dir/fuzz_hooks.py" timeout 600 "$POSTIZ_VENV/bin/schemathesis" run \
-    "$base/openapi.json" -H "Authorization: $FUZZ_KEY" --include-path-regex '^/(public/|openapi)' \
-    --checks not_a_server_error --max-examples "${FUZZ_EXAMPLES:-25}" --seed "${FUZZ_SEED:-1}" \
-    --max-time "${FUZZ_MAX_TIME:-100}" \
-    --workers 2 --request-timeout 30 --generation-database none \
-    --generation-with-security-parameters false --no-color \
-    --report junit,har --report-dir "$dir/report" ${FUZZ_ARGS:-} || rc=$?
-  # What was covered, from the reports: operations tested and requests sent, and any 5xx
-  # or dropped request. Any non-zero exit of schemathesis fails the run, its own errors too.
-  "$POSTIZ_VENV/bin/python" - "$dir/report" <<'PY' || rc=1
+  local api select=()
+  for api in public internal; do
+    if [ "$api" = public ]; then
+      select=(-H "Authorization: $FUZZ_KEY" --include-path-regex '^/(public/|openapi)')
+    else
+      select=(-H "auth: $FUZZ_SESSION"
+        --exclude-path-regex '^/(public/v1/|openapi|user/logout|user/delete-account)')
+    fi
+    echo "-- schemathesis: the $api API" >&2
+    SCHEMATHESIS_HOOKS="$dir/fuzz_hooks.py" timeout 600 "$POSTIZ_VENV/bin/schemathesis" run \
+      "$base/openapi.json" "${select[@]}" \
+      --checks not_a_server_error --max-examples "${FUZZ_EXAMPLES:-25}" --seed "${FUZZ_SEED:-1}" \
+      --max-time "${FUZZ_MAX_TIME:-100}" \
+      --workers 2 --request-timeout 30 --generation-database none \
+      --generation-with-security-parameters false --no-color \
+      --report junit,har --report-dir "$dir/report-$api" ${FUZZ_ARGS:-} || rc=$?
+    # What was covered, from the reports: operations tested and requests sent, and any 5xx
+    # or dropped request.
+    "$POSTIZ_VENV/bin/python" - "$dir/report-$api" "$api" <<'PY' || rc=1
 import glob, json, re, sys
-report = sys.argv[1]
+report, api = sys.argv[1], sys.argv[2]
 junit = "".join(open(f).read() for f in glob.glob(report + "/junit-*.xml"))
 operations = len(set(re.findall(r'<testcase[^>]*name="([^"]+)"', junit)))
 failed = sum(int(n) for n in re.findall(r'<testsuite[^>]*failures="(\d+)"', junit))
@@ -294,10 +308,11 @@ errors = sum(int(n) for n in re.findall(r'<testsuite[^>]*errors="(\d+)"', junit)
 statuses = [e["response"]["status"] if e.get("response") else 0
             for f in glob.glob(report + "/har-*.json") for e in json.load(open(f))["log"]["entries"]]
 bad = [s for s in statuses if s >= 500 or s == 0]
-print("schemathesis covered %d operations with %d requests: %d failed checks, %d errors, %d 5xx or dropped"
-      % (operations, len(statuses), failed, errors, len(bad)), file=sys.stderr)
+print("schemathesis (%s API) covered %d operations with %d requests: %d failed checks, %d errors, %d 5xx or dropped"
+      % (api, operations, len(statuses), failed, errors, len(bad)), file=sys.stderr)
 sys.exit(0 if operations and statuses and not bad else 1)
 PY
+  done
   if grep -n "panicked at" "$dir/server.log" >&2; then
     echo "postiz-server panicked during fuzzing; see $dir/server.log" >&2
     rc=1

@@ -36,6 +36,43 @@ pub async fn routes(state: &AppState) -> Router<AppState> {
     }
 }
 
+/// The whole OpenAPI document: the public API's routes and every function's internal
+/// routes, each from the registration that builds its router. The public-api Lambda serves
+/// it from `functions/public-api/openapi.json`, which `postiz-server openapi` writes.
+pub fn openapi() -> utoipa::openapi::OpenApi {
+    postiz_public_api_fn::openapi::with_internal(
+        postiz_public_api_fn::public_openapi(),
+        [
+            postiz_auth_fn::routes().paths(),
+            postiz_users_fn::routes().paths(),
+            postiz_integrations_fn::routes().paths(),
+            postiz_posts_fn::routes().paths(),
+            postiz_media_fn::routes().paths(),
+            postiz_settings_fn::routes().paths(),
+            postiz_pending_fn::routes().paths(),
+        ],
+    )
+}
+
+/// [`openapi`] as the JSON text the public-api Lambda embeds (pretty, newline-terminated).
+pub fn openapi_json() -> String {
+    let mut text = openapi().to_pretty_json().unwrap_or_default();
+    text.push('\n');
+    text
+}
+
+/// Every internal `(METHOD, path)` the document lists, function by function.
+pub fn internal_operations() -> Vec<(String, String)> {
+    let mut ops = postiz_auth_fn::routes().operations();
+    ops.extend(postiz_users_fn::routes().operations());
+    ops.extend(postiz_integrations_fn::routes().operations());
+    ops.extend(postiz_posts_fn::routes().operations());
+    ops.extend(postiz_media_fn::routes().operations());
+    ops.extend(postiz_settings_fn::routes().operations());
+    ops.extend(postiz_pending_fn::routes().operations());
+    ops
+}
+
 /// Where to listen: `HOST` (default 127.0.0.1) and `PORT` (default 3000).
 pub fn listen_addr() -> Result<SocketAddr, String> {
     let host = var("HOST", "127.0.0.1");

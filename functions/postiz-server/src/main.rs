@@ -1,5 +1,6 @@
 //! `postiz-server`: the whole product on one machine.
-//! `postiz-server provision` creates the AWS resources instead (for emulators and first setups).
+//! `postiz-server provision` creates the AWS resources instead (for emulators and first setups);
+//! `postiz-server openapi` prints the OpenAPI document (the public-api Lambda embeds it).
 
 #[tokio::main]
 async fn main() -> std::process::ExitCode {
@@ -9,9 +10,14 @@ async fn main() -> std::process::ExitCode {
         Some("provision") => postiz_web::bootstrap::provision_aws()
             .await
             .map_err(Into::into),
-        Some(other) => {
-            Err(format!("unknown command {other:?} (expected none, or `provision`)").into())
+        Some("openapi") => {
+            print!("{}", postiz_server::openapi_json());
+            Ok(())
         }
+        Some(other) => Err(format!(
+            "unknown command {other:?} (expected none, `provision` or `openapi`)"
+        )
+        .into()),
         None => postiz_server::run().await,
     };
     match result {

@@ -121,32 +121,9 @@ pub fn router(ctx: Ctx) -> Router<AppState> {
     routes.with_state(ctx)
 }
 
-/// The OpenAPI 3.1 document served at `GET /openapi.json`: [`router`]'s routes, and the
-/// internal API's (the routes Postiz's frontend calls with its session), each function's
-/// taken from the same registration as its router.
-pub fn openapi() -> utoipa::openapi::OpenApi {
-    openapi::with_internal(
-        openapi::complete(api().into_openapi()),
-        [
-            postiz_auth_fn::routes().paths(),
-            postiz_users_fn::routes().paths(),
-            postiz_integrations_fn::routes().paths(),
-            postiz_posts_fn::routes().paths(),
-            postiz_media_fn::routes().paths(),
-            postiz_settings_fn::routes().paths(),
-            postiz_pending_fn::routes().paths(),
-        ],
-    )
-}
-
-/// Every internal `(METHOD, path)` the document lists, function by function.
-pub fn internal_operations() -> Vec<(String, String)> {
-    let mut ops = postiz_auth_fn::routes().operations();
-    ops.extend(postiz_users_fn::routes().operations());
-    ops.extend(postiz_integrations_fn::routes().operations());
-    ops.extend(postiz_posts_fn::routes().operations());
-    ops.extend(postiz_media_fn::routes().operations());
-    ops.extend(postiz_settings_fn::routes().operations());
-    ops.extend(postiz_pending_fn::routes().operations());
-    ops
+/// The public API's part of the OpenAPI document: [`router`]'s routes, completed (security
+/// scheme, shared responses). `postiz-server` adds the internal API's routes, where every
+/// function's router is known (see [`openapi::DOCUMENT`]).
+pub fn public_openapi() -> utoipa::openapi::OpenApi {
+    openapi::complete(api().into_openapi())
 }

@@ -4,7 +4,6 @@
 
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
-use std::sync::OnceLock;
 use utoipa::openapi::path::{Operation, ParameterIn};
 use utoipa::openapi::schema::{Schema, SchemaType, Type};
 use utoipa::openapi::security::{ApiKey, ApiKeyValue, SecurityScheme};
@@ -184,15 +183,18 @@ fn operations(item: &mut utoipa::openapi::PathItem) -> impl Iterator<Item = &mut
     responses((status = 200, description = "The document", body = Object, content_type = "application/json"))
 )]
 pub async fn serve() -> Response {
-    static DOC: OnceLock<Vec<u8>> = OnceLock::new();
-    let body = DOC.get_or_init(|| {
-        crate::openapi()
-            .to_json()
-            .map(String::into_bytes)
-            .unwrap_or_else(|e| format!("{{\"error\":\"{e}\"}}").into_bytes())
-    });
-    ([(header::CONTENT_TYPE, "application/json")], body.clone()).into_response()
+    (
+        [(header::CONTENT_TYPE, "application/json")],
+        DOCUMENT.as_bytes(),
+    )
+        .into_response()
 }
+
+/// The whole document (this API and the internal one), as `postiz-server openapi` writes it
+/// from every function's registration. Embedded so that this Lambda does not link the other
+/// functions to describe them; the `openapi` suite fails when the file differs from what the
+/// routers build (`postiz-server openapi > functions/public-api/openapi.json` renews it).
+pub const DOCUMENT: &str = include_str!("../openapi.json");
 
 /// Shapes that exist only to be described (the handlers build their answers as JSON values).
 #[allow(dead_code)]

@@ -29,7 +29,7 @@ fn shape(path: &str) -> String {
 
 #[test]
 fn every_call_of_the_file_is_a_registered_route() {
-    let served: Vec<(String, String)> = postiz_public_api_fn::internal_operations()
+    let served: Vec<(String, String)> = postiz_server::internal_operations()
         .into_iter()
         .map(|(m, p)| (m, shape(&p)))
         .collect();

@@ -105,6 +105,21 @@ fn annotated() -> Vec<(String, String, String)> {
     found
 }
 
+/// The document the public-api Lambda embeds is the one every function's registration
+/// builds (`POSTIZ_UPDATE_OPENAPI=1` rewrites the file instead of failing).
+#[test]
+fn the_embedded_document_is_the_built_one() {
+    let built = postiz_server::openapi_json();
+    let file = postiz_tests::repo_root().join("functions/public-api/openapi.json");
+    if std::env::var("POSTIZ_UPDATE_OPENAPI").is_ok_and(|v| v == "1") {
+        std::fs::write(&file, &built).unwrap();
+    }
+    assert!(
+        postiz_public_api_fn::openapi::DOCUMENT == built,
+        "functions/public-api/openapi.json is stale: run `postiz-server openapi > functions/public-api/openapi.json` (or this test with POSTIZ_UPDATE_OPENAPI=1)"
+    );
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn openapi_document_is_served_and_matches_the_router() {
     let data = tempfile::tempdir().unwrap();
@@ -131,7 +146,7 @@ async fn openapi_document_is_served_and_matches_the_router() {
     assert_eq!(doc["info"]["version"], env!("CARGO_PKG_VERSION"));
     assert_eq!(
         doc,
-        serde_json::to_value(postiz_public_api_fn::openapi()).unwrap(),
+        serde_json::to_value(postiz_server::openapi()).unwrap(),
         "the served document is the one the code builds"
     );
 
@@ -212,7 +227,7 @@ async fn openapi_document_is_served_and_matches_the_router() {
 
     // The internal API: each function's routes, from the one registration that builds its
     // router, each routed, and 401 without a session but for sign-up, login and resets.
-    let registered_internal = postiz_public_api_fn::internal_operations();
+    let registered_internal = postiz_server::internal_operations();
     let expected: BTreeSet<(String, String)> = registered_internal.iter().cloned().collect();
     assert_eq!(
         expected.len(),
