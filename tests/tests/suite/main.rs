@@ -15,6 +15,7 @@ mod frontend_contract;
 mod hardening_http;
 mod http_flow;
 mod isolation_http;
+mod lambda_binaries;
 mod lambda_events;
 mod media_http;
 mod openapi;
