@@ -53,7 +53,7 @@ async fn next(State(s): State<Arc<Shared>>) -> (HeaderMap, String) {
                 .duration_since(std::time::UNIX_EPOCH)
                 .unwrap()
                 .as_millis()
-                + 60_000;
+                + 900_000;
             for (k, v) in [
                 ("lambda-runtime-aws-request-id", id),
                 ("lambda-runtime-deadline-ms", deadline.to_string()),

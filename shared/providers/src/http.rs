@@ -1,6 +1,7 @@
 //! HTTP concerns every provider shares: one client with timeouts, the default error
 //! classification with `Retry-After`, JSON and form helpers, and fetching media bytes.
 
+use bytes::Bytes;
 use postiz_fetch::{FetchPolicy, GuardedFetcher};
 use reqwest::{RequestBuilder, Response, StatusCode};
 use serde::de::DeserializeOwned;
@@ -198,23 +199,44 @@ impl Http {
         })
     }
 
-    /// Downloads a media file for re-upload to a network: our own links directly, any other
-    /// URL through the guard (no internal addresses, redirects re-checked, size capped).
+    /// Downloads a whole media file for re-upload to a network (pictures, and networks that
+    /// take a file in one small request). Big files go through [`Http::open_media`] instead,
+    /// which holds at most one piece in memory.
     pub async fn fetch_media(&self, url: &str) -> ProviderResult<(Vec<u8>, String)> {
-        self.fetch_media_unredacted(url)
+        let reader = self.open_media(url).await?;
+        let content_type = reader.content_type.clone();
+        Ok((reader.into_bytes().await?, content_type))
+    }
+
+    /// Opens a media file for re-upload to a network, to be read piece by piece: our own
+    /// links directly, any other URL through the guard (no internal addresses, redirects
+    /// re-checked, size capped).
+    pub async fn open_media(&self, url: &str) -> ProviderResult<MediaReader> {
+        self.open_media_unredacted(url)
             .await
             .map_err(ProviderError::redacted)
     }
 
-    async fn fetch_media_unredacted(&self, url: &str) -> ProviderResult<(Vec<u8>, String)> {
+    async fn open_media_unredacted(&self, url: &str) -> ProviderResult<MediaReader> {
+        let unreadable = |e: &dyn std::fmt::Display| {
+            ProviderError::bad(format!("The media file {url} could not be read: {e}"))
+        };
         if !self.own_media.as_ref().is_some_and(|own| own(url)) {
-            let fetched = self.guard.get(url).await.map_err(|e| {
-                ProviderError::bad(format!("The media file {url} could not be read: {e}"))
-            })?;
-            let content_type = fetched
-                .content_type
-                .unwrap_or_else(|| "application/octet-stream".into());
-            return Ok((fetched.bytes.to_vec(), content_type));
+            let streamed = self.guard.open(url).await.map_err(|e| unreadable(&e))?;
+            if streamed.content_length.is_some_and(|n| n > MAX_MEDIA_BYTES) {
+                return Err(unreadable(&"the file is too large"));
+            }
+            return Ok(MediaReader {
+                content_type: streamed
+                    .content_type
+                    .clone()
+                    .unwrap_or_else(|| "application/octet-stream".into()),
+                len: streamed.content_length,
+                name: file_name(url),
+                source: Source::Guarded(Box::new(streamed)),
+                pending: Bytes::new(),
+                read: 0,
+            });
         }
         let resp = self
             .send(self.client.get(url), no_mapping)
@@ -225,17 +247,152 @@ impl Http {
                 }
                 other => other,
             })?;
-        let content_type = resp
-            .headers()
-            .get(reqwest::header::CONTENT_TYPE)
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or("application/octet-stream")
-            .to_string();
-        let bytes = resp
-            .bytes()
-            .await
-            .map_err(|e| ProviderError::transient(format!("reading media: {e}")))?;
-        Ok((bytes.to_vec(), content_type))
+        Ok(MediaReader {
+            content_type: resp
+                .headers()
+                .get(reqwest::header::CONTENT_TYPE)
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or("application/octet-stream")
+                .to_string(),
+            len: resp.content_length(),
+            name: file_name(url),
+            source: Source::Own(resp),
+            pending: Bytes::new(),
+            read: 0,
+        })
+    }
+}
+
+/// Where a [`MediaReader`]'s bytes come from.
+enum Source {
+    /// A URL outside our storage, through the guard.
+    Guarded(Box<postiz_fetch::Streamed>),
+    /// One of our own media links.
+    Own(Response),
+    /// Read already (a server that did not say the length of a file that needs one).
+    Read,
+}
+
+/// A media file being read from its URL: its type, length and name, and its bytes piece by
+/// piece, so that a video goes to the network without being held in memory.
+pub struct MediaReader {
+    /// The file's `Content-Type` (`application/octet-stream` when unknown).
+    pub content_type: String,
+    /// The file's length, when its server said.
+    pub len: Option<u64>,
+    /// The file name at the end of the URL.
+    pub name: String,
+    source: Source,
+    pending: Bytes,
+    read: u64,
+}
+
+impl std::fmt::Debug for MediaReader {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("MediaReader")
+            .field("content_type", &self.content_type)
+            .field("len", &self.len)
+            .finish_non_exhaustive()
+    }
+}
+
+impl MediaReader {
+    /// The next piece as it arrives; `None` at the end.
+    pub async fn piece(&mut self) -> ProviderResult<Option<Bytes>> {
+        if !self.pending.is_empty() {
+            return Ok(Some(std::mem::take(&mut self.pending)));
+        }
+        let next = match &mut self.source {
+            Source::Guarded(s) => s
+                .chunk()
+                .await
+                .map_err(|e| ProviderError::transient(format!("reading media: {e}")))?,
+            Source::Own(r) => r
+                .chunk()
+                .await
+                .map_err(|e| ProviderError::transient(format!("reading media: {e}")).redacted())?,
+            Source::Read => None,
+        };
+        if let Some(p) = &next {
+            self.read += p.len() as u64;
+            if self.read > MAX_MEDIA_BYTES {
+                return Err(ProviderError::bad("The media file is too large"));
+            }
+        }
+        Ok(next)
+    }
+
+    /// The next `size` bytes (fewer at the end of the file; `None` after it), holding no more
+    /// than one chunk.
+    pub async fn read_chunk(&mut self, size: usize) -> ProviderResult<Option<Vec<u8>>> {
+        let mut chunk = Vec::with_capacity(size.min(8 << 20));
+        while chunk.len() < size {
+            let Some(mut piece) = self.piece().await? else {
+                break;
+            };
+            let take = (size - chunk.len()).min(piece.len());
+            chunk.extend_from_slice(&piece.split_to(take));
+            if !piece.is_empty() {
+                self.pending = piece;
+            }
+        }
+        Ok((!chunk.is_empty()).then_some(chunk))
+    }
+
+    /// The same file with its length known: read into memory first when its server did
+    /// not say it (networks that take a size up front need one).
+    pub async fn sized(self) -> ProviderResult<(Self, u64)> {
+        if let Some(n) = self.len {
+            return Ok((self, n));
+        }
+        let (content_type, name) = (self.content_type.clone(), self.name.clone());
+        let bytes = Bytes::from(self.into_bytes().await?);
+        let n = bytes.len() as u64;
+        let reader = MediaReader {
+            content_type,
+            len: Some(n),
+            name,
+            source: Source::Read,
+            pending: bytes,
+            read: n,
+        };
+        Ok((reader, n))
+    }
+
+    /// The whole file in memory.
+    pub async fn into_bytes(mut self) -> ProviderResult<Vec<u8>> {
+        let mut out = Vec::with_capacity(self.len.unwrap_or(0).min(64 << 20) as usize);
+        while let Some(p) = self.piece().await? {
+            out.extend_from_slice(&p);
+        }
+        Ok(out)
+    }
+
+    /// The file as a request body sent while it is read (nothing held in memory).
+    pub fn into_body(self) -> reqwest::Body {
+        let pieces = futures_util::stream::unfold(Some(self), |reader| async move {
+            let mut reader = reader?;
+            match reader.piece().await {
+                Ok(Some(p)) => Some((Ok(p), Some(reader))),
+                Ok(None) => None,
+                Err(e) => Some((Err(std::io::Error::other(e.to_string())), None)),
+            }
+        });
+        reqwest::Body::wrap_stream(pieces)
+    }
+
+    /// The file as a multipart part streamed while it is sent (with its length when known,
+    /// so the whole form has one), named after the URL, typed by its `Content-Type`.
+    pub fn into_part(self) -> ProviderResult<reqwest::multipart::Part> {
+        let (name, content_type, len) = (self.name.clone(), self.content_type.clone(), self.len);
+        let body = self.into_body();
+        let part = match len {
+            Some(n) => reqwest::multipart::Part::stream_with_length(body, n),
+            None => reqwest::multipart::Part::stream(body),
+        };
+        part.file_name(name)
+            .mime_str(&content_type)
+            .map_err(|e| ProviderError::bad(format!("Unsupported media type: {e}")))
     }
 }
 

@@ -93,9 +93,10 @@ pub const PUBLISH_QUEUE: &str = "publish";
 
 /// Every queue the product uses (their DLQs are implied).
 pub fn queues() -> Vec<QueueDef> {
-    // Visibility: 6 times the publish-worker function's timeout (120 s in template.yaml), as
-    // Lambda recommends for an SQS event source.
-    vec![QueueDef::with_dlq(PUBLISH_QUEUE, 720, 5)]
+    // Visibility: 6 times the publish-worker function's timeout (900 s in template.yaml), as
+    // Lambda recommends for an SQS event source. A message lost with a crashed worker does
+    // not wait for it: the scheduler sends a due post's message again after 3 minutes.
+    vec![QueueDef::with_dlq(PUBLISH_QUEUE, 5400, 5)]
 }
 
 /// Physical resource names, from the environment (template.yaml sets them for each function).

@@ -252,9 +252,15 @@ async fn function_binaries_serve_their_events_through_the_runtime_api() {
         serde_json::from_str::<Value>(&payload).unwrap(),
         json!({"batchItemFailures": []})
     );
-    let statuses = &seen.lock().unwrap().statuses;
-    assert_eq!(statuses.len(), 1, "published once");
-    assert!(statuses[0].text.contains("through the bootstrap"));
+    let texts: Vec<String> = seen
+        .lock()
+        .unwrap()
+        .statuses
+        .iter()
+        .map(|s| s.text.clone())
+        .collect();
+    assert_eq!(texts.len(), 1, "published once");
+    assert!(texts[0].contains("through the bootstrap"));
     let post = module.posts.get(&org, &post_id).await.unwrap();
     assert_eq!(post.state, postiz_posts::PostState::Published);
 

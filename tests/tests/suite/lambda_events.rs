@@ -323,7 +323,24 @@ async fn posts_functions_answer_their_events(state: AppState) {
     assert!(PublishMessage::parse(event.records[1].body.as_deref().unwrap()).is_none());
 
     let module = postiz_publish_worker_fn::module(&state).await;
-    let response = postiz_publish_worker_fn::handle(&module, event).await;
+    // Too little time left for a message: every record comes back untouched.
+    let soon = std::time::SystemTime::now() + Duration::from_secs(10);
+    let budget = Duration::from_secs(300);
+    let deferred =
+        postiz_publish_worker_fn::handle(&module, event.clone(), Some(soon), budget).await;
+    let ids: Vec<String> = deferred
+        .batch_item_failures
+        .iter()
+        .map(|f| f.item_identifier.clone())
+        .collect();
+    let all: Vec<String> = event
+        .records
+        .iter()
+        .map(|r| r.message_id.clone().unwrap())
+        .collect();
+    assert_eq!(ids, all, "records not started are handed back");
+    let later = std::time::SystemTime::now() + Duration::from_secs(900);
+    let response = postiz_publish_worker_fn::handle(&module, event, Some(later), budget).await;
     assert!(
         response.batch_item_failures.is_empty(),
         "an unknown post and an unreadable body are acknowledged, not retried"

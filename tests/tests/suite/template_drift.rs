@@ -340,7 +340,17 @@ fn publish_worker_consumes_the_publish_queue_with_partial_batches() {
 
     // Lambda recommends a visibility timeout of at least 6 times the function's timeout.
     let timeout = setting(&t, &f, "Timeout").as_u64().unwrap();
-    assert_eq!(timeout, 120);
+    assert_eq!(timeout, 900);
+    // A message starts only with its budget left, so the budget must fit the timeout.
+    let budget: u64 = env_var(&t, &f, "PUBLISH_MESSAGE_BUDGET_SECS")
+        .as_str()
+        .expect("PUBLISH_MESSAGE_BUDGET_SECS")
+        .parse()
+        .unwrap();
+    assert!(
+        budget > 0 && budget < timeout,
+        "budget {budget} s, timeout {timeout} s"
+    );
     let def = queues()
         .into_iter()
         .find(|q| q.name == PUBLISH_QUEUE)

@@ -4,13 +4,13 @@
 //! token refreshes. Base URLs from `DISCORD_URL` (API) and `DISCORD_WEB_URL`.
 
 use async_trait::async_trait;
-use reqwest::multipart::{Form, Part};
+use reqwest::multipart::Form;
 use serde::Deserialize;
 use serde_json::{json, Value};
 
 use crate::config::ProviderConfig;
 use crate::error::{first_match, ErrorCase, ProviderError, ProviderResult};
-use crate::http::{file_name, Http};
+use crate::http::Http;
 use crate::oauth::{new_state, random_string, refreshed, stored_refresh_token, url_with_query};
 use crate::types::*;
 use crate::Provider;
@@ -168,13 +168,9 @@ impl Discord {
             let mut attachments = Vec::new();
             let mut form = Form::new();
             for (i, m) in post.media.iter().enumerate() {
-                let (bytes, content_type) = self.http.fetch_media(&m.url).await?;
-                let name = file_name(&m.url);
-                attachments.push(json!({"id": i, "filename": name, "description": m.alt}));
-                let part = Part::bytes(bytes)
-                    .file_name(name)
-                    .mime_str(&content_type)
-                    .map_err(|e| ProviderError::bad(format!("Unsupported media type: {e}")))?;
+                let media = self.http.open_media(&m.url).await?;
+                attachments.push(json!({"id": i, "filename": media.name, "description": m.alt}));
+                let part = media.into_part()?;
                 form = form.part(format!("files[{i}]"), part);
             }
             let payload = json!({"content": post.message, "attachments": attachments});

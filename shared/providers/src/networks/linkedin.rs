@@ -160,21 +160,22 @@ impl LinkedIn {
             .as_str()
             .unwrap_or_default()
             .to_string();
-        let (bytes, content_type) = self.http.fetch_media(&m.url).await?;
+        let (picture, len) = self.http.open_media(&m.url).await?.sized().await?;
         let put = self
             .http
             .client()
             .put(upload_url)
             .bearer_auth(&auth.access_token)
-            .header("content-type", content_type)
-            .body(bytes);
+            .header("content-type", picture.content_type.clone())
+            .header("content-length", len)
+            .body(picture.into_body());
         self.http.send(put, map_error).await?;
         Ok(urn)
     }
 
     /// Uploads a video in the parts LinkedIn asks for, then finalizes it with their ETags.
     async fn upload_video(&self, auth: &ChannelAuth, m: &Media) -> ProviderResult<String> {
-        let (bytes, _) = self.http.fetch_media(&m.url).await?;
+        let (mut video, len) = self.http.open_media(&m.url).await?.sized().await?;
         let init_req = self
             .rest(
                 self.http
@@ -184,7 +185,7 @@ impl LinkedIn {
             )
             .json(&json!({"initializeUploadRequest": {
                 "owner": self.author(&auth.internal_id),
-                "fileSizeBytes": bytes.len(),
+                "fileSizeBytes": len,
                 "uploadCaptions": false,
                 "uploadThumbnail": false,
             }}));
@@ -192,19 +193,33 @@ impl LinkedIn {
         let v = &init["value"];
         let urn = v["video"].as_str().unwrap_or_default().to_string();
         let mut etags = Vec::new();
-        for part in v["uploadInstructions"].as_array().into_iter().flatten() {
+        // The parts are read in order from the file, one in memory at a time.
+        let mut parts: Vec<&Value> = v["uploadInstructions"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .collect();
+        parts.sort_by_key(|p| p["firstByte"].as_u64().unwrap_or(0));
+        let mut position = 0u64;
+        for part in parts {
             let (first, last) = (
-                part["firstByte"].as_u64().unwrap_or(0) as usize,
-                part["lastByte"].as_u64().unwrap_or(0) as usize,
+                part["firstByte"].as_u64().unwrap_or(0),
+                part["lastByte"].as_u64().unwrap_or(0),
             );
-            let chunk = bytes
-                .get(first..=last.min(bytes.len().saturating_sub(1)))
+            if first != position || last < first {
+                return Err(ProviderError::Unknown(
+                    "LinkedIn asked for parts that do not follow each other".into(),
+                ));
+            }
+            let chunk = video
+                .read_chunk((last - first + 1) as usize)
+                .await?
                 .ok_or_else(|| {
                     ProviderError::Unknown(
                         "LinkedIn asked for bytes past the end of the video".into(),
                     )
-                })?
-                .to_vec();
+                })?;
+            position = last + 1;
             let put = self
                 .http
                 .client()

@@ -4,13 +4,13 @@
 //! returns the status already created instead of posting twice.
 
 use async_trait::async_trait;
-use reqwest::multipart::{Form, Part};
+use reqwest::multipart::Form;
 use serde::Deserialize;
 use std::time::Duration;
 
 use crate::config::ProviderConfig;
 use crate::error::{first_match, ErrorCase, ProviderError, ProviderResult};
-use crate::http::{file_name, Http};
+use crate::http::Http;
 use crate::oauth::{new_state, random_string, url_with_query};
 use crate::types::*;
 use crate::Provider;
@@ -108,11 +108,7 @@ impl Mastodon {
     }
 
     async fn upload(&self, token: &str, media: &Media) -> ProviderResult<String> {
-        let (bytes, content_type) = self.http.fetch_media(&media.url).await?;
-        let part = Part::bytes(bytes)
-            .file_name(file_name(&media.url))
-            .mime_str(&content_type)
-            .map_err(|e| ProviderError::bad(format!("Unsupported media type: {e}")))?;
+        let part = self.http.open_media(&media.url).await?.into_part()?;
         let mut form = Form::new().part("file", part);
         if let Some(alt) = &media.alt {
             form = form.text("description", alt.clone());

@@ -190,15 +190,12 @@ impl Pinterest {
             .as_str()
             .ok_or_else(|| ProviderError::Unknown("no media id".into()))?
             .to_string();
-        let (bytes, content_type) = self.http.fetch_media(&m.url).await?;
+        let (media, _) = self.http.open_media(&m.url).await?.sized().await?;
         let mut form = reqwest::multipart::Form::new();
         for (k, v) in reg["upload_parameters"].as_object().into_iter().flatten() {
             form = form.text(k.clone(), v.as_str().unwrap_or_default().to_string());
         }
-        let part = reqwest::multipart::Part::bytes(bytes)
-            .file_name(crate::http::file_name(&m.url))
-            .mime_str(&content_type)
-            .map_err(|e| ProviderError::bad(format!("Unsupported media type: {e}")))?;
+        let part = media.into_part()?;
         let req = self
             .http
             .client()

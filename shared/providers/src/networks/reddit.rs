@@ -15,7 +15,7 @@ use serde_json::Value;
 
 use crate::config::ProviderConfig;
 use crate::error::{ProviderError, ProviderResult};
-use crate::http::{file_name, Http};
+use crate::http::Http;
 use crate::oauth::{new_state, random_string, refreshed, stored_refresh_token, url_with_query};
 use crate::types::*;
 use crate::Provider;
@@ -215,8 +215,8 @@ impl Reddit {
     /// Uploads a file (picture, video or poster) through a media asset lease; returns the
     /// uploaded file's location.
     async fn upload_asset(&self, token: &str, url: &str) -> ProviderResult<String> {
-        let (bytes, content_type) = self.http.fetch_media(url).await?;
-        let name = file_name(url);
+        let (media, _) = self.http.open_media(url).await?.sized().await?;
+        let (name, content_type) = (media.name.clone(), media.content_type.clone());
         let lease = self
             .oauth_post(
                 token,
@@ -242,10 +242,7 @@ impl Reddit {
                 form = form.text(n.to_string(), v.to_string());
             }
         }
-        let part = reqwest::multipart::Part::bytes(bytes)
-            .file_name(name)
-            .mime_str(&content_type)
-            .map_err(|e| ProviderError::bad(format!("Reddit: bad media type: {e}")))?;
+        let part = media.into_part()?;
         let resp = self
             .http
             .send(

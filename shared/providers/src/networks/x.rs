@@ -4,12 +4,12 @@
 //! replies to the previous tweet. Base URLs from `X_URL` and `X_UPLOAD_URL`.
 
 use async_trait::async_trait;
-use reqwest::multipart::{Form, Part};
+use reqwest::multipart::Form;
 use serde_json::{json, Value};
 
 use crate::config::ProviderConfig;
 use crate::error::{first_match, ErrorCase, ProviderError, ProviderResult};
-use crate::http::{file_name, Http};
+use crate::http::Http;
 use crate::oauth1::Consumer;
 use crate::types::*;
 use crate::Provider;
@@ -189,7 +189,8 @@ impl X {
     /// Uploads one media file: a picture in one request, a video in chunks.
     async fn upload_media(&self, token: (&str, &str), m: &Media) -> ProviderResult<String> {
         let url = format!("{}/1.1/media/upload.json", self.upload);
-        let (bytes, content_type) = self.http.fetch_media(&m.url).await?;
+        let media = self.http.open_media(&m.url).await?;
+        let content_type = media.content_type.clone();
         if m.kind == MediaKind::Video {
             let upload = ChunkedUpload {
                 url: &url,
@@ -203,12 +204,9 @@ impl X {
             } else {
                 "video/mp4"
             };
-            return upload.video(bytes, video_type).await;
+            return upload.video(media, video_type).await;
         }
-        let part = Part::bytes(bytes)
-            .file_name(file_name(&m.url))
-            .mime_str(&content_type)
-            .map_err(|e| ProviderError::bad(format!("Unsupported media type: {e}")))?;
+        let part = media.into_part()?;
         let auth = self.consumer.header("POST", &url, &[], &[], Some(token));
         let req = self
             .http

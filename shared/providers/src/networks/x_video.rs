@@ -8,7 +8,7 @@ use reqwest::multipart::{Form, Part};
 use serde_json::Value;
 
 use crate::error::{ProviderError, ProviderResult};
-use crate::http::{ErrorMapper, Http};
+use crate::http::{ErrorMapper, Http, MediaReader};
 use crate::oauth1::Consumer;
 
 /// Largest chunk X takes is 5 MB; 4 MB leaves room for the form around it.
@@ -33,10 +33,11 @@ pub(super) struct ChunkedUpload<'a> {
 }
 
 impl ChunkedUpload<'_> {
-    /// Uploads `bytes` (a `content_type` video) and returns its media id once X has processed
-    /// it.
-    pub async fn video(&self, bytes: Vec<u8>, content_type: &str) -> ProviderResult<String> {
-        let total = bytes.len().to_string();
+    /// Uploads a `content_type` video read from `media` (one chunk in memory at a time) and
+    /// returns its media id once X has processed it.
+    pub async fn video(&self, media: MediaReader, content_type: &str) -> ProviderResult<String> {
+        let (mut media, total) = media.sized().await?;
+        let total = total.to_string();
         let init = self
             .command(
                 reqwest::Method::POST,
@@ -53,8 +54,9 @@ impl ChunkedUpload<'_> {
             .as_str()
             .ok_or_else(|| ProviderError::Unknown("no media id in X's INIT answer".into()))?
             .to_string();
-        for (index, chunk) in bytes.chunks(CHUNK).enumerate() {
-            let part = Part::bytes(chunk.to_vec()).file_name("chunk");
+        let mut index = 0;
+        while let Some(chunk) = media.read_chunk(CHUNK).await? {
+            let part = Part::bytes(chunk).file_name("chunk");
             let segment = index.to_string();
             self.command(
                 reqwest::Method::POST,
@@ -66,6 +68,7 @@ impl ChunkedUpload<'_> {
                 Some(Form::new().part("media", part)),
             )
             .await?;
+            index += 1;
         }
         let mut info = self
             .command(

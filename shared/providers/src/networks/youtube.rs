@@ -357,7 +357,13 @@ impl Provider for YouTube {
     async fn publish(&self, auth: &ChannelAuth, post: &PostDetails) -> ProviderResult<Published> {
         self.check(post).map_err(ProviderError::bad)?;
         let s = &post.settings;
-        let (bytes, content_type) = self.http.fetch_media(&post.media[0].url).await?;
+        let (video, len) = self
+            .http
+            .open_media(&post.media[0].url)
+            .await?
+            .sized()
+            .await?;
+        let content_type = video.content_type.clone();
         let metadata = json!({
             "snippet": {
                 "title": s["title"],
@@ -378,7 +384,7 @@ impl Provider for YouTube {
             ))
             .bearer_auth(&auth.access_token)
             .header("X-Upload-Content-Type", content_type.clone())
-            .header("X-Upload-Content-Length", bytes.len().to_string())
+            .header("X-Upload-Content-Length", len.to_string())
             .json(&metadata);
         let session = self.http.send(req, map_error).await?;
         let location = session
@@ -395,7 +401,8 @@ impl Provider for YouTube {
             .put(location)
             .bearer_auth(&auth.access_token)
             .header("content-type", content_type)
-            .body(bytes);
+            .header("content-length", len)
+            .body(video.into_body());
         let video: Value = self.http.json(req, map_error).await?;
         let id = video["id"]
             .as_str()
@@ -418,15 +425,16 @@ impl Provider for YouTube {
 impl YouTube {
     /// Sets a video's custom thumbnail (`thumbnails.set`, a media upload of the picture).
     async fn set_thumbnail(&self, token: &str, video: &str, url: &str) -> ProviderResult<()> {
-        let (bytes, content_type) = self.http.fetch_media(url).await?;
+        let (picture, len) = self.http.open_media(url).await?.sized().await?;
         let req = self
             .http
             .client()
             .post(format!("{}/upload/youtube/v3/thumbnails/set", self.api))
             .query(&[("videoId", video)])
             .bearer_auth(token)
-            .header("content-type", content_type)
-            .body(bytes);
+            .header("content-type", picture.content_type.clone())
+            .header("content-length", len)
+            .body(picture.into_body());
         self.http.send(req, map_error).await.map(|_| ())
     }
 }
