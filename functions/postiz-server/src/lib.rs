@@ -2,6 +2,7 @@
 //! background jobs on timers. `STORAGE=embedded` (default) keeps everything in `DATA_DIR`;
 //! `STORAGE=aws` uses the AWS adapters instead.
 
+pub mod backup;
 pub mod jobs;
 
 use axum::Router;
@@ -97,6 +98,14 @@ pub async fn run() -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
     let adapters = postiz_web::bootstrap::adapters(kind, &public).await?;
     let state = AppState::new(adapters, WebConfig::from_env()).await?;
     let jobs = jobs::spawn(&state).await;
+    let control = state.adapters.embedded.clone().map(|store| {
+        tokio::spawn(async move {
+            let dir = postiz_web::bootstrap::data_dir();
+            if let Err(e) = backup::serve_control(store, dir).await {
+                tracing::warn!(error = %e, "the control socket (backups) is not available");
+            }
+        })
+    });
     let app = finish(routes(&state).await, state);
     let service = tower::util::MapRequestLayer::new(normalize_path::<axum::body::Body>).layer(app);
     let listener = tokio::net::TcpListener::bind(addr).await?;
@@ -110,6 +119,11 @@ pub async fn run() -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
     .with_graceful_shutdown(shutdown_signal())
     .await?;
     jobs.abort();
+    if let Some(control) = control {
+        control.abort();
+        let _ =
+            std::fs::remove_file(postiz_web::bootstrap::data_dir().join(backup::CONTROL_SOCKET));
+    }
     Ok(())
 }
 

@@ -3,6 +3,7 @@
 //! and the template drift check.
 
 mod account_http;
+mod backup_restore;
 mod browser_walk;
 mod channels_http;
 mod channels_refresh;

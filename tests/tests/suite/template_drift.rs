@@ -500,3 +500,29 @@ mod toml_shim {
         Manifest { bins }
     }
 }
+
+/// Backups on AWS: point-in-time recovery of the table, versions of the media kept 30 days.
+#[test]
+fn the_table_and_the_media_bucket_can_be_restored() {
+    let t = template();
+    let tables = resources_of(&t, "AWS::DynamoDB::Table");
+    assert_eq!(tables.len(), 1);
+    assert_eq!(
+        tables[0].1["Properties"]["PointInTimeRecoverySpecification"]["PointInTimeRecoveryEnabled"]
+            .as_bool(),
+        Some(true)
+    );
+    let buckets = resources_of(&t, "AWS::S3::Bucket");
+    assert_eq!(buckets.len(), 1);
+    let bucket = &buckets[0].1["Properties"];
+    assert_eq!(
+        bucket["VersioningConfiguration"]["Status"].as_str(),
+        Some("Enabled")
+    );
+    let rules = bucket["LifecycleConfiguration"]["Rules"]
+        .as_sequence()
+        .unwrap();
+    assert!(rules
+        .iter()
+        .any(|r| r["NoncurrentVersionExpiration"]["NoncurrentDays"].as_u64() == Some(30)));
+}

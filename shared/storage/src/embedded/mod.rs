@@ -2,12 +2,14 @@
 //! blobs, the environment (or a generated file) for secrets.
 
 mod blobs;
+mod copy;
 mod keys;
 mod queue;
 mod secrets;
 mod table;
 
 pub use blobs::{FileBlobs, PresignedRequest};
+pub use copy::CopyReport;
 pub use secrets::LocalSecrets;
 
 use postiz_core::Clock;
