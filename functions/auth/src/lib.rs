@@ -13,8 +13,14 @@ use serde_json::json;
 
 /// The routes of this function.
 pub fn router() -> Router<AppState> {
-    routes().into_router()
+    routes()
+        .into_router()
+        .layer(axum::extract::DefaultBodyLimit::max(AUTH_BODY_LIMIT))
 }
+
+/// The largest body a sign-up, login or reset takes (an email, a password, a name): more
+/// is refused with 413 before it is read.
+pub const AUTH_BODY_LIMIT: usize = 64 * 1024;
 
 /// The routes with their summaries, for the router and the OpenAPI document.
 pub fn routes() -> Documented<AppState> {

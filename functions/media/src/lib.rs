@@ -164,6 +164,7 @@ async fn upload_server(
     Authed(s): Authed,
     form: UploadForm,
 ) -> ApiResult<Created> {
+    ctx.media.admit_upload(&s.org.id).await?;
     let m = ctx
         .media
         .upload(&s.org.id, form.file_name.as_deref(), form.bytes)
@@ -177,6 +178,7 @@ async fn upload_simple(
     Query(q): Query<HashMap<String, String>>,
     form: UploadForm,
 ) -> ApiResult<Created> {
+    ctx.media.admit_upload(&s.org.id).await?;
     let prevent = |v: Option<&String>| v.is_some_and(|v| v == "true");
     if prevent(q.get("preventSave")) || prevent(form.fields.get("preventSave")) {
         let file = ctx.media.store(form.bytes).await?;
@@ -229,6 +231,7 @@ async fn create_upload(
     Authed(s): Authed,
     JsonBody(b): JsonBody<CreateUpload>,
 ) -> ApiResult<Created> {
+    ctx.media.admit_upload(&s.org.id).await?;
     let ticket = ctx
         .media
         .begin_upload(

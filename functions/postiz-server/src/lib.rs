@@ -4,6 +4,7 @@
 
 pub mod backup;
 pub mod jobs;
+pub mod serve;
 
 use axum::Router;
 use postiz_web::config::{var, StorageKind, WebConfig};
@@ -109,15 +110,9 @@ pub async fn run() -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
     let app = finish(routes(&state).await, state);
     let service = tower::util::MapRequestLayer::new(normalize_path::<axum::body::Body>).layer(app);
     let listener = tokio::net::TcpListener::bind(addr).await?;
-    tracing::info!(%addr, storage = ?kind, "postiz-server listening");
-    axum::serve(
-        listener,
-        axum::ServiceExt::<axum::extract::Request>::into_make_service_with_connect_info::<
-            std::net::SocketAddr,
-        >(service),
-    )
-    .with_graceful_shutdown(shutdown_signal())
-    .await?;
+    let limits = serve::ClientLimits::from_env();
+    tracing::info!(%addr, storage = ?kind, ?limits, "postiz-server listening");
+    serve::serve(listener, service, limits, shutdown_signal()).await?;
     jobs.abort();
     if let Some(control) = control {
         control.abort();

@@ -49,6 +49,7 @@ pub async fn upload(
     ApiKeyOrg(org): ApiKeyOrg,
     form: UploadForm,
 ) -> ApiResult<(StatusCode, Json<Value>)> {
+    ctx.media.admit_upload(&org.id).await?;
     let m = ctx
         .media
         .upload(&org.id, form.file_name.as_deref(), form.bytes)
@@ -93,6 +94,7 @@ pub async fn upload_from_url(
     let Some(url) = b.url.as_str().map(str::trim).filter(|u| !u.is_empty()) else {
         return Err(Error::invalid("url must be a string").into());
     };
+    ctx.media.admit_upload(&org.id).await?;
     let path = url
         .split(['?', '#'])
         .next()

@@ -2,10 +2,10 @@
 //! organization's public API key. Models, the repository (the access patterns on the Table
 //! port) and the services (the rules) live here; HTTP handlers stay thin in `functions/`.
 
+pub mod limits;
 pub mod model;
 pub mod repo;
 pub mod service;
-pub mod throttle;
 pub mod tokens;
 
 pub use model::{Membership, Organization, Role, User};

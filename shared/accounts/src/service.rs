@@ -11,13 +11,13 @@ use postiz_storage::{AppKeys, Table, Update};
 use serde_json::{json, Value};
 use std::sync::{Arc, OnceLock};
 
+use crate::limits::{
+    LOGIN_FAILURES_PER_ACCOUNT, LOGIN_FAILURES_PER_ADDRESS, RESETS_PER_ACCOUNT, RESETS_PER_ADDRESS,
+};
 use crate::model::{Membership, Organization, Picture, Role, ShortlinkPreference, User};
 use crate::repo::AccountsRepo;
-use crate::throttle::{
-    Throttle, LOGIN_FAILURES_PER_ACCOUNT, LOGIN_FAILURES_PER_ADDRESS, RESETS_PER_ACCOUNT,
-    RESETS_PER_ADDRESS,
-};
 use crate::tokens::{InviteClaims, LinkClaims, SessionClaims};
+use postiz_storage::throttle::Throttle;
 
 /// The only login provider this service handles itself.
 pub const LOCAL: &str = "LOCAL";

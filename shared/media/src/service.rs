@@ -3,6 +3,7 @@
 use bytes::Bytes;
 use chrono::{DateTime, SubsecRound, Utc};
 use postiz_core::{Clock, Error, Result};
+use postiz_storage::throttle::{Limit, Throttle};
 use postiz_storage::{Blobs, Table, Update};
 use serde_json::json;
 use std::sync::Arc;
@@ -41,6 +42,23 @@ pub struct MediaService {
     pub(crate) blobs: Arc<dyn Blobs>,
     pub(crate) clock: Arc<dyn Clock>,
     pub(crate) urls: MediaUrls,
+    uploads: Throttle,
+    upload_limit: Limit,
+}
+
+/// Uploads an organization may start per hour (`UPLOAD_LIMIT`, default 300): multipart,
+/// presigned, from a URL, through either API.
+pub fn upload_limit_from_env() -> Limit {
+    Limit {
+        scope: "uploads",
+        max: std::env::var("UPLOAD_LIMIT")
+            .ok()
+            .and_then(|v| v.parse().ok())
+            .filter(|n: &i64| *n > 0)
+            .unwrap_or(300),
+        window_secs: 3600,
+        message: "Too many uploads in the last hour, please try again later",
+    }
 }
 
 impl MediaService {
@@ -52,11 +70,20 @@ impl MediaService {
         urls: MediaUrls,
     ) -> Self {
         Self {
-            repo: MediaRepo::new(table),
+            repo: MediaRepo::new(table.clone()),
+            uploads: Throttle::new(table, clock.clone()),
+            upload_limit: upload_limit_from_env(),
             blobs,
             clock,
             urls,
         }
+    }
+
+    /// Counts an upload the organization starts; 429 past its hourly allowance.
+    pub async fn admit_upload(&self, org: &str) -> Result<()> {
+        self.uploads.check(&self.upload_limit, org).await?;
+        self.uploads.record(&self.upload_limit, org).await?;
+        Ok(())
     }
 
     /// The current instant to the millisecond (the precision Postiz's dates have).

@@ -12,6 +12,7 @@ pub mod queue;
 pub mod schema;
 pub mod secrets;
 pub mod table;
+pub mod throttle;
 
 #[cfg(feature = "aws")]
 pub mod aws;

@@ -308,3 +308,120 @@ async fn ten_failed_logins_lock_the_account_before_the_eleventh_check() {
         assert_eq!(r.status(), if i < 5 { 201 } else { 429 }, "reset {i}");
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn oversized_auth_bodies_and_upload_floods_are_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let srv = Running::server(&[
+        ("DATA_DIR", dir.path().display().to_string()),
+        ("UPLOAD_LIMIT", "3".to_string()),
+    ])
+    .ready(Duration::from_secs(60))
+    .await;
+    let (s, _) = Session::register(&srv.base).await;
+    // A login body far over what a login needs: 413 before anything is read into memory.
+    let huge =
+        json!({"email": "a@example.com", "password": "x".repeat(200_000), "provider": "LOCAL"});
+    let r = s
+        .http
+        .post(format!("{}/auth/login", s.base))
+        .json(&huge)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 413);
+    // Uploads: UPLOAD_LIMIT an hour per organization, whatever the route.
+    let upload = || {
+        let part = reqwest::multipart::Part::bytes(crate::media_http::png(1))
+            .file_name("p.png")
+            .mime_str("image/png")
+            .unwrap();
+        s.http
+            .post(format!("{}/media/upload-server", s.base))
+            .header("auth", &s.token)
+            .multipart(reqwest::multipart::Form::new().part("file", part))
+            .send()
+    };
+    for _ in 0..3 {
+        assert_eq!(upload().await.unwrap().status(), 201);
+    }
+    let refused = upload().await.unwrap();
+    assert_eq!(refused.status(), 429);
+    assert!(refused.headers().contains_key("retry-after"));
+    let (status, _) = s
+        .call(
+            Method::POST,
+            "/media/create-upload",
+            Some(json!({"name": "v.mp4", "contentType": "video/mp4", "size": 1000})),
+        )
+        .await;
+    assert_eq!(status, 429);
+    // Another organization has its own allowance.
+    let (other, _) = Session::register(&srv.base).await;
+    let part = reqwest::multipart::Part::bytes(crate::media_http::png(2))
+        .file_name("q.png")
+        .mime_str("image/png")
+        .unwrap();
+    let r = other
+        .http
+        .post(format!("{}/media/upload-server", other.base))
+        .header("auth", &other.token)
+        .multipart(reqwest::multipart::Form::new().part("file", part))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 201);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn slow_clients_are_cut_off_and_others_served() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let dir = tempfile::tempdir().unwrap();
+    let srv = Running::server(&[
+        ("DATA_DIR", dir.path().display().to_string()),
+        ("CLIENT_HEADER_TIMEOUT_SECS", "1".to_string()),
+        ("CLIENT_BODY_TIMEOUT_SECS", "1".to_string()),
+    ])
+    .ready(Duration::from_secs(60))
+    .await;
+    let addr = srv.base.trim_start_matches("http://").to_string();
+    // Headers that never end: the connection is closed after the header timeout.
+    let mut slow = tokio::net::TcpStream::connect(&addr).await.unwrap();
+    slow.write_all(b"GET /auth/can-register HTTP/1.1\r\nHost: x\r\n")
+        .await
+        .unwrap();
+    let started = std::time::Instant::now();
+    // Meanwhile, others are served.
+    let ok = reqwest::get(format!("{}/auth/can-register", srv.base))
+        .await
+        .unwrap();
+    assert_eq!(ok.status(), 200);
+    let mut buf = Vec::new();
+    let read = tokio::time::timeout(Duration::from_secs(10), slow.read_to_end(&mut buf)).await;
+    assert!(read.is_ok(), "the slow connection was kept open");
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "{:?}",
+        started.elapsed()
+    );
+    // A body that stops half-way: refused after the pause limit, not waited for forever.
+    let mut stalled = tokio::net::TcpStream::connect(&addr).await.unwrap();
+    stalled
+        .write_all(
+            b"POST /auth/login HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{\"email\":",
+        )
+        .await
+        .unwrap();
+    let started = std::time::Instant::now();
+    let mut answer = Vec::new();
+    let read =
+        tokio::time::timeout(Duration::from_secs(10), stalled.read_to_end(&mut answer)).await;
+    assert!(read.is_ok(), "the stalled body was waited for");
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "{:?}",
+        started.elapsed()
+    );
+    let text = String::from_utf8_lossy(&answer);
+    assert!(text.is_empty() || text.starts_with("HTTP/1.1 4"), "{text}");
+}

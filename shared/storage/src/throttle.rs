@@ -3,8 +3,9 @@
 
 use postiz_core::crypto::sha256_hex;
 use postiz_core::{Clock, Error, Result};
-use postiz_storage::{ItemExt, Key, Table};
 use std::sync::Arc;
+
+use crate::{ItemExt, Key, Table};
 
 /// How many attempts of one kind a subject may make in a window.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -18,39 +19,6 @@ pub struct Limit {
     /// What the refused caller is told.
     pub message: &'static str,
 }
-
-/// Failed logins of one account: ten in a row lock it for the rest of the 15-minute window
-/// (a success clears the count).
-pub const LOGIN_FAILURES_PER_ACCOUNT: Limit = Limit {
-    scope: "login-account",
-    max: 10,
-    window_secs: 15 * 60,
-    message: "Too many failed login attempts for this account, please try again later",
-};
-
-/// Failed logins from one address, whatever the account (password spraying).
-pub const LOGIN_FAILURES_PER_ADDRESS: Limit = Limit {
-    scope: "login-address",
-    max: 50,
-    window_secs: 15 * 60,
-    message: "Too many failed login attempts, please try again later",
-};
-
-/// Password-reset emails asked for one account per hour.
-pub const RESETS_PER_ACCOUNT: Limit = Limit {
-    scope: "reset-account",
-    max: 5,
-    window_secs: 3600,
-    message: "Too many password reset requests, please try again later",
-};
-
-/// Password-reset requests from one address per hour.
-pub const RESETS_PER_ADDRESS: Limit = Limit {
-    scope: "reset-address",
-    max: 20,
-    window_secs: 3600,
-    message: "Too many password reset requests, please try again later",
-};
 
 /// Counts attempts per subject and window in the table.
 #[derive(Clone)]
