@@ -2,6 +2,7 @@
 //! spawned `postiz-server`, and an HTTP client that keeps what the flows need.
 
 pub mod fakes;
+pub mod fault_proxy;
 pub mod runtime_api;
 
 use std::path::{Path, PathBuf};

@@ -24,14 +24,29 @@ use crate::StorageError;
 /// the tests), the configuration is built from them directly: loading the SDK's default
 /// provider chains costs about 7 ms of every cold start. Otherwise the default chains apply.
 pub async fn sdk_config() -> aws_config::SdkConfig {
-    match env_config() {
+    match env_config(None) {
         Some(config) => config,
-        None => aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await,
+        None => aws_config::load_defaults(aws_config::BehaviorVersion::latest())
+            .await
+            .into_builder()
+            .retry_config(retry_config())
+            .build(),
     }
 }
 
-fn env_config() -> Option<aws_config::SdkConfig> {
-    use aws_config::retry::RetryConfig;
+/// [`sdk_config`] from the environment's credentials and region, sending every call to
+/// `endpoint` (an emulator, or a proxy in front of one).
+pub fn sdk_config_for(endpoint: &str) -> Option<aws_config::SdkConfig> {
+    env_config(Some(endpoint))
+}
+
+/// Retries of throttled and failed calls (`ProvisionedThroughputExceeded`, `Throttling`,
+/// 5xx): five attempts with exponential backoff and jitter, the SDK's standard mode.
+fn retry_config() -> aws_config::retry::RetryConfig {
+    aws_config::retry::RetryConfig::standard().with_max_attempts(5)
+}
+
+fn env_config(endpoint: Option<&str>) -> Option<aws_config::SdkConfig> {
     use aws_config::timeout::TimeoutConfig;
     let var = |k: &str| std::env::var(k).ok().filter(|v| !v.is_empty());
     let region = var("AWS_REGION").or_else(|| var("AWS_DEFAULT_REGION"))?;
@@ -48,7 +63,7 @@ fn env_config() -> Option<aws_config::SdkConfig> {
         .credentials_provider(
             aws_credential_types::provider::SharedCredentialsProvider::new(credentials),
         )
-        .retry_config(RetryConfig::standard())
+        .retry_config(retry_config())
         .timeout_config(
             TimeoutConfig::builder()
                 .connect_timeout(std::time::Duration::from_millis(3100))
@@ -58,7 +73,10 @@ fn env_config() -> Option<aws_config::SdkConfig> {
     if let Some(sleep) = aws_smithy_async::rt::sleep::default_async_sleep() {
         builder = builder.sleep_impl(sleep);
     }
-    if let Some(url) = var("AWS_ENDPOINT_URL") {
+    if let Some(url) = endpoint
+        .map(str::to_string)
+        .or_else(|| var("AWS_ENDPOINT_URL"))
+    {
         builder = builder.endpoint_url(url);
     }
     Some(builder.build())
