@@ -5,7 +5,7 @@
 use postiz_tests::fakes::{mastodon, serve};
 use postiz_tests::Running;
 use reqwest::Method;
-use serde_json::{json, Value};
+use serde_json::json;
 use std::path::Path;
 use std::process::Command;
 use std::time::Duration;
@@ -68,21 +68,8 @@ async fn a_backup_taken_while_running_restores_into_a_new_data_dir() {
     let channel = crate::util::connect_mastodon(&s.http, &s.base, &s.token).await;
     let kept = draft(&s, &channel, "before the backup").await;
     let image = crate::media_http::png(3);
-    let part = reqwest::multipart::Part::bytes(image.clone())
-        .file_name("kept.png")
-        .mime_str("image/png")
-        .unwrap();
-    let media: Value = s
-        .http
-        .post(format!("{}/media/upload-server", s.base))
-        .header("auth", &s.token)
-        .multipart(reqwest::multipart::Form::new().part("file", part))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let (status, media) = s.upload("kept.png", "image/png", image.clone()).await;
+    assert_eq!(status, 201, "{media}");
 
     // Online: the running server takes the snapshot.
     let (ok, out) = run("backup", &archive, &first_dir);

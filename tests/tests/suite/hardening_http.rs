@@ -290,6 +290,19 @@ async fn ten_failed_logins_lock_the_account_before_the_eleventh_check() {
     assert_eq!(status, 429, "{body}");
     let v: Value = serde_json::from_str(&body).unwrap();
     assert_eq!(v["statusCode"], 429);
+    let r = s
+        .http
+        .post(format!("{}/auth/login", s.base))
+        .json(&json!({"email": email, "password": "x", "provider": "LOCAL"}))
+        .send()
+        .await
+        .unwrap();
+    let wait: u64 = r.headers()["retry-after"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!((1..=900).contains(&wait), "Retry-After {wait}");
     // Another account from the same address is not locked; the session still works.
     assert_eq!(
         login(&other, &other_email, crate::util::PASSWORD).await.0,
@@ -331,23 +344,18 @@ async fn oversized_auth_bodies_and_upload_floods_are_refused() {
         .unwrap();
     assert_eq!(r.status(), 413);
     // Uploads: UPLOAD_LIMIT an hour per organization, whatever the route.
-    let upload = || {
-        let part = reqwest::multipart::Part::bytes(crate::media_http::png(1))
-            .file_name("p.png")
-            .mime_str("image/png")
-            .unwrap();
-        s.http
-            .post(format!("{}/media/upload-server", s.base))
-            .header("auth", &s.token)
-            .multipart(reqwest::multipart::Form::new().part("file", part))
-            .send()
-    };
     for _ in 0..3 {
-        assert_eq!(upload().await.unwrap().status(), 201);
+        assert_eq!(
+            s.upload("p.png", "image/png", crate::media_http::png(1))
+                .await
+                .0,
+            201
+        );
     }
-    let refused = upload().await.unwrap();
-    assert_eq!(refused.status(), 429);
-    assert!(refused.headers().contains_key("retry-after"));
+    let (status, body) = s
+        .upload("p.png", "image/png", crate::media_http::png(1))
+        .await;
+    assert_eq!((status, body["statusCode"].as_u64()), (429, Some(429)));
     let (status, _) = s
         .call(
             Method::POST,
@@ -358,19 +366,10 @@ async fn oversized_auth_bodies_and_upload_floods_are_refused() {
     assert_eq!(status, 429);
     // Another organization has its own allowance.
     let (other, _) = Session::register(&srv.base).await;
-    let part = reqwest::multipart::Part::bytes(crate::media_http::png(2))
-        .file_name("q.png")
-        .mime_str("image/png")
-        .unwrap();
-    let r = other
-        .http
-        .post(format!("{}/media/upload-server", other.base))
-        .header("auth", &other.token)
-        .multipart(reqwest::multipart::Form::new().part("file", part))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 201);
+    let (status, _) = other
+        .upload("q.png", "image/png", crate::media_http::png(2))
+        .await;
+    assert_eq!(status, 201);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

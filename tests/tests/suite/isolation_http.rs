@@ -286,22 +286,10 @@ async fn seed(a: &Org) -> Seeded {
         json!({"name": "secret-tag", "color": "#123456"}),
     )
     .await;
-    let image = crate::media_http::png(9);
-    let part = reqwest::multipart::Part::bytes(image)
-        .file_name("secret.png")
-        .mime_str("image/png")
-        .unwrap();
-    let media: Value = s
-        .http
-        .post(format!("{}/media/upload-server", s.base))
-        .header("auth", &s.token)
-        .multipart(reqwest::multipart::Form::new().part("file", part))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let (status, media) = s
+        .upload("secret.png", "image/png", crate::media_http::png(9))
+        .await;
+    assert_eq!(status, 201, "{media}");
     let set = post_json(
         s,
         "/sets",

@@ -294,6 +294,24 @@ impl Session {
         (status, r.json().await.unwrap_or(serde_json::Value::Null))
     }
 
+    /// `POST /media/upload-server` of `bytes` as `name` (`mime`); the status and the answer.
+    pub async fn upload(&self, name: &str, mime: &str, bytes: Vec<u8>) -> (u16, serde_json::Value) {
+        let part = reqwest::multipart::Part::bytes(bytes)
+            .file_name(name.to_string())
+            .mime_str(mime)
+            .unwrap();
+        let r = self
+            .http
+            .post(format!("{}/media/upload-server", self.base))
+            .header("auth", &self.token)
+            .multipart(reqwest::multipart::Form::new().part("file", part))
+            .send()
+            .await
+            .unwrap();
+        let status = r.status().as_u16();
+        (status, r.json().await.unwrap_or(serde_json::Value::Null))
+    }
+
     /// `GET path`, which must answer 200.
     pub async fn get(&self, path: &str) -> serde_json::Value {
         let (status, body) = self.call(reqwest::Method::GET, path, None).await;
