@@ -23,6 +23,7 @@ pub enum Invocation {
 
 #[derive(Default)]
 struct Shared {
+    first_poll: Mutex<Option<std::time::Instant>>,
     queued: Mutex<VecDeque<(String, String)>>,
     waiting: Mutex<HashMap<String, oneshot::Sender<Invocation>>>,
     init_error: Mutex<Option<String>>,
@@ -45,6 +46,10 @@ impl Drop for RuntimeApi {
 }
 
 async fn next(State(s): State<Arc<Shared>>) -> (HeaderMap, String) {
+    s.first_poll
+        .lock()
+        .unwrap()
+        .get_or_insert_with(std::time::Instant::now);
     loop {
         let notified = s.arrived.notified();
         if let Some((id, event)) = s.queued.lock().unwrap().pop_front() {
@@ -127,6 +132,11 @@ impl RuntimeApi {
             server,
             counter: Default::default(),
         }
+    }
+
+    /// When the function first asked for an invocation (its init was over).
+    pub fn first_poll(&self) -> Option<std::time::Instant> {
+        *self.shared.first_poll.lock().unwrap()
     }
 
     /// Hands `event` to the next poll of the function and waits (up to `within`) for its
