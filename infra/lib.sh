@@ -319,3 +319,41 @@ PY
   fi
   return "$rc"
 )
+
+CARGO_LAMBDA_VERSION=1.9.2
+ZIGLANG_VERSION=0.17.1
+# Zipped bootstrap budget per function, in bytes (docs/benchmarks.md, "Lambda packages").
+LAMBDA_ZIP_BUDGET=${LAMBDA_ZIP_BUDGET:-6000000}
+
+# Builds every function as Lambda runs it (arm64, the size-optimised `lambda` profile,
+# zipped) with cargo-lambda and zig from PyPI, and checks each zip against the budget.
+build_lambda_packages() (
+  ensure_python_tools
+  if ! "$POSTIZ_VENV/bin/pip" show cargo-lambda 2>/dev/null | grep -qx "Version: $CARGO_LAMBDA_VERSION" \
+    || ! "$POSTIZ_VENV/bin/pip" show ziglang 2>/dev/null | grep -qx "Version: $ZIGLANG_VERSION"; then
+    echo "installing cargo-lambda==$CARGO_LAMBDA_VERSION ziglang==$ZIGLANG_VERSION into $POSTIZ_VENV" >&2
+    "$POSTIZ_VENV/bin/pip" install -q --disable-pip-version-check \
+      "cargo-lambda==$CARGO_LAMBDA_VERSION" "ziglang==$ZIGLANG_VERSION" >&2
+  fi
+  rustup target list --installed | grep -qx aarch64-unknown-linux-gnu \
+    || rustup target add aarch64-unknown-linux-gnu >&2
+  export PATH="$POSTIZ_VENV/bin:$PATH"
+  local packages=() manifest bin failed=0 size
+  for manifest in functions/*/Cargo.toml; do
+    grep -q '^\[\[bin\]\]' "$manifest" || continue
+    [ "$manifest" = functions/postiz-server/Cargo.toml ] && continue
+    packages+=(-p "$(sed -n 's/^name = "\(.*\)"/\1/p' "$manifest" | head -1)")
+  done
+  cargo lambda build --profile lambda --arm64 --output-format zip "${packages[@]}"
+  for zip in "$CARGO_TARGET_DIR"/lambda/*/bootstrap.zip; do
+    bin=$(basename "$(dirname "$zip")")
+    size=$(stat -c %s "$zip")
+    if [ "$size" -gt "$LAMBDA_ZIP_BUDGET" ]; then
+      echo "  $bin: $size bytes zipped, over the budget of $LAMBDA_ZIP_BUDGET" >&2
+      failed=1
+    else
+      echo "  $bin: $size bytes zipped (budget $LAMBDA_ZIP_BUDGET)"
+    fi
+  done
+  return "$failed"
+)
