@@ -46,6 +46,8 @@ pub struct Seen {
     pub fail_next: std::collections::VecDeque<(u16, Option<u64>)>,
     /// Milliseconds each status request takes.
     pub latency_ms: u64,
+    /// When above 0, every `fail_every`-th status request answers 503 (20: 5 % errors).
+    pub fail_every: usize,
     idempotency: HashMap<String, String>,
 }
 
@@ -173,6 +175,9 @@ async fn status(State(seen): State<Shared>, h: HeaderMap, body: String) -> Respo
     }
     let mut s = seen.lock().unwrap();
     s.status_requests += 1;
+    if s.fail_every > 0 && s.status_requests % s.fail_every == 0 {
+        return err(StatusCode::SERVICE_UNAVAILABLE, "Service Unavailable");
+    }
     if let Some((code, retry)) = s.fail_next.pop_front() {
         let code = StatusCode::from_u16(code).unwrap_or(StatusCode::SERVICE_UNAVAILABLE);
         let mut r = err(code, "Service Unavailable");
