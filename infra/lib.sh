@@ -335,8 +335,15 @@ build_lambda_packages() (
     "$POSTIZ_VENV/bin/pip" install -q --disable-pip-version-check \
       "cargo-lambda==$CARGO_LAMBDA_VERSION" "ziglang==$ZIGLANG_VERSION" >&2
   fi
-  rustup target list --installed | grep -qx aarch64-unknown-linux-gnu \
-    || rustup target add aarch64-unknown-linux-gnu >&2
+  if ! command -v rustup >/dev/null 2>&1; then
+    if ! rustc --print target-libdir --target aarch64-unknown-linux-gnu 2>/dev/null | xargs test -d; then
+      echo "the aarch64-unknown-linux-gnu standard library is missing and rustup is not here to add it" >&2
+      return 1
+    fi
+  else
+    rustup target list --installed | grep -qx aarch64-unknown-linux-gnu \
+      || rustup target add aarch64-unknown-linux-gnu >&2
+  fi
   export PATH="$POSTIZ_VENV/bin:$PATH"
   local packages=() manifest bin failed=0 size
   for manifest in functions/*/Cargo.toml; do
