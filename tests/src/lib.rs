@@ -1,6 +1,7 @@
 //! Helpers of the black-box test suite: the emulator's configuration, unique names, a
 //! spawned `postiz-server`, and an HTTP client that keeps what the flows need.
 
+pub mod client;
 pub mod fakes;
 pub mod fault_proxy;
 pub mod runtime_api;

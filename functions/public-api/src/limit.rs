@@ -6,11 +6,10 @@
 //! again at the top of the hour (at most the same wait, never longer).
 
 use axum::http::{HeaderMap, HeaderName, HeaderValue};
-use postiz_core::{Clock, Error, Result};
-use postiz_storage::{Key, Table};
+use postiz_core::{Clock, Result};
+use postiz_storage::throttle::{Limit, Throttle};
+use postiz_storage::Table;
 use std::sync::Arc;
-
-const WINDOW_SECS: i64 = 3600;
 
 /// The verdict on one request, with the headers to send either way.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -42,21 +41,25 @@ impl Verdict {
     }
 }
 
-/// Counts requests per organization and window.
+/// Counts requests per organization and window (the table-backed
+/// [`Throttle`](postiz_storage::throttle::Throttle), one atomic increment per request).
 #[derive(Clone)]
 pub struct RateLimiter {
-    table: Arc<dyn Table>,
-    clock: Arc<dyn Clock>,
-    limit: i64,
+    counter: Throttle,
+    limit: Limit,
 }
 
 impl RateLimiter {
     /// A limiter allowing `limit` requests per hour.
     pub fn new(table: Arc<dyn Table>, clock: Arc<dyn Clock>, limit: i64) -> Self {
         Self {
-            table,
-            clock,
-            limit: limit.max(1),
+            counter: Throttle::new(table, clock),
+            limit: Limit {
+                scope: "public-posts",
+                max: limit.max(1),
+                window_secs: 3600,
+                message: "Too many requests",
+            },
         }
     }
 
@@ -71,19 +74,12 @@ impl RateLimiter {
 
     /// Counts one request of `org` and says whether it may go on.
     pub async fn hit(&self, org: &str) -> Result<Verdict> {
-        let now = self.clock.now_secs();
-        let window = now.div_euclid(WINDOW_SECS) * WINDOW_SECS;
-        let key = Key::new(format!("RATE#{org}"), format!("POSTS#{window}"));
-        let count = self
-            .table
-            .increment(&key, "count", 1, Some(window + 2 * WINDOW_SECS))
-            .await
-            .map_err(Error::from)?;
+        let counted = self.counter.hit(&self.limit, org).await?;
         Ok(Verdict {
-            limit: self.limit,
-            remaining: (self.limit - count).max(0),
-            reset: window + WINDOW_SECS - now,
-            blocked: count > self.limit,
+            limit: self.limit.max,
+            remaining: (self.limit.max - counted.count).max(0),
+            reset: counted.resets_in,
+            blocked: counted.count > self.limit.max,
         })
     }
 }

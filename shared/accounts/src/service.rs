@@ -324,11 +324,11 @@ impl Accounts {
             Some(u) if ok => u,
             _ => {
                 self.throttle
-                    .record(&LOGIN_FAILURES_PER_ACCOUNT, &email)
+                    .hit(&LOGIN_FAILURES_PER_ACCOUNT, &email)
                     .await?;
                 if let Some(address) = address {
                     self.throttle
-                        .record(&LOGIN_FAILURES_PER_ADDRESS, address)
+                        .hit(&LOGIN_FAILURES_PER_ADDRESS, address)
                         .await?;
                 }
                 return Err(Error::PlainBadRequest(
@@ -406,12 +406,10 @@ impl Accounts {
     pub async fn forgot(&self, email: Option<String>, address: Option<&str>) -> Result<()> {
         Checks::new().email("email", email.as_deref()).finish()?;
         let email = email.unwrap_or_default().trim().to_lowercase();
-        self.throttle.check(&RESETS_PER_ACCOUNT, &email).await?;
         if let Some(address) = address {
-            self.throttle.check(&RESETS_PER_ADDRESS, address).await?;
-            self.throttle.record(&RESETS_PER_ADDRESS, address).await?;
+            self.throttle.admit(&RESETS_PER_ADDRESS, address).await?;
         }
-        self.throttle.record(&RESETS_PER_ACCOUNT, &email).await?;
+        self.throttle.admit(&RESETS_PER_ACCOUNT, &email).await?;
         let Some(user) = self.repo.user_by_email(LOCAL, &email).await? else {
             return Ok(());
         };

@@ -81,9 +81,7 @@ impl MediaService {
 
     /// Counts an upload the organization starts; 429 past its hourly allowance.
     pub async fn admit_upload(&self, org: &str) -> Result<()> {
-        self.uploads.check(&self.upload_limit, org).await?;
-        self.uploads.record(&self.upload_limit, org).await?;
-        Ok(())
+        self.uploads.admit(&self.upload_limit, org).await
     }
 
     /// The current instant to the millisecond (the precision Postiz's dates have).

@@ -261,23 +261,43 @@ impl PostRepo {
             .collect();
         let mut deleted = 0;
         for id in ids {
-            for _ in 0..3 {
-                let Some(mut p) = self.get(org, &id).await? else {
-                    break;
-                };
-                if p.deleted_at.is_some() {
-                    break;
-                }
-                p.deleted_at = Some(now);
-                p.updated_at = now;
-                p.due_at = None;
-                if self.save(&mut p).await? {
-                    deleted += 1;
-                    break;
-                }
+            match self.soft_delete(org, &id, now).await {
+                Ok(Some(true)) => deleted += 1,
+                Ok(_) => {}
+                // Changed three times meanwhile: the publisher deletes it when it comes due.
+                Err(Error::Conflict(_)) => {}
+                Err(e) => return Err(e),
             }
         }
         Ok(deleted)
+    }
+
+    /// Soft-deletes post `id` (out of the due index; a queued message finds it gone):
+    /// `Some(true)` when it was deleted now, `Some(false)` when it was already, `None` when
+    /// there is no such post. A post changed meanwhile is read again (three tries, then 409).
+    pub async fn soft_delete(
+        &self,
+        org: &str,
+        id: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Option<bool>> {
+        for _ in 0..3 {
+            let Some(mut p) = self.get(org, id).await? else {
+                return Ok(None);
+            };
+            if p.deleted_at.is_some() {
+                return Ok(Some(false));
+            }
+            p.deleted_at = Some(now);
+            p.updated_at = now;
+            p.due_at = None;
+            if self.save(&mut p).await? {
+                return Ok(Some(true));
+            }
+        }
+        Err(Error::Conflict(
+            "The post changed meanwhile; try again".into(),
+        ))
     }
 
     /// Live posts of an org with `start <= publishDate <= end`, by date.

@@ -780,24 +780,11 @@ impl Posts {
 
     /// `DELETE /posts/:group`: soft-deletes the thread; a queued message finds it gone.
     pub async fn delete_group(&self, org: &str, group: &str) -> Result<Value> {
-        for _ in 0..3 {
-            let Some(mut p) = self.repo.by_group(org, group).await? else {
-                return Err(Error::NotFound("Post not found".into()));
-            };
-            if p.deleted_at.is_some() {
-                return Ok(json!({"error": true}));
-            }
-            let now = self.clock.now();
-            p.deleted_at = Some(now);
-            p.updated_at = now;
-            p.due_at = None;
-            if self.repo.save(&mut p).await? {
-                return Ok(json!({"error": true}));
-            }
-        }
-        Err(Error::Conflict(
-            "The post changed meanwhile; try again".into(),
-        ))
+        let Some(p) = self.repo.by_group(org, group).await? else {
+            return Err(Error::NotFound("Post not found".into()));
+        };
+        self.repo.soft_delete(org, &p.id, self.clock.now()).await?;
+        Ok(json!({"error": true}))
     }
 
     /// `GET /posts/find-slot[/:id]`: the first future posting time (UTC, minutes after

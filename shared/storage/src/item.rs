@@ -116,7 +116,7 @@ pub fn check_storable(item: &Item) -> StorageResult<()> {
 }
 
 /// Rejects an item over [`MAX_ITEM_BYTES`].
-pub fn check_item_size(item: &Item) -> StorageResult<()> {
+fn check_item_size(item: &Item) -> StorageResult<()> {
     let size = item_size(item);
     if size > MAX_ITEM_BYTES {
         return Err(StorageError::Rejected(format!(

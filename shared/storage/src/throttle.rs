@@ -35,56 +35,76 @@ impl std::fmt::Debug for Throttle {
 
 const COUNT: &str = "count";
 
+/// One attempt counted: the attempts of the window so far, and when the window ends.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Counted {
+    /// Attempts in the window, this one included.
+    pub count: i64,
+    /// Seconds until the window ends (at least 1).
+    pub resets_in: i64,
+}
+
 impl Throttle {
     /// Counters in `table`, windows on `clock`.
     pub fn new(table: Arc<dyn Table>, clock: Arc<dyn Clock>) -> Self {
         Self { table, clock }
     }
 
-    /// The current window's start and end (seconds).
-    fn window(&self, limit: &Limit) -> (i64, i64) {
+    /// The counter of `subject` in the current window, and the seconds left in it. Windows
+    /// are aligned on the clock (an hour's start at the top of the hour); the subject is
+    /// hashed (no email in a key).
+    fn window(&self, limit: &Limit, subject: &str) -> (Key, i64, i64) {
         let now = self.clock.now_secs();
         let start = now - now.rem_euclid(limit.window_secs);
-        (start, start + limit.window_secs)
-    }
-
-    /// The counter's key: the subject hashed (no email in a key), the window in the sort key.
-    fn key(&self, limit: &Limit, subject: &str) -> Key {
-        let (start, _) = self.window(limit);
-        Key::new(
+        let end = start + limit.window_secs;
+        let key = Key::new(
             format!("THROTTLE#{}#{}", limit.scope, sha256_hex(subject)),
             format!("W#{start}"),
-        )
+        );
+        (key, end, (end - now).max(1))
     }
 
-    /// Refuses (429, with the seconds until the window ends) when `subject` used up `limit`.
+    fn refused(limit: &Limit, resets_in: i64) -> Error {
+        Error::TooManyRequests {
+            message: limit.message.into(),
+            retry_after: resets_in as u64,
+        }
+    }
+
+    /// Refuses (429, with the seconds until the window ends) when `subject` used up `limit`,
+    /// without counting (a login checks before it knows whether the attempt failed).
     pub async fn check(&self, limit: &Limit, subject: &str) -> Result<()> {
-        let used = match self.table.get(&self.key(limit, subject)).await? {
+        let (key, _, resets_in) = self.window(limit, subject);
+        let used = match self.table.get(&key).await? {
             Some(item) => item.int(COUNT).unwrap_or(0),
             None => 0,
         };
         if used < limit.max {
             return Ok(());
         }
-        let (_, end) = self.window(limit);
-        Err(Error::TooManyRequests {
-            message: limit.message.into(),
-            retry_after: (end - self.clock.now_secs()).max(1) as u64,
-        })
+        Err(Self::refused(limit, resets_in))
     }
 
-    /// Counts one attempt of `subject`; the count so far in the window.
-    pub async fn record(&self, limit: &Limit, subject: &str) -> Result<i64> {
-        let (_, end) = self.window(limit);
-        Ok(self
-            .table
-            .increment(&self.key(limit, subject), COUNT, 1, Some(end + 60))
-            .await?)
+    /// Counts one attempt of `subject` (one atomic increment).
+    pub async fn hit(&self, limit: &Limit, subject: &str) -> Result<Counted> {
+        let (key, end, resets_in) = self.window(limit, subject);
+        let count = self.table.increment(&key, COUNT, 1, Some(end + 60)).await?;
+        Ok(Counted { count, resets_in })
+    }
+
+    /// Counts one attempt of `subject` and refuses it (429) past `limit`.
+    pub async fn admit(&self, limit: &Limit, subject: &str) -> Result<()> {
+        let counted = self.hit(limit, subject).await?;
+        if counted.count > limit.max {
+            return Err(Self::refused(limit, counted.resets_in));
+        }
+        Ok(())
     }
 
     /// Forgets `subject`'s attempts in the window (a successful login ends a run of failures).
     pub async fn clear(&self, limit: &Limit, subject: &str) -> Result<()> {
-        self.table.delete(&self.key(limit, subject), None).await?;
+        let (key, _, _) = self.window(limit, subject);
+        self.table.delete(&key, None).await?;
         Ok(())
     }
 }

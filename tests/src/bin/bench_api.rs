@@ -235,17 +235,7 @@ async fn main() {
         .await
         .unwrap();
     assert_eq!(r.status(), 200);
-    let cookie = r
-        .headers()
-        .get_all("set-cookie")
-        .iter()
-        .find_map(|c| {
-            c.to_str()
-                .ok()?
-                .strip_prefix("auth=")
-                .map(|v| v.split(';').next().unwrap_or("").to_string())
-        })
-        .expect("auth cookie");
+    let cookie = postiz_tests::client::auth_cookie(&r);
     let me: Value = http
         .get(format!("{base}/user/self"))
         .header("auth", &cookie)

@@ -11,6 +11,7 @@
 //! `bench_soak <postiz-server binary> [--minutes M] [--kill-every S] [--chart file.svg]`
 
 use plotters::prelude::*;
+use postiz_tests::client;
 use postiz_tests::fakes::{mastodon, serve};
 use serde_json::{json, Value};
 use std::collections::{HashMap, HashSet};
@@ -278,64 +279,10 @@ async fn main() {
     ready(&http, &base).await;
 
     // One organization, its key and a Mastodon channel.
-    let email = format!("soak-{}@example.com", uuid::Uuid::new_v4().simple());
-    let r = http
-        .post(format!("{base}/auth/register"))
-        .json(&json!({"email": email, "password": "soak-pass-1", "company": "Soak", "provider": "LOCAL"}))
-        .send()
-        .await
-        .unwrap();
-    let token = r
-        .headers()
-        .get_all("set-cookie")
-        .iter()
-        .find_map(|c| {
-            c.to_str()
-                .ok()?
-                .strip_prefix("auth=")
-                .map(|v| v.split(';').next().unwrap().to_string())
-        })
-        .unwrap();
-    let me: Value = http
-        .get(format!("{base}/user/self"))
-        .header("auth", &token)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let key = me["publicApi"].as_str().unwrap().to_string();
-    let start_url: Value = http
-        .get(format!("{base}/integrations/social/mastodon"))
-        .header("auth", &token)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let state = start_url["url"]
-        .as_str()
-        .unwrap()
-        .split("state=")
-        .nth(1)
-        .unwrap()
-        .split('&')
-        .next()
-        .unwrap()
-        .to_string();
-    let ch: Value = http
-        .post(format!("{base}/integrations/social-connect/mastodon"))
-        .header("auth", &token)
-        .json(&json!({"state": state, "code": mastodon::GOOD_CODE}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let auth = Arc::new((token, key, ch["id"].as_str().unwrap().to_string()));
+    let (_, token) = client::register(&http, &base).await;
+    let key = client::api_key(&http, &base, &token).await;
+    let channel = client::connect_mastodon(&http, &base, &token).await;
+    let auth = Arc::new((token, key, channel));
 
     let ledger = Arc::new(Mutex::new(Ledger::default()));
     let latencies = Arc::new(Mutex::new(Vec::<f64>::new()));

@@ -8,6 +8,8 @@ use postiz_storage::schema::QueueDef;
 use std::sync::Arc;
 use tempfile::TempDir;
 
+pub use postiz_tests::client::{api_key, auth_cookie, connect_mastodon, register, PASSWORD};
+
 /// A fixed clock at a round instant.
 pub fn fixed_clock() -> Arc<FixedClock> {
     Arc::new(FixedClock::new(
@@ -63,37 +65,6 @@ macro_rules! both_adapters {
     };
 }
 
-/// The `auth` token from a response's Set-Cookie.
-pub fn auth_cookie(r: &reqwest::Response) -> String {
-    r.headers()
-        .get_all("set-cookie")
-        .iter()
-        .find_map(|c| {
-            c.to_str()
-                .ok()?
-                .strip_prefix("auth=")
-                .map(|v| v.split(';').next().unwrap_or_default().to_string())
-        })
-        .expect("an auth cookie")
-}
-
-/// The password [`register`] gives every owner.
-pub const PASSWORD: &str = "owner-pass";
-
-/// Registers a new organization on a running server; its owner's email and session token.
-pub async fn register(http: &reqwest::Client, base: &str) -> (String, String) {
-    let email = format!("{}@example.com", postiz_tests::unique("owner"));
-    let r = http
-        .post(format!("{base}/auth/register"))
-        .json(&serde_json::json!({"email": email, "password": PASSWORD, "company": "Acme", "provider": "LOCAL"}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 200);
-    let token = auth_cookie(&r);
-    (email, token)
-}
-
 /// Connects a channel of `org` through the channels service (OAuth start + callback).
 pub async fn connect_channel(
     channels: &postiz_integrations::Channels,
@@ -118,54 +89,6 @@ pub async fn connect_channel(
         .to_string();
     let v = channels.connect(provider, &state, code).await.unwrap();
     v["id"].as_str().unwrap().to_string()
-}
-
-/// Connects the fake Mastodon account to the session's organization over HTTP (OAuth start,
-/// then the callback); the channel id.
-pub async fn connect_mastodon(http: &reqwest::Client, base: &str, token: &str) -> String {
-    let start: serde_json::Value = http
-        .get(format!("{base}/integrations/social/mastodon"))
-        .header("auth", token)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let url = start["url"].as_str().expect("an auth url");
-    let state = url
-        .split("state=")
-        .nth(1)
-        .unwrap()
-        .split('&')
-        .next()
-        .unwrap();
-    let r = http
-        .post(format!("{base}/integrations/social-connect/mastodon"))
-        .header("auth", token)
-        .json(
-            &serde_json::json!({"state": state, "code": postiz_tests::fakes::mastodon::GOOD_CODE}),
-        )
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 201);
-    let channel: serde_json::Value = r.json().await.unwrap();
-    channel["id"].as_str().unwrap().to_string()
-}
-
-/// The public API key of the session's organization (`GET /user/self` → `publicApi`).
-pub async fn api_key(http: &reqwest::Client, base: &str, token: &str) -> String {
-    let me: serde_json::Value = http
-        .get(format!("{base}/user/self"))
-        .header("auth", token)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    me["publicApi"].as_str().expect("an API key").to_string()
 }
 
 /// Receives every visible publish message and runs it through the publisher; the outcomes.

@@ -9,10 +9,7 @@ use std::ops::Bound;
 
 use super::keys::{bounds, compose, time_prefix};
 use super::{backend, EmbeddedStore};
-use crate::item::{
-    check_item_size, check_key_part, Item, ItemExt, Key, MAX_PARTITION_KEY_BYTES,
-    MAX_SORT_KEY_BYTES, TTL,
-};
+use crate::item::{check_storable, Item, ItemExt, Key, TTL};
 use crate::schema::TABLE;
 use crate::table::{validate_transaction, Condition, Page, Query, RawPage, Table, TxOp, Update};
 use crate::{StorageError, StorageResult};
@@ -41,8 +38,6 @@ fn index_entries(item: &Item, key: &Key) -> StorageResult<Vec<Vec<u8>>> {
                 if p.is_empty() || s.is_empty() {
                     return Err(StorageError::Invalid(format!("bad {} key", idx.name)));
                 }
-                check_key_part(p, MAX_PARTITION_KEY_BYTES)?;
-                check_key_part(s, MAX_SORT_KEY_BYTES)?;
                 out.push(compose(&[idx.name, p, s, &key.pk, &key.sk]));
             }
             (None, _) | (_, None) => {}
@@ -109,7 +104,8 @@ impl<'t> Writer<'t> {
         let mk = main_key(key);
         match new {
             Some(item) => {
-                check_item_size(item)?;
+                // The same refusals as DynamoDB's adapter: size, index key parts.
+                check_storable(item)?;
                 let entries = index_entries(item, key)?;
                 let bytes = serde_json::to_vec(item).map_err(backend)?;
                 self.items
