@@ -13,9 +13,7 @@ use serde_json::json;
 
 /// The routes of this function.
 pub fn router() -> Router<AppState> {
-    routes()
-        .into_router()
-        .layer(axum::extract::DefaultBodyLimit::max(AUTH_BODY_LIMIT))
+    routes().into_router()
 }
 
 /// The largest body a sign-up, login or reset takes (an email, a password, a name): more
@@ -71,6 +69,7 @@ pub fn routes() -> Documented<AppState> {
             oauth_exists,
         )
         .open()
+        .limit_all(AUTH_BODY_LIMIT)
 }
 
 fn flag(name: &'static str) -> (&'static str, HeaderValue) {
@@ -83,7 +82,7 @@ async fn can_register(State(s): State<AppState>) -> ApiResult<Json<serde_json::V
     ))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 struct RegisterBody {
     email: Option<String>,
     password: Option<String>,
@@ -120,7 +119,7 @@ async fn register(
     })
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 struct LoginBody {
     email: Option<String>,
     password: Option<String>,
@@ -147,7 +146,7 @@ async fn login(
         .into_response())
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 struct EmailBody {
     email: Option<String>,
 }
@@ -161,7 +160,7 @@ async fn forgot(
     Ok((StatusCode::CREATED, Json(json!({"forgot": true}))))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 struct ForgotReturnBody {
     password: Option<String>,
@@ -180,7 +179,7 @@ async fn forgot_return(
     Ok((StatusCode::CREATED, Json(json!({"reset": reset}))))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 struct ActivateBody {
     code: Option<String>,
 }

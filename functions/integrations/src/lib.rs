@@ -181,7 +181,7 @@ async fn start_connect(
     ))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 struct ConnectBody {
     state: Option<String>,
     code: Option<String>,
@@ -203,7 +203,7 @@ async fn connect(
     ))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 struct PageBody {
     page: Option<Value>,
     id: Option<Value>,
@@ -231,7 +231,7 @@ async fn select_page(
     ))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 struct IdBody {
     id: Option<String>,
 }
@@ -282,7 +282,7 @@ async fn customers(State(ctx): State<Ctx>, Authed(s): Authed) -> ApiResult<Json<
     Ok(Json(ctx.channels.customers(&s.org.id).await?))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 struct GroupBody {
     group: Option<String>,
 }
@@ -298,7 +298,7 @@ async fn set_group(
     ))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 struct NameBody {
     name: Option<String>,
 }
@@ -317,8 +317,10 @@ async fn set_customer_name(
     ))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 struct TimeBody {
+    /// Minutes after midnight UTC: `[{"time": 560}]`.
+    #[schema(value_type = Option<Vec<Object>>)]
     time: Option<Vec<PostingTime>>,
 }
 
@@ -337,7 +339,7 @@ async fn set_time(
     ))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 struct SettingsBody {
     additional_settings: Option<String>,
@@ -358,7 +360,7 @@ async fn set_settings(
     Ok((StatusCode::CREATED, Json(json!({}))))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 struct FunctionBody {
     id: Option<String>,
     name: Option<String>,

@@ -110,7 +110,7 @@ async fn channel_plugs(
     Ok(Json(json!([])))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 struct PlugBody {
     func: Option<String>,
     fields: Option<Vec<Value>>,
@@ -139,7 +139,7 @@ async fn activate_plug(Authed(_s): Authed) -> ApiResult<Json<Value>> {
     Err(Error::NotFound("Plug not found".into()).into())
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 struct MentionBody {
     id: Option<String>,
     name: Option<String>,

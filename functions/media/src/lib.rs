@@ -15,9 +15,8 @@ pub mod multipart;
 mod pending;
 mod stream;
 
-use axum::extract::{DefaultBodyLimit, FromRef, Path, Query, State};
+use axum::extract::{FromRef, Path, Query, State};
 use axum::http::StatusCode;
-use axum::routing::post;
 use axum::{Json, Router};
 use postiz_core::Error;
 use postiz_media::{InfoUpdate, MediaService, MediaUrls, VIDEO_MAX};
@@ -91,25 +90,24 @@ pub fn router(ctx: Ctx) -> Router<AppState> {
 
 /// The routes with their summaries, for the router and the OpenAPI document.
 pub fn routes() -> Documented<Ctx> {
-    let big = || DefaultBodyLimit::max(UPLOAD_BODY_LIMIT);
     let d = Documented::new("internal-media")
         .get(
             "/media",
             "The media library, paginated, with search",
             library,
         )
-        .route(
+        .post(
             "/media/upload-server",
-            "POST",
             "Upload a file (multipart)",
-            post(upload_server).layer(big()),
+            upload_server,
         )
-        .route(
+        .limit(UPLOAD_BODY_LIMIT)
+        .post(
             "/media/upload-simple",
-            "POST",
             "Upload a file (multipart, simple answer)",
-            post(upload_simple).layer(big()),
+            upload_simple,
         )
+        .limit(UPLOAD_BODY_LIMIT)
         .post(
             "/media/information",
             "Alt text and thumbnail of a file",
@@ -216,7 +214,7 @@ async fn remove(
     Ok(Json(json!(ctx.media.delete(&s.org.id, &id).await?.row())))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 struct CreateUpload {
     #[serde(default)]
@@ -244,7 +242,7 @@ async fn create_upload(
     Ok(created(ticket))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 struct CompleteUpload {
     key: String,
 }

@@ -37,6 +37,12 @@ impl<S: Send + Sync> FromRequest<S> for UploadForm {
     }
 }
 
+impl postiz_web::documented::DocArg for UploadForm {
+    fn body() -> Option<postiz_web::documented::BodyDoc> {
+        Some(postiz_web::documented::BodyDoc::multipart_file())
+    }
+}
+
 /// The file of the `file` field: its client file name and bytes (for `POST /public/v1/upload`).
 pub async fn file_field(multipart: Multipart) -> Result<(Option<String>, Bytes), Error> {
     let form = read_form(multipart).await?;

@@ -84,7 +84,7 @@ async fn no_ai(Authed(_s): Authed) -> ApiResult<Json<Value>> {
     Err(Error::not_built("AI image generation").into())
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 struct SaveMediaBody {
     name: Option<String>,
 }

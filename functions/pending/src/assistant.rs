@@ -45,7 +45,7 @@ async fn messages(Authed(_s): Authed) -> Json<Value> {
 }
 
 /// A GraphQL request as CopilotKit's client sends it.
-#[derive(Deserialize, Default)]
+#[derive(Deserialize, Default, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 struct GraphQlRequest {
     #[serde(default)]

@@ -34,7 +34,7 @@ async fn empty_list(Authed(_s): Authed) -> Json<Value> {
     Json(json!([]))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 struct WebhookBody {
     name: Option<String>,
     url: Option<String>,

@@ -123,7 +123,7 @@ async fn refused(Authed(_s): Authed) -> ApiResult<Json<Value>> {
     Err(Error::not_built(FEATURE).into())
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 struct SubscribeBody {
     period: Option<String>,
     billing: Option<String>,
@@ -173,7 +173,7 @@ async fn admin_only(Authed(s): Authed) -> ApiResult<Json<Value>> {
     Err(Error::admin_feature_not_built(s.user.is_super_admin, FEATURE).into())
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 struct CouponBody {
     #[serde(rename = "type")]
     kind: Option<String>,

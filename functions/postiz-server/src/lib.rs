@@ -45,13 +45,13 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
     postiz_public_api_fn::openapi::with_internal(
         postiz_public_api_fn::public_openapi(),
         [
-            postiz_auth_fn::routes().paths(),
-            postiz_users_fn::routes().paths(),
-            postiz_integrations_fn::routes().paths(),
-            postiz_posts_fn::routes().paths(),
-            postiz_media_fn::routes().paths(),
-            postiz_settings_fn::routes().paths(),
-            postiz_pending_fn::routes().paths(),
+            postiz_auth_fn::routes().document(),
+            postiz_users_fn::routes().document(),
+            postiz_integrations_fn::routes().document(),
+            postiz_posts_fn::routes().document(),
+            postiz_media_fn::routes().document(),
+            postiz_settings_fn::routes().document(),
+            postiz_pending_fn::routes().document(),
         ],
     )
 }

@@ -13,6 +13,7 @@ use postiz_integrations::Channels;
 use postiz_posts::request::{date_param, parse_date, ChannelPost, CreatePost};
 use postiz_posts::{LocalGate, PostsModule, PublisherConfig};
 use postiz_web::documented::Documented;
+use postiz_web::http::BODY_LIMIT;
 use postiz_web::{ApiResult, AppState, Authed, JsonBody, RawJson};
 use serde::Deserialize;
 use serde_json::Value;
@@ -112,8 +113,10 @@ pub fn routes() -> Documented<Ctx> {
             "Create, edit, schedule or draft a group of posts",
             create,
         )
+        .limit(BODY_LIMIT)
         .get("/posts/list", "Posts by state, paginated", list)
         .post("/posts/valid", "Check posts without saving them", valid)
+        .limit(BODY_LIMIT)
         .post(
             "/posts/should-shortlink",
             "Whether the content has links to shorten",
@@ -251,7 +254,7 @@ async fn create(
     ))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 struct ValidBody {
     #[serde(default)]
     posts: Vec<ChannelPost>,
@@ -295,7 +298,7 @@ async fn tags(State(ctx): State<Ctx>, Authed(s): Authed) -> ApiResult<Json<Value
     Ok(Json(ctx.module.posts.tags(&s.org.id).await?))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 struct TagBody {
     name: String,
     #[serde(default)]
@@ -366,7 +369,7 @@ async fn delete_group(
     ))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 struct DateBody {
     date: String,
     #[serde(default)]
@@ -392,7 +395,7 @@ async fn change_date(
     ))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 struct CommentBody {
     comment: String,
 }
@@ -449,7 +452,7 @@ async fn missing(
     Ok(Json(ctx.module.posts.missing(&s.org.id, &id).await?))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 struct ReleaseIdBody {
     #[serde(default)]

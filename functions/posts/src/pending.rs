@@ -38,7 +38,7 @@ async fn separate_posts(Authed(_s): Authed) -> ApiResult<Json<Value>> {
     Err(Error::not_built("AI writing help").into())
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 struct GeneratorBody {
     research: Option<String>,

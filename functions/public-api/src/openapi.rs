@@ -57,12 +57,15 @@ pub fn frame() -> utoipa::openapi::OpenApi {
 /// header Postiz's frontend sends when cookies are off) and its tags.
 pub fn with_internal(
     mut doc: utoipa::openapi::OpenApi,
-    internal: impl IntoIterator<Item = utoipa::openapi::Paths>,
+    internal: impl IntoIterator<Item = (utoipa::openapi::Paths, Vec<(String, RefOr<Schema>)>)>,
 ) -> utoipa::openapi::OpenApi {
-    for paths in internal {
-        doc.paths.merge(paths);
-    }
     let components = doc.components.get_or_insert_with(Default::default);
+    for (paths, schemas) in internal {
+        doc.paths.merge(paths);
+        for (name, schema) in schemas {
+            components.schemas.entry(name).or_insert(schema);
+        }
+    }
     components.add_security_scheme(
         postiz_web::documented::SESSION,
         SecurityScheme::ApiKey(ApiKey::Cookie(ApiKeyValue::with_description(
@@ -199,6 +202,9 @@ pub const DOCUMENT: &str = include_str!("../openapi.json");
 /// Shapes that exist only to be described (the handlers build their answers as JSON values).
 #[allow(dead_code)]
 pub mod schemas {
+    pub use postiz_posts::schema::{
+        ChannelPost, CreateKind, CreatePost, IntegrationRef, MediaRef, MessageValue, Tag,
+    };
     use serde::Serialize;
     use utoipa::ToSchema;
 
@@ -507,113 +513,6 @@ pub mod schemas {
         post_id: String,
         /// UTC wall time without a zone, `YYYY-MM-DDTHH:mm:ss`.
         publish_date: String,
-    }
-
-    /// What `type` does.
-    #[derive(Serialize, ToSchema)]
-    #[serde(rename_all = "lowercase")]
-    pub enum CreateKind {
-        /// Stored, not scheduled.
-        Draft,
-        /// Published at `date`.
-        Schedule,
-        /// Published at once.
-        Now,
-        /// Changes the posts of `value[].id`, keeping their state.
-        Update,
-    }
-
-    /// The body of `POST /public/v1/posts` (Postiz's `CreatePostDto`).
-    #[derive(Serialize, ToSchema)]
-    #[serde(rename_all = "camelCase")]
-    pub struct CreatePost {
-        /// What to do.
-        #[serde(rename = "type")]
-        kind: CreateKind,
-        /// When (ISO 8601; without a zone it is UTC). Needed except for `now`.
-        #[schema(format = DateTime, example = "2026-08-28T10:00:00.000Z")]
-        date: Option<String>,
-        /// Replace links with short links (when a shortener is configured).
-        short_link: Option<bool>,
-        /// Tags, matched by label against the organization's tags.
-        #[serde(default)]
-        tags: Vec<Tag>,
-        /// Repeat every N days (1 to 3650).
-        #[schema(minimum = 1, maximum = 3650)]
-        inter: Option<i64>,
-        /// Schedule an already published post again.
-        republish: Option<bool>,
-        /// `CLI` or `API` (anything else reads as `API`).
-        creation_method: Option<String>,
-        /// One entry per channel.
-        #[schema(min_items = 1)]
-        posts: Vec<ChannelPost>,
-    }
-
-    /// A tag named in a request.
-    #[derive(Serialize, ToSchema)]
-    pub struct Tag {
-        /// Tag value.
-        #[serde(default)]
-        value: String,
-        /// Tag name.
-        #[serde(default)]
-        label: String,
-    }
-
-    /// `{id}` of a channel.
-    #[derive(Serialize, ToSchema)]
-    pub struct IntegrationRef {
-        /// Channel id.
-        id: String,
-    }
-
-    /// One channel's thread.
-    #[derive(Serialize, ToSchema)]
-    pub struct ChannelPost {
-        /// The channel.
-        integration: IntegrationRef,
-        /// The main post, then its comments (thread replies).
-        #[schema(min_items = 1, max_items = 100)]
-        value: Vec<MessageValue>,
-        /// An existing group to replace.
-        group: Option<String>,
-        /// Provider settings (`__type` is set from the channel).
-        #[schema(value_type = Option<Object>)]
-        settings: Option<serde_json::Value>,
-    }
-
-    /// One message of a thread.
-    #[derive(Serialize, ToSchema)]
-    pub struct MessageValue {
-        /// Existing post id, to change it in place.
-        id: Option<String>,
-        /// HTML content; may be empty when there are images.
-        #[serde(default)]
-        content: String,
-        /// Minutes after the previous message (0 to 43200).
-        #[schema(minimum = 0, maximum = 43200)]
-        delay: Option<i64>,
-        /// Media.
-        #[serde(default)]
-        image: Vec<MediaRef>,
-    }
-
-    /// A media item of a message.
-    #[derive(Serialize, ToSchema)]
-    #[serde(rename_all = "camelCase")]
-    pub struct MediaRef {
-        /// Media id (any client-made id is accepted).
-        #[serde(default)]
-        id: String,
-        /// URL of a .png, .jpg, .jpeg, .gif, .webp or .mp4 file.
-        path: String,
-        /// Alt text.
-        alt: Option<String>,
-        /// Video thumbnail URL.
-        thumbnail: Option<String>,
-        /// Thumbnail position (ms).
-        thumbnail_timestamp: Option<f64>,
     }
 
     /// Body of `PUT /public/v1/posts/{id}` (extension).

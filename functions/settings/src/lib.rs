@@ -76,7 +76,7 @@ async fn sets(State(app): State<AppState>, Authed(s): Authed) -> ApiResult<Json<
     Ok(Json(settings(&app).sets(&s.org.id).await?))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 struct SetBody {
     id: Option<String>,
     name: Option<String>,
@@ -119,7 +119,7 @@ async fn default_signature(
     Ok(Json(settings(&app).default_signature(&s.org.id).await?))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 struct SignatureBody {
     content: Option<String>,
@@ -162,7 +162,7 @@ async fn shortlink(State(app): State<AppState>, Authed(s): Authed) -> Json<Value
     Json(app.accounts.shortlink(&s))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 struct ShortlinkBody {
     shortlink: Option<String>,
 }
@@ -183,7 +183,7 @@ async fn announcements(State(app): State<AppState>, Authed(_s): Authed) -> ApiRe
     Ok(Json(settings(&app).announcements().await?))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 struct AnnouncementBody {
     title: Option<String>,
     description: Option<String>,

@@ -84,10 +84,11 @@ async fn personal(State(s): State<AppState>, Authed(session): Authed) -> Json<Va
     Json(s.accounts.personal(&session))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 struct PersonalBody {
     fullname: Option<String>,
     bio: Option<String>,
+    #[schema(value_type = Option<Object>)]
     picture: Option<Picture>,
 }
 
@@ -106,7 +107,7 @@ async fn email_prefs(State(s): State<AppState>, Authed(session): Authed) -> Json
     Json(s.accounts.email_preferences(&session))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 struct EmailPrefsBody {
     send_success_emails: Option<bool>,
@@ -139,7 +140,7 @@ async fn organizations(
     Ok(Json(s.accounts.organizations(&session).await?))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 struct IdBody {
     id: Option<String>,
 }
@@ -215,7 +216,7 @@ async fn rotate_api_key(
     ))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 struct JoinBody {
     org: Option<String>,
 }
@@ -237,7 +238,7 @@ async fn team(State(s): State<AppState>, Authed(session): Authed) -> ApiResult<J
     Ok(Json(s.accounts.team(&session).await?))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 struct InviteBody {
     email: Option<String>,

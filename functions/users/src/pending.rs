@@ -115,7 +115,7 @@ async fn oauth_app(Authed(_s): Authed) -> Json<Value> {
     Json(Value::Bool(false))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 struct OAuthAppBody {
     name: Option<String>,
@@ -163,7 +163,7 @@ async fn admin_only(Authed(s): Authed) -> ApiResult<Json<Value>> {
     Err(Error::admin_feature_not_built(s.user.is_super_admin, "Acting as another user").into())
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 struct AddMemberBody {
     email: Option<String>,
     role: Option<String>,

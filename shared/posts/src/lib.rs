@@ -13,6 +13,7 @@ pub mod publisher;
 pub mod repo;
 pub mod request;
 pub mod scheduler;
+pub mod schema;
 pub mod service;
 pub mod sharing;
 pub mod views;

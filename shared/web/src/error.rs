@@ -70,7 +70,12 @@ impl IntoResponse for ApiError {
             Error::Forbidden(m) => nest(StatusCode::FORBIDDEN, json!(m), "Forbidden"),
             Error::NotFound(m) => nest(StatusCode::NOT_FOUND, json!(m), "Not Found"),
             Error::PayloadTooLarge(m) => {
-                nest(StatusCode::PAYLOAD_TOO_LARGE, json!(m), "Payload Too Large")
+                // The rest of the body is left unread: the connection cannot carry another
+                // request, and the client must not put it back in its pool.
+                let mut r = nest(StatusCode::PAYLOAD_TOO_LARGE, json!(m), "Payload Too Large");
+                r.headers_mut()
+                    .insert(header::CONNECTION, HeaderValue::from_static("close"));
+                r
             }
             Error::UnsupportedMediaType(m) => nest(
                 StatusCode::UNSUPPORTED_MEDIA_TYPE,

@@ -40,12 +40,47 @@ fn intrinsic(tag: &str, text: &str) -> Option<(String, String)> {
     Some((tag.to_string(), text.to_string()))
 }
 
+/// `sam build` target → binary, from the Makefile's `build-<Function>:` rules, each
+/// `$(call bootstrap,<binary>)`.
+fn makefile_binaries() -> std::collections::BTreeMap<String, String> {
+    let raw = std::fs::read_to_string(postiz_tests::repo_root().join("Makefile")).unwrap();
+    let mut found = std::collections::BTreeMap::new();
+    let mut target = None;
+    for line in raw.lines() {
+        if let Some(name) = line
+            .strip_prefix("build-")
+            .and_then(|l| l.strip_suffix(':'))
+        {
+            target = Some(name.to_string());
+        } else if let Some(bin) = line
+            .strip_prefix("\t$(call bootstrap,")
+            .and_then(|l| l.strip_suffix(')'))
+        {
+            let name = target.take().expect("a recipe under a build- target");
+            assert!(found.insert(name, bin.to_string()).is_none());
+        }
+    }
+    found
+}
+
+/// The binary `sam build` puts in function `id` (built by the Makefile's `build-<id>`).
+fn binary_of(id: &str, f: &Value) -> String {
+    assert_eq!(
+        f["Metadata"]["BuildMethod"].as_str(),
+        Some("makefile"),
+        "{id} is built by the Makefile, with the measured profile"
+    );
+    makefile_binaries()
+        .remove(id)
+        .unwrap_or_else(|| panic!("the Makefile has no build-{id} target"))
+}
+
 /// The function whose build binary is `bin`.
 fn function(t: &Value, bin: &str) -> Value {
     resources_of(t, "AWS::Serverless::Function")
         .into_iter()
+        .find(|(id, f)| binary_of(id, f) == bin)
         .map(|(_, f)| f)
-        .find(|f| f["Metadata"]["BuildProperties"]["Binary"].as_str() == Some(bin))
         .unwrap_or_else(|| panic!("template.yaml has no function for {bin}"))
 }
 
@@ -225,17 +260,15 @@ fn every_lambda_binary_has_a_function() {
     let t = template();
     let declared: BTreeSet<String> = resources_of(&t, "AWS::Serverless::Function")
         .iter()
-        .map(|(_, f)| {
-            assert_eq!(
-                f["Metadata"]["BuildMethod"].as_str(),
-                Some("rust-cargolambda")
-            );
-            f["Metadata"]["BuildProperties"]["Binary"]
-                .as_str()
-                .unwrap()
-                .to_string()
-        })
+        .map(|(id, f)| binary_of(id, f))
         .collect();
+    // Every build target is a function, built with the profile CI measures.
+    let targets: BTreeSet<String> = makefile_binaries().into_values().collect();
+    assert_eq!(declared, targets);
+    let makefile = std::fs::read_to_string(postiz_tests::repo_root().join("Makefile")).unwrap();
+    let ci = std::fs::read_to_string(postiz_tests::repo_root().join("infra/lib.sh")).unwrap();
+    assert!(makefile.contains("PROFILE ?= lambda") && makefile.contains("--profile $(PROFILE)"));
+    assert!(ci.contains("cargo lambda build --profile lambda --arm64"));
     let mut bins = BTreeSet::new();
     for entry in std::fs::read_dir(postiz_tests::repo_root().join("functions")).unwrap() {
         let manifest = std::fs::read_to_string(entry.unwrap().path().join("Cargo.toml")).unwrap();
@@ -397,7 +430,8 @@ fn only_the_dispatching_functions_send_to_the_publish_queue() {
     let queue = queue_id(&t, PUBLISH_QUEUE);
     let senders = ["posts", "post-scheduler", "public-api"];
     for (id, f) in resources_of(&t, "AWS::Serverless::Function") {
-        let bin = f["Metadata"]["BuildProperties"]["Binary"].as_str().unwrap();
+        let bin = binary_of(&id, &f);
+        let bin = bin.as_str();
         let send = policies_of(&f, "SQSSendMessagePolicy");
         let lookups: Vec<Value> = f["Properties"]["Policies"]
             .as_sequence()
