@@ -26,7 +26,9 @@ use crate::StorageError;
 pub async fn sdk_config() -> aws_config::SdkConfig {
     match env_config(None) {
         Some(config) => config,
-        None => aws_config::load_defaults(aws_config::BehaviorVersion::latest())
+        None => aws_config::defaults(aws_config::BehaviorVersion::latest())
+            .http_client(https_client())
+            .load()
             .await
             .into_builder()
             .retry_config(retry_config())
@@ -38,6 +40,14 @@ pub async fn sdk_config() -> aws_config::SdkConfig {
 /// `endpoint` (an emulator, or a proxy in front of one).
 pub fn sdk_config_for(endpoint: &str) -> Option<aws_config::SdkConfig> {
     env_config(Some(endpoint))
+}
+
+/// The SDK's HTTPS client: hyper with rustls on ring (see the workspace manifest).
+fn https_client() -> aws_smithy_runtime_api::client::http::SharedHttpClient {
+    use aws_smithy_http_client::tls::{self, rustls_provider::CryptoMode};
+    aws_smithy_http_client::Builder::new()
+        .tls_provider(tls::Provider::Rustls(CryptoMode::Ring))
+        .build_https()
 }
 
 /// Retries of throttled and failed calls (`ProvisionedThroughputExceeded`, `Throttling`,
@@ -64,6 +74,7 @@ fn env_config(endpoint: Option<&str>) -> Option<aws_config::SdkConfig> {
             aws_credential_types::provider::SharedCredentialsProvider::new(credentials),
         )
         .retry_config(retry_config())
+        .http_client(https_client())
         .timeout_config(
             TimeoutConfig::builder()
                 .connect_timeout(std::time::Duration::from_millis(3100))
