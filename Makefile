@@ -22,6 +22,9 @@ build-SettingsFunction:
 build-PendingFunction:
 	$(call bootstrap,pending)
 
+build-StripeWebhookFunction:
+	$(call bootstrap,stripe-webhook)
+
 build-PublicApiFunction:
 	$(call bootstrap,public-api)
 
@@ -43,4 +46,4 @@ build-PostSchedulerFunction:
 build-PublishWorkerFunction:
 	$(call bootstrap,publish-worker)
 
-.PHONY: build-AuthFunction build-UsersFunction build-SettingsFunction build-PendingFunction build-PublicApiFunction build-MediaFunction build-IntegrationsFunction build-TokenRefreshFunction build-PostsFunction build-PostSchedulerFunction build-PublishWorkerFunction
+.PHONY: build-StripeWebhookFunction build-AuthFunction build-UsersFunction build-SettingsFunction build-PendingFunction build-PublicApiFunction build-MediaFunction build-IntegrationsFunction build-TokenRefreshFunction build-PostsFunction build-PostSchedulerFunction build-PublishWorkerFunction

@@ -9,6 +9,7 @@ use axum::http::StatusCode;
 use axum::response::IntoResponse;
 use axum::{Json, Router};
 use chrono::{DateTime, Utc};
+use postiz_billing::{Billing, BillingRepo};
 use postiz_core::Error;
 use postiz_integrations::model::PostingTime;
 use postiz_integrations::notifications::PAGE;
@@ -58,12 +59,14 @@ impl Ctx {
     /// Builds the services with the given providers (tests point them at fakes).
     pub fn with_providers(app: &AppState, providers: Providers) -> Self {
         let a = &app.adapters;
+        let billing = Billing::from_env(BillingRepo::new(a.table.clone()));
         let channels = Channels::on_table(
             a.table.clone(),
             providers,
             app.keys.clone(),
             a.clock.clone(),
-        );
+        )
+        .with_allowance(Arc::new(PlanLimit(billing)));
         Self(Arc::new(Services {
             app: app.clone(),
             notifications: channels.notifications().clone(),
@@ -75,6 +78,16 @@ impl Ctx {
 /// The providers, configured from the environment and the app's secrets.
 pub async fn providers_from(app: &AppState) -> Providers {
     postiz_integrations::providers_from_secrets(app.adapters.secrets.clone(), None).await
+}
+
+/// The plan's channel limit (402 when reached; open while Stripe is off).
+struct PlanLimit(Billing);
+
+#[async_trait::async_trait]
+impl postiz_integrations::ChannelAllowance for PlanLimit {
+    async fn may_add(&self, org: &str, active: usize) -> postiz_core::Result<()> {
+        self.0.check_new_channel(org, active).await
+    }
 }
 
 /// The routes of this function.

@@ -31,7 +31,8 @@ pub async fn routes(state: &AppState) -> Router<AppState> {
             postiz_media_fn::Ctx::new(state).await,
         ))
         .merge(postiz_settings_fn::router())
-        .merge(postiz_pending_fn::router());
+        .merge(postiz_pending_fn::router())
+        .merge(postiz_stripe_webhook_fn::router());
     match state.adapters.file_blobs.clone() {
         Some(blobs) => routes.merge(postiz_web::blob_routes::router(blobs)),
         None => routes,
@@ -52,6 +53,7 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
             postiz_media_fn::routes().document(),
             postiz_settings_fn::routes().document(),
             postiz_pending_fn::routes().document(),
+            postiz_stripe_webhook_fn::routes().document(),
         ],
     )
 }
@@ -72,6 +74,7 @@ pub fn internal_operations() -> Vec<(String, String)> {
     ops.extend(postiz_media_fn::routes().operations());
     ops.extend(postiz_settings_fn::routes().operations());
     ops.extend(postiz_pending_fn::routes().operations());
+    ops.extend(postiz_stripe_webhook_fn::routes().operations());
     ops
 }
 

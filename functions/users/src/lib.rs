@@ -76,8 +76,20 @@ pub fn routes() -> Documented<AppState> {
     pending::routes(d)
 }
 
+/// `/user/self`, with the organization's plan from billing (ULTIMATE while Stripe is off).
 async fn me(State(s): State<AppState>, Authed(session): Authed) -> ApiResult<Json<Value>> {
-    Ok(Json(s.accounts.self_view(&session).await?))
+    let mut me = s.accounts.self_view(&session).await?;
+    let billing = postiz_billing::Billing::from_env(postiz_billing::BillingRepo::new(
+        s.adapters.table.clone(),
+    ));
+    let plan = billing.plan(&session.org.id).await?;
+    me["tier"] = json!(plan.tier);
+    me["totalChannels"] = json!(plan.total_channels);
+    me["isLifetime"] = json!(plan.is_lifetime);
+    if billing.enabled() {
+        me["isTrailing"] = json!(plan.is_trailing);
+    }
+    Ok(Json(me))
 }
 
 async fn personal(State(s): State<AppState>, Authed(session): Authed) -> Json<Value> {

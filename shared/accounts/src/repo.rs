@@ -289,6 +289,52 @@ impl AccountsRepo {
         items.into_iter().map(|i| Ok(from_item(i)?)).collect()
     }
 
+    /// Enables or disables a membership (a plan without team members disables the members who
+    /// are not the owner). A membership that no longer exists is left alone.
+    pub async fn set_member_disabled(
+        &self,
+        org_id: &str,
+        user_id: &str,
+        disabled: bool,
+    ) -> Result<()> {
+        let update = Update::new().set("disabled", disabled);
+        match self
+            .table
+            .update(
+                &member_key(org_id, user_id),
+                update,
+                Some(Condition::Exists),
+            )
+            .await
+        {
+            Ok(_) => Ok(()),
+            Err(e) if e.is_condition_failed() => Ok(()),
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    /// The organization's trial flags (billing): on trial or not, and whether a trial may
+    /// still be started.
+    pub async fn set_trial(
+        &self,
+        org_id: &str,
+        is_trailing: bool,
+        allow_trial: bool,
+    ) -> Result<()> {
+        let update = Update::new()
+            .set("isTrailing", is_trailing)
+            .set("allowTrial", allow_trial);
+        match self
+            .table
+            .update(&org_key(org_id), update, Some(Condition::Exists))
+            .await
+        {
+            Ok(_) => Ok(()),
+            Err(e) if e.is_condition_failed() => Ok(()),
+            Err(e) => Err(e.into()),
+        }
+    }
+
     /// One membership.
     pub async fn membership(&self, org_id: &str, user_id: &str) -> Result<Option<Membership>> {
         match self.table.get(&member_key(org_id, user_id)).await? {

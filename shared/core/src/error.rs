@@ -55,6 +55,15 @@ pub enum Error {
         /// Seconds until the window reopens.
         retry_after: u64,
     },
+    /// The organization's plan does not allow it: 402 `{"statusCode":402,"message","url"}`,
+    /// `url` being the billing page (Postiz's `SubscriptionException`).
+    #[error("{message}")]
+    PaymentRequired {
+        /// Message for the user.
+        message: String,
+        /// Where to change the plan.
+        url: String,
+    },
     /// Nothing of that id in the caller's organization: 404.
     #[error("{0}")]
     NotFound(String),

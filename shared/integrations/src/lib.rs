@@ -13,7 +13,7 @@ pub use model::Channel;
 pub use notifications::Notifications;
 pub use refresh::RefreshJob;
 pub use repo::ChannelRepo;
-pub use service::Channels;
+pub use service::{ChannelAllowance, Channels};
 
 use postiz_providers::{ProviderConfig, Providers};
 use std::sync::Arc;

@@ -60,6 +60,15 @@ pub struct Channels {
     notifications: Notifications,
     /// Public channel lists kept while the table is unchanged (embedded store).
     pub(crate) answers: Arc<AnswerCache<Value>>,
+    /// The plan's channel limit (billing); none: unlimited.
+    allowance: Option<Arc<dyn ChannelAllowance>>,
+}
+
+/// Whether an organization may have one more active channel (its plan's limit).
+#[async_trait::async_trait]
+pub trait ChannelAllowance: Send + Sync {
+    /// `Ok` when a channel may be added to the `active` ones; the refusal otherwise (402).
+    async fn may_add(&self, org: &str, active: usize) -> Result<()>;
 }
 
 /// Longest token lifetime believed (a network answering an absurd `expires_in` gets this).
@@ -103,7 +112,29 @@ impl Channels {
             clock,
             notifications,
             answers: Arc::default(),
+            allowance: None,
         }
+    }
+
+    /// Enforces a channel limit on connecting and enabling channels (refreshing an existing
+    /// channel is always allowed).
+    pub fn with_allowance(mut self, allowance: Arc<dyn ChannelAllowance>) -> Self {
+        self.allowance = Some(allowance);
+        self
+    }
+
+    async fn check_allowance(&self, org: &str) -> Result<()> {
+        let Some(allowance) = &self.allowance else {
+            return Ok(());
+        };
+        let active = self
+            .repo
+            .list(org)
+            .await?
+            .iter()
+            .filter(|c| !c.disabled && !c.refresh_needed)
+            .count();
+        allowance.may_add(org, active).await
     }
 
     /// The service and its stores on `table`.
@@ -305,6 +336,7 @@ impl Channels {
         t: &AuthTokens,
         custom: Option<&str>,
     ) -> Result<Channel> {
+        self.check_allowance(org).await?;
         let now = self.clock.now();
         let info = p.info();
         let cipher = self.keys.cipher().await?;
@@ -409,6 +441,9 @@ impl Channels {
     /// `POST /integrations/disable|enable`.
     pub async fn set_disabled(&self, org: &str, id: &str, disabled: bool) -> Result<()> {
         let c = self.channel(org, id).await?;
+        if !disabled && c.disabled {
+            self.check_allowance(org).await?;
+        }
         self.mutate(c, |c| c.disabled = disabled).await.map(|_| ())
     }
 

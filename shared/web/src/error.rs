@@ -69,6 +69,10 @@ impl IntoResponse for ApiError {
             ),
             Error::Forbidden(m) => nest(StatusCode::FORBIDDEN, json!(m), "Forbidden"),
             Error::NotFound(m) => nest(StatusCode::NOT_FOUND, json!(m), "Not Found"),
+            Error::PaymentRequired { message, url } => json_body(
+                StatusCode::PAYMENT_REQUIRED,
+                json!({"statusCode": 402, "message": message, "url": url}),
+            ),
             Error::PayloadTooLarge(m) => {
                 // The rest of the body is left unread: the connection cannot carry another
                 // request, and the client must not put it back in its pool.

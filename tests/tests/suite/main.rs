@@ -5,6 +5,7 @@
 mod account_http;
 mod aws_faults;
 mod backup_restore;
+mod billing_http;
 mod browser_walk;
 mod channels_http;
 mod channels_refresh;

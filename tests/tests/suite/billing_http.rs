@@ -1,0 +1,214 @@
+//! Billing over HTTP with Stripe on: the plan in `/user/self`, the channel limit's 402, and
+//! the Stripe webhook (`POST /stripe`) applying signed events once, refusing forged ones.
+
+use postiz_billing::signature;
+use postiz_tests::fakes::{mastodon, serve};
+use postiz_tests::Running;
+use reqwest::Method;
+use serde_json::{json, Value};
+use std::time::Duration;
+
+use crate::util::Session;
+
+const APP: &str = "http://app.example";
+const SIGNING: &str = "whsec_billing_http";
+
+async fn server() -> (Running, tempfile::TempDir) {
+    let dir = tempfile::tempdir().unwrap();
+    let (fake, _) = mastodon::app();
+    let srv = Running::server(&[
+        ("DATA_DIR", dir.path().display().to_string()),
+        ("FRONTEND_URL", APP.to_string()),
+        ("STRIPE_SECRET_KEY", "sk_test_billing_http".to_string()),
+        ("STRIPE_SIGNING_KEY", SIGNING.to_string()),
+        ("MASTODON_URL", serve(fake).await),
+        ("MASTODON_CLIENT_ID", mastodon::CLIENT_ID.to_string()),
+        (
+            "MASTODON_CLIENT_SECRET",
+            mastodon::CLIENT_SECRET.to_string(),
+        ),
+    ])
+    .ready(Duration::from_secs(60))
+    .await;
+    (srv, dir)
+}
+
+fn subscription_event(id: &str, kind: &str, org: &str, tier: &str, created: i64) -> Value {
+    json!({
+        "id": id,
+        "object": "event",
+        "type": kind,
+        "created": created,
+        "data": {"object": {
+            "id": "sub_http",
+            "object": "subscription",
+            "customer": "cus_http",
+            "status": if kind.ends_with("deleted") { "canceled" } else { "active" },
+            "created": created,
+            "cancel_at": null,
+            "metadata": {"service": "gitroom", "billing": tier, "period": "MONTHLY",
+                         "uniqueId": "u-http", "organizationId": org}
+        }}
+    })
+}
+
+/// Delivers `event` to `/stripe` signed with `secret` now; the status and the answer.
+async fn deliver(s: &Session, event: &Value, secret: &str) -> (u16, Value) {
+    let body = serde_json::to_vec(event).unwrap();
+    let header = signature::header(&body, chrono::Utc::now().timestamp(), secret);
+    let r = s
+        .http
+        .post(format!("{}/stripe", s.base))
+        .header("content-type", "application/json; charset=utf-8")
+        .header("stripe-signature", header)
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    let status = r.status().as_u16();
+    (status, r.json().await.unwrap_or(Value::Null))
+}
+
+async fn me(s: &Session) -> Value {
+    s.get("/user/self").await
+}
+
+async fn connect(s: &Session) -> (u16, Value) {
+    let start = s.get("/integrations/social/mastodon").await;
+    let url = start["url"].as_str().unwrap();
+    let state = url
+        .split("state=")
+        .nth(1)
+        .unwrap()
+        .split('&')
+        .next()
+        .unwrap();
+    s.call(
+        Method::POST,
+        "/integrations/social-connect/mastodon",
+        Some(json!({"state": state, "code": mastodon::GOOD_CODE})),
+    )
+    .await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_webhook_moves_the_plan_and_the_channel_limit_follows() {
+    let (srv, _dir) = server().await;
+    let (s, _) = Session::register(&srv.base).await;
+    let org = me(&s).await["orgId"].as_str().unwrap().to_string();
+
+    // With Stripe on, a new organization is FREE: no channel.
+    let self_view = me(&s).await;
+    assert_eq!(
+        (&self_view["tier"], &self_view["totalChannels"]),
+        (&json!("FREE"), &json!(0))
+    );
+    let (status, body) = connect(&s).await;
+    assert_eq!(status, 402, "{body}");
+    assert_eq!(body["statusCode"], 402);
+    assert_eq!(body["url"], format!("{APP}/billing"));
+    assert!(body["message"].as_str().unwrap().contains("channels"));
+
+    // A signed `customer.subscription.created` makes it STANDARD.
+    let now = chrono::Utc::now().timestamp();
+    let created = subscription_event(
+        "evt_c",
+        "customer.subscription.created",
+        &org,
+        "STANDARD",
+        now - 5,
+    );
+    let (status, body) = deliver(&s, &created, SIGNING).await;
+    assert_eq!((status, &body["ok"]), (200, &json!(true)), "{body}");
+    let self_view = me(&s).await;
+    assert_eq!(
+        (
+            &self_view["tier"],
+            &self_view["totalChannels"],
+            &self_view["isTrailing"]
+        ),
+        (&json!("STANDARD"), &json!(5), &json!(false))
+    );
+    let (status, body) = connect(&s).await;
+    assert_eq!(status, 201, "{body}");
+    let channel = body["id"].as_str().unwrap().to_string();
+
+    // The same event again changes nothing; a forged or unsigned one is refused.
+    let (status, body) = deliver(&s, &created, SIGNING).await;
+    assert_eq!((status, &body["duplicate"]), (200, &json!(true)), "{body}");
+    let mut forged = subscription_event(
+        "evt_f",
+        "customer.subscription.updated",
+        &org,
+        "ULTIMATE",
+        now,
+    );
+    let (status, _) = deliver(&s, &forged, "whsec_forged").await;
+    assert_eq!(status, 400);
+    forged["id"] = json!("evt_f2");
+    let r = s
+        .http
+        .post(format!("{}/stripe", s.base))
+        .header("content-type", "application/json")
+        .body(serde_json::to_vec(&forged).unwrap())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 400);
+    assert_eq!(me(&s).await["tier"], "STANDARD");
+
+    // Deleted: back to FREE, the channel disabled, enabling it again is a 402.
+    let deleted = subscription_event(
+        "evt_d",
+        "customer.subscription.deleted",
+        &org,
+        "STANDARD",
+        now,
+    );
+    let (status, body) = deliver(&s, &deleted, SIGNING).await;
+    assert_eq!(status, 200, "{body}");
+    let self_view = me(&s).await;
+    assert_eq!(
+        (&self_view["tier"], &self_view["totalChannels"]),
+        (&json!("FREE"), &json!(0))
+    );
+    let list = s.get("/integrations/list").await;
+    let row = list["integrations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["id"] == channel.as_str())
+        .unwrap()
+        .clone();
+    assert_eq!(row["disabled"], true, "{row}");
+    let (status, body) = s
+        .call(
+            Method::POST,
+            "/integrations/enable",
+            Some(json!({"id": channel})),
+        )
+        .await;
+    assert_eq!(status, 402, "{body}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn without_stripe_every_plan_is_open() {
+    let dir = tempfile::tempdir().unwrap();
+    let srv = Running::server(&[("DATA_DIR", dir.path().display().to_string())])
+        .ready(Duration::from_secs(60))
+        .await;
+    let (s, _) = Session::register(&srv.base).await;
+    let self_view = me(&s).await;
+    assert_eq!(
+        (
+            &self_view["tier"],
+            &self_view["totalChannels"],
+            &self_view["isTrailing"]
+        ),
+        (&json!("ULTIMATE"), &json!(10_000), &json!(false))
+    );
+    // No signing key: the webhook refuses everything.
+    let event = subscription_event("evt_x", "customer.subscription.created", "org", "PRO", 1);
+    let (status, body) = deliver(&s, &event, SIGNING).await;
+    assert_eq!(status, 400, "{body}");
+}
