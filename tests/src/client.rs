@@ -35,6 +35,17 @@ pub async fn register(http: &reqwest::Client, base: &str) -> (String, String) {
 /// Connects the fake Mastodon account to the session's organization over HTTP (OAuth start,
 /// then the callback); the channel id.
 pub async fn connect_mastodon(http: &reqwest::Client, base: &str, token: &str) -> String {
+    let (status, channel) = try_connect_mastodon(http, base, token).await;
+    assert_eq!(status, 201, "{channel}");
+    channel["id"].as_str().unwrap().to_string()
+}
+
+/// [`connect_mastodon`] without expecting success: the callback's status and answer.
+pub async fn try_connect_mastodon(
+    http: &reqwest::Client,
+    base: &str,
+    token: &str,
+) -> (u16, serde_json::Value) {
     let start: serde_json::Value = http
         .get(format!("{base}/integrations/social/mastodon"))
         .header("auth", token)
@@ -59,9 +70,23 @@ pub async fn connect_mastodon(http: &reqwest::Client, base: &str, token: &str) -
         .send()
         .await
         .unwrap();
-    assert_eq!(r.status(), 201);
-    let channel: serde_json::Value = r.json().await.unwrap();
-    channel["id"].as_str().unwrap().to_string()
+    let status = r.status().as_u16();
+    (status, r.json().await.unwrap_or(serde_json::Value::Null))
+}
+
+/// The environment of a server whose Mastodon is the fake at `url` (see `fakes::mastodon`).
+pub fn mastodon_env(url: String) -> [(&'static str, String); 3] {
+    [
+        ("MASTODON_URL", url),
+        (
+            "MASTODON_CLIENT_ID",
+            crate::fakes::mastodon::CLIENT_ID.to_string(),
+        ),
+        (
+            "MASTODON_CLIENT_SECRET",
+            crate::fakes::mastodon::CLIENT_SECRET.to_string(),
+        ),
+    ]
 }
 
 /// The public API key of the session's organization (`GET /user/self` → `publicApi`).

@@ -16,19 +16,13 @@ const APP: &str = "http://app.example.test";
 async fn server() -> (Running, tempfile::TempDir) {
     let dir = tempfile::tempdir().unwrap();
     let (fake, _) = mastodon::app();
-    let srv = Running::server(&[
+    let mut env = vec![
         ("DATA_DIR", dir.path().display().to_string()),
         ("FRONTEND_URL", APP.to_string()),
         ("API_LIMIT", "1000000".to_string()),
-        ("MASTODON_URL", serve(fake).await),
-        ("MASTODON_CLIENT_ID", mastodon::CLIENT_ID.to_string()),
-        (
-            "MASTODON_CLIENT_SECRET",
-            mastodon::CLIENT_SECRET.to_string(),
-        ),
-    ])
-    .ready(Duration::from_secs(60))
-    .await;
+    ];
+    env.extend(crate::util::mastodon_env(serve(fake).await));
+    let srv = Running::server(&env).ready(Duration::from_secs(60)).await;
     (srv, dir)
 }
 

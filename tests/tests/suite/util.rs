@@ -8,7 +8,9 @@ use postiz_storage::schema::QueueDef;
 use std::sync::Arc;
 use tempfile::TempDir;
 
-pub use postiz_tests::client::{api_key, auth_cookie, connect_mastodon, register, PASSWORD};
+pub use postiz_tests::client::{
+    api_key, auth_cookie, connect_mastodon, mastodon_env, register, try_connect_mastodon, PASSWORD,
+};
 
 /// A fixed clock at a round instant.
 pub fn fixed_clock() -> Arc<FixedClock> {
