@@ -68,21 +68,7 @@ async fn me(s: &Session) -> Value {
 }
 
 async fn connect(s: &Session) -> (u16, Value) {
-    let start = s.get("/integrations/social/mastodon").await;
-    let url = start["url"].as_str().unwrap();
-    let state = url
-        .split("state=")
-        .nth(1)
-        .unwrap()
-        .split('&')
-        .next()
-        .unwrap();
-    s.call(
-        Method::POST,
-        "/integrations/social-connect/mastodon",
-        Some(json!({"state": state, "code": mastodon::GOOD_CODE})),
-    )
-    .await
+    crate::util::try_connect_mastodon(&s.http, &s.base, &s.token).await
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
