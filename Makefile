@@ -22,6 +22,9 @@ build-SettingsFunction:
 build-PendingFunction:
 	$(call bootstrap,pending)
 
+build-BillingFunction:
+	$(call bootstrap,billing)
+
 build-StripeWebhookFunction:
 	$(call bootstrap,stripe-webhook)
 
@@ -46,4 +49,4 @@ build-PostSchedulerFunction:
 build-PublishWorkerFunction:
 	$(call bootstrap,publish-worker)
 
-.PHONY: build-StripeWebhookFunction build-AuthFunction build-UsersFunction build-SettingsFunction build-PendingFunction build-PublicApiFunction build-MediaFunction build-IntegrationsFunction build-TokenRefreshFunction build-PostsFunction build-PostSchedulerFunction build-PublishWorkerFunction
+.PHONY: build-BillingFunction build-StripeWebhookFunction build-AuthFunction build-UsersFunction build-SettingsFunction build-PendingFunction build-PublicApiFunction build-MediaFunction build-IntegrationsFunction build-TokenRefreshFunction build-PostsFunction build-PostSchedulerFunction build-PublishWorkerFunction

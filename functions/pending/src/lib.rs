@@ -7,7 +7,6 @@
 //!
 //! | routes | feature |
 //! |---|---|
-//! | `/billing/*` | Stripe billing (no Stripe key: everything is open, `/user/self` says ULTIMATE) |
 //! | `/copilot/*` | the AI assistant and agent |
 //! | `/webhooks*`, `/autopost*` | outgoing webhooks, RSS autopost |
 //! | `/third-party*` | third-party media services |
@@ -19,7 +18,6 @@
 mod admin;
 mod assistant;
 mod automation;
-mod billing;
 mod third_party;
 
 use axum::Router;
@@ -34,7 +32,6 @@ pub fn router() -> Router<AppState> {
 /// The routes with their summaries, for the router and the OpenAPI document.
 pub fn routes() -> Documented<AppState> {
     let d = Documented::new("internal-pending");
-    let d = billing::routes(d);
     let d = assistant::routes(d);
     let d = automation::routes(d);
     let d = third_party::routes(d);

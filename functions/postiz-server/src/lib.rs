@@ -32,7 +32,12 @@ pub async fn routes(state: &AppState) -> Router<AppState> {
         ))
         .merge(postiz_settings_fn::router())
         .merge(postiz_pending_fn::router())
-        .merge(postiz_stripe_webhook_fn::router());
+        .merge(postiz_stripe_webhook_fn::router())
+        .merge(postiz_billing_fn::router(
+            postiz_billing_fn::Ctx::new(state)
+                .await
+                .expect("the billing function's services"),
+        ));
     match state.adapters.file_blobs.clone() {
         Some(blobs) => routes.merge(postiz_web::blob_routes::router(blobs)),
         None => routes,
@@ -54,6 +59,7 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
             postiz_settings_fn::routes().document(),
             postiz_pending_fn::routes().document(),
             postiz_stripe_webhook_fn::routes().document(),
+            postiz_billing_fn::routes().document(),
         ],
     )
 }
@@ -75,6 +81,7 @@ pub fn internal_operations() -> Vec<(String, String)> {
     ops.extend(postiz_settings_fn::routes().operations());
     ops.extend(postiz_pending_fn::routes().operations());
     ops.extend(postiz_stripe_webhook_fn::routes().operations());
+    ops.extend(postiz_billing_fn::routes().operations());
     ops
 }
 

@@ -4,9 +4,13 @@
 
 pub mod limits;
 pub mod model;
+#[cfg(feature = "stripe")]
+pub mod payments;
 pub mod plans;
 pub mod repo;
 pub mod signature;
+#[cfg(feature = "stripe")]
+pub mod stripe;
 pub mod webhook;
 
 pub use limits::{Billing, OrgPlan};

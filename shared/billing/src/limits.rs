@@ -33,6 +33,14 @@ pub struct Billing {
     billing_url: String,
 }
 
+impl std::fmt::Debug for Billing {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Billing")
+            .field("enabled", &self.enabled)
+            .finish_non_exhaustive()
+    }
+}
+
 impl Billing {
     /// Billing on `repo`; `enabled` when a Stripe secret key is set; `frontend_url` for the
     /// billing page the 402 answers point at.

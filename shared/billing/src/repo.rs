@@ -4,11 +4,12 @@
 //! |---|---|---|
 //! | subscription | `ORG#<org>` | `SUBSCRIPTION` |
 //! | Stripe customer → organization | `STRIPE_CUSTOMER#<cus>` | `ORG` |
+//! | organization → its Stripe customer | `ORG#<org>` | `STRIPE_CUSTOMER` |
 //! | a webhook event being or having been handled (TTL) | `STRIPE_EVENT#<evt>` | `EVENT` |
 
 use postiz_core::Result;
 use postiz_storage::item::{from_item, to_item};
-use postiz_storage::{Condition, ItemExt, Key, Table, Update};
+use postiz_storage::{Condition, ItemExt, Key, Table, TxOp, Update};
 use serde_json::json;
 use std::sync::Arc;
 
@@ -26,6 +27,9 @@ fn subscription_key(org: &str) -> Key {
 }
 fn customer_key(customer: &str) -> Key {
     Key::new(format!("STRIPE_CUSTOMER#{customer}"), "ORG")
+}
+fn org_customer_key(org: &str) -> Key {
+    Key::new(format!("ORG#{org}"), "STRIPE_CUSTOMER")
 }
 fn event_key(id: &str) -> Key {
     Key::new(format!("STRIPE_EVENT#{id}"), "EVENT")
@@ -93,11 +97,34 @@ impl BillingRepo {
             .and_then(|i| i.str("organizationId").map(str::to_string)))
     }
 
-    /// Records that `customer` pays for `org`.
+    /// The Stripe customer paying for `org`.
+    pub async fn customer_of_organization(&self, org: &str) -> Result<Option<String>> {
+        Ok(self
+            .table
+            .get(&org_customer_key(org))
+            .await?
+            .and_then(|i| i.str("customerId").map(str::to_string)))
+    }
+
+    /// Records that `customer` pays for `org`, both ways.
     pub async fn link_customer(&self, customer: &str, org: &str) -> Result<()> {
-        let mut item = customer_key(customer).to_item();
-        item.insert("organizationId".into(), json!(org));
-        Ok(self.table.put(item, None).await?)
+        let mut by_customer = customer_key(customer).to_item();
+        by_customer.insert("organizationId".into(), json!(org));
+        let mut by_org = org_customer_key(org).to_item();
+        by_org.insert("customerId".into(), json!(customer));
+        self.table
+            .transact(vec![
+                TxOp::Put {
+                    item: by_customer,
+                    condition: None,
+                },
+                TxOp::Put {
+                    item: by_org,
+                    condition: None,
+                },
+            ])
+            .await?;
+        Ok(())
     }
 
     /// Claims event `id` for this delivery at `now` (unix seconds): a conditional write, so

@@ -151,7 +151,8 @@ async fn function_binaries_serve_their_events_through_the_runtime_api() {
         ("posts", "posts-tags.json", 200),
         ("media", "media-library.json", 200),
         ("settings", "settings-sets.json", 200),
-        ("pending", "pending-billing.json", 200),
+        ("billing", "billing-subscription.json", 200),
+        ("pending", "pending-webhooks.json", 200),
         ("public-api", "public-api-is-connected.json", 200),
     ] {
         let api = RuntimeApi::start().await;
@@ -162,6 +163,33 @@ async fn function_binaries_serve_their_events_through_the_runtime_api() {
         if let Some(k) = body["apiKey"].as_str() {
             key = k.to_string();
         }
+    }
+    // Stripe's webhook, its event signed now with the function's signing key.
+    {
+        let api = RuntimeApi::start().await;
+        let mut with_key = envs.clone();
+        with_key.push(("STRIPE_SIGNING_KEY", "whsec_lambda".to_string()));
+        let _f = start_function("stripe-webhook", &api, &with_key);
+        let raw = event("stripe-webhook-subscription-created.json", &[]);
+        let body = serde_json::from_str::<Value>(&raw).unwrap()["body"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        let signed = postiz_billing::signature::header(
+            body.as_bytes(),
+            chrono::Utc::now().timestamp(),
+            "whsec_lambda",
+        );
+        let signed = signed.replacen("t=", "", 1);
+        let (t, v1) = signed.split_once(",v1=").unwrap();
+        let raw = raw
+            .replace("t=1795640400", &format!("t={t}"))
+            .replace("{{STRIPE_SIGNATURE}}", v1);
+        let (status, _, body) = answer(api.invoke(&raw, within).await);
+        assert_eq!((status, &body["ok"]), (200, &json!(true)), "{body}");
+        // The same delivery again: remembered.
+        let (status, _, body) = answer(api.invoke(&raw, within).await);
+        assert_eq!((status, &body["duplicate"]), (200, &json!(true)), "{body}");
     }
     for (bin, file) in [
         ("post-scheduler", "post-scheduler-schedule.json"),

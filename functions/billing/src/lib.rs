@@ -1,0 +1,263 @@
+//! The `billing` function: `/billing/*`. With a Stripe key (`STRIPE_SECRET_KEY` in the
+//! environment, or in the billing secret on AWS) plans are bought through Stripe Checkout and
+//! managed through the portal; without one, every route answers Postiz's Stripe-off values
+//! (`off`). The subscription record changes only through the Stripe webhook.
+
+mod off;
+
+use axum::extract::{FromRef, Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::{Json, Router};
+use postiz_billing::payments::{Payer, Payments};
+use postiz_billing::stripe::StripeApi;
+use postiz_billing::{Billing, BillingRepo, Period, Tier};
+use postiz_core::Error;
+use postiz_web::documented::Documented;
+use postiz_web::{ApiResult, AppState, Authed, JsonBody};
+use serde_json::{json, Value};
+use std::sync::Arc;
+
+use off::SubscribeBody;
+
+/// The function's services, built once from the app state.
+#[derive(Clone)]
+pub struct Ctx(Arc<Services>);
+
+/// The services behind [`Ctx`].
+pub struct Services {
+    app: AppState,
+    billing: Billing,
+    /// `None` while Stripe is off.
+    payments: Option<Payments>,
+}
+
+impl FromRef<Ctx> for AppState {
+    fn from_ref(ctx: &Ctx) -> AppState {
+        ctx.0.app.clone()
+    }
+}
+
+impl Ctx {
+    /// Builds the services: Stripe's key from the environment, else from the app's secrets
+    /// (`STRIPE_SECRET_KEY` of the billing secret); `STRIPE_API_BASE` for an emulator.
+    pub async fn new(app: &AppState) -> Result<Self, Error> {
+        let a = &app.adapters;
+        let billing = Billing::from_env(BillingRepo::new(a.table.clone()));
+        let key = match std::env::var("STRIPE_SECRET_KEY") {
+            Ok(k) if !k.trim().is_empty() => Some(k),
+            _ if billing.enabled() => a.secrets.get("STRIPE_SECRET_KEY").await.ok(),
+            _ => None,
+        };
+        let payments = match key.filter(|k| !k.trim().is_empty()) {
+            Some(key) => {
+                let base = std::env::var("STRIPE_API_BASE").ok();
+                let stripe = StripeApi::new(key.trim(), base.as_deref())?;
+                let frontend = std::env::var("FRONTEND_URL").unwrap_or_default();
+                Some(Payments::new(billing.clone(), stripe, &frontend))
+            }
+            None => None,
+        };
+        Ok(Self(Arc::new(Services {
+            app: app.clone(),
+            billing,
+            payments,
+        })))
+    }
+
+    fn payments(&self) -> Option<&Payments> {
+        self.0.payments.as_ref()
+    }
+}
+
+/// The routes of this function.
+pub fn router(ctx: Ctx) -> Router<AppState> {
+    routes().into_router().with_state(ctx)
+}
+
+/// The routes with their summaries, for the router and the OpenAPI document.
+pub fn routes() -> Documented<Ctx> {
+    Documented::new("internal-billing")
+        .get("/billing", "The organization's subscription", subscription)
+        .get(
+            "/billing/check/{id}",
+            "Poll a checkout: 2 once its subscription is recorded",
+            check,
+        )
+        .post(
+            "/billing/subscribe",
+            "Start a plan (Checkout URL) or change it in place",
+            subscribe,
+        )
+        .post(
+            "/billing/embedded",
+            "Embedded checkout (not built yet)",
+            off::plan_change,
+        )
+        .post(
+            "/billing/prorate",
+            "Price of a plan change (not built yet)",
+            off::plan_change,
+        )
+        .get("/billing/portal", "Stripe's billing portal", portal)
+        .post(
+            "/billing/cancel",
+            "Cancel at the period's end (or undo; at once when payment fails)",
+            cancel,
+        )
+        .get(
+            "/billing/check-discount",
+            "Whether a retention coupon is offered (never yet)",
+            off::check_discount,
+        )
+        .post(
+            "/billing/apply-discount",
+            "Apply the retention coupon (not built yet)",
+            off::refused,
+        )
+        .post("/billing/finish-trial", "End the trial now", finish_trial)
+        .get(
+            "/billing/is-trial-finished",
+            "Whether the trial is over",
+            is_trial_finished,
+        )
+        .get(
+            "/billing/chatbase-refund/preview",
+            "Whether the last payment can be refunded (not built yet)",
+            off::refund_preview,
+        )
+        .post(
+            "/billing/chatbase-refund",
+            "Refund the last payment (not built yet)",
+            off::refund,
+        )
+        .get(
+            "/billing/charges",
+            "Charges of the organization (platform administrators)",
+            off::admin_only,
+        )
+        .post(
+            "/billing/refund-charges",
+            "Refund charges (platform administrators)",
+            off::admin_only,
+        )
+        .post(
+            "/billing/cancel-subscription",
+            "Cancel at once (platform administrators)",
+            off::admin_only,
+        )
+        .get(
+            "/billing/coupon-info",
+            "Plan, price and coupons (platform administrators)",
+            off::admin_only,
+        )
+        .post(
+            "/billing/apply-coupon",
+            "Attach a coupon (platform administrators)",
+            off::apply_coupon,
+        )
+        .post(
+            "/billing/cancel-coupon",
+            "Remove the coupon (platform administrators)",
+            off::admin_only,
+        )
+        .post(
+            "/billing/add-subscription",
+            "Grant a plan without Stripe (platform administrators)",
+            off::admin_only,
+        )
+}
+
+/// The subscription row in Postiz's shape; an empty body (Postiz's `null`) without one.
+async fn subscription(State(ctx): State<Ctx>, Authed(s): Authed) -> ApiResult<Response> {
+    let plan = ctx.0.billing.plan(&s.org.id).await?;
+    Ok(match plan.subscription {
+        Some(sub) => Json(json!({
+            "id": sub.stripe_subscription_id,
+            "organizationId": sub.organization_id,
+            "subscriptionTier": sub.tier,
+            "identifier": sub.identifier,
+            "cancelAt": sub.cancel_at,
+            "period": sub.period,
+            "totalChannels": sub.total_channels,
+            "isLifetime": sub.is_lifetime,
+            "createdAt": sub.created_at,
+            "updatedAt": sub.updated_at,
+            "deletedAt": null,
+        }))
+        .into_response(),
+        None => StatusCode::OK.into_response(),
+    })
+}
+
+async fn check(
+    State(ctx): State<Ctx>,
+    Authed(s): Authed,
+    Path(id): Path<String>,
+) -> ApiResult<Json<Value>> {
+    match ctx.payments() {
+        Some(p) => Ok(Json(p.check(&s.org.id, &id).await?)),
+        None => off::refused(Authed(s)).await,
+    }
+}
+
+async fn subscribe(
+    State(ctx): State<Ctx>,
+    Authed(s): Authed,
+    JsonBody(b): JsonBody<SubscribeBody>,
+) -> ApiResult<(StatusCode, Json<Value>)> {
+    off::check_plan(&b)?;
+    let Some(payments) = ctx.payments() else {
+        return Err(Error::not_built(off::FEATURE).into());
+    };
+    let tier = b.billing.as_deref().and_then(Tier::parse);
+    let period = b.period.as_deref().and_then(Period::parse);
+    let (Some(tier), Some(period)) = (tier, period) else {
+        return Err(Error::BadRequest("Unknown plan".into()).into());
+    };
+    let payer = Payer {
+        organization_id: &s.org.id,
+        organization_name: &s.org.name,
+        allow_trial: s.org.allow_trial,
+        user_id: &s.user.id,
+        email: &s.user.email,
+    };
+    let unique_id = uuid::Uuid::new_v4().to_string();
+    let answer = payments.subscribe(&payer, tier, period, &unique_id).await?;
+    Ok((StatusCode::CREATED, Json(answer)))
+}
+
+async fn portal(State(ctx): State<Ctx>, Authed(s): Authed) -> ApiResult<Json<Value>> {
+    match ctx.payments() {
+        Some(p) => Ok(Json(p.portal(&s.org.id).await?)),
+        None => off::refused(Authed(s)).await,
+    }
+}
+
+async fn cancel(State(ctx): State<Ctx>, Authed(s): Authed) -> ApiResult<(StatusCode, Json<Value>)> {
+    match ctx.payments() {
+        Some(p) => Ok((StatusCode::CREATED, Json(p.cancel(&s.org.id).await?))),
+        None => off::refused(Authed(s))
+            .await
+            .map(|j| (StatusCode::CREATED, j)),
+    }
+}
+
+async fn finish_trial(
+    State(ctx): State<Ctx>,
+    Authed(s): Authed,
+) -> ApiResult<(StatusCode, Json<Value>)> {
+    match ctx.payments() {
+        Some(p) => Ok((StatusCode::CREATED, Json(p.finish_trial(&s.org.id).await?))),
+        None => Ok(off::finish_trial(Authed(s)).await),
+    }
+}
+
+/// `{finished: !isTrailing}`; no trial runs without billing.
+async fn is_trial_finished(State(ctx): State<Ctx>, Authed(s): Authed) -> ApiResult<Json<Value>> {
+    if ctx.payments().is_none() {
+        return Ok(off::is_trial_finished(Authed(s)).await);
+    }
+    let plan = ctx.0.billing.plan(&s.org.id).await?;
+    Ok(Json(json!({ "finished": !plan.is_trailing })))
+}

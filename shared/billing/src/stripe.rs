@@ -1,0 +1,289 @@
+//! The Stripe API calls billing makes, through `async-stripe`'s client (auth, API version,
+//! timeouts, TLS). Answers are read as plain JSON and only the fields used are taken: the
+//! generated resource types require every documented field, which makes them brittle against
+//! older accounts' objects and against emulators. `STRIPE_API_BASE` points the client at an
+//! emulator (`localstripe` in the tests).
+
+use postiz_core::{Error, Result};
+use serde_json::{json, Value};
+use stripe_client_core::{RequestBuilder, StripeMethod};
+
+use crate::plans::{Period, Tier};
+
+/// A Stripe account, by its secret key.
+#[derive(Clone)]
+pub struct StripeApi {
+    client: stripe::Client,
+}
+
+impl std::fmt::Debug for StripeApi {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("StripeApi").finish_non_exhaustive()
+    }
+}
+
+/// What a Checkout Session is opened with.
+#[derive(Debug, Clone)]
+pub struct CheckoutRequest<'a> {
+    /// The organization's customer.
+    pub customer: &'a str,
+    /// The plan's price.
+    pub price: &'a str,
+    /// Days of trial (Postiz: 7 while the organization may still have a trial).
+    pub trial_days: Option<u32>,
+    /// Promotion codes (Postiz: monthly plans only).
+    pub allow_promotion_codes: bool,
+    /// Copied on the session and the subscription (`service`, `billing`, `period`,
+    /// `uniqueId`, `organizationId`, `userId`).
+    pub metadata: Value,
+    /// Where Stripe sends the user after paying.
+    pub success_url: String,
+    /// Where Stripe sends the user on cancel.
+    pub cancel_url: String,
+}
+
+impl StripeApi {
+    /// A client for the account of `secret_key`, at `api_base` (default Stripe's).
+    pub fn new(secret_key: &str, api_base: Option<&str>) -> Result<Self> {
+        let mut builder =
+            stripe::ClientBuilder::new(secret_key).timeout(std::time::Duration::from_secs(20));
+        if let Some(base) = api_base.filter(|b| !b.is_empty()) {
+            let base = if base.ends_with('/') {
+                base.to_string()
+            } else {
+                format!("{base}/")
+            };
+            builder = builder.url(base);
+        }
+        let client = builder
+            .build()
+            .map_err(|e| Error::internal(format!("the Stripe client: {e}")))?;
+        Ok(Self { client })
+    }
+
+    /// From `STRIPE_SECRET_KEY` (and `STRIPE_API_BASE`); `None` when billing is off.
+    pub fn from_env() -> Result<Option<Self>> {
+        let key = std::env::var("STRIPE_SECRET_KEY").unwrap_or_default();
+        if key.trim().is_empty() {
+            return Ok(None);
+        }
+        let base = std::env::var("STRIPE_API_BASE").ok();
+        Self::new(key.trim(), base.as_deref()).map(Some)
+    }
+
+    async fn call(
+        &self,
+        method: StripeMethod,
+        path: &str,
+        params: Option<&Value>,
+    ) -> Result<Value> {
+        let mut request = RequestBuilder::new(method, path);
+        if let Some(params) = params {
+            request = match method {
+                StripeMethod::Get => request.query(params),
+                _ => request.form(params),
+            };
+        }
+        let answer: miniserde::json::Value = request
+            .customize()
+            .send(&self.client)
+            .await
+            .map_err(stripe_error)?;
+        serde_json::from_str(&miniserde::json::to_string(&answer))
+            .map_err(|e| Error::Unavailable(format!("Stripe's answer does not read: {e}")))
+    }
+
+    /// Creates the customer who pays for `organization`.
+    pub async fn create_customer(
+        &self,
+        email: &str,
+        name: &str,
+        organization: &str,
+    ) -> Result<String> {
+        let c = self
+            .call(
+                StripeMethod::Post,
+                "/customers",
+                Some(&json!({"email": email, "name": name,
+                             "metadata": {"organizationId": organization}})),
+            )
+            .await?;
+        id_of(&c)
+    }
+
+    /// The price of `tier` paid every `period`, found by product name and amount as Postiz
+    /// does (so an account Postiz set up keeps its prices), created when missing.
+    pub async fn price(&self, tier: Tier, period: Period) -> Result<String> {
+        let name = tier.as_str();
+        let products = self
+            .call(
+                StripeMethod::Get,
+                "/products",
+                Some(&json!({"active": true, "limit": 100})),
+            )
+            .await?;
+        let product = match list(&products).iter().find(|p| p["name"] == name) {
+            Some(p) => id_of(p)?,
+            None => id_of(
+                &self
+                    .call(
+                        StripeMethod::Post,
+                        "/products",
+                        Some(&json!({"name": name})),
+                    )
+                    .await?,
+            )?,
+        };
+        let interval = match period {
+            Period::Monthly => "month",
+            Period::Yearly => "year",
+        };
+        let cents = tier.plan().cents(period);
+        let prices = self
+            .call(
+                StripeMethod::Get,
+                "/prices",
+                Some(&json!({"product": product, "active": true, "limit": 100})),
+            )
+            .await?;
+        let found = list(&prices).iter().find(|p| {
+            p["recurring"]["interval"] == interval
+                && p["unit_amount"].as_u64() == Some(cents)
+                && p["currency"] == "usd"
+        });
+        match found {
+            Some(p) => id_of(p),
+            None => id_of(
+                &self
+                    .call(
+                        StripeMethod::Post,
+                        "/prices",
+                        Some(&json!({"product": product, "currency": "usd",
+                                     "unit_amount": cents,
+                                     "recurring": {"interval": interval},
+                                     "nickname": format!("{name} {}", period.as_str())})),
+                    )
+                    .await?,
+            ),
+        }
+    }
+
+    /// Opens a hosted Checkout Session for a subscription; its URL.
+    pub async fn checkout(&self, r: &CheckoutRequest<'_>) -> Result<String> {
+        let mut subscription_data = json!({"metadata": r.metadata});
+        if let Some(days) = r.trial_days {
+            subscription_data["trial_period_days"] = json!(days);
+        }
+        let mut params = json!({
+            "mode": "subscription",
+            "customer": r.customer,
+            "line_items": [{"price": r.price, "quantity": 1}],
+            "subscription_data": subscription_data,
+            "metadata": r.metadata,
+            "success_url": r.success_url,
+            "cancel_url": r.cancel_url,
+        });
+        if r.allow_promotion_codes {
+            params["allow_promotion_codes"] = json!(true);
+        }
+        let session = self
+            .call(StripeMethod::Post, "/checkout/sessions", Some(&params))
+            .await?;
+        session["url"]
+            .as_str()
+            .map(str::to_string)
+            .ok_or_else(|| Error::Unavailable("Stripe's checkout session has no URL".into()))
+    }
+
+    /// Moves a subscription to another price, invoicing the difference now.
+    pub async fn change_price(&self, subscription: &str, price: &str) -> Result<String> {
+        let sub = self.subscription(subscription).await?;
+        let item = sub["items"]["data"][0]["id"]
+            .as_str()
+            .ok_or_else(|| Error::BadRequest("The subscription has no item".into()))?
+            .to_string();
+        let updated = self
+            .call(
+                StripeMethod::Post,
+                &format!("/subscriptions/{subscription}"),
+                Some(&json!({"items": [{"id": item, "price": price}],
+                             "proration_behavior": "always_invoice",
+                             "cancel_at_period_end": false})),
+            )
+            .await?;
+        id_of(&updated)
+    }
+
+    /// A subscription as Stripe holds it.
+    pub async fn subscription(&self, id: &str) -> Result<Value> {
+        self.call(StripeMethod::Get, &format!("/subscriptions/{id}"), None)
+            .await
+    }
+
+    /// Sets or clears cancel-at-period-end; the subscription.
+    pub async fn cancel_at_period_end(&self, id: &str, cancel: bool) -> Result<Value> {
+        self.call(
+            StripeMethod::Post,
+            &format!("/subscriptions/{id}"),
+            Some(&json!({"cancel_at_period_end": cancel})),
+        )
+        .await
+    }
+
+    /// Ends a subscription now.
+    pub async fn cancel_now(&self, id: &str) -> Result<Value> {
+        self.call(StripeMethod::Delete, &format!("/subscriptions/{id}"), None)
+            .await
+    }
+
+    /// Ends the trial now (Stripe charges at once).
+    pub async fn end_trial(&self, id: &str) -> Result<Value> {
+        self.call(
+            StripeMethod::Post,
+            &format!("/subscriptions/{id}"),
+            Some(&json!({"trial_end": "now"})),
+        )
+        .await
+    }
+
+    /// A billing portal session for `customer`; its URL.
+    pub async fn portal(&self, customer: &str, return_url: &str) -> Result<String> {
+        let session = self
+            .call(
+                StripeMethod::Post,
+                "/billing_portal/sessions",
+                Some(&json!({"customer": customer, "return_url": return_url})),
+            )
+            .await?;
+        session["url"]
+            .as_str()
+            .map(str::to_string)
+            .ok_or_else(|| Error::Unavailable("Stripe's portal session has no URL".into()))
+    }
+}
+
+fn list(v: &Value) -> &[Value] {
+    v["data"].as_array().map(Vec::as_slice).unwrap_or_default()
+}
+
+fn id_of(v: &Value) -> Result<String> {
+    v["id"]
+        .as_str()
+        .map(str::to_string)
+        .ok_or_else(|| Error::Unavailable("Stripe answered an object without an id".into()))
+}
+
+/// Stripe's refusals (4xx) are the caller's to fix; anything else is Stripe being unavailable.
+fn stripe_error(e: stripe::StripeError) -> Error {
+    match e {
+        stripe::StripeError::Stripe(errors, status) if (400..500).contains(&status) => {
+            Error::BadRequest(
+                errors
+                    .message
+                    .clone()
+                    .unwrap_or_else(|| "Stripe refused the request".into()),
+            )
+        }
+        other => Error::Unavailable(format!("Stripe: {other}")),
+    }
+}
