@@ -1,9 +1,10 @@
-# Shared by infra/test and infra/local-aws: the Python tools (moto, cfn-lint) in a virtualenv,
-# and starting moto server on a free port.
+# Shared by infra/test and infra/local-aws: the Python tools (moto, localstripe, cfn-lint) in a
+# virtualenv, and starting moto server on a free port.
 
 POSTIZ_VENV=${POSTIZ_VENV:-$HOME/.cache/postiz-venv}
 MOTO_VERSION=5.2.5
 CFN_LINT_VERSION=1.58.0
+LOCALSTRIPE_VERSION=1.15.10
 
 # Installs moto[server] (and cfn-lint when asked) into the virtualenv if missing.
 ensure_python_tools() {
@@ -15,6 +16,11 @@ ensure_python_tools() {
     echo "installing moto[server]==$MOTO_VERSION into $POSTIZ_VENV" >&2
     "$POSTIZ_VENV/bin/pip" install -q --disable-pip-version-check "moto[server]==$MOTO_VERSION" >&2
   fi
+  if ! "$POSTIZ_VENV/bin/pip" show localstripe 2>/dev/null | grep -qx "Version: $LOCALSTRIPE_VERSION"; then
+    echo "installing localstripe==$LOCALSTRIPE_VERSION into $POSTIZ_VENV" >&2
+    "$POSTIZ_VENV/bin/pip" install -q --disable-pip-version-check "localstripe==$LOCALSTRIPE_VERSION" >&2
+  fi
+  export LOCALSTRIPE_BIN="$POSTIZ_VENV/bin/localstripe"
   if [ "$want_lint" = lint ] && [ ! -x "$POSTIZ_VENV/bin/cfn-lint" ]; then
     echo "installing cfn-lint==$CFN_LINT_VERSION into $POSTIZ_VENV" >&2
     "$POSTIZ_VENV/bin/pip" install -q --disable-pip-version-check "cfn-lint==$CFN_LINT_VERSION" >&2

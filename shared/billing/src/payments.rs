@@ -70,16 +70,7 @@ impl Payments {
         let customer = self.customer(p).await?;
         let price = self.stripe.price(tier, period).await?;
         let live = self.billing.plan(p.organization_id).await?.subscription;
-        if let Some(sub) = live.and_then(|s| s.stripe_subscription_id) {
-            return Ok(match self.stripe.change_price(&sub, &price).await {
-                Ok(id) => json!({ "id": id }),
-                Err(e) => {
-                    tracing::warn!(error = %e, "a plan change was refused; sending to the portal");
-                    json!({ "portal": self.portal_url(&customer).await? })
-                }
-            });
-        }
-        let metadata = json!({
+        let mut metadata = json!({
             "service": "gitroom",
             "billing": tier.as_str(),
             "period": period.as_str(),
@@ -87,6 +78,25 @@ impl Payments {
             "organizationId": p.organization_id,
             "userId": p.user_id,
         });
+        if let Some(live) = live {
+            let Some(sub) = live.stripe_subscription_id else {
+                return Err(Error::BadRequest(
+                    "This plan was granted without Stripe and cannot be changed here".into(),
+                ));
+            };
+            if let Some(first) = live.identifier {
+                metadata["uniqueId"] = json!(first);
+            }
+            return Ok(
+                match self.stripe.change_price(&sub, &price, &metadata).await {
+                    Ok(id) => json!({ "id": id }),
+                    Err(e) => {
+                        tracing::warn!(error = %e, "a plan change was refused; sending to the portal");
+                        json!({ "portal": self.portal_url(&customer).await? })
+                    }
+                },
+            );
+        }
         let url = self
             .stripe
             .checkout(&CheckoutRequest {

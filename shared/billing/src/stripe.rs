@@ -195,8 +195,14 @@ impl StripeApi {
             .ok_or_else(|| Error::Unavailable("Stripe's checkout session has no URL".into()))
     }
 
-    /// Moves a subscription to another price, invoicing the difference now.
-    pub async fn change_price(&self, subscription: &str, price: &str) -> Result<String> {
+    /// Moves a subscription to another price, invoicing the difference now; `metadata`
+    /// (the new plan) replaces the keys it names, so the webhook reads the new plan.
+    pub async fn change_price(
+        &self,
+        subscription: &str,
+        price: &str,
+        metadata: &Value,
+    ) -> Result<String> {
         let sub = self.subscription(subscription).await?;
         let item = sub["items"]["data"][0]["id"]
             .as_str()
@@ -208,7 +214,8 @@ impl StripeApi {
                 &format!("/subscriptions/{subscription}"),
                 Some(&json!({"items": [{"id": item, "price": price}],
                              "proration_behavior": "always_invoice",
-                             "cancel_at_period_end": false})),
+                             "cancel_at_period_end": false,
+                             "metadata": metadata})),
             )
             .await?;
         id_of(&updated)

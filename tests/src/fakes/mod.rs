@@ -10,6 +10,7 @@ pub mod mastodon;
 pub mod pinterest;
 pub mod reddit;
 pub mod slack;
+pub mod stripe;
 pub mod telegram;
 pub mod threads;
 pub mod tiktok;

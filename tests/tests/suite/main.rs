@@ -6,6 +6,7 @@ mod account_http;
 mod aws_faults;
 mod backup_restore;
 mod billing_http;
+mod billing_stripe;
 mod browser_walk;
 mod channels_http;
 mod channels_refresh;
