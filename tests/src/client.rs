@@ -21,6 +21,12 @@ pub const PASSWORD: &str = "owner-pass";
 /// Registers a new organization on a running server; its owner's email and session token.
 pub async fn register(http: &reqwest::Client, base: &str) -> (String, String) {
     let email = format!("{}@example.com", crate::unique("owner"));
+    let token = register_as(http, base, &email).await;
+    (email, token)
+}
+
+/// Registers `email` (with [`PASSWORD`]) and its organization; the session token.
+pub async fn register_as(http: &reqwest::Client, base: &str, email: &str) -> String {
     let r = http
         .post(format!("{base}/auth/register"))
         .json(&serde_json::json!({"email": email, "password": PASSWORD, "company": "Acme", "provider": "LOCAL"}))
@@ -28,8 +34,7 @@ pub async fn register(http: &reqwest::Client, base: &str) -> (String, String) {
         .await
         .unwrap();
     assert_eq!(r.status(), 200);
-    let token = auth_cookie(&r);
-    (email, token)
+    auth_cookie(&r)
 }
 
 /// Connects the fake Mastodon account to the session's organization over HTTP (OAuth start,

@@ -164,7 +164,7 @@ pub fn routes() -> Documented<Ctx> {
         .post(
             "/billing/add-subscription",
             "Grant a plan without Stripe (platform administrators)",
-            off::admin_only,
+            add_subscription,
         )
 }
 
@@ -251,6 +251,34 @@ async fn finish_trial(
         Some(p) => Ok((StatusCode::CREATED, Json(p.finish_trial(&s.org.id).await?))),
         None => Ok(off::finish_trial(Authed(s)).await),
     }
+}
+
+#[derive(serde::Deserialize, utoipa::ToSchema)]
+struct GrantBody {
+    /// The tier to grant (`STANDARD`, `TEAM`, `PRO`, `ULTIMATE`; `FREE` takes it back).
+    subscription: Option<String>,
+}
+
+/// The platform administrators' grant of a plan without Stripe (to the caller's current
+/// organization, as Postiz: the administrator switches to it first).
+async fn add_subscription(
+    State(ctx): State<Ctx>,
+    Authed(s): Authed,
+    JsonBody(b): JsonBody<GrantBody>,
+) -> ApiResult<(StatusCode, Json<Value>)> {
+    if !s.user.is_super_admin {
+        return Err(Error::platform_admins_only().into());
+    }
+    let tier = b
+        .subscription
+        .as_deref()
+        .and_then(Tier::parse)
+        .ok_or_else(|| {
+            Error::invalid("subscription must be one of FREE, STANDARD, TEAM, PRO, ULTIMATE")
+        })?;
+    let now = ctx.0.app.adapters.clock.now();
+    ctx.0.billing.grant(&s.org.id, tier, now).await?;
+    Ok((StatusCode::CREATED, Json(json!({ "ok": true }))))
 }
 
 /// `{finished: !isTrailing}`; no trial runs without billing.

@@ -76,12 +76,14 @@ pub fn routes() -> Documented<AppState> {
     pending::routes(d)
 }
 
+fn billing(s: &AppState) -> postiz_billing::Billing {
+    postiz_billing::Billing::from_env(postiz_billing::BillingRepo::new(s.adapters.table.clone()))
+}
+
 /// `/user/self`, with the organization's plan from billing (ULTIMATE while Stripe is off).
 async fn me(State(s): State<AppState>, Authed(session): Authed) -> ApiResult<Json<Value>> {
     let mut me = s.accounts.self_view(&session).await?;
-    let billing = postiz_billing::Billing::from_env(postiz_billing::BillingRepo::new(
-        s.adapters.table.clone(),
-    ));
+    let billing = billing(&s);
     let plan = billing.plan(&session.org.id).await?;
     me["tier"] = json!(plan.tier);
     me["totalChannels"] = json!(plan.total_channels);
@@ -263,6 +265,20 @@ async fn invite(
     Authed(session): Authed,
     JsonBody(b): JsonBody<InviteBody>,
 ) -> ApiResult<impl IntoResponse> {
+    // Postiz's `TEAM_MEMBERS` policy: only plans with team members may invite.
+    let billing = billing(&s);
+    if billing.enabled()
+        && !billing
+            .plan(&session.org.id)
+            .await?
+            .tier
+            .plan()
+            .team_members
+    {
+        return Err(billing
+            .payment_required("Your subscription does not include team members")
+            .into());
+    }
     let url = s
         .accounts
         .invite(&session, b.email, b.role, b.send_email.unwrap_or(false))

@@ -1,6 +1,7 @@
 //! What an organization's plan allows, for the routes that enforce it. With no Stripe key
 //! everything is open and the plan reads as ULTIMATE, as Postiz does.
 
+use chrono::{DateTime, Datelike, Months, Utc};
 use postiz_core::{Error, Result};
 
 use crate::model::Subscription;
@@ -116,11 +117,113 @@ impl Billing {
         }
     }
 
+    /// Where the organization's posts are counted from and how many it may have (Postiz's
+    /// `POSTS_PER_MONTH`: since the last monthly anniversary of the subscription); `None`
+    /// while billing is off. FREE allows none.
+    pub async fn post_allowance(
+        &self,
+        org: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Option<(DateTime<Utc>, u32)>> {
+        if !self.enabled {
+            return Ok(None);
+        }
+        let plan = self.plan(org).await?;
+        Ok(Some(match plan.subscription {
+            Some(sub) => (
+                period_start(sub.created_at, now),
+                sub.tier.plan().posts_per_month,
+            ),
+            None => (now, 0),
+        }))
+    }
+
+    /// Grants `tier` to `org` without Stripe (the platform administrators' tool): a record
+    /// with no Stripe subscription, replaced by the next Stripe event for the organization.
+    pub async fn grant(&self, org: &str, tier: Tier, now: DateTime<Utc>) -> Result<Subscription> {
+        for _ in 0..5 {
+            let current = self.repo.subscription(org).await?;
+            let sub = Subscription {
+                organization_id: org.to_string(),
+                tier,
+                period: crate::plans::Period::Monthly,
+                total_channels: tier.plan().channels,
+                customer_id: current.as_ref().and_then(|c| c.customer_id.clone()),
+                stripe_subscription_id: None,
+                identifier: None,
+                status: "active".into(),
+                is_lifetime: false,
+                cancel_at: None,
+                created_at: now,
+                updated_at: current
+                    .as_ref()
+                    .map(|c| now.max(c.updated_at + chrono::Duration::milliseconds(1)))
+                    .unwrap_or(now),
+                deleted: tier == Tier::Free,
+                event_order: current.as_ref().map(|c| c.event_order).unwrap_or_default(),
+            };
+            if self
+                .repo
+                .replace_subscription(&sub, current.as_ref())
+                .await?
+            {
+                return Ok(sub);
+            }
+        }
+        Err(Error::Conflict(
+            "The subscription kept changing, please retry".into(),
+        ))
+    }
+
+    /// The 402 for one post too many.
+    pub fn posts_refusal(&self) -> Error {
+        self.payment_required("You have reached the maximum number of posts for your subscription")
+    }
+
     /// A 402 pointing at the billing page.
     pub fn payment_required(&self, message: &str) -> Error {
         Error::PaymentRequired {
             message: message.to_string(),
             url: self.billing_url.clone(),
         }
+    }
+}
+
+/// The start of the current monthly period of a subscription begun at `anchor`: the last
+/// monthly anniversary at or before `now` (the 31st falls on a shorter month's last day).
+pub fn period_start(anchor: DateTime<Utc>, now: DateTime<Utc>) -> DateTime<Utc> {
+    if now <= anchor {
+        return anchor;
+    }
+    let months = (now.year() - anchor.year()) * 12 + now.month() as i32 - anchor.month() as i32;
+    let at = |n: i32| {
+        anchor
+            .checked_add_months(Months::new(n.max(0) as u32))
+            .unwrap_or(anchor)
+    };
+    let candidate = at(months);
+    if candidate > now {
+        at(months - 1)
+    } else {
+        candidate
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+
+    #[test]
+    fn periods_restart_on_the_monthly_anniversary() {
+        let t = |y, m, d, h| Utc.with_ymd_and_hms(y, m, d, h, 0, 0).unwrap();
+        let anchor = t(2026, 1, 31, 10);
+        assert_eq!(period_start(anchor, t(2026, 1, 31, 11)), anchor);
+        assert_eq!(period_start(anchor, t(2026, 2, 27, 0)), anchor);
+        assert_eq!(period_start(anchor, t(2026, 2, 28, 11)), t(2026, 2, 28, 10));
+        assert_eq!(period_start(anchor, t(2026, 3, 30, 0)), t(2026, 2, 28, 10));
+        assert_eq!(period_start(anchor, t(2026, 3, 31, 10)), t(2026, 3, 31, 10));
+        assert_eq!(period_start(anchor, t(2027, 1, 15, 0)), t(2026, 12, 31, 10));
+        assert_eq!(period_start(anchor, t(2025, 1, 1, 0)), anchor);
     }
 }

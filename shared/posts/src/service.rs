@@ -47,6 +47,8 @@ pub struct Posts {
     restrict_domain: Option<String>,
     /// Calendar answers kept while the table is unchanged (`CALENDAR_CACHE=off` disables).
     answers: Option<Arc<AnswerCache<Bytes>>>,
+    /// The plan's monthly allowance of posts (billing; open while Stripe is off).
+    billing: postiz_billing::Billing,
 }
 
 /// A calendar window with what is needed to show its posts (which are read as they are
@@ -193,14 +195,29 @@ impl Posts {
         dispatcher: Dispatcher,
     ) -> Self {
         Self {
-            repo,
             channels,
             clock,
             dispatcher,
             restrict_domain: std::env::var("RESTRICT_UPLOAD_DOMAINS").ok(),
             answers: (std::env::var("CALENDAR_CACHE").as_deref() != Ok("off"))
                 .then(|| Arc::new(AnswerCache::default())),
+            billing: postiz_billing::Billing::from_env(postiz_billing::BillingRepo::new(
+                repo.table().clone(),
+            )),
+            repo,
         }
+    }
+
+    /// Refuses a post over the plan's monthly allowance (402, Postiz's `POSTS_PER_MONTH`).
+    async fn check_allowance(&self, org: &str) -> Result<()> {
+        let Some((since, allowance)) = self.billing.post_allowance(org, self.clock.now()).await?
+        else {
+            return Ok(());
+        };
+        if allowance == 0 || self.repo.count_for_plan(org, since).await? >= allowance as usize {
+            return Err(self.billing.posts_refusal());
+        }
+        Ok(())
     }
 
     pub(crate) async fn channel(&self, org: &str, id: &str) -> Result<Channel> {
@@ -300,6 +317,7 @@ impl Posts {
     /// `[{postId, integration}]`. Every entry is checked before anything is written.
     pub async fn create(&self, org: &str, req: CreatePost, method: &str) -> Result<Value> {
         let kind = req.check_shape(self.restrict_domain.as_deref())?;
+        self.check_allowance(org).await?;
         let now = self.clock.now();
         let when = req.when(kind, now)?;
         let mut plans = Vec::new();

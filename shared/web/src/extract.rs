@@ -139,10 +139,17 @@ where
         if key.starts_with("pos_") {
             return Err(Error::PublicAuth("Invalid OAuth token".into()).into());
         }
-        match state.accounts.organization_by_api_key(key).await? {
-            Some(org) => Ok(ApiKeyOrg(org)),
-            None => Err(Error::PublicAuth("Invalid API key".into()).into()),
+        let Some(org) = state.accounts.organization_by_api_key(key).await? else {
+            return Err(Error::PublicAuth("Invalid API key".into()).into());
+        };
+        // With billing on, the public API needs a subscription (Postiz's rule).
+        let billing = postiz_billing::Billing::from_env(postiz_billing::BillingRepo::new(
+            state.adapters.table.clone(),
+        ));
+        if billing.enabled() && billing.plan(&org.id).await?.subscription.is_none() {
+            return Err(Error::PublicAuth("No subscription found".into()).into());
         }
+        Ok(ApiKeyOrg(org))
     }
 }
 

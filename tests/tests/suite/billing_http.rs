@@ -192,3 +192,113 @@ async fn without_stripe_every_plan_is_open() {
     let (status, body) = deliver(&s, &event, SIGNING).await;
     assert_eq!(status, 400, "{body}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn posts_the_public_api_and_invitations_follow_the_plan() {
+    let dir = tempfile::tempdir().unwrap();
+    let admin_email = format!("{}@example.com", postiz_tests::unique("staff"));
+    let srv = Running::server(&[
+        ("DATA_DIR", dir.path().display().to_string()),
+        ("FRONTEND_URL", APP.to_string()),
+        ("STRIPE_SECRET_KEY", "sk_test_billing_http".to_string()),
+        ("STRIPE_SIGNING_KEY", SIGNING.to_string()),
+        ("SUPER_ADMIN_EMAILS", admin_email.clone()),
+    ])
+    .ready(Duration::from_secs(60))
+    .await;
+    let (s, _) = Session::register(&srv.base).await;
+    let org = me(&s).await["orgId"].as_str().unwrap().to_string();
+    let key = me(&s).await["publicApi"].as_str().unwrap().to_string();
+    let public = |path: &str| {
+        s.http
+            .get(format!("{}{path}", s.base))
+            .header("authorization", key.clone())
+            .send()
+    };
+
+    // FREE: no posts, no public API, no team.
+    let when = (chrono::Utc::now() + chrono::Duration::days(1)).to_rfc3339();
+    let post = json!({"type": "draft", "date": when, "shortLink": false, "tags": [],
+                      "posts": [{"integration": {"id": "none"}, "value": [{"content": "<p>hi</p>"}]}]});
+    let (status, body) = s.call(Method::POST, "/posts", Some(post.clone())).await;
+    assert_eq!((status, &body["statusCode"]), (402, &json!(402)), "{body}");
+    assert!(body["message"].as_str().unwrap().contains("posts"));
+    let r = public("/public/v1/integrations").await.unwrap();
+    assert_eq!(r.status(), 401);
+    assert_eq!(
+        r.json::<Value>().await.unwrap(),
+        json!({"msg": "No subscription found"})
+    );
+    let invite = json!({"email": "member@example.com", "role": "USER", "sendEmail": false});
+    let (status, _) = s
+        .call(Method::POST, "/settings/team", Some(invite.clone()))
+        .await;
+    assert_eq!(status, 402);
+
+    // STANDARD: posts and the public API, still no team; TEAM adds the team.
+    let now = chrono::Utc::now().timestamp();
+    let standard = subscription_event(
+        "evt_s",
+        "customer.subscription.created",
+        &org,
+        "STANDARD",
+        now - 10,
+    );
+    assert_eq!(deliver(&s, &standard, SIGNING).await.0, 200);
+    let (status, body) = s.call(Method::POST, "/posts", Some(post)).await;
+    assert_eq!(status, 400, "past the plan, the channel is checked: {body}");
+    assert_eq!(
+        public("/public/v1/integrations").await.unwrap().status(),
+        200
+    );
+    let (status, _) = s
+        .call(Method::POST, "/settings/team", Some(invite.clone()))
+        .await;
+    assert_eq!(status, 402);
+    let team = subscription_event(
+        "evt_t",
+        "customer.subscription.updated",
+        &org,
+        "TEAM",
+        now - 5,
+    );
+    assert_eq!(deliver(&s, &team, SIGNING).await.0, 200);
+    let (status, body) = s.call(Method::POST, "/settings/team", Some(invite)).await;
+    assert_eq!(status, 201, "{body}");
+
+    // The platform administrators grant a plan without Stripe; others cannot.
+    let (status, _) = s
+        .call(
+            Method::POST,
+            "/billing/add-subscription",
+            Some(json!({"subscription": "PRO"})),
+        )
+        .await;
+    assert_eq!(status, 400);
+    let http = reqwest::Client::new();
+    let token = postiz_tests::client::register_as(&http, &srv.base, &admin_email).await;
+    let admin = Session {
+        http,
+        base: srv.base.clone(),
+        token,
+    };
+    assert_eq!(me(&admin).await["tier"], "FREE");
+    let (status, body) = admin
+        .call(
+            Method::POST,
+            "/billing/add-subscription",
+            Some(json!({"subscription": "PRO"})),
+        )
+        .await;
+    assert_eq!(status, 201, "{body}");
+    let granted = me(&admin).await;
+    assert_eq!(
+        (&granted["tier"], &granted["totalChannels"]),
+        (&json!("PRO"), &json!(30))
+    );
+    assert_eq!(
+        me(&s).await["tier"],
+        "TEAM",
+        "only the administrator's organization"
+    );
+}
