@@ -76,6 +76,8 @@ pub struct Publisher {
     clock: Arc<dyn Clock>,
     gate: Arc<dyn Gate>,
     config: PublisherConfig,
+    /// With billing on, only organizations with a subscription publish (Postiz's rule).
+    billing: postiz_billing::Billing,
 }
 
 /// A claimed post, shared with the lease-renewal task.
@@ -108,12 +110,16 @@ impl Publisher {
         gate: Arc<dyn Gate>,
         config: PublisherConfig,
     ) -> Self {
+        let billing = postiz_billing::Billing::from_env(postiz_billing::BillingRepo::new(
+            repo.table().clone(),
+        ));
         Self {
             repo,
             channels,
             clock,
             gate,
             config,
+            billing,
         }
     }
 
@@ -310,6 +316,17 @@ impl Publisher {
                 )
             };
             return self.fail(held, reason, Some(note)).await;
+        }
+        if self.billing.enabled()
+            && self
+                .billing
+                .plan(&post.organization_id)
+                .await?
+                .subscription
+                .is_none()
+        {
+            let note = format!("We couldn't post to {name} for {} because the organization has no subscription. Choose a plan and schedule the post again.", channel.name);
+            return self.fail(held, "No subscription", Some(note)).await;
         }
         let mut root_id: Option<String> = None;
         let mut prev: Option<(String, chrono::DateTime<Utc>)> = None;

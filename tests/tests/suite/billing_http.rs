@@ -302,3 +302,59 @@ async fn posts_the_public_api_and_invitations_follow_the_plan() {
         "only the administrator's organization"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_post_queued_before_billing_does_not_go_out_without_a_subscription() {
+    // Queued while billing was off; the server comes back with Stripe on and the organization
+    // has no subscription: the post fails with a reason instead of going out.
+    let dir = tempfile::tempdir().unwrap();
+    let (fake, seen) = mastodon::app();
+    let mastodon_url = serve(fake).await;
+    // One store across the restart: the embedded one, in both CI passes.
+    let mut env = vec![
+        ("STORAGE", "embedded".to_string()),
+        ("DATA_DIR", dir.path().display().to_string()),
+        ("FRONTEND_URL", APP.to_string()),
+    ];
+    env.extend(crate::util::mastodon_env(mastodon_url));
+    let mut open = Running::server(&env).ready(Duration::from_secs(60)).await;
+    let (s, _) = Session::register(&open.base).await;
+    let channel = crate::util::connect_mastodon(&s.http, &s.base, &s.token).await;
+    let when = (chrono::Utc::now() + chrono::Duration::seconds(8))
+        .format("%Y-%m-%dT%H:%M:%SZ")
+        .to_string();
+    let (status, body) = s
+        .call(
+            Method::POST,
+            "/posts",
+            Some(json!({"type": "schedule", "date": when, "shortLink": false, "tags": [],
+                        "posts": [{"integration": {"id": channel}, "settings": {"__type": "mastodon"},
+                                   "value": [{"content": "<p>later</p>"}]}]})),
+        )
+        .await;
+    assert_eq!(status, 201, "{body}");
+    let id = body[0]["postId"].as_str().unwrap().to_string();
+    open.stop();
+
+    env.push(("STRIPE_SECRET_KEY", "sk_test_billing_http".to_string()));
+    let billed = Running::server(&env).ready(Duration::from_secs(60)).await;
+    let s = Session {
+        base: billed.base.clone(),
+        ..s
+    };
+    let deadline = std::time::Instant::now() + Duration::from_secs(60);
+    let thread = loop {
+        let t = s.get(&format!("/posts/{id}")).await;
+        if t["posts"][0]["state"] == "ERROR" {
+            break t;
+        }
+        assert!(std::time::Instant::now() < deadline, "still {t}");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    };
+    assert_eq!(thread["posts"][0]["error"], "No subscription", "{thread}");
+    assert_eq!(
+        seen.lock().unwrap().status_requests,
+        0,
+        "nothing was sent to the network"
+    );
+}
