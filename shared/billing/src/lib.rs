@@ -2,6 +2,7 @@
 //! ([`model`], [`repo`]), and the Stripe webhook: its signature ([`signature`]) and the events
 //! it applies ([`webhook`]).
 
+pub mod credits;
 pub mod limits;
 pub mod model;
 #[cfg(feature = "stripe")]
@@ -13,6 +14,7 @@ pub mod signature;
 pub mod stripe;
 pub mod webhook;
 
+pub use credits::{CreditKind, Credits};
 pub use limits::{Billing, OrgPlan};
 pub use model::Subscription;
 pub use plans::{Period, Plan, Tier};

@@ -374,3 +374,91 @@ async fn the_channel_limit_answers_402_with_the_billing_page() {
     open.check_new_channel("org2", 10_000).await.unwrap();
     assert_eq!(open.plan("org2").await.unwrap().tier, Tier::Ultimate);
 }
+
+#[tokio::test]
+async fn credits_are_taken_up_to_the_allowance_and_given_back_on_failure() {
+    use postiz_billing::{CreditKind, Credits};
+    let dir = tempfile::tempdir().unwrap();
+    let clock = Arc::new(FixedClock::new(Utc.timestamp_opt(T0, 0).unwrap()));
+    let store: Arc<dyn postiz_storage::Table> =
+        Arc::new(EmbeddedStore::open(&dir.path().join("db"), clock.clone(), vec![]).unwrap());
+    let repo = BillingRepo::new(store.clone());
+    let effects = Arc::new(Recorded::default());
+    let hooks = Webhooks::new(repo.clone(), effects, SECRET.into(), clock.clone());
+    let billing = Billing::new(repo.clone(), true, "http://app");
+    let credits = Credits::new(billing.clone(), store.clone());
+    let now = clock.now();
+    // FREE: none.
+    assert!(credits
+        .take("org1", CreditKind::Images, now)
+        .await
+        .unwrap()
+        .is_none());
+    // STANDARD: 3 videos a month.
+    let body = serde_json::to_vec(&event(
+        "evt_1",
+        "customer.subscription.created",
+        T0,
+        "STANDARD",
+        "active",
+    ))
+    .unwrap();
+    hooks
+        .receive(&body, Some(&signature::header(&body, T0, SECRET)))
+        .await
+        .unwrap();
+    let mut taken = Vec::new();
+    for _ in 0..3 {
+        taken.push(
+            credits
+                .take("org1", CreditKind::Videos, now)
+                .await
+                .unwrap()
+                .expect("a credit"),
+        );
+    }
+    assert!(credits
+        .take("org1", CreditKind::Videos, now)
+        .await
+        .unwrap()
+        .is_none());
+    assert_eq!(
+        credits.left("org1", CreditKind::Videos, now).await.unwrap(),
+        Some(0)
+    );
+    // A failed call gives its credit back.
+    credits.give_back(taken.pop().unwrap()).await.unwrap();
+    assert_eq!(
+        credits.left("org1", CreditKind::Videos, now).await.unwrap(),
+        Some(1)
+    );
+    assert!(credits
+        .take("org1", CreditKind::Videos, now)
+        .await
+        .unwrap()
+        .is_some());
+    // Images are counted apart; the next monthly period starts afresh.
+    assert_eq!(
+        credits.left("org1", CreditKind::Images, now).await.unwrap(),
+        Some(20)
+    );
+    let next_month = now + chrono::Duration::days(32);
+    assert_eq!(
+        credits
+            .left("org1", CreditKind::Videos, next_month)
+            .await
+            .unwrap(),
+        Some(3)
+    );
+    // Billing off: unlimited.
+    let open = Credits::new(Billing::new(repo, false, "http://app"), store);
+    assert!(open
+        .take("org2", CreditKind::Images, now)
+        .await
+        .unwrap()
+        .is_some());
+    assert_eq!(
+        open.left("org2", CreditKind::Images, now).await.unwrap(),
+        None
+    );
+}
