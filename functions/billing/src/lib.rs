@@ -91,8 +91,8 @@ pub fn routes() -> Documented<Ctx> {
         )
         .post(
             "/billing/embedded",
-            "Embedded checkout (not built yet)",
-            off::plan_change,
+            "Start a plan with Checkout embedded in the app (client secret)",
+            embedded,
         )
         .post(
             "/billing/prorate",
@@ -206,7 +206,24 @@ async fn subscribe(
     Authed(s): Authed,
     JsonBody(b): JsonBody<SubscribeBody>,
 ) -> ApiResult<(StatusCode, Json<Value>)> {
-    off::check_plan(&b)?;
+    start(&ctx, &s, &b, false).await
+}
+
+async fn embedded(
+    State(ctx): State<Ctx>,
+    Authed(s): Authed,
+    JsonBody(b): JsonBody<SubscribeBody>,
+) -> ApiResult<(StatusCode, Json<Value>)> {
+    start(&ctx, &s, &b, true).await
+}
+
+async fn start(
+    ctx: &Ctx,
+    s: &postiz_accounts::Session,
+    b: &SubscribeBody,
+    embedded: bool,
+) -> ApiResult<(StatusCode, Json<Value>)> {
+    off::check_plan(b)?;
     let Some(payments) = ctx.payments() else {
         return Err(Error::not_built(off::FEATURE).into());
     };
@@ -223,7 +240,11 @@ async fn subscribe(
         email: &s.user.email,
     };
     let unique_id = uuid::Uuid::new_v4().to_string();
-    let answer = payments.subscribe(&payer, tier, period, &unique_id).await?;
+    let answer = if embedded {
+        payments.embedded(&payer, tier, period, &unique_id).await?
+    } else {
+        payments.subscribe(&payer, tier, period, &unique_id).await?
+    };
     Ok((StatusCode::CREATED, Json(answer)))
 }
 

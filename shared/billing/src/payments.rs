@@ -67,6 +67,29 @@ impl Payments {
         period: Period,
         unique_id: &str,
     ) -> Result<Value> {
+        self.start(p, tier, period, unique_id, false).await
+    }
+
+    /// `POST /billing/embedded`: the same, with Checkout embedded in the app:
+    /// `{client_secret}` instead of `{url}`.
+    pub async fn embedded(
+        &self,
+        p: &Payer<'_>,
+        tier: Tier,
+        period: Period,
+        unique_id: &str,
+    ) -> Result<Value> {
+        self.start(p, tier, period, unique_id, true).await
+    }
+
+    async fn start(
+        &self,
+        p: &Payer<'_>,
+        tier: Tier,
+        period: Period,
+        unique_id: &str,
+        embedded: bool,
+    ) -> Result<Value> {
         let customer = self.customer(p).await?;
         let price = self.stripe.price(tier, period).await?;
         let live = self.billing.plan(p.organization_id).await?.subscription;
@@ -97,7 +120,7 @@ impl Payments {
                 },
             );
         }
-        let url = self
+        let opened = self
             .stripe
             .checkout(&CheckoutRequest {
                 customer: &customer,
@@ -110,9 +133,14 @@ impl Payments {
                     self.frontend_url
                 ),
                 cancel_url: format!("{}/billing?cancel=true", self.frontend_url),
+                embedded,
             })
             .await?;
-        Ok(json!({ "url": url }))
+        Ok(if embedded {
+            json!({ "client_secret": opened })
+        } else {
+            json!({ "url": opened })
+        })
     }
 
     /// `GET /billing/check/:id`: 2 once the checkout's subscription is recorded, 1 when it

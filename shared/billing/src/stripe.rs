@@ -38,8 +38,10 @@ pub struct CheckoutRequest<'a> {
     pub metadata: Value,
     /// Where Stripe sends the user after paying.
     pub success_url: String,
-    /// Where Stripe sends the user on cancel.
+    /// Where Stripe sends the user on cancel (hosted page only).
     pub cancel_url: String,
+    /// Embedded in the app (`ui_mode: custom`) instead of Stripe's hosted page.
+    pub embedded: bool,
 }
 
 impl StripeApi {
@@ -168,7 +170,8 @@ impl StripeApi {
         }
     }
 
-    /// Opens a hosted Checkout Session for a subscription; its URL.
+    /// Opens a Checkout Session for a subscription: its URL (hosted) or its client secret
+    /// (embedded).
     pub async fn checkout(&self, r: &CheckoutRequest<'_>) -> Result<String> {
         let mut subscription_data = json!({"metadata": r.metadata});
         if let Some(days) = r.trial_days {
@@ -180,19 +183,25 @@ impl StripeApi {
             "line_items": [{"price": r.price, "quantity": 1}],
             "subscription_data": subscription_data,
             "metadata": r.metadata,
-            "success_url": r.success_url,
-            "cancel_url": r.cancel_url,
         });
+        if r.embedded {
+            params["ui_mode"] = json!("custom");
+            params["return_url"] = json!(r.success_url);
+        } else {
+            params["success_url"] = json!(r.success_url);
+            params["cancel_url"] = json!(r.cancel_url);
+        }
         if r.allow_promotion_codes {
             params["allow_promotion_codes"] = json!(true);
         }
         let session = self
             .call(StripeMethod::Post, "/checkout/sessions", Some(&params))
             .await?;
-        session["url"]
+        let field = if r.embedded { "client_secret" } else { "url" };
+        session[field]
             .as_str()
             .map(str::to_string)
-            .ok_or_else(|| Error::Unavailable("Stripe's checkout session has no URL".into()))
+            .ok_or_else(|| Error::Unavailable(format!("Stripe's checkout session has no {field}")))
     }
 
     /// Moves a subscription to another price, invoicing the difference now; `metadata`

@@ -267,10 +267,14 @@ async fn create_session(State(f): State<Fake>, body: Bytes) -> Response {
             .into_response();
     };
     let id = format!("cs_test_{}", uuid::Uuid::new_v4().simple());
+    let embedded = field(&pairs, "ui_mode") == Some("custom");
     let session = json!({
         "id": id, "object": "checkout.session", "mode": field(&pairs, "mode"),
         "customer": customer, "price": price, "status": "open",
-        "url": format!("{}/checkout/{id}", f.me),
+        "url": if embedded { Value::Null } else { json!(format!("{}/checkout/{id}", f.me)) },
+        "client_secret": embedded.then(|| format!("{id}_secret_{}", uuid::Uuid::new_v4().simple())),
+        "ui_mode": if embedded { "custom" } else { "hosted" },
+        "return_url": field(&pairs, "return_url"),
         "success_url": field(&pairs, "success_url"), "cancel_url": field(&pairs, "cancel_url"),
         "allow_promotion_codes": field(&pairs, "allow_promotion_codes"),
         "trial_period_days": field(&pairs, "subscription_data[trial_period_days]"),

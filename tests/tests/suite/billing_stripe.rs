@@ -85,7 +85,7 @@ async fn a_plan_is_bought_through_checkout_and_arrives_by_the_webhook() {
         .lock()
         .unwrap()
         .values()
-        .next()
+        .find(|s| s["url"].as_str() == Some(url.as_str()))
         .cloned()
         .unwrap();
     let meta = &session["subscription_metadata"];
@@ -116,6 +116,22 @@ async fn a_plan_is_bought_through_checkout_and_arrives_by_the_webhook() {
         s.get(&format!("/billing/check/{unique}")).await,
         json!({"status": 0})
     );
+
+    // The embedded checkout opens a session the app mounts with its client secret.
+    let (status, body) = s
+        .call(
+            Method::POST,
+            "/billing/embedded",
+            Some(json!({"period": "YEARLY", "billing": "TEAM"})),
+        )
+        .await;
+    assert_eq!(status, 201, "{body}");
+    let secret = body["client_secret"].as_str().expect("a client secret");
+    assert!(
+        secret.starts_with("cs_test_") && secret.contains("_secret_"),
+        "{secret}"
+    );
+    assert!(body.get("url").is_none());
 
     // The customer pays; localstripe signs and sends customer.subscription.created.
     let paid = reqwest::get(&url).await.unwrap();
