@@ -16,7 +16,7 @@ ensure_python_tools() {
     echo "installing moto[server]==$MOTO_VERSION into $POSTIZ_VENV" >&2
     "$POSTIZ_VENV/bin/pip" install -q --disable-pip-version-check "moto[server]==$MOTO_VERSION" >&2
   fi
-  if ! "$POSTIZ_VENV/bin/pip" show localstripe 2>/dev/null | grep -qx "Version: $LOCALSTRIPE_VERSION"; then
+  if ! "$POSTIZ_VENV/bin/pip" show localstripe 2>/dev/null | grep -x "Version: $LOCALSTRIPE_VERSION" >/dev/null; then
     echo "installing localstripe==$LOCALSTRIPE_VERSION into $POSTIZ_VENV" >&2
     "$POSTIZ_VENV/bin/pip" install -q --disable-pip-version-check "localstripe==$LOCALSTRIPE_VERSION" >&2
   fi
@@ -335,8 +335,8 @@ LAMBDA_ZIP_BUDGET=${LAMBDA_ZIP_BUDGET:-6000000}
 # zipped) with cargo-lambda and zig from PyPI, and checks each zip against the budget.
 build_lambda_packages() (
   ensure_python_tools
-  if ! "$POSTIZ_VENV/bin/pip" show cargo-lambda 2>/dev/null | grep -qx "Version: $CARGO_LAMBDA_VERSION" \
-    || ! "$POSTIZ_VENV/bin/pip" show ziglang 2>/dev/null | grep -qx "Version: $ZIGLANG_VERSION"; then
+  if ! "$POSTIZ_VENV/bin/pip" show cargo-lambda 2>/dev/null | grep -x "Version: $CARGO_LAMBDA_VERSION" >/dev/null \
+    || ! "$POSTIZ_VENV/bin/pip" show ziglang 2>/dev/null | grep -x "Version: $ZIGLANG_VERSION" >/dev/null; then
     echo "installing cargo-lambda==$CARGO_LAMBDA_VERSION ziglang==$ZIGLANG_VERSION into $POSTIZ_VENV" >&2
     "$POSTIZ_VENV/bin/pip" install -q --disable-pip-version-check \
       "cargo-lambda==$CARGO_LAMBDA_VERSION" "ziglang==$ZIGLANG_VERSION" >&2

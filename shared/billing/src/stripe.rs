@@ -1,19 +1,105 @@
-//! The Stripe API calls billing makes, through `async-stripe`'s client (auth, API version,
-//! timeouts, TLS). Answers are read as plain JSON and only the fields used are taken: the
+//! The Stripe API calls billing makes. Requests are built and sent through `async-stripe`'s
+//! client core (`stripe_client_core`: the form encoding Stripe expects, the API version,
+//! idempotency keys) over a small transport of ours on reqwest: `async-stripe`'s own hyper
+//! client decodes every error body into its full object graph, which put 1.9 MB into the
+//! billing Lambda. Answers are read as plain JSON and only the fields used are taken: the
 //! generated resource types require every documented field, which makes them brittle against
 //! older accounts' objects and against emulators. `STRIPE_API_BASE` points the client at an
 //! emulator (`localstripe` in the tests).
 
 use postiz_core::{Error, Result};
 use serde_json::{json, Value};
-use stripe_client_core::{RequestBuilder, StripeMethod};
+use stripe_client_core::{
+    CustomizedStripeRequest, RequestBuilder, StripeClient, StripeClientErr, StripeMethod,
+};
 
 use crate::plans::{Period, Tier};
 
 /// A Stripe account, by its secret key.
 #[derive(Clone)]
 pub struct StripeApi {
-    client: stripe::Client,
+    client: Transport,
+}
+
+/// The HTTP side of [`StripeClient`]: one request per call, the secret key as a Bearer token,
+/// the API version `async-stripe` is generated for, Stripe's form bodies.
+#[derive(Clone)]
+struct Transport {
+    http: reqwest::Client,
+    base: String,
+    authorization: String,
+}
+
+/// A failed Stripe call.
+#[derive(Debug)]
+enum CallError {
+    /// Stripe answered 4xx: the request is the caller's to fix.
+    Refused(String),
+    /// Anything else: Stripe unreachable, 5xx, an answer that does not read.
+    Unavailable(String),
+}
+
+impl StripeClientErr for CallError {
+    fn deserialize_err(msg: impl std::fmt::Display) -> Self {
+        CallError::Unavailable(format!("Stripe's answer does not read: {msg}"))
+    }
+}
+
+impl StripeClient for Transport {
+    type Err = CallError;
+
+    fn execute(
+        &self,
+        req: CustomizedStripeRequest,
+    ) -> impl std::future::Future<Output = std::result::Result<bytes::Bytes, CallError>> + Send
+    {
+        let (request, config) = req.into_pieces();
+        let mut url = format!("{}/v1{}", self.base, request.path);
+        if let Some(query) = &request.query {
+            url = format!("{url}?{query}");
+        }
+        let method = match request.method {
+            StripeMethod::Get => reqwest::Method::GET,
+            StripeMethod::Post => reqwest::Method::POST,
+            StripeMethod::Delete => reqwest::Method::DELETE,
+        };
+        let mut call = self
+            .http
+            .request(method, url)
+            .header("authorization", &self.authorization)
+            .header("stripe-version", stripe_client_core::VERSION.as_str());
+        if let Some(key) = config.request_strategy.and_then(|s| s.get_key()) {
+            call = call.header("idempotency-key", key.as_str());
+        }
+        if let Some(body) = request.body {
+            call = call
+                .header("content-type", "application/x-www-form-urlencoded")
+                .body(body);
+        }
+        async move {
+            let answer = call
+                .send()
+                .await
+                .map_err(|e| CallError::Unavailable(format!("Stripe: {}", e.without_url())))?;
+            let status = answer.status();
+            let body = answer
+                .bytes()
+                .await
+                .map_err(|e| CallError::Unavailable(format!("Stripe: {}", e.without_url())))?;
+            if status.is_success() {
+                return Ok(body);
+            }
+            let message = serde_json::from_slice::<Value>(&body)
+                .ok()
+                .and_then(|v| v["error"]["message"].as_str().map(str::to_string))
+                .unwrap_or_else(|| format!("Stripe answered {status}"));
+            Err(if status.is_client_error() {
+                CallError::Refused(message)
+            } else {
+                CallError::Unavailable(format!("Stripe answered {status}: {message}"))
+            })
+        }
+    }
 }
 
 impl std::fmt::Debug for StripeApi {
@@ -47,20 +133,22 @@ pub struct CheckoutRequest<'a> {
 impl StripeApi {
     /// A client for the account of `secret_key`, at `api_base` (default Stripe's).
     pub fn new(secret_key: &str, api_base: Option<&str>) -> Result<Self> {
-        let mut builder =
-            stripe::ClientBuilder::new(secret_key).timeout(std::time::Duration::from_secs(20));
-        if let Some(base) = api_base.filter(|b| !b.is_empty()) {
-            let base = if base.ends_with('/') {
-                base.to_string()
-            } else {
-                format!("{base}/")
-            };
-            builder = builder.url(base);
-        }
-        let client = builder
+        let http = reqwest::Client::builder()
+            .timeout(std::time::Duration::from_secs(20))
             .build()
             .map_err(|e| Error::internal(format!("the Stripe client: {e}")))?;
-        Ok(Self { client })
+        let base = api_base
+            .filter(|b| !b.is_empty())
+            .unwrap_or("https://api.stripe.com")
+            .trim_end_matches('/')
+            .to_string();
+        Ok(Self {
+            client: Transport {
+                http,
+                base,
+                authorization: format!("Bearer {secret_key}"),
+            },
+        })
     }
 
     /// From `STRIPE_SECRET_KEY` (and `STRIPE_API_BASE`); `None` when billing is off.
@@ -290,16 +378,9 @@ fn id_of(v: &Value) -> Result<String> {
 }
 
 /// Stripe's refusals (4xx) are the caller's to fix; anything else is Stripe being unavailable.
-fn stripe_error(e: stripe::StripeError) -> Error {
+fn stripe_error(e: CallError) -> Error {
     match e {
-        stripe::StripeError::Stripe(errors, status) if (400..500).contains(&status) => {
-            Error::BadRequest(
-                errors
-                    .message
-                    .clone()
-                    .unwrap_or_else(|| "Stripe refused the request".into()),
-            )
-        }
-        other => Error::Unavailable(format!("Stripe: {other}")),
+        CallError::Refused(message) => Error::BadRequest(message),
+        CallError::Unavailable(detail) => Error::Unavailable(detail),
     }
 }
