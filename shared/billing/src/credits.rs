@@ -49,6 +49,29 @@ impl Credits {
         Self { billing, table }
     }
 
+    /// The counter of `kind` for the current period and the period's allowance; `None` when
+    /// the organization has no subscription.
+    async fn counter(
+        &self,
+        org: &str,
+        kind: CreditKind,
+        now: DateTime<Utc>,
+    ) -> Result<Option<(Key, i64, u32)>> {
+        let Some(sub) = self.billing.plan(org).await?.subscription else {
+            return Ok(None);
+        };
+        let allowance = match kind {
+            CreditKind::Images => sub.tier.plan().image_generation_count,
+            CreditKind::Videos => sub.tier.plan().generate_videos,
+        };
+        let since = period_start(sub.created_at, now).timestamp();
+        let key = Key::new(
+            format!("ORG#{org}"),
+            format!("CREDITS#{}#{since}", kind.name()),
+        );
+        Ok(Some((key, since, allowance)))
+    }
+
     /// Takes one credit of `kind` at `now`; `None` when the month's allowance is spent (or
     /// the plan has none).
     pub async fn take(
@@ -60,24 +83,14 @@ impl Credits {
         if !self.billing.enabled() {
             return Ok(Some(Credit { key: None }));
         }
-        let plan = self.billing.plan(org).await?;
-        let Some(sub) = plan.subscription else {
+        let Some((key, since, allowance)) = self.counter(org, kind, now).await? else {
             return Ok(None);
-        };
-        let allowance = match kind {
-            CreditKind::Images => sub.tier.plan().image_generation_count,
-            CreditKind::Videos => sub.tier.plan().generate_videos,
         };
         if allowance == 0 {
             return Ok(None);
         }
-        let since = period_start(sub.created_at, now);
-        let key = Key::new(
-            format!("ORG#{org}"),
-            format!("CREDITS#{}#{}", kind.name(), since.timestamp()),
-        );
         // Kept a little over two months: the period it counts, plus room for late returns.
-        let expires = since.timestamp() + 62 * 24 * 3600;
+        let expires = since + 62 * 24 * 3600;
         let used = self.table.increment(&key, "used", 1, Some(expires)).await?;
         if used > i64::from(allowance) {
             self.table.increment(&key, "used", -1, None).await?;
@@ -104,18 +117,9 @@ impl Credits {
         if !self.billing.enabled() {
             return Ok(None);
         }
-        let Some(sub) = self.billing.plan(org).await?.subscription else {
+        let Some((key, _, allowance)) = self.counter(org, kind, now).await? else {
             return Ok(Some(0));
         };
-        let allowance = match kind {
-            CreditKind::Images => sub.tier.plan().image_generation_count,
-            CreditKind::Videos => sub.tier.plan().generate_videos,
-        };
-        let since = period_start(sub.created_at, now);
-        let key = Key::new(
-            format!("ORG#{org}"),
-            format!("CREDITS#{}#{}", kind.name(), since.timestamp()),
-        );
         let used = self
             .table
             .get(&key)
