@@ -11,7 +11,7 @@ use axum::response::{IntoResponse, Response};
 use axum::{Json, Router};
 use postiz_billing::payments::{Payer, Payments};
 use postiz_billing::stripe::StripeApi;
-use postiz_billing::{Billing, BillingRepo, Period, Tier};
+use postiz_billing::{Billing, Period, Tier};
 use postiz_core::Error;
 use postiz_web::documented::Documented;
 use postiz_web::{ApiResult, AppState, Authed, JsonBody};
@@ -43,7 +43,7 @@ impl Ctx {
     /// (`STRIPE_SECRET_KEY` of the billing secret); `STRIPE_API_BASE` for an emulator.
     pub async fn new(app: &AppState) -> Result<Self, Error> {
         let a = &app.adapters;
-        let billing = Billing::from_env(BillingRepo::new(a.table.clone()));
+        let billing = app.billing.clone();
         let key = match std::env::var("STRIPE_SECRET_KEY") {
             Ok(k) if !k.trim().is_empty() => Some(k),
             _ if billing.enabled() => a.secrets.get("STRIPE_SECRET_KEY").await.ok(),
@@ -240,11 +240,9 @@ async fn start(
         email: &s.user.email,
     };
     let unique_id = uuid::Uuid::new_v4().to_string();
-    let answer = if embedded {
-        payments.embedded(&payer, tier, period, &unique_id).await?
-    } else {
-        payments.subscribe(&payer, tier, period, &unique_id).await?
-    };
+    let answer = payments
+        .subscribe(&payer, tier, period, &unique_id, embedded)
+        .await?;
     Ok((StatusCode::CREATED, Json(answer)))
 }
 

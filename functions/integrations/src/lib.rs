@@ -9,7 +9,7 @@ use axum::http::StatusCode;
 use axum::response::IntoResponse;
 use axum::{Json, Router};
 use chrono::{DateTime, Utc};
-use postiz_billing::{Billing, BillingRepo};
+use postiz_billing::Billing;
 use postiz_core::Error;
 use postiz_integrations::model::PostingTime;
 use postiz_integrations::notifications::PAGE;
@@ -59,7 +59,7 @@ impl Ctx {
     /// Builds the services with the given providers (tests point them at fakes).
     pub fn with_providers(app: &AppState, providers: Providers) -> Self {
         let a = &app.adapters;
-        let billing = Billing::from_env(BillingRepo::new(a.table.clone()));
+        let billing = app.billing.clone();
         let channels = Channels::on_table(
             a.table.clone(),
             providers,

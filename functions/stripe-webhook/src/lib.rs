@@ -1,4 +1,4 @@
-//! The `stripe-webhook` function: `POST /stripe` and nothing else. The raw body is checked
+//! The `stripe-webhook` function: `POST /stripe` and nothing else. The raw JSON body is checked
 //! against `Stripe-Signature` with `STRIPE_SIGNING_KEY` before anything is read; the answer
 //! is 2xx only once the change is committed (see `postiz_billing::webhook`).
 
@@ -8,8 +8,8 @@ use axum::extract::State;
 use axum::http::HeaderMap;
 use axum::{Json, Router};
 use postiz_billing::{BillingRepo, Outcome, Webhooks};
-use postiz_web::documented::{BodyDoc, Documented};
-use postiz_web::{ApiResult, AppState, RawBody};
+use postiz_web::documented::Documented;
+use postiz_web::{ApiResult, AppState, JsonBytes};
 use serde_json::{json, Value};
 use std::sync::Arc;
 
@@ -58,13 +58,12 @@ pub fn routes() -> Documented<AppState> {
             receive,
         )
         .open()
-        .body(Some(BodyDoc::any_json()))
 }
 
 async fn receive(
     State(app): State<AppState>,
     headers: HeaderMap,
-    RawBody(body): RawBody,
+    JsonBytes(body): JsonBytes,
 ) -> ApiResult<Json<Value>> {
     let signature = headers
         .get("stripe-signature")

@@ -76,14 +76,10 @@ pub fn routes() -> Documented<AppState> {
     pending::routes(d)
 }
 
-fn billing(s: &AppState) -> postiz_billing::Billing {
-    postiz_billing::Billing::from_env(postiz_billing::BillingRepo::new(s.adapters.table.clone()))
-}
-
 /// `/user/self`, with the organization's plan from billing (ULTIMATE while Stripe is off).
 async fn me(State(s): State<AppState>, Authed(session): Authed) -> ApiResult<Json<Value>> {
     let mut me = s.accounts.self_view(&session).await?;
-    let billing = billing(&s);
+    let billing = &s.billing;
     let plan = billing.plan(&session.org.id).await?;
     me["tier"] = json!(plan.tier);
     me["totalChannels"] = json!(plan.total_channels);
@@ -266,7 +262,7 @@ async fn invite(
     JsonBody(b): JsonBody<InviteBody>,
 ) -> ApiResult<impl IntoResponse> {
     // Postiz's `TEAM_MEMBERS` policy: only plans with team members may invite.
-    let billing = billing(&s);
+    let billing = &s.billing;
     if billing.enabled()
         && !billing
             .plan(&session.org.id)

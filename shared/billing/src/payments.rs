@@ -57,32 +57,11 @@ impl Payments {
         Ok(c)
     }
 
-    /// `POST /billing/subscribe`: `{url}` of a Checkout Session when the organization has no
-    /// subscription; `{id}` after moving the current one to the new price (the difference
-    /// invoiced now); `{portal}` when Stripe refuses the change (e.g. no valid card).
+    /// `POST /billing/subscribe` (hosted) and `POST /billing/embedded`: `{url}` of a Checkout
+    /// Session (`{client_secret}` when `embedded`) when the organization has no subscription;
+    /// `{id}` after moving the current one to the new price (the difference invoiced now);
+    /// `{portal}` when Stripe refuses the change (e.g. no valid card).
     pub async fn subscribe(
-        &self,
-        p: &Payer<'_>,
-        tier: Tier,
-        period: Period,
-        unique_id: &str,
-    ) -> Result<Value> {
-        self.start(p, tier, period, unique_id, false).await
-    }
-
-    /// `POST /billing/embedded`: the same, with Checkout embedded in the app:
-    /// `{client_secret}` instead of `{url}`.
-    pub async fn embedded(
-        &self,
-        p: &Payer<'_>,
-        tier: Tier,
-        period: Period,
-        unique_id: &str,
-    ) -> Result<Value> {
-        self.start(p, tier, period, unique_id, true).await
-    }
-
-    async fn start(
         &self,
         p: &Payer<'_>,
         tier: Tier,

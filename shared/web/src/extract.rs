@@ -143,9 +143,7 @@ where
             return Err(Error::PublicAuth("Invalid API key".into()).into());
         };
         // With billing on, the public API needs a subscription (Postiz's rule).
-        let billing = postiz_billing::Billing::from_env(postiz_billing::BillingRepo::new(
-            state.adapters.table.clone(),
-        ));
+        let billing = &state.billing;
         if billing.enabled() && billing.plan(&org.id).await?.subscription.is_none() {
             return Err(Error::PublicAuth("No subscription found".into()).into());
         }

@@ -30,6 +30,9 @@ pub struct Services {
     pub keys: Arc<AppKeys>,
     /// The adapters, for routers that need a port directly.
     pub adapters: Adapters,
+    /// The plans and their limits (configured once from the environment; open while Stripe
+    /// is off).
+    pub billing: postiz_billing::Billing,
 }
 
 impl AppState {
@@ -43,11 +46,15 @@ impl AppState {
             adapters.mailer.clone(),
             accounts_config(),
         );
+        let billing = postiz_billing::Billing::from_env(postiz_billing::BillingRepo::new(
+            adapters.table.clone(),
+        ));
         Ok(Self(Arc::new(Services {
             accounts: Arc::new(accounts),
             web: Arc::new(web),
             keys,
             adapters,
+            billing,
         })))
     }
 }
