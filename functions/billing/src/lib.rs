@@ -96,8 +96,8 @@ pub fn routes() -> Documented<Ctx> {
         )
         .post(
             "/billing/prorate",
-            "Price of a plan change (not built yet)",
-            off::plan_change,
+            "What a plan change costs today",
+            prorate,
         )
         .get("/billing/portal", "Stripe's billing portal", portal)
         .post(
@@ -172,20 +172,7 @@ pub fn routes() -> Documented<Ctx> {
 async fn subscription(State(ctx): State<Ctx>, Authed(s): Authed) -> ApiResult<Response> {
     let plan = ctx.0.billing.plan(&s.org.id).await?;
     Ok(match plan.subscription {
-        Some(sub) => Json(json!({
-            "id": sub.stripe_subscription_id,
-            "organizationId": sub.organization_id,
-            "subscriptionTier": sub.tier,
-            "identifier": sub.identifier,
-            "cancelAt": sub.cancel_at,
-            "period": sub.period,
-            "totalChannels": sub.total_channels,
-            "isLifetime": sub.is_lifetime,
-            "createdAt": sub.created_at,
-            "updatedAt": sub.updated_at,
-            "deletedAt": null,
-        }))
-        .into_response(),
+        Some(sub) => Json(sub.to_postiz_json()).into_response(),
         None => StatusCode::OK.into_response(),
     })
 }
@@ -217,6 +204,30 @@ async fn embedded(
     start(&ctx, &s, &b, true).await
 }
 
+async fn prorate(
+    State(ctx): State<Ctx>,
+    Authed(s): Authed,
+    JsonBody(b): JsonBody<SubscribeBody>,
+) -> ApiResult<(StatusCode, Json<Value>)> {
+    off::check_plan(&b)?;
+    let Some(payments) = ctx.payments() else {
+        return Err(Error::not_built(off::FEATURE).into());
+    };
+    let (tier, period) = plan_of(&b)?;
+    let answer = payments.prorate(&s.org.id, tier, period).await?;
+    Ok((StatusCode::CREATED, Json(answer)))
+}
+
+/// The tier and period a checked `BillingSubscribeDto` names.
+fn plan_of(b: &SubscribeBody) -> Result<(Tier, Period), Error> {
+    let tier = b.billing.as_deref().and_then(Tier::parse);
+    let period = b.period.as_deref().and_then(Period::parse);
+    match (tier, period) {
+        (Some(tier), Some(period)) => Ok((tier, period)),
+        _ => Err(Error::BadRequest("Unknown plan".into())),
+    }
+}
+
 async fn start(
     ctx: &Ctx,
     s: &postiz_accounts::Session,
@@ -227,11 +238,7 @@ async fn start(
     let Some(payments) = ctx.payments() else {
         return Err(Error::not_built(off::FEATURE).into());
     };
-    let tier = b.billing.as_deref().and_then(Tier::parse);
-    let period = b.period.as_deref().and_then(Period::parse);
-    let (Some(tier), Some(period)) = (tier, period) else {
-        return Err(Error::BadRequest("Unknown plan".into()).into());
-    };
+    let (tier, period) = plan_of(b)?;
     let payer = Payer {
         organization_id: &s.org.id,
         organization_name: &s.org.name,

@@ -24,15 +24,6 @@ pub(crate) struct SubscribeBody {
     pub(crate) billing: Option<String>,
 }
 
-/// Checks `BillingSubscribeDto` as Postiz does, then refuses.
-pub(crate) async fn plan_change(
-    Authed(_s): Authed,
-    JsonBody(b): JsonBody<SubscribeBody>,
-) -> ApiResult<Json<Value>> {
-    check_plan(&b)?;
-    Err(Error::not_built(FEATURE).into())
-}
-
 /// `BillingSubscribeDto`'s rules, as Postiz checks them.
 pub(crate) fn check_plan(b: &SubscribeBody) -> Result<(), Error> {
     Checks::new()

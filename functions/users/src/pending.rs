@@ -19,7 +19,7 @@ const OAUTH_APPS: &str = "Creating outside OAuth apps";
 pub(crate) fn routes(d: Documented<AppState>) -> Documented<AppState> {
     d.get(
         "/user/subscription",
-        "The organization's subscription (none without Stripe)",
+        "The organization's subscription (none without Stripe; admins)",
         subscription,
     )
     .get(
@@ -101,9 +101,17 @@ pub(crate) fn routes(d: Documented<AppState>) -> Documented<AppState> {
     .open()
 }
 
-/// `{subscription: undefined}` in Postiz: the key disappears.
-async fn subscription(Authed(_s): Authed) -> Json<Value> {
-    Json(json!({}))
+/// `{subscription}`: the organization's subscription row (admins only, as Postiz); without
+/// one (always while Stripe is off) Postiz's `undefined` makes the key disappear.
+async fn subscription(State(app): State<AppState>, Authed(s): Authed) -> ApiResult<Json<Value>> {
+    if !s.role.is_admin() {
+        return Err(Error::Forbidden("You do not have permission to do this".into()).into());
+    }
+    let plan = app.billing.plan(&s.org.id).await?;
+    Ok(Json(match plan.subscription {
+        Some(sub) => json!({ "subscription": sub.to_postiz_json() }),
+        None => json!({}),
+    }))
 }
 
 async fn tiers(Authed(_s): Authed) -> Json<Value> {

@@ -3,6 +3,7 @@
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
+use serde_json::{json, Value};
 
 use crate::plans::{Period, Tier};
 
@@ -57,5 +58,22 @@ impl Subscription {
     /// Whether Stripe still has it on trial.
     pub fn is_trialing(&self) -> bool {
         self.status != "active"
+    }
+
+    /// The row in Postiz's shape (`GET /billing`, `GET /user/subscription`).
+    pub fn to_postiz_json(&self) -> Value {
+        json!({
+            "id": self.stripe_subscription_id,
+            "organizationId": self.organization_id,
+            "subscriptionTier": self.tier,
+            "identifier": self.identifier,
+            "cancelAt": self.cancel_at,
+            "period": self.period,
+            "totalChannels": self.total_channels,
+            "isLifetime": self.is_lifetime,
+            "createdAt": self.created_at,
+            "updatedAt": self.updated_at,
+            "deletedAt": null,
+        })
     }
 }

@@ -122,6 +122,19 @@ impl Payments {
         })
     }
 
+    /// `POST /billing/prorate`: `{price}` in dollars, what changing the live subscription to
+    /// `tier` paid every `period` costs today (never below 0); 0 without a Stripe
+    /// subscription, where a checkout prices the plan instead.
+    pub async fn prorate(&self, org: &str, tier: Tier, period: Period) -> Result<Value> {
+        let live = self.billing.plan(org).await?.subscription;
+        let Some(sub) = live.and_then(|s| s.stripe_subscription_id) else {
+            return Ok(json!({ "price": 0 }));
+        };
+        let price = self.stripe.price(tier, period).await?;
+        let cents = self.stripe.preview_change(&sub, &price).await?.max(0);
+        Ok(json!({ "price": cents as f64 / 100.0 }))
+    }
+
     /// `GET /billing/check/:id`: 2 once the checkout's subscription is recorded, 1 when it
     /// ended, 0 while waiting for Stripe's event.
     pub async fn check(&self, org: &str, unique_id: &str) -> Result<Value> {

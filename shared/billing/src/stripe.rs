@@ -318,6 +318,37 @@ impl StripeApi {
         id_of(&updated)
     }
 
+    /// What moving `subscription` to `price` now would make the customer pay today, in cents
+    /// (the preview invoice's `amount_remaining`; negative when the unused time is worth more).
+    pub async fn preview_change(&self, subscription: &str, price: &str) -> Result<i64> {
+        let sub = self.subscription(subscription).await?;
+        let item = sub["items"]["data"][0]["id"]
+            .as_str()
+            .ok_or_else(|| Error::BadRequest("The subscription has no item".into()))?;
+        let customer = sub["customer"]
+            .as_str()
+            .ok_or_else(|| Error::Unavailable("Stripe's subscription has no customer".into()))?;
+        let invoice = self
+            .call(
+                StripeMethod::Post,
+                "/invoices/create_preview",
+                Some(&json!({
+                    "customer": customer,
+                    "subscription": subscription,
+                    "subscription_details": {
+                        "items": [{"id": item, "price": price, "quantity": 1}],
+                        "proration_behavior": "always_invoice",
+                        "proration_date": chrono::Utc::now().timestamp(),
+                    },
+                })),
+            )
+            .await?;
+        invoice["amount_remaining"]
+            .as_i64()
+            .or_else(|| invoice["amount_due"].as_i64())
+            .ok_or_else(|| Error::Unavailable("Stripe's preview invoice has no amount".into()))
+    }
+
     /// A subscription as Stripe holds it.
     pub async fn subscription(&self, id: &str) -> Result<Value> {
         self.call(StripeMethod::Get, &format!("/subscriptions/{id}"), None)

@@ -286,7 +286,8 @@ async fn create_session(State(f): State<Fake>, body: Bytes) -> Response {
     Json(session).into_response()
 }
 
-/// The hosted page: paying attaches a test card and starts the subscription.
+/// The hosted page: paying attaches a test card, starts the subscription and sends the
+/// customer back to the session's success URL.
 async fn complete_checkout(State(f): State<Fake>, Path(id): Path<String>) -> Response {
     let Some(session) = f.sessions.lock().unwrap().get(&id).cloned() else {
         return StatusCode::NOT_FOUND.into_response();
@@ -333,7 +334,16 @@ async fn complete_checkout(State(f): State<Fake>, Path(id): Path<String>) -> Res
         s["status"] = json!("complete");
         s["subscription"] = created["id"].clone();
     }
-    (status, Json(created)).into_response()
+    if !status.is_success() {
+        return (status, Json(created)).into_response();
+    }
+    // Back to the app, as Stripe's hosted page does once the customer has paid.
+    let back = session["success_url"].as_str().unwrap_or_default();
+    (
+        StatusCode::SEE_OTHER,
+        [(axum::http::header::LOCATION, back)],
+    )
+        .into_response()
 }
 
 async fn create_portal(State(f): State<Fake>, body: Bytes) -> Json<Value> {
@@ -348,7 +358,8 @@ async fn create_portal(State(f): State<Fake>, body: Bytes) -> Json<Value> {
     }))
 }
 
-/// Everything else goes to localstripe; a subscription's `items[n][price]` becomes `plan`.
+/// Everything else goes to localstripe; a subscription's `items[n][price]` (and a preview
+/// invoice's `subscription_details[items][n][price]`) becomes `plan`.
 async fn pass(
     State(f): State<Fake>,
     method: Method,
@@ -365,6 +376,13 @@ async fn pass(
                 // localstripe knows the older `prorate` flag only.
                 *v = (v != "none").to_string();
                 *k = "prorate".into();
+            }
+        }
+    }
+    if uri.path() == "/v1/invoices/create_preview" {
+        for (k, _) in pairs.iter_mut() {
+            if k.starts_with("subscription_details[items][") && k.ends_with("][price]") {
+                *k = k.replace("][price]", "][plan]");
             }
         }
     }

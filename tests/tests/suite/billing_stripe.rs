@@ -117,6 +117,16 @@ async fn a_plan_is_bought_through_checkout_and_arrives_by_the_webhook() {
         json!({"status": 0})
     );
 
+    // Without a subscription a plan change costs nothing today (a checkout prices it).
+    let (status, body) = s
+        .call(
+            Method::POST,
+            "/billing/prorate",
+            Some(json!({"period": "MONTHLY", "billing": "PRO"})),
+        )
+        .await;
+    assert_eq!((status, &body), (201, &json!({"price": 0})), "{body}");
+
     // The embedded checkout opens a session the app mounts with its client secret.
     let (status, body) = s
         .call(
@@ -134,8 +144,16 @@ async fn a_plan_is_bought_through_checkout_and_arrives_by_the_webhook() {
     assert!(body.get("url").is_none());
 
     // The customer pays; localstripe signs and sends customer.subscription.created.
-    let paid = reqwest::get(&url).await.unwrap();
-    assert!(paid.status().is_success(), "{}", paid.text().await.unwrap());
+    let no_redirects = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let paid = no_redirects.get(&url).send().await.unwrap();
+    assert_eq!(paid.status(), 303, "{}", paid.text().await.unwrap());
+    assert_eq!(
+        paid.headers()["location"].to_str().unwrap(),
+        session["success_url"].as_str().unwrap()
+    );
     let me = wait_for_tier(&s, "PRO").await;
     assert_eq!(me["totalChannels"], 30);
     assert_eq!(
@@ -151,8 +169,34 @@ async fn a_plan_is_bought_through_checkout_and_arrives_by_the_webhook() {
         ),
         (&json!("PRO"), &json!("MONTHLY"), &json!(30))
     );
+    assert_eq!(
+        s.get("/user/subscription").await,
+        json!({ "subscription": record }),
+        "the web app's billing page reads the same row"
+    );
     let sub_id = record["id"].as_str().unwrap().to_string();
     assert!(sub_id.starts_with("sub_"));
+
+    // What moving to ULTIMATE costs today: more than nothing, less than a whole month of it
+    // (what PRO's month already paid counts); a cheaper plan costs nothing today.
+    let (status, body) = s
+        .call(
+            Method::POST,
+            "/billing/prorate",
+            Some(json!({"period": "MONTHLY", "billing": "ULTIMATE"})),
+        )
+        .await;
+    assert_eq!(status, 201, "{body}");
+    let today = body["price"].as_f64().expect("a price");
+    assert!(today > 0.0 && today < 99.0, "{body}");
+    let (status, body) = s
+        .call(
+            Method::POST,
+            "/billing/prorate",
+            Some(json!({"period": "MONTHLY", "billing": "STANDARD"})),
+        )
+        .await;
+    assert_eq!((status, &body), (201, &json!({"price": 0.0})), "{body}");
 
     // A plan change moves the same subscription; the updated event brings the new plan.
     let (status, body) = s
