@@ -61,6 +61,11 @@ impl Payments {
     /// Session (`{client_secret}` when `embedded`) when the organization has no subscription;
     /// `{id}` after moving the current one to the new price (the difference invoiced now);
     /// `{portal}` when Stripe refuses the change (e.g. no valid card).
+    ///
+    /// The embedded checkout only ever starts a plan: with a live subscription it answers
+    /// `{subscribed: true}` and changes nothing. (Postiz changes the plan there too; its web
+    /// app asks for an embedded session while it waits for a new subscription's webhook, which
+    /// would move the plan just bought back to the default one.)
     pub async fn subscribe(
         &self,
         p: &Payer<'_>,
@@ -69,9 +74,12 @@ impl Payments {
         unique_id: &str,
         embedded: bool,
     ) -> Result<Value> {
+        let live = self.billing.plan(p.organization_id).await?.subscription;
+        if embedded && live.is_some() {
+            return Ok(json!({ "subscribed": true }));
+        }
         let customer = self.customer(p).await?;
         let price = self.stripe.price(tier, period).await?;
-        let live = self.billing.plan(p.organization_id).await?.subscription;
         let mut metadata = json!({
             "service": "gitroom",
             "billing": tier.as_str(),

@@ -118,6 +118,7 @@ impl Stripe {
             .route("/v1/checkout/sessions", post(create_session))
             .route("/v1/billing_portal/sessions", post(create_portal))
             .route("/checkout/{id}", get(complete_checkout))
+            .route("/portal/{customer}", get(portal_page))
             .fallback(any(pass))
             .with_state(fake);
         tokio::spawn(async move {
@@ -356,6 +357,17 @@ async fn create_portal(State(f): State<Fake>, body: Bytes) -> Json<Value> {
         "return_url": field(&pairs, "return_url"),
         "url": format!("{}/portal/{customer}", f.me),
     }))
+}
+
+/// The portal's page: who it is for (a browser opening the portal lands here).
+async fn portal_page(Path(customer): Path<String>) -> axum::response::Html<String> {
+    let customer: String = customer
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric() || *c == '_')
+        .collect();
+    axum::response::Html(format!(
+        "<!doctype html><title>Billing portal</title><h1>Billing portal of {customer}</h1>"
+    ))
 }
 
 /// Everything else goes to localstripe; a subscription's `items[n][price]` (and a preview

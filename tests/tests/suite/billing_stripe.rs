@@ -175,6 +175,22 @@ async fn a_plan_is_bought_through_checkout_and_arrives_by_the_webhook() {
         "the web app's billing page reads the same row"
     );
     let sub_id = record["id"].as_str().unwrap().to_string();
+
+    // The embedded checkout never touches a live subscription (the web app asks for one
+    // while it waits for the webhook of the plan just bought).
+    let (status, body) = s
+        .call(
+            Method::POST,
+            "/billing/embedded",
+            Some(json!({"period": "MONTHLY", "billing": "STANDARD"})),
+        )
+        .await;
+    assert_eq!(
+        (status, &body),
+        (201, &json!({"subscribed": true})),
+        "{body}"
+    );
+    assert_eq!(s.get("/billing").await["subscriptionTier"], "PRO");
     assert!(sub_id.starts_with("sub_"));
 
     // What moving to ULTIMATE costs today: more than nothing, less than a whole month of it

@@ -8,6 +8,7 @@
 //! when missing). Without `POSTIZ_FRONTEND_DIR` it says why it was skipped: CI cannot download
 //! the web app.
 
+use postiz_tests::fakes::stripe::Stripe;
 use postiz_tests::fakes::{bluesky, serve, telegram, x};
 use postiz_tests::Running;
 use std::path::{Path, PathBuf};
@@ -58,33 +59,35 @@ fn walk_dir() -> PathBuf {
     dir
 }
 
-/// One walk in `mode` (`cookie` or `header`) on a fresh backend and a fresh app process.
-async fn walk(frontend: &Path, backend_url: &str, mode: &str) {
-    let (pds, _) = bluesky::app();
-    let pds = serve(pds).await;
-    let (x_app, _) = x::app();
-    let x_url = serve(x_app).await;
-    let (tg, _) = telegram::app();
-    let tg = serve(tg).await;
+/// The backend and the web app, each a running process; stopped when dropped.
+struct Stack {
+    _app: Running,
+    backend: Running,
+    frontend_url: String,
+}
+
+/// Starts `postiz-server` on `backend_url`'s port with `backend_env` added, then the web app
+/// (`next start`) pointed at it with `frontend_env` added; `secured` = header auth mode.
+async fn start_stack(
+    frontend: &Path,
+    backend_url: &str,
+    secured: bool,
+    data: &Path,
+    backend_env: &[(&str, String)],
+    frontend_env: &[(&str, String)],
+) -> Stack {
     let frontend_url = format!("http://127.0.0.1:{FRONTEND_PORT}");
     assert_free(port_of(backend_url));
     assert_free(FRONTEND_PORT);
-    let data = tempfile::tempdir().unwrap();
-    let secured = mode == "header";
-
     let mut backend = Command::new(postiz_tests::server_bin());
     backend
         .env("HOST", "127.0.0.1")
         .env("PORT", port_of(backend_url).to_string())
-        .env("DATA_DIR", data.path())
+        .env("DATA_DIR", data)
         .env("FRONTEND_URL", &frontend_url)
         .env("FETCH_ALLOW_PRIVATE", "true")
-        .env("SCHEDULER_TICK_MS", "500")
-        .env("X_URL", &x_url)
-        .env("X_API_KEY", x::KEY)
-        .env("X_API_SECRET", x::SECRET)
-        .env("TELEGRAM_URL", &tg)
-        .env("TELEGRAM_TOKEN", telegram::TOKEN);
+        .env("SCHEDULER_TICK_MS", "500");
+    backend.envs(backend_env.iter().map(|(k, v)| (k, v)));
     if secured {
         backend.env("NOT_SECURED", "true");
     }
@@ -102,36 +105,113 @@ async fn walk(frontend: &Path, backend_url: &str, mode: &str) {
         .env("NEXT_PUBLIC_BACKEND_URL", backend_url)
         .env("BACKEND_INTERNAL_URL", backend_url)
         .env("NEXT_TELEMETRY_DISABLED", "1");
+    app.envs(frontend_env.iter().map(|(k, v)| (k, v)));
     if secured {
         app.env("NOT_SECURED", "true");
     }
     let app = Running::start(app, FRONTEND_PORT);
     wait_for(&format!("{frontend_url}/auth"), Duration::from_secs(90)).await;
+    Stack {
+        _app: app,
+        backend,
+        frontend_url,
+    }
+}
 
-    // Screenshots and the report: `POSTIZ_WALK_OUT/<mode>` when set, else a temporary folder.
+/// Runs `tests/browser/<script>` against `stack`, its report and screenshots in
+/// `POSTIZ_WALK_OUT/<name>` (else a temporary folder); fails with the report if it fails.
+fn run_script(script: &str, name: &str, stack: Stack, backend_url: &str, env: &[(&str, String)]) {
     let temp = tempfile::tempdir().unwrap();
     let out = match std::env::var_os("POSTIZ_WALK_OUT") {
-        Some(dir) => PathBuf::from(dir).join(mode),
+        Some(dir) => PathBuf::from(dir).join(name),
         None => temp.path().to_path_buf(),
     };
     let status = Command::new("node")
-        .arg("walk.mjs")
+        .arg(script)
         .current_dir(walk_dir())
-        .env("MODE", mode)
-        .env("FRONTEND_URL", &frontend_url)
+        .env("FRONTEND_URL", &stack.frontend_url)
         .env("BACKEND_URL", backend_url)
-        .env("BLUESKY_SERVICE", &pds)
-        .env("BLUESKY_HANDLE", bluesky::HANDLE)
-        .env("BLUESKY_PASSWORD", bluesky::PASSWORD)
         .env("OUT_DIR", &out)
+        .envs(env.iter().map(|(k, v)| (k, v)))
         .status()
         .expect("node runs the walk");
-    drop(app);
-    drop(backend);
+    drop(stack);
     let report = std::fs::read_to_string(out.join("report.json")).unwrap_or_default();
     assert!(
         status.success(),
-        "the browser walk failed in {mode} mode ({status}); report:\n{report}"
+        "the browser walk {script} failed ({name}, {status}); report:\n{report}"
+    );
+}
+
+/// One walk in `mode` (`cookie` or `header`) on a fresh backend and a fresh app process.
+async fn walk(frontend: &Path, backend_url: &str, mode: &str) {
+    let (pds, _) = bluesky::app();
+    let pds = serve(pds).await;
+    let (x_app, _) = x::app();
+    let x_url = serve(x_app).await;
+    let (tg, _) = telegram::app();
+    let tg = serve(tg).await;
+    let data = tempfile::tempdir().unwrap();
+    let backend_env = [
+        ("X_URL", x_url),
+        ("X_API_KEY", x::KEY.to_string()),
+        ("X_API_SECRET", x::SECRET.to_string()),
+        ("TELEGRAM_URL", tg),
+        ("TELEGRAM_TOKEN", telegram::TOKEN.to_string()),
+    ];
+    let stack = start_stack(
+        frontend,
+        backend_url,
+        mode == "header",
+        data.path(),
+        &backend_env,
+        &[],
+    )
+    .await;
+    run_script(
+        "walk.mjs",
+        mode,
+        stack,
+        backend_url,
+        &[
+            ("MODE", mode.to_string()),
+            ("BLUESKY_SERVICE", pds),
+            ("BLUESKY_HANDLE", bluesky::HANDLE.to_string()),
+            ("BLUESKY_PASSWORD", bluesky::PASSWORD.to_string()),
+        ],
+    );
+}
+
+/// The billing pages with Stripe on: localstripe and our Stripe fake behind the backend, the
+/// web app with a publishable key (Stripe.js itself cannot load: no internet).
+async fn billing_walk(frontend: &Path, backend_url: &str) {
+    const SIGNING: &str = "whsec_browser_walk";
+    let stripe = Stripe::start().await;
+    let data = tempfile::tempdir().unwrap();
+    let backend_env = [
+        ("STRIPE_SECRET_KEY", "sk_test_browser_walk".to_string()),
+        ("STRIPE_API_BASE", stripe.base.clone()),
+        ("STRIPE_SIGNING_KEY", SIGNING.to_string()),
+    ];
+    let frontend_env = [("STRIPE_PUBLISHABLE_KEY", "pk_test_browser_walk".to_string())];
+    let stack = start_stack(
+        frontend,
+        backend_url,
+        false,
+        data.path(),
+        &backend_env,
+        &frontend_env,
+    )
+    .await;
+    stripe
+        .send_webhooks_to(&format!("{}/stripe", stack.backend.base), SIGNING)
+        .await;
+    run_script(
+        "billing.mjs",
+        "billing",
+        stack,
+        backend_url,
+        &[("STRIPE_BASE", stripe.base.clone())],
     );
 }
 
@@ -152,7 +232,15 @@ async fn the_real_web_app_works_in_both_auth_modes() {
     );
     let backend_url = std::env::var("POSTIZ_FRONTEND_BACKEND_URL")
         .unwrap_or_else(|_| "http://127.0.0.1:3000".into());
+    // `POSTIZ_WALK_ONLY=billing` (or `cookie`, `header`; comma-separated) runs only those.
+    let only = std::env::var("POSTIZ_WALK_ONLY").unwrap_or_default();
+    let wanted = |name: &str| only.is_empty() || only.split(',').any(|w| w.trim() == name);
     for mode in ["cookie", "header"] {
-        walk(&frontend, &backend_url, mode).await;
+        if wanted(mode) {
+            walk(&frontend, &backend_url, mode).await;
+        }
+    }
+    if wanted("billing") {
+        billing_walk(&frontend, &backend_url).await;
     }
 }
