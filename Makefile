@@ -25,6 +25,9 @@ build-PendingFunction:
 build-BillingFunction:
 	$(call bootstrap,billing)
 
+build-AiFunction:
+	$(call bootstrap,ai)
+
 build-StripeWebhookFunction:
 	$(call bootstrap,stripe-webhook)
 

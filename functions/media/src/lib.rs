@@ -19,7 +19,7 @@ use axum::extract::{FromRef, Path, Query, State};
 use axum::http::StatusCode;
 use axum::{Json, Router};
 use postiz_core::Error;
-use postiz_media::{InfoUpdate, MediaService, MediaUrls, VIDEO_MAX};
+use postiz_media::{InfoUpdate, MediaService, VIDEO_MAX};
 use postiz_web::documented::Documented;
 use postiz_web::{ApiResult, AppState, Authed, JsonBody};
 use serde::Deserialize;
@@ -59,17 +59,10 @@ impl FromRef<Ctx> for AppState {
     }
 }
 
-/// The media library on the app's ports; links under `MEDIA_PUBLIC_URL`, else the store's
-/// own (the local server's signed `/uploads/...` links).
+/// The media library on the app's ports ([`MediaService::with_env_urls`]).
 pub fn media_service(app: &AppState) -> MediaService {
     let a = &app.adapters;
-    let urls = MediaUrls::from_env(a.blobs.clone());
-    if !urls.available() {
-        tracing::warn!(
-            "MEDIA_PUBLIC_URL is not set and the blob store serves no links: uploads will fail"
-        );
-    }
-    MediaService::new(a.table.clone(), a.blobs.clone(), a.clock.clone(), urls)
+    MediaService::with_env_urls(a.table.clone(), a.blobs.clone(), a.clock.clone())
 }
 
 impl Ctx {

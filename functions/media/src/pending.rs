@@ -38,12 +38,6 @@ pub(crate) fn routes(d: Documented<Ctx>) -> Documented<Ctx> {
             "Call a video generator's helper",
             unknown_generator,
         )
-        .post("/media/generate-image", "Generate a picture with AI", no_ai)
-        .post(
-            "/media/generate-image-with-prompt",
-            "Generate a picture with AI into the library",
-            no_ai,
-        )
         .post(
             "/media/save-media",
             "Register a file uploaded to Cloudflare R2",
@@ -78,10 +72,6 @@ async fn unknown_generator(Authed(_s): Authed) -> ApiResult<Json<Value>> {
 /// Postiz's validation of `VideoDto.type` against the available generators: none.
 async fn generate_video(Authed(_s): Authed) -> ApiResult<Json<Value>> {
     Err(Error::Validation(vec!["type must be any of: ".into()]).into())
-}
-
-async fn no_ai(Authed(_s): Authed) -> ApiResult<Json<Value>> {
-    Err(Error::not_built("AI image generation").into())
 }
 
 #[derive(Deserialize, utoipa::ToSchema)]

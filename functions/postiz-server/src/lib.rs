@@ -37,6 +37,11 @@ pub async fn routes(state: &AppState) -> Router<AppState> {
             postiz_billing_fn::Ctx::new(state)
                 .await
                 .expect("the billing function's services"),
+        ))
+        .merge(postiz_ai_fn::router(
+            postiz_ai_fn::Ctx::new(state)
+                .await
+                .expect("the AI function's services"),
         ));
     match state.adapters.file_blobs.clone() {
         Some(blobs) => routes.merge(postiz_web::blob_routes::router(blobs)),
@@ -60,6 +65,7 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
             postiz_pending_fn::routes().document(),
             postiz_stripe_webhook_fn::routes().document(),
             postiz_billing_fn::routes().document(),
+            postiz_ai_fn::routes().document(),
         ],
     )
 }
@@ -82,6 +88,7 @@ pub fn internal_operations() -> Vec<(String, String)> {
     ops.extend(postiz_pending_fn::routes().operations());
     ops.extend(postiz_stripe_webhook_fn::routes().operations());
     ops.extend(postiz_billing_fn::routes().operations());
+    ops.extend(postiz_ai_fn::routes().operations());
     ops
 }
 

@@ -18,11 +18,6 @@ use crate::Ctx;
 
 pub(crate) fn routes(d: Documented<Ctx>) -> Documented<Ctx> {
     d.post(
-        "/posts/separate-posts",
-        "Split a text into a thread with AI",
-        separate_posts,
-    )
-    .post(
         "/posts/generator",
         "Write posts with AI (a stream of events, one JSON per line)",
         generator,
@@ -32,10 +27,6 @@ pub(crate) fn routes(d: Documented<Ctx>) -> Documented<Ctx> {
         "A published post's statistics",
         post_analytics,
     )
-}
-
-async fn separate_posts(Authed(_s): Authed) -> ApiResult<Json<Value>> {
-    Err(Error::not_built("AI writing help").into())
 }
 
 #[derive(Deserialize, utoipa::ToSchema)]

@@ -70,6 +70,18 @@ pub enum Error {
     /// The write lost a race or would break a uniqueness rule: 409.
     #[error("{0}")]
     Conflict(String),
+    /// The request is understood but its content is refused (an AI safety system's
+    /// rejection): 422 `{"statusCode":422,"message":"..."}`.
+    #[error("{0}")]
+    Unprocessable(String),
+    /// A service we called failed (an AI model): 502 with `message`; `detail` is logged only.
+    #[error("{message}: {detail}")]
+    BadGateway {
+        /// Message for the user.
+        message: String,
+        /// What the service answered (logged, never shown).
+        detail: String,
+    },
     /// A dependency is unavailable (store, queue, secret): 503.
     #[error("service unavailable: {0}")]
     Unavailable(String),

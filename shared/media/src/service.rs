@@ -79,6 +79,22 @@ impl MediaService {
         }
     }
 
+    /// The service with links under `MEDIA_PUBLIC_URL`, else the blob store's own (the local
+    /// server's signed `/uploads/...` links); warns when neither exists.
+    pub fn with_env_urls(
+        table: Arc<dyn Table>,
+        blobs: Arc<dyn Blobs>,
+        clock: Arc<dyn Clock>,
+    ) -> Self {
+        let urls = MediaUrls::from_env(blobs.clone());
+        if !urls.available() {
+            tracing::warn!(
+                "MEDIA_PUBLIC_URL is not set and the blob store serves no links: uploads will fail"
+            );
+        }
+        Self::new(table, blobs, clock, urls)
+    }
+
     /// Counts an upload the organization starts; 429 past its hourly allowance.
     pub async fn admit_upload(&self, org: &str) -> Result<()> {
         self.uploads.admit(&self.upload_limit, org).await

@@ -100,6 +100,17 @@ impl IntoResponse for ApiError {
                 r
             }
             Error::Conflict(m) => nest(StatusCode::CONFLICT, json!(m), "Conflict"),
+            Error::Unprocessable(m) => json_body(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                json!({"statusCode": 422, "message": m}),
+            ),
+            Error::BadGateway { message, detail } => {
+                tracing::warn!(%detail, "an upstream service failed");
+                json_body(
+                    StatusCode::BAD_GATEWAY,
+                    json!({"statusCode": 502, "message": message}),
+                )
+            }
             Error::Unavailable(detail) => {
                 tracing::error!(%detail, "dependency unavailable");
                 json_body(

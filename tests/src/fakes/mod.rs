@@ -7,6 +7,7 @@ pub mod facebook;
 pub mod instagram;
 pub mod linkedin;
 pub mod mastodon;
+pub mod openai;
 pub mod pinterest;
 pub mod reddit;
 pub mod slack;

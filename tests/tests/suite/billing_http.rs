@@ -11,7 +11,7 @@ use std::time::Duration;
 use crate::util::Session;
 
 const APP: &str = "http://app.example";
-const SIGNING: &str = "whsec_billing_http";
+pub(crate) const SIGNING: &str = "whsec_billing_http";
 
 async fn server() -> (Running, tempfile::TempDir) {
     let dir = tempfile::tempdir().unwrap();
@@ -27,7 +27,13 @@ async fn server() -> (Running, tempfile::TempDir) {
     (srv, dir)
 }
 
-fn subscription_event(id: &str, kind: &str, org: &str, tier: &str, created: i64) -> Value {
+pub(crate) fn subscription_event(
+    id: &str,
+    kind: &str,
+    org: &str,
+    tier: &str,
+    created: i64,
+) -> Value {
     json!({
         "id": id,
         "object": "event",
@@ -47,7 +53,7 @@ fn subscription_event(id: &str, kind: &str, org: &str, tier: &str, created: i64)
 }
 
 /// Delivers `event` to `/stripe` signed with `secret` now; the status and the answer.
-async fn deliver(s: &Session, event: &Value, secret: &str) -> (u16, Value) {
+pub(crate) async fn deliver(s: &Session, event: &Value, secret: &str) -> (u16, Value) {
     let body = serde_json::to_vec(event).unwrap();
     let header = signature::header(&body, chrono::Utc::now().timestamp(), secret);
     let r = s

@@ -164,6 +164,27 @@ async fn function_binaries_serve_their_events_through_the_runtime_api() {
             key = k.to_string();
         }
     }
+    // The AI function against the fake OpenAI server.
+    {
+        let (fake, seen) = postiz_tests::fakes::openai::app();
+        let base = postiz_tests::fakes::serve(fake).await;
+        let api = RuntimeApi::start().await;
+        let mut with_ai = envs.clone();
+        with_ai.push((
+            "OPENAI_API_KEY",
+            postiz_tests::fakes::openai::KEY.to_string(),
+        ));
+        with_ai.push(("OPENAI_BASE_URL", format!("{base}/v1")));
+        let _f = start_function("ai", &api, &with_ai);
+        let (status, _, body) = answer(
+            api.invoke(&event("ai-separate-posts.json", &session), within)
+                .await,
+        );
+        assert_eq!(status, 201, "ai: {body}");
+        let posts = body["posts"].as_array().expect("posts");
+        assert!(posts.len() >= 2, "{body}");
+        assert_eq!(seen.lock().unwrap().bodies("/v1/chat/completions").len(), 1);
+    }
     // Stripe's webhook, its event signed now with the function's signing key.
     {
         let api = RuntimeApi::start().await;

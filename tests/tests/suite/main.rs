@@ -3,6 +3,7 @@
 //! and the template drift check.
 
 mod account_http;
+mod ai_http;
 mod aws_faults;
 mod backup_restore;
 mod billing_http;

@@ -1,0 +1,19 @@
+//! AI through OpenAI's API with `async-openai`: one client built from the environment
+//! ([`AiConfig`]), Postiz's error normalisation ([`generation_error`]), and the features the
+//! routes call: thread splitting ([`separate_posts`]) and pictures ([`Pictures`]).
+//!
+//! `OPENAI_BASE_URL` points the client at any OpenAI-compatible server (a local model server,
+//! a gateway, the tests' fake). Without `OPENAI_API_KEY` there is no client and the AI routes
+//! answer as Postiz does with AI off.
+
+mod client;
+mod config;
+mod errors;
+mod pictures;
+mod separate;
+
+pub use client::Ai;
+pub use config::{AiConfig, Models};
+pub use errors::{generation_error, FAILED};
+pub use pictures::{Picture, Pictures};
+pub use separate::{separate_posts, split_to_fit};

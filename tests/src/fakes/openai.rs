@@ -1,0 +1,237 @@
+//! A fake of OpenAI's HTTP API (`/v1/chat/completions`, `/v1/images/generations`), the parts
+//! our client (`async-openai`) calls, with OpenAI's error bodies. It answers like a model
+//! would, deterministically:
+//!
+//! - structured output `separatePosts`: the user's text packed sentence by sentence into
+//!   posts of at most the system prompt's "maximum N characters" (a sentence longer than that
+//!   stays whole, as a model sometimes leaves it);
+//! - `separatePost` (shrink): the text cut at a word to fit, unless it contains `UNSHRINKABLE`
+//!   (answered unchanged, still too long);
+//! - `picturePrompt`: `"A detailed render of <description>"`;
+//! - images: a 1×1 PNG as `b64_json`.
+//!
+//! A prompt or text containing `REFUSE` is rejected by the "safety system"
+//! (`safety_violations=[violence]`); `FAIL500` answers 500; `RATE429` answers 429 once per
+//! distinct text, then works. Every request is recorded, with its `Authorization` checked
+//! against [`KEY`].
+
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::post;
+use axum::{Json, Router};
+use serde_json::{json, Value};
+use std::collections::HashSet;
+use std::sync::{Arc, Mutex};
+
+/// The API key the fake accepts.
+pub const KEY: &str = "sk-fake-openai-key";
+
+/// A 1×1 transparent PNG, base64.
+pub const PNG_B64: &str =
+    "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==";
+
+/// What the fake saw.
+#[derive(Debug, Default)]
+pub struct Seen {
+    /// Requests: (path, body).
+    pub requests: Vec<(String, Value)>,
+    rate_limited: HashSet<String>,
+}
+
+impl Seen {
+    /// Bodies of the requests to `path`.
+    pub fn bodies(&self, path: &str) -> Vec<Value> {
+        self.requests
+            .iter()
+            .filter(|(p, _)| p == path)
+            .map(|(_, b)| b.clone())
+            .collect()
+    }
+}
+
+/// Shared state of one fake.
+pub type Shared = Arc<Mutex<Seen>>;
+
+/// The fake's routes (serve under a base URL; the client's base is `<url>/v1`).
+pub fn app() -> (Router, Shared) {
+    let seen = Shared::default();
+    let app = Router::new()
+        .route("/v1/chat/completions", post(chat))
+        .route("/v1/images/generations", post(images))
+        .with_state(seen.clone());
+    (app, seen)
+}
+
+fn error(status: StatusCode, message: &str, kind: &str, code: Option<&str>) -> Response {
+    (
+        status,
+        Json(json!({"error": {"message": message, "type": kind, "param": null, "code": code}})),
+    )
+        .into_response()
+}
+
+/// The common checks: the key, then the scripted failures of `text`.
+fn gate(
+    seen: &Shared,
+    headers: &HeaderMap,
+    path: &str,
+    body: &Value,
+    text: &str,
+) -> Option<Response> {
+    let mut s = seen.lock().unwrap();
+    s.requests.push((path.to_string(), body.clone()));
+    let auth = headers
+        .get("authorization")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default();
+    if auth != format!("Bearer {KEY}") {
+        return Some(error(
+            StatusCode::UNAUTHORIZED,
+            "Incorrect API key provided.",
+            "invalid_request_error",
+            Some("invalid_api_key"),
+        ));
+    }
+    if text.contains("REFUSE") {
+        return Some(error(
+            StatusCode::BAD_REQUEST,
+            "Your request was rejected by the safety system, safety_violations=[violence]",
+            "invalid_request_error",
+            Some("moderation_blocked"),
+        ));
+    }
+    if text.contains("FAIL500") {
+        return Some(error(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "The server had an error while processing your request. upstream-secret-detail",
+            "server_error",
+            None,
+        ));
+    }
+    if text.contains("RATE429") && s.rate_limited.insert(text.to_string()) {
+        return Some(error(
+            StatusCode::TOO_MANY_REQUESTS,
+            "Rate limit reached for requests",
+            "requests",
+            Some("rate_limit_exceeded"),
+        ));
+    }
+    None
+}
+
+fn message_text(body: &Value, role: &str) -> String {
+    body["messages"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|m| m["role"] == role)
+        .filter_map(|m| m["content"].as_str())
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// The number after "maximum " in the system prompt.
+fn maximum(system: &str) -> usize {
+    system
+        .split("maximum ")
+        .nth(1)
+        .and_then(|rest| rest.split_whitespace().next())
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(280)
+}
+
+fn sentences(text: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut current = String::new();
+    for c in text.chars() {
+        current.push(c);
+        if matches!(c, '.' | '!' | '?') {
+            out.push(current.trim().to_string());
+            current.clear();
+        }
+    }
+    if !current.trim().is_empty() {
+        out.push(current.trim().to_string());
+    }
+    out
+}
+
+fn pack(text: &str, max: usize) -> Vec<String> {
+    let mut posts: Vec<String> = Vec::new();
+    for s in sentences(text) {
+        match posts.last_mut() {
+            Some(last) if last.chars().count() + 1 + s.chars().count() <= max => {
+                last.push(' ');
+                last.push_str(&s);
+            }
+            _ => posts.push(s),
+        }
+    }
+    posts
+}
+
+fn shrink(text: &str, max: usize) -> String {
+    if text.contains("UNSHRINKABLE") || text.chars().count() <= max {
+        return text.to_string();
+    }
+    let cut: String = text.chars().take(max).collect();
+    match cut.rfind(' ') {
+        Some(i) if i > 0 => cut[..i].to_string(),
+        _ => cut,
+    }
+}
+
+fn completion(model: &Value, content: &str) -> Value {
+    json!({
+        "id": "chatcmpl-fake",
+        "object": "chat.completion",
+        "created": 1_700_000_000,
+        "model": model,
+        "choices": [{
+            "index": 0,
+            "message": {"role": "assistant", "content": content, "refusal": null},
+            "finish_reason": "stop",
+            "logprobs": null
+        }],
+        "usage": {"prompt_tokens": 10, "completion_tokens": 10, "total_tokens": 20}
+    })
+}
+
+async fn chat(State(seen): State<Shared>, headers: HeaderMap, Json(body): Json<Value>) -> Response {
+    let system = message_text(&body, "system");
+    let user = message_text(&body, "user");
+    if let Some(r) = gate(&seen, &headers, "/v1/chat/completions", &body, &user) {
+        return r;
+    }
+    let schema = body["response_format"]["json_schema"]["name"]
+        .as_str()
+        .unwrap_or_default();
+    let answer = match schema {
+        "separatePosts" => json!({"posts": pack(&user, maximum(&system))}),
+        "separatePost" => json!({"post": shrink(&user, maximum(&system))}),
+        "picturePrompt" => json!({
+            "prompt": format!("A detailed render of {}", user.trim_start_matches("prompt: "))
+        }),
+        _ => return Json(completion(&body["model"], &format!("You said: {user}"))).into_response(),
+    };
+    Json(completion(&body["model"], &answer.to_string())).into_response()
+}
+
+async fn images(
+    State(seen): State<Shared>,
+    headers: HeaderMap,
+    Json(body): Json<Value>,
+) -> Response {
+    let prompt = body["prompt"].as_str().unwrap_or_default().to_string();
+    if let Some(r) = gate(&seen, &headers, "/v1/images/generations", &body, &prompt) {
+        return r;
+    }
+    Json(json!({
+        "created": 1_700_000_000,
+        "data": [{"b64_json": PNG_B64, "revised_prompt": null}],
+        "output_format": "png",
+        "size": body["size"],
+    }))
+    .into_response()
+}
