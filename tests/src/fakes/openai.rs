@@ -8,6 +8,8 @@
 //! - `separatePost` (shrink): the text cut at a word to fit, unless it contains `UNSHRINKABLE`
 //!   (answered unchanged, still too long);
 //! - `picturePrompt`: `"A detailed render of <description>"`;
+//! - `autopostContent`: `"New on the blog 🚀\n<first 60 characters of the description>"`;
+//! - `autopostPicturePrompt`: `"An illustration of <description>"`;
 //! - images: a 1×1 PNG as `b64_json`.
 //!
 //! A prompt or text containing `REFUSE` is rejected by the "safety system"
@@ -210,6 +212,15 @@ async fn chat(State(seen): State<Shared>, headers: HeaderMap, Json(body): Json<V
     let answer = match schema {
         "separatePosts" => json!({"posts": pack(&user, maximum(&system))}),
         "separatePost" => json!({"post": shrink(&user, maximum(&system))}),
+        "autopostContent" => json!({
+            "socialMediaPostContent": format!(
+                "New on the blog 🚀\n{}",
+                user.trim_start_matches("'description':\n").chars().take(60).collect::<String>()
+            )
+        }),
+        "autopostPicturePrompt" => json!({
+            "generatedTextToBeSentToDallE": format!("An illustration of {}", user.trim_start_matches("content:\n"))
+        }),
         "picturePrompt" => json!({
             "prompt": format!("A detailed render of {}", user.trim_start_matches("prompt: "))
         }),

@@ -301,3 +301,33 @@ async fn without_a_key_ai_is_off() {
             .contains("AI is not configured"));
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn autopost_helpers_write_a_short_post_and_a_picture() {
+    let (fake, seen) = openai::app();
+    let base = serve(fake).await;
+    let ai = postiz_ai::Ai::new(
+        &postiz_ai::AiConfig::from_vars(|k| match k {
+            "OPENAI_API_KEY" => Some(openai::KEY.to_string()),
+            "OPENAI_BASE_URL" => Some(format!("{base}/v1")),
+            _ => None,
+        })
+        .unwrap(),
+    )
+    .unwrap();
+    let item = "We shipped exactly-once publishing across every network, with a fault suite that \
+                kills the server mid-send and checks that nothing goes out twice.";
+    let text = postiz_ai::autopost_text(&ai, item).await.unwrap();
+    assert!(text.starts_with("New on the blog 🚀\nWe shipped"), "{text}");
+    assert!(text.chars().count() <= postiz_ai::AUTOPOST_MAX);
+    let picture = postiz_ai::autopost_picture(&ai, item).await.unwrap();
+    assert_eq!(picture.base64, openai::PNG_B64);
+    assert_eq!(picture.prompt, format!("An illustration of {item}"));
+    let chats = seen.lock().unwrap().bodies("/v1/chat/completions");
+    assert!(chats[0]["messages"][0]["content"]
+        .as_str()
+        .unwrap()
+        .contains("Don't add hashtags"));
+    let err = postiz_ai::autopost_text(&ai, "REFUSE").await.unwrap_err();
+    assert!(matches!(err, postiz_core::Error::Unprocessable(_)), "{err}");
+}
