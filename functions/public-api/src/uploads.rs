@@ -5,8 +5,7 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;
 use postiz_core::Error;
-use postiz_fetch::{FetchError, FetchPolicy, GuardedFetcher};
-use postiz_media::{IMAGE_MAX, VIDEO_MAX};
+use postiz_fetch::GuardedFetcher;
 use postiz_media_fn::UploadForm;
 use postiz_web::{ApiKeyOrg, ApiResult, JsonBody};
 use serde::Deserialize;
@@ -15,13 +14,9 @@ use serde_json::Value;
 use crate::openapi::schemas::{Media, NestError, Refused, UploadForm as UploadFormDoc};
 use crate::Ctx;
 
-/// Extensions `upload-from-url` accepts (the part of the path before `?`).
-const EXTENSIONS: [&str; 6] = [".png", ".jpg", ".jpeg", ".gif", ".webp", ".mp4"];
-
-/// The fetcher for user-supplied URLs: `https` only and no private addresses, unless
-/// `FETCH_ALLOW_PRIVATE` allows both (self-hosted networks, tests); capped at the video size.
+/// The fetcher for user-supplied URLs ([`postiz_media::url_fetcher`]).
 pub fn fetcher() -> GuardedFetcher {
-    GuardedFetcher::new(FetchPolicy::user_urls(VIDEO_MAX))
+    postiz_media::url_fetcher()
 }
 
 fn answer(m: &postiz_media::Media) -> Result<(StatusCode, Json<Value>), Error> {
@@ -66,13 +61,6 @@ pub struct UrlBody {
     url: Value,
 }
 
-fn msg(text: &str) -> Error {
-    Error::Refused {
-        status: 400,
-        msg: text.into(),
-    }
-}
-
 #[utoipa::path(
     post,
     path = "/public/v1/upload-from-url",
@@ -94,45 +82,6 @@ pub async fn upload_from_url(
     let Some(url) = b.url.as_str().map(str::trim).filter(|u| !u.is_empty()) else {
         return Err(Error::invalid("url must be a string").into());
     };
-    ctx.media.admit_upload(&org.id).await?;
-    let path = url
-        .split(['?', '#'])
-        .next()
-        .unwrap_or("")
-        .to_ascii_lowercase();
-    if !EXTENSIONS.iter().any(|e| path.ends_with(e)) {
-        return Err(Error::invalid(
-            "url must point to a .png, .jpg, .jpeg, .gif, .webp or .mp4 file",
-        )
-        .into());
-    }
-    let cap = if path.ends_with(".mp4") {
-        VIDEO_MAX
-    } else {
-        IMAGE_MAX
-    };
-    let fetched = match ctx.fetcher.get(url).await {
-        Ok(f) => f,
-        Err(FetchError::Refused(why)) => {
-            return Err(Error::invalid(format!("url is not allowed: {why}")).into())
-        }
-        Err(FetchError::TooLarge) => return Err(msg("File is too large.").into()),
-        Err(FetchError::Failed(_)) => return Err(msg("Failed to fetch URL").into()),
-    };
-    if fetched.bytes.len() as u64 > cap {
-        return Err(msg("File is too large.").into());
-    }
-    if postiz_media::sniff(&fetched.bytes).is_none() {
-        return Err(msg("Unsupported file type.").into());
-    }
-    let name = fetched
-        .final_url
-        .path_segments()
-        .and_then(|mut s| s.next_back().map(str::to_string))
-        .filter(|n| !n.is_empty());
-    let m = ctx
-        .media
-        .upload(&org.id, name.as_deref(), fetched.bytes)
-        .await?;
+    let m = ctx.media.import_url(&ctx.fetcher, &org.id, url).await?;
     Ok(answer(&m)?)
 }

@@ -7,6 +7,7 @@
 //! a gateway, the tests' fake). Without `OPENAI_API_KEY` there is no client and the AI routes
 //! answer as Postiz does with AI off.
 
+mod agent;
 mod autopost;
 mod client;
 mod config;
@@ -14,6 +15,7 @@ mod errors;
 mod pictures;
 mod separate;
 
+pub use agent::{AgentTool, ChatMessage, ToolCall, ToolRunner, MAX_STEPS};
 pub use autopost::{autopost_picture, autopost_text, AUTOPOST_MAX};
 pub use client::Ai;
 pub use config::{AiConfig, Models};

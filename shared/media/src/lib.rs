@@ -2,6 +2,7 @@
 //! URLs made in one place, the media records of each organization (soft-deleted), and
 //! presigned browser uploads for files too big for a request body.
 
+pub mod from_url;
 pub mod keys;
 pub mod limits;
 pub mod model;
@@ -12,6 +13,7 @@ pub mod sniff;
 pub mod urls;
 pub mod views;
 
+pub use from_url::url_fetcher;
 pub use limits::{check_size, detect, IMAGE_MAX, VIDEO_MAX};
 pub use model::{InfoUpdate, Media, PendingUpload};
 pub use presigned::UploadTicket;

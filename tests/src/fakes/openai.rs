@@ -206,6 +206,9 @@ async fn chat(State(seen): State<Shared>, headers: HeaderMap, Json(body): Json<V
     if let Some(r) = gate(&seen, &headers, "/v1/chat/completions", &body, &user) {
         return r;
     }
+    if body["tools"].as_array().is_some_and(|t| !t.is_empty()) {
+        return Json(agent_step(&body)).into_response();
+    }
     let schema = body["response_format"]["json_schema"]["name"]
         .as_str()
         .unwrap_or_default();
@@ -245,4 +248,80 @@ async fn images(
         "size": body["size"],
     }))
     .into_response()
+}
+
+/// The publish date the scripted agent schedules for.
+pub const AGENT_DATE: &str = "2030-01-15T10:00:00Z";
+
+fn tool_call(model: &Value, id: &str, name: &str, arguments: Value) -> Value {
+    json!({
+        "id": "chatcmpl-fake-tools",
+        "object": "chat.completion",
+        "created": 1_700_000_000,
+        "model": model,
+        "choices": [{
+            "index": 0,
+            "message": {"role": "assistant", "content": null, "tool_calls": [{
+                "id": id, "type": "function",
+                "function": {"name": name, "arguments": arguments.to_string()}
+            }]},
+            "finish_reason": "tool_calls",
+            "logprobs": null
+        }],
+        "usage": {"prompt_tokens": 10, "completion_tokens": 10, "total_tokens": 20}
+    })
+}
+
+/// A scripted agent: asked to "schedule <text>", it lists the channels, schedules `<text>`
+/// on the first one at [`AGENT_DATE`], then reports the tool's answer; anything else is
+/// echoed.
+fn agent_step(body: &Value) -> Value {
+    let model = &body["model"];
+    let messages = body["messages"].as_array().cloned().unwrap_or_default();
+    let last = messages.last().cloned().unwrap_or_default();
+    let called = |m: &Value| {
+        m["tool_calls"][0]["function"]["name"]
+            .as_str()
+            .map(str::to_string)
+    };
+    let request = messages
+        .iter()
+        .rev()
+        .find(|m| m["role"] == "user")
+        .and_then(|m| m["content"].as_str())
+        .unwrap_or_default()
+        .to_string();
+    if last["role"] == "user" {
+        return match request.strip_prefix("schedule ") {
+            Some(_) => tool_call(model, "call_list", "integrationList", json!({})),
+            None => completion(model, &format!("You said: {request}")),
+        };
+    }
+    let previous = messages
+        .iter()
+        .rev()
+        .find(|m| m["role"] == "assistant")
+        .and_then(called)
+        .unwrap_or_default();
+    let result: Value =
+        serde_json::from_str(last["content"].as_str().unwrap_or("{}")).unwrap_or_default();
+    match previous.as_str() {
+        "integrationList" => {
+            let Some(id) = result["output"][0]["id"].as_str() else {
+                return completion(model, "You have no channels to post to.");
+            };
+            let text = request.trim_start_matches("schedule ");
+            tool_call(
+                model,
+                "call_schedule",
+                "schedulePost",
+                json!({"socialPost": [{
+                    "integrationId": id, "date": AGENT_DATE, "type": "schedule", "shortLink": false,
+                    "postsAndComments": [{"content": format!("<p>{text}</p>"), "attachments": []}],
+                    "settings": []
+                }]}),
+            )
+        }
+        _ => completion(model, &format!("Done: {}", result)),
+    }
 }
