@@ -39,6 +39,17 @@ pub trait ToolRunner: Send + Sync {
     async fn run(&self, name: &str, arguments: Value) -> String;
 }
 
+/// The tools of a turn: those the server runs (through `runner`) and those the client runs.
+#[derive(Clone, Copy)]
+pub struct TurnTools<'a> {
+    /// Run here by `runner`.
+    pub server: &'a [AgentTool],
+    /// Run by the client (the browser's actions): a call ends the turn.
+    pub client: &'a [AgentTool],
+    /// Runs the server tools.
+    pub runner: &'a dyn ToolRunner,
+}
+
 /// A tool call the model made.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ToolCall {
@@ -119,17 +130,22 @@ fn request_message(m: &ChatMessage) -> ChatCompletionRequestMessage {
 }
 
 impl Ai {
-    /// One turn of the agent: `history` ends with the user's message; the new messages
-    /// (tool calls, their results, the final answer) in order.
+    /// One turn of the agent: `history` ends with the user's message (or a client tool's
+    /// result); the new messages (tool calls, their results, the final answer) in order, each
+    /// also given to `emit` as soon as it exists. A call of a client tool (run by the browser)
+    /// ends the turn without a result: the client sends it with its next request.
     pub async fn agent_turn(
         &self,
         system: &str,
         history: &[ChatMessage],
-        tools: &[AgentTool],
-        runner: &dyn ToolRunner,
+        tools: TurnTools<'_>,
+        emit: &mut (dyn FnMut(&ChatMessage) + Send),
     ) -> Result<Vec<ChatMessage>> {
+        let runner = tools.runner;
         let specs: Vec<ChatCompletionTools> = tools
+            .server
             .iter()
+            .chain(tools.client.iter())
             .map(|t| {
                 ChatCompletionTools::Function(ChatCompletionTool {
                     function: FunctionObject {
@@ -185,37 +201,57 @@ impl Ai {
                 .content
                 .filter(|t| !t.is_empty())
                 .or(message.refusal);
+            let mut push = |m: ChatMessage, added: &mut Vec<ChatMessage>| {
+                emit(&m);
+                added.push(m);
+            };
             if calls.is_empty() {
-                added.push(ChatMessage::Assistant {
-                    content: Some(text.unwrap_or_default()),
-                    tool_calls: vec![],
-                });
+                push(
+                    ChatMessage::Assistant {
+                        content: Some(text.unwrap_or_default()),
+                        tool_calls: vec![],
+                    },
+                    &mut added,
+                );
                 return Ok(added);
             }
-            added.push(ChatMessage::Assistant {
-                content: text,
-                tool_calls: calls.clone(),
-            });
-            for call in calls {
+            let is_client = |c: &ToolCall| tools.client.iter().any(|t| t.name == c.name);
+            let hand_over = calls.iter().any(is_client);
+            push(
+                ChatMessage::Assistant {
+                    content: text,
+                    tool_calls: calls.clone(),
+                },
+                &mut added,
+            );
+            for call in calls.into_iter().filter(|c| !is_client(c)) {
                 let arguments = serde_json::from_str(&call.arguments).unwrap_or(Value::Null);
                 let content = if arguments.is_null() && !call.arguments.trim().is_empty() {
                     r#"{"error":"The arguments are not valid JSON"}"#.to_string()
                 } else {
                     runner.run(&call.name, arguments).await
                 };
-                added.push(ChatMessage::Tool {
-                    tool_call_id: call.id,
-                    name: call.name,
-                    content,
-                });
+                push(
+                    ChatMessage::Tool {
+                        tool_call_id: call.id,
+                        name: call.name,
+                        content,
+                    },
+                    &mut added,
+                );
+            }
+            if hand_over {
+                return Ok(added);
             }
         }
-        added.push(ChatMessage::Assistant {
+        let stop = ChatMessage::Assistant {
             content: Some(format!(
                 "I stopped after {MAX_STEPS} steps without finishing; tell me how to go on."
             )),
             tool_calls: vec![],
-        });
+        };
+        emit(&stop);
+        added.push(stop);
         Ok(added)
     }
 }

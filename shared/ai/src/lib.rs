@@ -15,7 +15,7 @@ mod errors;
 mod pictures;
 mod separate;
 
-pub use agent::{AgentTool, ChatMessage, ToolCall, ToolRunner, MAX_STEPS};
+pub use agent::{AgentTool, ChatMessage, ToolCall, ToolRunner, TurnTools, MAX_STEPS};
 pub use autopost::{autopost_picture, autopost_text, AUTOPOST_MAX};
 pub use client::Ai;
 pub use config::{AiConfig, Models};

@@ -99,15 +99,20 @@ async fn an_agent_turn_schedules_exactly_one_post_in_the_callers_organization() 
         content: "schedule Hello from the agent".into(),
     }];
     let prompt = postiz_tools::assistant_prompt(w.posts.clock.now());
-    let added =
-        w.ai.agent_turn(
-            &prompt,
-            &history,
-            &w.tools.agent_tools(),
-            &w.tools.for_org("org-a"),
-        )
+    let mut emitted = Vec::new();
+    let server = w.tools.agent_tools();
+    let runner = w.tools.for_org("org-a");
+    let tools = postiz_ai::TurnTools {
+        server: &server,
+        client: &[],
+        runner: &runner,
+    };
+    let added = w
+        .ai
+        .agent_turn(&prompt, &history, tools, &mut |m| emitted.push(m.clone()))
         .await
         .unwrap();
+    assert_eq!(emitted, added, "each message is emitted as it comes");
 
     // integrationList, its result, schedulePost, its result, the answer.
     let names: Vec<&str> = added
