@@ -1,4 +1,4 @@
-//! The `ai` function: writing help and pictures through OpenAI (`shared/ai`).
+//! The `ai` function: writing help, pictures and the assistant through OpenAI (`shared/ai`).
 //!
 //! `POST /posts/separate-posts` `{content, len}` → `{posts}`; `POST /media/generate-image`
 //! `{prompt}` → `{output: "data:image/png;base64,…"}`; `POST /media/generate-image-with-prompt`
@@ -6,7 +6,9 @@
 //! picture takes one `ai_images` credit (unlimited while billing is off), given back when the
 //! model fails; with no credit left Postiz answers `false`, and so do we. Without
 //! `OPENAI_API_KEY` (in the environment, or the app's secrets on AWS) these routes answer that
-//! AI is not configured.
+//! AI is not configured. `/copilot/*` is the assistant ([`copilot`]).
+
+mod copilot;
 
 use axum::extract::{FromRef, State};
 use axum::http::StatusCode;
@@ -34,6 +36,10 @@ pub struct Services {
     ai: Option<Ai>,
     credits: Credits,
     media: MediaService,
+    /// The agent's tools (`None` while AI is off).
+    toolbox: Option<postiz_tools::Toolbox>,
+    /// The agent's conversations.
+    threads: copilot::Threads,
 }
 
 impl FromRef<Ctx> for AppState {
@@ -61,10 +67,33 @@ impl Ctx {
             },
         };
         let ai = config.map(|c| Ai::new(&c)).transpose()?;
+        let credits = Credits::new(app.billing.clone(), a.table.clone());
+        let media = MediaService::with_env_urls(a.table.clone(), a.blobs.clone(), a.clock.clone());
+        let toolbox = match &ai {
+            Some(ai) => {
+                let module =
+                    postiz_posts_fn::module(app, Arc::new(postiz_posts::LocalGate::default()))
+                        .await;
+                let channels = module.posts.channels().clone();
+                Some(
+                    postiz_tools::Toolbox::new(
+                        channels,
+                        module.posts.clone(),
+                        media.clone(),
+                        postiz_media::url_fetcher(),
+                        a.clock.clone(),
+                    )
+                    .with_pictures(ai.clone(), credits.clone()),
+                )
+            }
+            None => None,
+        };
         Ok(Self(Arc::new(Services {
             app: app.clone(),
-            credits: Credits::new(app.billing.clone(), a.table.clone()),
-            media: MediaService::with_env_urls(a.table.clone(), a.blobs.clone(), a.clock.clone()),
+            credits,
+            media,
+            toolbox,
+            threads: copilot::Threads::new(a.table.clone()),
             ai,
         })))
     }
@@ -83,7 +112,7 @@ pub fn router(ctx: Ctx) -> Router<AppState> {
 
 /// The routes with their summaries, for the router and the OpenAPI document.
 pub fn routes() -> Documented<Ctx> {
-    Documented::new("internal-ai")
+    let d = Documented::new("internal-ai")
         .post(
             "/posts/separate-posts",
             "Split a text into a thread with AI",
@@ -98,7 +127,8 @@ pub fn routes() -> Documented<Ctx> {
             "/media/generate-image-with-prompt",
             "Generate a picture with AI into the media library",
             generate_into_library,
-        )
+        );
+    copilot::routes(d)
 }
 
 #[derive(Deserialize, utoipa::ToSchema)]

@@ -7,7 +7,6 @@
 //!
 //! | routes | feature |
 //! |---|---|
-//! | `/copilot/*` | the AI assistant and agent |
 //! | `/webhooks*`, `/autopost*` | outgoing webhooks, RSS autopost |
 //! | `/third-party*` | third-party media services |
 //! | `/oauth/authorize` | consent for outside OAuth apps (MCP) |
@@ -16,7 +15,6 @@
 //! Refusals use `postiz_core::Error::not_built` and `Error::admin_feature_not_built`.
 
 mod admin;
-mod assistant;
 mod automation;
 mod third_party;
 
@@ -32,7 +30,6 @@ pub fn router() -> Router<AppState> {
 /// The routes with their summaries, for the router and the OpenAPI document.
 pub fn routes() -> Documented<AppState> {
     let d = Documented::new("internal-pending");
-    let d = assistant::routes(d);
     let d = automation::routes(d);
     let d = third_party::routes(d);
     admin::routes(d)

@@ -65,6 +65,11 @@ pub struct ToolCall {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "role", rename_all = "lowercase")]
 pub enum ChatMessage {
+    /// Instructions (the client's own system prompt, in the editor assistant).
+    System {
+        /// Text.
+        content: String,
+    },
     /// What the user wrote.
     User {
         /// Text.
@@ -90,8 +95,11 @@ pub enum ChatMessage {
     },
 }
 
-fn request_message(m: &ChatMessage) -> ChatCompletionRequestMessage {
+pub(crate) fn request_message(m: &ChatMessage) -> ChatCompletionRequestMessage {
     match m {
+        ChatMessage::System { content } => {
+            ChatCompletionRequestSystemMessage::from(content.as_str()).into()
+        }
         ChatMessage::User { content } => {
             ChatCompletionRequestUserMessage::from(content.as_str()).into()
         }
@@ -129,6 +137,24 @@ fn request_message(m: &ChatMessage) -> ChatCompletionRequestMessage {
     }
 }
 
+/// The tools as OpenAI's `tools` entries.
+pub(crate) fn tool_specs<'a>(
+    tools: impl Iterator<Item = &'a AgentTool>,
+) -> Vec<ChatCompletionTools> {
+    tools
+        .map(|t| {
+            ChatCompletionTools::Function(ChatCompletionTool {
+                function: FunctionObject {
+                    name: t.name.clone(),
+                    description: Some(t.description.clone()),
+                    parameters: Some(t.parameters.clone()),
+                    strict: None,
+                },
+            })
+        })
+        .collect()
+}
+
 impl Ai {
     /// One turn of the agent: `history` ends with the user's message (or a client tool's
     /// result); the new messages (tool calls, their results, the final answer) in order, each
@@ -142,21 +168,7 @@ impl Ai {
         emit: &mut (dyn FnMut(&ChatMessage) + Send),
     ) -> Result<Vec<ChatMessage>> {
         let runner = tools.runner;
-        let specs: Vec<ChatCompletionTools> = tools
-            .server
-            .iter()
-            .chain(tools.client.iter())
-            .map(|t| {
-                ChatCompletionTools::Function(ChatCompletionTool {
-                    function: FunctionObject {
-                        name: t.name.clone(),
-                        description: Some(t.description.clone()),
-                        parameters: Some(t.parameters.clone()),
-                        strict: None,
-                    },
-                })
-            })
-            .collect();
+        let specs = tool_specs(tools.server.iter().chain(tools.client.iter()));
         let mut added: Vec<ChatMessage> = Vec::new();
         for _ in 0..MAX_STEPS {
             let mut messages: Vec<ChatCompletionRequestMessage> =

@@ -14,6 +14,8 @@ mod config;
 mod errors;
 mod pictures;
 mod separate;
+mod stream;
+mod titles;
 
 pub use agent::{AgentTool, ChatMessage, ToolCall, ToolRunner, TurnTools, MAX_STEPS};
 pub use autopost::{autopost_picture, autopost_text, AUTOPOST_MAX};
@@ -22,3 +24,5 @@ pub use config::{AiConfig, Models};
 pub use errors::{generation_error, FAILED};
 pub use pictures::{Picture, Pictures};
 pub use separate::{separate_posts, split_to_fit};
+pub use stream::{StreamDelta, ToolCallDelta};
+pub use titles::conversation_title;

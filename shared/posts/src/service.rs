@@ -187,6 +187,11 @@ pub fn details_of(p: &dyn Provider, post: &Post, part: &Part, content: &str) -> 
 }
 
 impl Posts {
+    /// The channels service the posts rules work with.
+    pub fn channels(&self) -> &Arc<Channels> {
+        &self.channels
+    }
+
     /// The service.
     pub fn new(
         repo: PostRepo,

@@ -8,6 +8,7 @@
 //! - `separatePost` (shrink): the text cut at a word to fit, unless it contains `UNSHRINKABLE`
 //!   (answered unchanged, still too long);
 //! - `picturePrompt`: `"A detailed render of <description>"`;
+//! - `conversationTitle`: `"About <first 30 characters>"`;
 //! - `autopostContent`: `"New on the blog 🚀\n<first 60 characters of the description>"`;
 //! - `autopostPicturePrompt`: `"An illustration of <description>"`;
 //! - images: a 1×1 PNG as `b64_json`.
@@ -206,6 +207,9 @@ async fn chat(State(seen): State<Shared>, headers: HeaderMap, Json(body): Json<V
     if let Some(r) = gate(&seen, &headers, "/v1/chat/completions", &body, &user) {
         return r;
     }
+    if body["stream"] == true {
+        return editor_stream(&body, &user);
+    }
     if body["tools"].as_array().is_some_and(|t| !t.is_empty()) {
         return Json(agent_step(&body)).into_response();
     }
@@ -223,6 +227,9 @@ async fn chat(State(seen): State<Shared>, headers: HeaderMap, Json(body): Json<V
         }),
         "autopostPicturePrompt" => json!({
             "generatedTextToBeSentToDallE": format!("An illustration of {}", user.trim_start_matches("content:\n"))
+        }),
+        "conversationTitle" => json!({
+            "title": format!("About {}", user.chars().take(30).collect::<String>())
         }),
         "picturePrompt" => json!({
             "prompt": format!("A detailed render of {}", user.trim_start_matches("prompt: "))
@@ -272,9 +279,76 @@ fn tool_call(model: &Value, id: &str, name: &str, arguments: Value) -> Value {
     })
 }
 
+fn chunk(delta: Value, finish: Option<&str>) -> String {
+    let c = json!({
+        "id": "chatcmpl-fake-stream", "object": "chat.completion.chunk",
+        "created": 1_700_000_000, "model": "gpt-4.1",
+        "choices": [{"index": 0, "delta": delta, "finish_reason": finish, "logprobs": null}]
+    });
+    format!("data: {c}\n\n")
+}
+
+/// The editor assistant, streamed (server-sent events as OpenAI sends them): asked for posts
+/// ("posts: a | b") while the browser offers `setPosts`, it calls it with those posts, its
+/// arguments in two pieces; otherwise it answers "You said: <text>" in two pieces.
+fn editor_stream(body: &Value, user: &str) -> Response {
+    let last_user = body["messages"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .rev()
+        .find(|m| m["role"] == "user")
+        .and_then(|m| m["content"].as_str())
+        .unwrap_or(user)
+        .to_string();
+    let offers_set_posts = body["tools"]
+        .as_array()
+        .is_some_and(|t| t.iter().any(|t| t["function"]["name"] == "setPosts"));
+    let answered = body["messages"]
+        .as_array()
+        .and_then(|m| m.last())
+        .is_some_and(|m| m["role"] == "tool");
+    let mut events = vec![chunk(json!({"role": "assistant", "content": ""}), None)];
+    match last_user.strip_prefix("posts: ") {
+        Some(list) if offers_set_posts && !answered => {
+            let posts: Vec<&str> = list.split(" | ").collect();
+            let args = json!({ "content": posts }).to_string();
+            let (a, b) = args.split_at(args.len() / 2);
+            events.push(chunk(
+                json!({"tool_calls": [{"index": 0, "id": "call_set", "type": "function",
+                                       "function": {"name": "setPosts", "arguments": a}}]}),
+                None,
+            ));
+            events.push(chunk(
+                json!({"tool_calls": [{"index": 0, "function": {"arguments": b}}]}),
+                None,
+            ));
+            events.push(chunk(json!({}), Some("tool_calls")));
+        }
+        _ => {
+            let text = if answered {
+                "The posts are in the editor.".to_string()
+            } else {
+                format!("You said: {last_user}")
+            };
+            let (a, b) = text.split_at(text.len() / 2);
+            events.push(chunk(json!({"content": a}), None));
+            events.push(chunk(json!({"content": b}), None));
+            events.push(chunk(json!({}), Some("stop")));
+        }
+    }
+    events.push("data: [DONE]\n\n".to_string());
+    (
+        [(axum::http::header::CONTENT_TYPE, "text/event-stream")],
+        events.concat(),
+    )
+        .into_response()
+}
+
 /// A scripted agent: asked to "schedule <text>", it lists the channels, schedules `<text>`
-/// on the first one at [`AGENT_DATE`], then reports the tool's answer; anything else is
-/// echoed.
+/// on the first one at [`AGENT_DATE`], then reports the tool's answer; asked "manual <text>"
+/// while the browser offers `manualPosting`, it hands the post to the browser; anything else
+/// is echoed.
 fn agent_step(body: &Value) -> Value {
     let model = &body["model"];
     let messages = body["messages"].as_array().cloned().unwrap_or_default();
@@ -292,6 +366,22 @@ fn agent_step(body: &Value) -> Value {
         .unwrap_or_default()
         .to_string();
     if last["role"] == "user" {
+        let offered = |name: &str| {
+            body["tools"]
+                .as_array()
+                .is_some_and(|t| t.iter().any(|t| t["function"]["name"] == name))
+        };
+        if let Some(text) = request.strip_prefix("manual ") {
+            if offered("manualPosting") {
+                return tool_call(
+                    model,
+                    "call_manual",
+                    "manualPosting",
+                    json!({"list": [{"integrationId": "x", "date": AGENT_DATE, "settings": {},
+                                     "posts": [{"content": text, "attachments": []}]}]}),
+                );
+            }
+        }
         return match request.strip_prefix("schedule ") {
             Some(_) => tool_call(model, "call_list", "integrationList", json!({})),
             None => completion(model, &format!("You said: {request}")),

@@ -107,11 +107,10 @@ async fn an_agent_turn_schedules_exactly_one_post_in_the_callers_organization() 
         client: &[],
         runner: &runner,
     };
-    let added = w
-        .ai
-        .agent_turn(&prompt, &history, tools, &mut |m| emitted.push(m.clone()))
-        .await
-        .unwrap();
+    let added =
+        w.ai.agent_turn(&prompt, &history, tools, &mut |m| emitted.push(m.clone()))
+            .await
+            .unwrap();
     assert_eq!(emitted, added, "each message is emitted as it comes");
 
     // integrationList, its result, schedulePost, its result, the answer.

@@ -17,6 +17,7 @@ mod contract_queue;
 mod contract_secrets;
 mod contract_settings;
 mod contract_table;
+mod copilot_http;
 mod frontend_contract;
 mod hardening_http;
 mod http_flow;
