@@ -1,6 +1,7 @@
 //! The `ai` function: writing help, pictures and the assistant through OpenAI (`shared/ai`).
 //!
-//! `POST /posts/separate-posts` `{content, len}` → `{posts}`; `POST /media/generate-image`
+//! `POST /posts/separate-posts` `{content, len}` → `{posts}`; `POST /posts/generator` (posts
+//! written by the model, streamed: [`generator`]); `POST /media/generate-image`
 //! `{prompt}` → `{output: "data:image/png;base64,…"}`; `POST /media/generate-image-with-prompt`
 //! `{prompt}` → the prompt expanded, the picture stored in the media library, its row. Each
 //! picture takes one `ai_images` credit (unlimited while billing is off), given back when the
@@ -9,6 +10,7 @@
 //! AI is not configured. `/copilot/*` is the assistant ([`copilot`]).
 
 mod copilot;
+mod generator;
 
 use axum::extract::{FromRef, State};
 use axum::http::StatusCode;
@@ -38,6 +40,8 @@ pub struct Services {
     media: MediaService,
     /// The agent's tools (`None` while AI is off).
     toolbox: Option<postiz_tools::Toolbox>,
+    /// The posts rules (the generator's free slot; `None` while AI is off).
+    posts: Option<postiz_posts::Posts>,
     /// The agent's conversations.
     threads: copilot::Threads,
 }
@@ -69,30 +73,30 @@ impl Ctx {
         let ai = config.map(|c| Ai::new(&c)).transpose()?;
         let credits = Credits::new(app.billing.clone(), a.table.clone());
         let media = MediaService::with_env_urls(a.table.clone(), a.blobs.clone(), a.clock.clone());
-        let toolbox = match &ai {
+        let (toolbox, posts) = match &ai {
             Some(ai) => {
                 let module =
                     postiz_posts_fn::module(app, Arc::new(postiz_posts::LocalGate::default()))
                         .await;
                 let channels = module.posts.channels().clone();
-                Some(
-                    postiz_tools::Toolbox::new(
-                        channels,
-                        module.posts.clone(),
-                        media.clone(),
-                        postiz_media::url_fetcher(),
-                        a.clock.clone(),
-                    )
-                    .with_pictures(ai.clone(), credits.clone()),
+                let toolbox = postiz_tools::Toolbox::new(
+                    channels,
+                    module.posts.clone(),
+                    media.clone(),
+                    postiz_media::url_fetcher(),
+                    a.clock.clone(),
                 )
+                .with_pictures(ai.clone(), credits.clone());
+                (Some(toolbox), Some(module.posts))
             }
-            None => None,
+            None => (None, None),
         };
         Ok(Self(Arc::new(Services {
             app: app.clone(),
             credits,
             media,
             toolbox,
+            posts,
             threads: copilot::Threads::new(a.table.clone()),
             ai,
         })))
@@ -117,6 +121,11 @@ pub fn routes() -> Documented<Ctx> {
             "/posts/separate-posts",
             "Split a text into a thread with AI",
             separate,
+        )
+        .post(
+            "/posts/generator",
+            "Write posts with AI (a stream of events, one JSON per line)",
+            generator::generator,
         )
         .post(
             "/media/generate-image",

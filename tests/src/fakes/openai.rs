@@ -9,6 +9,8 @@
 //!   (answered unchanged, still too long);
 //! - `picturePrompt`: `"A detailed render of <description>"`;
 //! - `conversationTitle`: `"About <first 30 characters>"`;
+//! - the generator's `hook` (`"Ever wondered about <…>?"`) and `content` (one post, or a
+//!   thread of two when the schema asks for an array; with picture prompts when it asks);
 //! - `autopostContent`: `"New on the blog 🚀\n<first 60 characters of the description>"`;
 //! - `autopostPicturePrompt`: `"An illustration of <description>"`;
 //! - images: a 1×1 PNG as `b64_json`.
@@ -228,6 +230,28 @@ async fn chat(State(seen): State<Shared>, headers: HeaderMap, Json(body): Json<V
         "autopostPicturePrompt" => json!({
             "generatedTextToBeSentToDallE": format!("An illustration of {}", user.trim_start_matches("content:\n"))
         }),
+        "hook" => json!({
+            "hook": format!("Ever wondered about {}?", user.chars().take(30).collect::<String>())
+        }),
+        "content" => {
+            let schema = &body["response_format"]["json_schema"]["schema"]["properties"]["content"];
+            let thread = schema["type"] == "array";
+            let item = if thread { &schema["items"] } else { schema };
+            let pictures = item["properties"].get("prompt").is_some();
+            let post = |n: usize| {
+                let mut p =
+                    json!({"content": format!("Post {n}.\nWritten for you."), "website": null});
+                if pictures {
+                    p["prompt"] = json!(format!("A calm picture for post {n}"));
+                }
+                p
+            };
+            if thread {
+                json!({"content": [post(1), post(2)]})
+            } else {
+                json!({"content": post(1)})
+            }
+        }
         "conversationTitle" => json!({
             "title": format!("About {}", user.chars().take(30).collect::<String>())
         }),

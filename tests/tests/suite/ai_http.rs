@@ -331,3 +331,114 @@ async fn autopost_helpers_write_a_short_post_and_a_picture() {
     let err = postiz_ai::autopost_text(&ai, "REFUSE").await.unwrap_err();
     assert!(matches!(err, postiz_core::Error::Unprocessable(_)), "{err}");
 }
+
+/// `POST /posts/generator`'s events, one JSON per line.
+async fn generate_posts(s: &Session, body: Value) -> Vec<Value> {
+    let r = s
+        .http
+        .post(format!("{}/posts/generator", s.base))
+        .header("auth", &s.token)
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 201);
+    r.text()
+        .await
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_generator_streams_its_steps_then_the_posts() {
+    let (srv, _dir, seen) = server(&[]).await;
+    let (s, _) = Session::register(&srv.base).await;
+
+    let events = generate_posts(
+        &s,
+        json!({"research": "Our scheduler publishes exactly once", "isPicture": false,
+               "format": "one_short", "tone": "personal"}),
+    )
+    .await;
+    let names: Vec<&str> = events.iter().map(|e| e["name"].as_str().unwrap()).collect();
+    assert_eq!(
+        names,
+        [
+            "agent",
+            "generate-hook",
+            "generate-content",
+            "post-time",
+            "LangGraph"
+        ]
+    );
+    let output = &events.last().unwrap()["data"]["output"];
+    assert_eq!(
+        output["hook"],
+        "Ever wondered about Our scheduler publishes exactl?"
+    );
+    assert_eq!(output["content"].as_array().unwrap().len(), 1);
+    assert!(output["content"][0]["content"]
+        .as_str()
+        .unwrap()
+        .starts_with("Post 1."));
+    assert!(
+        output["date"].as_str().is_some_and(|d| d.len() == 19),
+        "{output}"
+    );
+    let content_call = seen.lock().unwrap().bodies("/v1/chat/completions")[1].clone();
+    let system = content_call["messages"][0]["content"].as_str().unwrap();
+    assert!(system.contains("Use 1st person mode") && system.contains("maximum 200 chars"));
+
+    // A thread with pictures: each post's picture lands in the media library.
+    let events = generate_posts(
+        &s,
+        json!({"research": "Our scheduler publishes exactly once", "isPicture": true,
+               "format": "thread_long", "tone": "company"}),
+    )
+    .await;
+    assert!(events.iter().any(|e| e["name"] == "generate-picture"));
+    let output = &events.last().unwrap()["data"]["output"];
+    let posts = output["content"].as_array().unwrap();
+    assert_eq!(posts.len(), 2);
+    let library = s.get("/media?page=1").await;
+    for p in posts {
+        let id = p["image"]["id"].as_str().expect("a picture");
+        assert!(library["results"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|m| m["id"] == id));
+    }
+    assert_eq!(
+        seen.lock().unwrap().bodies("/v1/images/generations")[0]["prompt"],
+        "A calm picture for post 1"
+    );
+
+    // A refusal ends the stream with Postiz's error event.
+    let events = generate_posts(
+        &s,
+        json!({"research": "Please REFUSE this one", "isPicture": false,
+               "format": "one_long", "tone": "personal"}),
+    )
+    .await;
+    let last = events.last().unwrap();
+    assert_eq!(
+        (&last["name"], &last["error"]),
+        (&json!("error"), &json!(true))
+    );
+    assert!(last["message"]
+        .as_str()
+        .unwrap()
+        .contains("Flagged categories: violence"));
+
+    let (status, _) = s
+        .call(
+            Method::POST,
+            "/posts/generator",
+            Some(json!({"research": "short"})),
+        )
+        .await;
+    assert_eq!(status, 400);
+}

@@ -119,7 +119,7 @@ fn query_answer(req: &GraphQlRequest) -> Option<Response> {
 }
 
 /// The AI client, when AI is on and the plan includes it; else the reason shown instead.
-async fn assistant<'a>(ctx: &'a Ctx, org: &str) -> Result<&'a Ai, String> {
+pub(crate) async fn assistant<'a>(ctx: &'a Ctx, org: &str) -> Result<&'a Ai, String> {
     let Some(ai) = ctx.0.ai.as_ref() else {
         return Err("The AI assistant is not configured on this server (OPENAI_API_KEY)".into());
     };
