@@ -15,7 +15,8 @@
 //! - `autopostPicturePrompt`: `"An illustration of <description>"`;
 //! - images: a 1×1 PNG as `b64_json`.
 //!
-//! A prompt or text containing `REFUSE` is rejected by the "safety system"
+//! A streamed request whose user text contains `SLOW` is answered token by token, with
+//! pauses (the streaming benchmark). A prompt or text containing `REFUSE` is rejected by the "safety system"
 //! (`safety_violations=[violence]`); `FAIL500` answers 500; `RATE429` answers 429 once per
 //! distinct text, then works. Every request is recorded, with its `Authorization` checked
 //! against [`KEY`].
@@ -332,6 +333,9 @@ fn editor_stream(body: &Value, user: &str) -> Response {
         .as_array()
         .and_then(|m| m.last())
         .is_some_and(|m| m["role"] == "tool");
+    if last_user.contains("SLOW") {
+        return slow_stream();
+    }
     let mut events = vec![chunk(json!({"role": "assistant", "content": ""}), None)];
     match last_user.strip_prefix("posts: ") {
         Some(list) if offers_set_posts && !answered => {
@@ -365,6 +369,36 @@ fn editor_stream(body: &Value, user: &str) -> Response {
     (
         [(axum::http::header::CONTENT_TYPE, "text/event-stream")],
         events.concat(),
+    )
+        .into_response()
+}
+
+/// How long the slow model waits before its first token.
+pub const SLOW_FIRST_TOKEN_MS: u64 = 50;
+/// Tokens the slow model writes after the first, one every [`SLOW_TOKEN_MS`].
+pub const SLOW_TOKENS: usize = 20;
+/// Time between the slow model's tokens.
+pub const SLOW_TOKEN_MS: u64 = 100;
+
+/// A model that takes its time (the streaming benchmark): the first token after
+/// [`SLOW_FIRST_TOKEN_MS`], then [`SLOW_TOKENS`] more, [`SLOW_TOKEN_MS`] apart.
+fn slow_stream() -> Response {
+    let pieces = futures_util::stream::unfold(0usize, |n| async move {
+        if n > SLOW_TOKENS + 1 {
+            return None;
+        }
+        let wait = if n == 0 { SLOW_FIRST_TOKEN_MS } else { SLOW_TOKEN_MS };
+        tokio::time::sleep(std::time::Duration::from_millis(wait)).await;
+        let event = if n <= SLOW_TOKENS {
+            chunk(json!({"content": format!("t{n} ")}), None)
+        } else {
+            format!("{}data: [DONE]\n\n", chunk(json!({}), Some("stop")))
+        };
+        Some((Ok::<_, std::convert::Infallible>(event), n + 1))
+    });
+    (
+        [(axum::http::header::CONTENT_TYPE, "text/event-stream")],
+        axum::body::Body::from_stream(pieces),
     )
         .into_response()
 }
