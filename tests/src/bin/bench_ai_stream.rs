@@ -62,7 +62,11 @@ async fn through_server(http: &reqwest::Client, base: &str, token: &str) -> (f64
             first_text = Some(at);
         }
     }
-    (first_byte.unwrap(), first_text.expect("the model's text came through"), all)
+    (
+        first_byte.unwrap(),
+        first_text.expect("the model's text came through"),
+        all,
+    )
 }
 
 /// Time to the model's first token, asked directly.
@@ -90,7 +94,9 @@ async fn direct(http: &reqwest::Client, model: &str) -> f64 {
 #[tokio::main]
 async fn main() {
     let mut args = std::env::args().skip(1);
-    let bin = args.next().expect("usage: bench_ai_stream <postiz-server> [samples]");
+    let bin = args
+        .next()
+        .expect("usage: bench_ai_stream <postiz-server> [samples]");
     let samples: usize = args.next().and_then(|a| a.parse().ok()).unwrap_or(20);
     let (fake, _) = openai::app();
     let model = serve(fake).await;
@@ -109,7 +115,12 @@ async fn main() {
     let base = format!("http://127.0.0.1:{port}");
     let http = reqwest::Client::new();
     let deadline = Instant::now() + Duration::from_secs(30);
-    while http.get(format!("{base}/auth/can-register")).send().await.is_err() {
+    while http
+        .get(format!("{base}/auth/can-register"))
+        .send()
+        .await
+        .is_err()
+    {
         assert!(Instant::now() < deadline, "postiz-server did not start");
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
@@ -127,7 +138,10 @@ async fn main() {
     let model_p50 = summary("model's first token, asked directly", model_first);
     summary("our response's first byte", our_first_byte);
     let ours_p50 = summary("model's first token through /copilot/chat", our_first_text);
-    println!("added to the first token (p50): {:.2} ms", ours_p50 - model_p50);
+    println!(
+        "added to the first token (p50): {:.2} ms",
+        ours_p50 - model_p50
+    );
 
     tokio::time::sleep(Duration::from_millis(500)).await;
     let idle = rss_kb(server.id());
@@ -156,4 +170,5 @@ async fn main() {
         (busy - idle) / STREAMS as f64
     );
     let _ = server.kill();
+    let _ = server.wait();
 }

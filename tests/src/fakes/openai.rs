@@ -387,7 +387,11 @@ fn slow_stream() -> Response {
         if n > SLOW_TOKENS + 1 {
             return None;
         }
-        let wait = if n == 0 { SLOW_FIRST_TOKEN_MS } else { SLOW_TOKEN_MS };
+        let wait = if n == 0 {
+            SLOW_FIRST_TOKEN_MS
+        } else {
+            SLOW_TOKEN_MS
+        };
         tokio::time::sleep(std::time::Duration::from_millis(wait)).await;
         let event = if n <= SLOW_TOKENS {
             chunk(json!({"content": format!("t{n} ")}), None)

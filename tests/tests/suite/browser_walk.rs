@@ -9,7 +9,7 @@
 //! the web app.
 
 use postiz_tests::fakes::stripe::Stripe;
-use postiz_tests::fakes::{bluesky, serve, telegram, x};
+use postiz_tests::fakes::{bluesky, mastodon, openai, serve, telegram, x};
 use postiz_tests::Running;
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -215,6 +215,48 @@ async fn billing_walk(frontend: &Path, backend_url: &str) {
     );
 }
 
+/// The AI features (billing off): our OpenAI fake behind the backend, and a Mastodon fake for
+/// the agent to schedule to (the script connects it through the app's OAuth return page).
+async fn ai_walk(frontend: &Path, backend_url: &str) {
+    let (ai, seen) = openai::app();
+    let ai = serve(ai).await;
+    let (masto, _) = mastodon::app();
+    let masto = serve(masto).await;
+    let data = tempfile::tempdir().unwrap();
+    let mut backend_env = vec![
+        ("OPENAI_API_KEY", openai::KEY.to_string()),
+        ("OPENAI_BASE_URL", format!("{ai}/v1")),
+    ];
+    backend_env.extend(postiz_tests::client::mastodon_env(masto));
+    let stack = start_stack(frontend, backend_url, false, data.path(), &backend_env, &[]).await;
+    run_script(
+        "ai.mjs",
+        "ai",
+        stack,
+        backend_url,
+        &[("MASTODON_CODE", mastodon::GOOD_CODE.to_string())],
+    );
+    // The model saw what the app offered: the editor's `setPosts`, the agent's tools.
+    let seen = seen.lock().unwrap();
+    let chats = seen.bodies("/v1/chat/completions");
+    let offers = |name: &str| {
+        chats.iter().any(|b| {
+            b["tools"]
+                .as_array()
+                .is_some_and(|t| t.iter().any(|t| t["function"]["name"] == name))
+        })
+    };
+    assert!(
+        offers("setPosts"),
+        "the editor's setPosts never reached the model"
+    );
+    assert!(
+        offers("schedulePost"),
+        "the agent's tools never reached the model"
+    );
+    assert!(!seen.bodies("/v1/images/generations").is_empty());
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_real_web_app_works_in_both_auth_modes() {
     let Some(frontend) = std::env::var_os("POSTIZ_FRONTEND_DIR").map(PathBuf::from) else {
@@ -232,7 +274,7 @@ async fn the_real_web_app_works_in_both_auth_modes() {
     );
     let backend_url = std::env::var("POSTIZ_FRONTEND_BACKEND_URL")
         .unwrap_or_else(|_| "http://127.0.0.1:3000".into());
-    // `POSTIZ_WALK_ONLY=billing` (or `cookie`, `header`; comma-separated) runs only those.
+    // `POSTIZ_WALK_ONLY=billing` (or `cookie`, `header`, `ai`; comma-separated) runs only those.
     let only = std::env::var("POSTIZ_WALK_ONLY").unwrap_or_default();
     let wanted = |name: &str| only.is_empty() || only.split(',').any(|w| w.trim() == name);
     for mode in ["cookie", "header"] {
@@ -242,5 +284,8 @@ async fn the_real_web_app_works_in_both_auth_modes() {
     }
     if wanted("billing") {
         billing_walk(&frontend, &backend_url).await;
+    }
+    if wanted("ai") {
+        ai_walk(&frontend, &backend_url).await;
     }
 }
