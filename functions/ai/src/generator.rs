@@ -117,10 +117,19 @@ async fn write(
     tx: &UnboundedSender<Bytes>,
 ) -> Result<(), Error> {
     step(tx, "agent");
+    let mut information = None;
+    if let Some(research) = &ctx.0.research {
+        step(tx, "research");
+        // The research only enriches the posts: without it they are still written.
+        match research.search(&req.research).await {
+            Ok(found) => information = Some(found),
+            Err(e) => tracing::warn!(error = %e, "the research step failed"),
+        }
+    }
     step(tx, "generate-hook");
     let hook = generate_hook(ai, req).await?;
     step(tx, "generate-content");
-    let posts = generate_content(ai, req, &hook).await?;
+    let posts = generate_content(ai, req, &hook, information.as_deref()).await?;
     let mut content = Vec::with_capacity(posts.len());
     if req.is_picture {
         step(tx, "generate-picture");

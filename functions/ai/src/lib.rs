@@ -42,6 +42,8 @@ pub struct Services {
     toolbox: Option<postiz_tools::Toolbox>,
     /// The posts rules (the generator's free slot; `None` while AI is off).
     posts: Option<postiz_posts::Posts>,
+    /// The generator's web search (`TAVILY_API_KEY`).
+    research: Option<postiz_ai::Research>,
     /// The agent's conversations.
     threads: copilot::Threads,
 }
@@ -97,6 +99,7 @@ impl Ctx {
             media,
             toolbox,
             posts,
+            research: postiz_ai::Research::from_env(),
             threads: copilot::Threads::new(a.table.clone()),
             ai,
         })))

@@ -2,8 +2,9 @@
 //! the content in the asked format and tone, optional pictures. The steps are the caller's to
 //! report; this module writes.
 //!
-//! Unlike Postiz there is no research step (a web search provider) and no corpus of popular
-//! posts to imitate (Postiz's own database of examples): the hook is written from the request.
+//! The research (a web search, [`crate::Research`]) is the caller's, given here as
+//! `information`. Unlike Postiz there is no corpus of popular posts to imitate (Postiz's own
+//! database of examples): the hook is written from the request.
 
 use postiz_core::{Error, Result};
 use serde_json::{json, Value};
@@ -68,11 +69,13 @@ pub async fn generate_hook(ai: &Ai, req: &GeneratorRequest) -> Result<String> {
         .ok_or_else(|| failed("the model wrote no hook"))
 }
 
-/// The posts after `hook`: one, or a thread of at least two.
+/// The posts after `hook`: one, or a thread of at least two; `information` is what the research
+/// found.
 pub async fn generate_content(
     ai: &Ai,
     req: &GeneratorRequest,
     hook: &str,
+    information: Option<&str>,
 ) -> Result<Vec<GeneratedPost>> {
     let person = if req.tone == "personal" { "1st" } else { "3rd" };
     let length = if req.is_short() {
@@ -115,7 +118,10 @@ pub async fn generate_content(
         "required": ["content"],
         "additionalProperties": false,
     });
-    let user = format!("Hook:\n{hook}\n\nUser request:\n{}", req.research);
+    let mut user = format!("Hook:\n{hook}\n\nUser request:\n{}", req.research);
+    if let Some(info) = information.filter(|i| !i.is_empty()) {
+        user.push_str(&format!("\n\nCurrent content information:\n{info}"));
+    }
     let answer = ai.structured(&system, &user, "content", schema).await?;
     let list: Vec<Value> = match &answer["content"] {
         Value::Array(items) => items.clone(),

@@ -12,6 +12,7 @@ pub mod pinterest;
 pub mod reddit;
 pub mod slack;
 pub mod stripe;
+pub mod tavily;
 pub mod telegram;
 pub mod threads;
 pub mod tiktok;

@@ -442,3 +442,46 @@ async fn the_generator_streams_its_steps_then_the_posts() {
         .await;
     assert_eq!(status, 400);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_generators_research_step_searches_the_web_when_a_key_is_set() {
+    let (tavily, searched) = postiz_tests::fakes::tavily::app();
+    let tavily = serve(tavily).await;
+    let (srv, _dir, seen) = server(&[
+        (
+            "TAVILY_API_KEY",
+            postiz_tests::fakes::tavily::KEY.to_string(),
+        ),
+        ("TAVILY_URL", tavily),
+    ])
+    .await;
+    let (s, _) = Session::register(&srv.base).await;
+    let events = generate_posts(
+        &s,
+        json!({"research": "exactly once publishing", "isPicture": false,
+               "format": "one_long", "tone": "company"}),
+    )
+    .await;
+    let names: Vec<&str> = events.iter().map(|e| e["name"].as_str().unwrap()).collect();
+    assert_eq!(
+        names,
+        [
+            "agent",
+            "research",
+            "generate-hook",
+            "generate-content",
+            "post-time",
+            "LangGraph"
+        ]
+    );
+    assert_eq!(
+        searched.lock().unwrap()[0]["query"],
+        "exactly once publishing"
+    );
+    let content_call = seen.lock().unwrap().bodies("/v1/chat/completions")[1].clone();
+    let user = content_call["messages"][1]["content"].as_str().unwrap();
+    assert!(
+        user.contains("Research finding about exactly once publishing."),
+        "{user}"
+    );
+}
