@@ -185,8 +185,10 @@ const OPEN_BY_DESIGN: &[(&str, &str)] = &[
     ),
 ];
 
-/// Path prefixes of features not built yet: nothing of theirs exists to try, so an id of
-/// theirs is a random one; their answers are only checked for leaks.
+/// Path prefixes of features not built yet, or whose data this sweep's server (no AI model)
+/// cannot create (the assistant's conversations: `copilot_http` checks that another
+/// organization never reads them): nothing of theirs exists to try, so an id of theirs is a
+/// random one; their answers are only checked for leaks.
 const NOT_BUILT: &[&str] = &[
     "/autopost/",
     "/webhooks/",
