@@ -13,87 +13,30 @@
 // Exit code: 0 when every step passed with no backend answer >= 400 and no crash screen;
 // 1 otherwise; 2 when the walk could not run.
 
-import { chromium } from 'playwright-core';
-import fs from 'node:fs';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import {
+  answer,
+  backendGet,
+  expect,
+  FRONTEND_URL,
+  pathOf,
+  SCALE,
+  signUp,
+  sleep,
+  snippet,
+  stamp,
+  T,
+  textVisible,
+  walk,
+} from './kit.mjs';
 
-const HERE = path.dirname(fileURLToPath(import.meta.url));
-const trimSlash = (s) => s.replace(/\/+$/, '');
-const FRONTEND_URL = trimSlash(process.env.FRONTEND_URL || 'http://127.0.0.1:4200');
-const BACKEND_URL = trimSlash(process.env.BACKEND_URL || 'http://127.0.0.1:3000');
 const MASTODON_CODE = process.env.MASTODON_CODE || '';
-const OUT_DIR = path.resolve(process.env.OUT_DIR || path.join(HERE, 'out', 'ai'));
-const CHROMIUM_PATH = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
-const SCALE = Number(process.env.TIMEOUT_SCALE || 1) || 1;
-const T = { action: 20000 * SCALE, nav: 90000 * SCALE, response: 45000 * SCALE };
-
-const stamp = `${Date.now().toString(36)}${Math.floor(Math.random() * 1e6).toString(36)}`;
 const EMAIL = `ai-${stamp}@example.com`;
 const PASSWORD = `Ai-walk-${stamp}-pw`;
 const COMPANY = `AI Co ${stamp}`;
 const AGENT_TEXT = 'Hello from the agent walk';
-const CRASH_RE =
-  /Application error: a (client|server)-side exception has occurred|Internal Server Error|This page couldn.t load|Unhandled Runtime Error/i;
 
-const started = Date.now();
-const report = { steps: [], backendErrors: [], crashes: [], pageErrors: [], consoleErrors: [], refused: [] };
+const { shot, step, open, finish, fail } = walk('ai');
 const runs = []; // every CopilotKit chat run (generateCopilotResponse): {endpoint, status, type}
-let shotNo = 0;
-
-const log = (...a) => console.log(`[${((Date.now() - started) / 1000).toFixed(1)}s]`, ...a);
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-const snippet = (s, n = 300) => (s == null ? '' : String(s).replace(/\s+/g, ' ').slice(0, n));
-const isBackend = (url) => String(url).startsWith(BACKEND_URL + '/');
-const pathOf = (url) => new URL(url).pathname;
-
-function expect(cond, msg) {
-  if (!cond) throw new Error(msg);
-}
-
-async function shot(page, name) {
-  shotNo += 1;
-  const file = `${String(shotNo).padStart(2, '0')}-${name.replace(/[^a-z0-9_-]+/gi, '_')}.png`;
-  await page.screenshot({ path: path.join(OUT_DIR, file), timeout: 15000 }).catch(() => {});
-  return file;
-}
-
-async function checkCrash(page, where) {
-  const text = await page.evaluate(() => document.body?.innerText || '').catch(() => '');
-  const m = text.match(CRASH_RE);
-  if (m) report.crashes.push({ where, url: page.url(), text: snippet(text) });
-}
-
-async function step(name, page, fn) {
-  const rec = { name, status: 'running', details: {}, error: null };
-  report.steps.push(rec);
-  log(`STEP ${name}`);
-  const t0 = Date.now();
-  try {
-    await fn(rec.details);
-    rec.status = 'passed';
-  } catch (e) {
-    rec.status = 'failed';
-    rec.error = snippet(e?.message || String(e), 600);
-    log(`STEP ${name} FAILED: ${rec.error}`);
-  }
-  rec.seconds = +((Date.now() - t0) / 1000).toFixed(1);
-  await checkCrash(page, name);
-  rec.screenshot = await shot(page, `${name}-${rec.status}`);
-  return rec.status === 'passed';
-}
-
-// The next backend answer to `method` on a path matching `re` (with `action` run meanwhile).
-async function answer(page, method, re, action, timeout = T.response) {
-  const [resp] = await Promise.all([
-    page.waitForResponse(
-      (r) => isBackend(r.url()) && r.request().method() === method && re.test(pathOf(r.url())),
-      { timeout }
-    ),
-    action ? action() : Promise.resolve(),
-  ]);
-  return { status: resp.status(), body: await resp.json().catch(() => null) };
-}
 
 // The first `n` chat runs posted to `endpoint`, once there are that many. Only status and
 // content type: Chromium keeps no body of a streamed answer (what it carried shows in the page).
@@ -108,80 +51,25 @@ async function runsOn(endpoint, n) {
 }
 const multipart = (run) => run.status === 200 && run.type.startsWith('multipart/mixed');
 
-async function textVisible(scope, text, timeout = T.action) {
-  await scope.getByText(text).first().waitFor({ state: 'visible', timeout });
-}
-
-// From the page, with the session cookie, like the app's own calls.
-async function backendGet(page, p) {
-  return page.evaluate(
-    async ([backend, p]) => {
-      const r = await fetch(`${backend}${p}`, { credentials: 'include' });
-      return { status: r.status, body: await r.json().catch(() => null) };
-    },
-    [BACKEND_URL, p]
-  );
-}
-
 async function waitCalendar(page) {
   await page.waitForURL(/\/launches/, { timeout: T.nav });
   await page.getByRole('button', { name: 'Add Channel' }).first().waitFor({ state: 'visible', timeout: T.nav });
 }
 
 async function main() {
-  fs.mkdirSync(OUT_DIR, { recursive: true });
   expect(MASTODON_CODE, 'MASTODON_CODE (the Mastodon fake) is required');
-  const browser = await chromium.launch({
-    executablePath: CHROMIUM_PATH,
-    headless: !process.env.HEADED,
-    args: ['--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-dev-shm-usage'],
+  const { browser, page } = await open({
+    onResponse: (resp) => {
+      if ((resp.request().postData() || '').includes('"operationName":"generateCopilotResponse"')) {
+        const type = resp.headers()['content-type'] || '';
+        runs.push({ endpoint: pathOf(resp.url()), status: resp.status(), type });
+      }
+    },
   });
-  const context = await browser.newContext({ viewport: { width: 1600, height: 1000 }, locale: 'en-US' });
-  context.setDefaultTimeout(T.action);
-  // No internet here: outside requests are refused at once, except Google Fonts' stylesheet,
-  // answered empty (a failed @import there makes the sign-up page fail to load a chunk).
-  await context.route(/^https?:\/\/(?!127\.0\.0\.1[:/])/, (route) => {
-    if (/^https:\/\/fonts\.googleapis\.com\//.test(route.request().url())) {
-      return route.fulfill({ status: 200, contentType: 'text/css', body: '' });
-    }
-    report.refused.push(new URL(route.request().url()).host);
-    return route.abort();
-  });
-  context.on('response', async (resp) => {
-    const url = resp.url();
-    if (isBackend(url) && (resp.request().postData() || '').includes('"operationName":"generateCopilotResponse"')) {
-      runs.push({ endpoint: pathOf(url), status: resp.status(), type: resp.headers()['content-type'] || '' });
-    }
-    if (!isBackend(url) || resp.request().method() === 'OPTIONS' || resp.status() < 400) return;
-    const body = await resp.text().catch(() => '');
-    const e = { method: resp.request().method(), path: pathOf(url), status: resp.status(), body: snippet(body) };
-    report.backendErrors.push(e);
-    log(`BACKEND ${e.status} ${e.method} ${e.path} ${snippet(body, 160)}`);
-  });
-  const page = await context.newPage();
-  page.on('pageerror', (e) => report.pageErrors.push(snippet(e?.stack || e?.message || String(e), 600)));
-  page.on('console', (m) => {
-    if (m.type() === 'error') report.consoleErrors.push(snippet(`${m.text()} (${m.location()?.url || ''})`, 400));
-  });
-  // Leaving a page with an open editor asks "leave the page?": yes.
-  page.on('dialog', (d) => (d.type() === 'beforeunload' ? d.accept() : d.dismiss()).catch(() => {}));
 
   // 1. Sign up (billing off: straight to the calendar), through the onboarding if shown.
   const signedUp = await step('1-signup', page, async (d) => {
-    await page.goto(FRONTEND_URL + '/auth', { waitUntil: 'domcontentloaded', timeout: T.nav });
-    await page.locator('input[name="email"]').waitFor({ timeout: T.nav });
-    // The form may be reset while the page hydrates: fill until it holds, submit until sent.
-    const fields = { email: EMAIL, password: PASSWORD, company: COMPANY };
-    let reg = null;
-    for (let i = 0; i < 5 && !reg; i++) {
-      for (const [name, value] of Object.entries(fields)) await page.fill(`input[name="${name}"]`, value);
-      await sleep(500);
-      const held = await Promise.all(Object.keys(fields).map((n) => page.inputValue(`input[name="${n}"]`)));
-      if (held.join() !== Object.values(fields).join()) continue;
-      const submit = () => page.locator('button[type="submit"]').first().click();
-      reg = await answer(page, 'POST', /^\/auth\/register$/, submit, 10000 * SCALE).catch(() => null);
-    }
-    expect(reg?.status === 200, `POST /auth/register: ${JSON.stringify(reg)}`);
+    await signUp(page, { email: EMAIL, password: PASSWORD, company: COMPANY });
     await page.waitForURL(/\/launches/, { timeout: T.nav });
     const onboarding = page.getByText('Connect Your Channels', { exact: true });
     const shown = onboarding.waitFor({ state: 'visible', timeout: 15000 * SCALE });
@@ -327,23 +215,7 @@ async function main() {
   });
 
   await browser.close();
-  const failed = report.steps.filter((s) => s.status !== 'passed');
-  report.ok = failed.length === 0 && report.backendErrors.length === 0 && report.crashes.length === 0;
-  report.durationS = +((Date.now() - started) / 1000).toFixed(1);
-  report.refused = [...new Set(report.refused)];
-  fs.writeFileSync(path.join(OUT_DIR, 'report.json'), JSON.stringify(report, null, 2));
-  log(`steps: ${report.steps.map((s) => `${s.name}=${s.status}`).join(', ')}`);
-  const { backendErrors, crashes, pageErrors } = report;
-  log(`backend errors: ${backendErrors.length}, crashes: ${crashes.length}, page errors: ${pageErrors.length}`);
-  process.exit(report.ok ? 0 : 1);
+  finish();
 }
 
-main().catch((e) => {
-  console.error(e);
-  try {
-    fs.mkdirSync(OUT_DIR, { recursive: true });
-    const fatal = String(e?.stack || e);
-    fs.writeFileSync(path.join(OUT_DIR, 'report.json'), JSON.stringify({ ...report, fatal }, null, 2));
-  } catch {}
-  process.exit(2);
-});
+main().catch(fail);

@@ -17,92 +17,15 @@
 // Exit code: 0 when every step passed with no backend answer >= 400 and no crash screen;
 // 1 otherwise; 2 when the walk could not run.
 
-import { chromium } from 'playwright-core';
-import fs from 'node:fs';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { answer, BACKEND_URL, expect, FRONTEND_URL, isBackend, pathOf, signUp, sleep, stamp, T, textVisible, walk } from './kit.mjs';
 
-const HERE = path.dirname(fileURLToPath(import.meta.url));
-const trimSlash = (s) => s.replace(/\/+$/, '');
-const FRONTEND_URL = trimSlash(process.env.FRONTEND_URL || 'http://127.0.0.1:4200');
-const BACKEND_URL = trimSlash(process.env.BACKEND_URL || 'http://127.0.0.1:3000');
-const STRIPE_BASE = trimSlash(process.env.STRIPE_BASE || '');
-const OUT_DIR = path.resolve(process.env.OUT_DIR || path.join(HERE, 'out', 'billing'));
-const CHROMIUM_PATH = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
-const SCALE = Number(process.env.TIMEOUT_SCALE || 1) || 1;
-const T = { action: 20000 * SCALE, nav: 90000 * SCALE, response: 45000 * SCALE };
-
-const stamp = `${Date.now().toString(36)}${Math.floor(Math.random() * 1e6).toString(36)}`;
+const STRIPE_BASE = (process.env.STRIPE_BASE || '').replace(/\/+$/, '');
 const EMAIL = `billing-${stamp}@example.com`;
 const PASSWORD = `Billing-${stamp}-pw`;
 const COMPANY = `Billing Co ${stamp}`;
-const CRASH_RE =
-  /Application error: a (client|server)-side exception has occurred|Internal Server Error|This page couldn.t load|Unhandled Runtime Error/i;
 
-const started = Date.now();
-const report = { steps: [], backendErrors: [], crashes: [], pageErrors: [], consoleErrors: [], stripeJs: [] };
-const calls = []; // every backend answer: {method, path, status, body, request}
-let shotNo = 0;
-
-const log = (...a) => console.log(`[${((Date.now() - started) / 1000).toFixed(1)}s]`, ...a);
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-const snippet = (s, n = 300) => (s == null ? '' : String(s).replace(/\s+/g, ' ').slice(0, n));
-const isBackend = (url) => String(url).startsWith(BACKEND_URL + '/');
-const pathOf = (url) => new URL(url).pathname;
-
-function expect(cond, msg) {
-  if (!cond) throw new Error(msg);
-}
-
-async function shot(page, name) {
-  shotNo += 1;
-  const file = `${String(shotNo).padStart(2, '0')}-${name.replace(/[^a-z0-9_-]+/gi, '_')}.png`;
-  await page.screenshot({ path: path.join(OUT_DIR, file), timeout: 15000 }).catch(() => {});
-  return file;
-}
-
-async function checkCrash(page, where) {
-  const text = await page.evaluate(() => document.body?.innerText || '').catch(() => '');
-  const m = text.match(CRASH_RE);
-  if (m) report.crashes.push({ where, url: page.url(), text: snippet(text) });
-}
-
-async function step(name, page, fn) {
-  const rec = { name, status: 'running', details: {}, error: null };
-  report.steps.push(rec);
-  log(`STEP ${name}`);
-  try {
-    await fn(rec.details);
-    rec.status = 'passed';
-  } catch (e) {
-    rec.status = 'failed';
-    rec.error = snippet(e?.message || String(e), 600);
-    log(`STEP ${name} FAILED: ${rec.error}`);
-  }
-  await checkCrash(page, name);
-  rec.screenshot = await shot(page, `${name}-${rec.status}`);
-  return rec.status === 'passed';
-}
-
-/// The next backend answer to `method` on a path matching `re`, with its JSON body.
-async function answer(page, method, re, action) {
-  const [resp] = await Promise.all([
-    page.waitForResponse(
-      (r) => isBackend(r.url()) && r.request().method() === method && re.test(pathOf(r.url())),
-      { timeout: T.response }
-    ),
-    action ? action() : Promise.resolve(),
-  ]);
-  let body = null;
-  try {
-    body = await resp.json();
-  } catch {}
-  return { status: resp.status(), body, request: resp.request().postDataJSON?.() ?? null };
-}
-
-async function textVisible(page, text, timeout = T.action) {
-  await page.getByText(text).first().waitFor({ state: 'visible', timeout });
-}
+const { report, step, open, finish, fail } = walk('billing');
+const stripeRefused = () => report.refused.filter((h) => /stripe\.(com|network)$/.test(h)).length;
 
 async function userSelf(page) {
   return page.evaluate(async (backend) => {
@@ -122,67 +45,17 @@ async function waitTier(page, tier) {
 }
 
 async function main() {
-  fs.mkdirSync(OUT_DIR, { recursive: true });
   expect(STRIPE_BASE, 'STRIPE_BASE (the Stripe fake) is required');
-  const browser = await chromium.launch({
-    executablePath: CHROMIUM_PATH,
-    headless: !process.env.HEADED,
-    args: ['--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-dev-shm-usage'],
-  });
-  const context = await browser.newContext({ viewport: { width: 1600, height: 1000 }, locale: 'en-US' });
-  context.setDefaultTimeout(T.action);
-  // No internet here. Outside requests are refused at once instead of timing out, except
-  // Google Fonts' stylesheet, answered empty: a failed @import in the wallet button's CSS
-  // chunk makes the sign-up page fail to load that chunk.
-  await context.route(/^https?:\/\/(?!127\.0\.0\.1[:/])/, (route) => {
-    const url = route.request().url();
-    if (/^https:\/\/fonts\.googleapis\.com\//.test(url)) {
-      return route.fulfill({ status: 200, contentType: 'text/css', body: '' });
-    }
-    if (/stripe\.(com|network)\//.test(url)) report.stripeJs.push(url);
-    return route.abort();
-  });
-  context.on('response', async (resp) => {
-    const url = resp.url();
-    if (!isBackend(url) || resp.request().method() === 'OPTIONS') return;
-    const status = resp.status();
-    let body = '';
-    try {
-      body = await resp.text();
-    } catch {}
-    calls.push({ method: resp.request().method(), path: pathOf(url), status });
-    if (status >= 400) {
-      report.backendErrors.push({ method: resp.request().method(), path: pathOf(url), status, body: snippet(body) });
-      log(`BACKEND ${status} ${resp.request().method()} ${pathOf(url)} ${snippet(body, 160)}`);
-    }
-  });
-  const page = await context.newPage();
-  page.on('pageerror', (e) => report.pageErrors.push(snippet(e?.stack || e?.message || String(e), 600)));
-  page.on('console', (m) => {
-    if (m.type() === 'error') report.consoleErrors.push(snippet(m.text(), 400));
-  });
-  page.on('dialog', (d) => d.dismiss().catch(() => {}));
+  const { browser, page } = await open();
 
   // 1. Sign up: a new organization is FREE, so the app shows its plan chooser with the
   // embedded checkout (Stripe on, general mode).
   const signedUp = await step('1-signup-plan-chooser', page, async (d) => {
-    await page.goto(FRONTEND_URL + '/auth', { waitUntil: 'domcontentloaded', timeout: T.nav });
-    await page.locator('input[name="email"]').waitFor({ timeout: T.nav });
-    for (let i = 0; i < 5; i++) {
-      await page.fill('input[name="email"]', EMAIL);
-      await page.fill('input[name="password"]', PASSWORD);
-      await page.fill('input[name="company"]', COMPANY);
-      await sleep(300);
-      if ((await page.inputValue('input[name="company"]')) === COMPANY) break;
-    }
     const embedded = page.waitForResponse(
       (r) => isBackend(r.url()) && r.request().method() === 'POST' && pathOf(r.url()) === '/billing/embedded',
       { timeout: T.nav }
     );
-    const reg = await answer(page, 'POST', /^\/auth\/register$/, () =>
-      page.locator('button[type="submit"]').first().click()
-    );
-    expect(reg.status === 200, `POST /auth/register answered ${reg.status}`);
+    await signUp(page, { email: EMAIL, password: PASSWORD, company: COMPANY });
     const first = await embedded;
     const session = await first.json();
     d.embedded = { status: first.status(), request: first.request().postDataJSON(), secret: !!session.client_secret };
@@ -210,7 +83,7 @@ async function main() {
     );
     d.yearly = { status: yearly.status, request: yearly.request };
     expect(yearly.status === 201 && yearly.request?.period === 'YEARLY', `YEARLY: ${JSON.stringify(d.yearly)}`);
-    d.stripeJsRefused = report.stripeJs.length;
+    d.stripeJsRefused = stripeRefused();
   });
 
   // 3. Pay on Stripe's hosted Checkout (the fake's page); Stripe sends the browser back to
@@ -326,20 +199,7 @@ async function main() {
   });
 
   await browser.close();
-  const failed = report.steps.filter((s) => s.status !== 'passed');
-  report.ok = failed.length === 0 && report.backendErrors.length === 0 && report.crashes.length === 0;
-  report.calls = calls.length;
-  fs.writeFileSync(path.join(OUT_DIR, 'report.json'), JSON.stringify(report, null, 2));
-  log(`steps: ${report.steps.map((s) => `${s.name}=${s.status}`).join(', ')}`);
-  log(`backend errors: ${report.backendErrors.length}, crashes: ${report.crashes.length}, Stripe.js refused: ${report.stripeJs.length}`);
-  process.exit(report.ok ? 0 : 1);
+  finish();
 }
 
-main().catch((e) => {
-  console.error(e);
-  try {
-    fs.mkdirSync(OUT_DIR, { recursive: true });
-    fs.writeFileSync(path.join(OUT_DIR, 'report.json'), JSON.stringify({ ...report, fatal: String(e?.stack || e) }, null, 2));
-  } catch {}
-  process.exit(2);
-});
+main().catch(fail);

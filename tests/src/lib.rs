@@ -235,3 +235,13 @@ impl Drop for Running {
         self.stop();
     }
 }
+
+/// The resident memory of process `pid`, in KB (0 when it cannot be read).
+pub fn rss_kb(pid: u32) -> f64 {
+    std::fs::read_to_string(format!("/proc/{pid}/status"))
+        .unwrap_or_default()
+        .lines()
+        .find_map(|l| l.strip_prefix("VmRSS:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<f64>().ok())
+        .unwrap_or(0.0)
+}

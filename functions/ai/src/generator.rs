@@ -7,9 +7,7 @@ use axum::body::{Body, Bytes};
 use axum::extract::State;
 use axum::http::{header, StatusCode};
 use axum::response::Response;
-use base64::Engine;
 use postiz_ai::{generate_content, generate_hook, Ai, GeneratorRequest};
-use postiz_billing::CreditKind;
 use postiz_core::validate::Checks;
 use postiz_core::Error;
 use postiz_web::{ApiResult, Authed, JsonBody};
@@ -157,34 +155,14 @@ async fn write(
     Ok(())
 }
 
-/// A picture into the media library, paid with a credit (given back if the model fails);
-/// `None` when no credit is left.
+/// A picture into the media library, paid with a credit; `None` when none is left.
 async fn picture(ctx: &Ctx, ai: &Ai, org: &str, prompt: &str) -> Result<Option<Value>, Error> {
-    let credits = &ctx.0.credits;
     let now = ctx.0.app.adapters.clock.now();
-    let Some(credit) = credits.take(org, CreditKind::Images, now).await? else {
+    let Some(p) = postiz_tools::paid_picture(ai, &ctx.0.credits, org, now, prompt, false).await?
+    else {
         return Ok(None);
     };
-    let base64 = match ai.image(prompt, false).await {
-        Ok(b) => b,
-        Err(e) => {
-            if let Err(back) = credits.give_back(credit).await {
-                tracing::error!(error = %back, "a credit of a failed picture was not given back");
-            }
-            return Err(e);
-        }
-    };
-    let bytes = base64::engine::general_purpose::STANDARD
-        .decode(base64.trim())
-        .map_err(|e| Error::BadGateway {
-            message: postiz_ai::FAILED.into(),
-            detail: format!("the picture is not base64: {e}"),
-        })?;
-    let media = ctx
-        .0
-        .media
-        .upload(org, None, bytes::Bytes::from(bytes))
-        .await?;
+    let media = postiz_tools::store_picture(&ctx.0.media, org, &p).await?;
     Ok(Some(
         json!({"id": media.id, "path": media.path, "name": media.name}),
     ))

@@ -15,9 +15,8 @@ mod generator;
 use axum::extract::{FromRef, State};
 use axum::http::StatusCode;
 use axum::{Json, Router};
-use base64::Engine;
-use postiz_ai::{separate_posts, Ai, AiConfig, Pictures};
-use postiz_billing::{CreditKind, Credits};
+use postiz_ai::{separate_posts, Ai, AiConfig};
+use postiz_billing::Credits;
 use postiz_core::validate::Checks;
 use postiz_core::Error;
 use postiz_media::MediaService;
@@ -59,19 +58,12 @@ impl Ctx {
     /// (`OPENAI_API_KEY`); no key, no AI.
     pub async fn new(app: &AppState) -> Result<Self, Error> {
         let a = &app.adapters;
-        let config = match AiConfig::from_env() {
-            Some(c) => Some(c),
-            None => match a.secrets.get("OPENAI_API_KEY").await {
-                Ok(key) if !key.trim().is_empty() => AiConfig::from_vars(|k| {
-                    if k == "OPENAI_API_KEY" {
-                        Some(key.clone())
-                    } else {
-                        std::env::var(k).ok()
-                    }
-                }),
-                _ => None,
-            },
-        };
+        let config = app.setting("OPENAI_API_KEY").await.and_then(|key| {
+            AiConfig::from_vars(|k| match k {
+                "OPENAI_API_KEY" => Some(key.clone()),
+                _ => std::env::var(k).ok(),
+            })
+        });
         let ai = config.map(|c| Ai::new(&c)).transpose()?;
         let credits = Credits::new(app.billing.clone(), a.table.clone());
         let media = MediaService::with_env_urls(a.table.clone(), a.blobs.clone(), a.clock.clone());
@@ -190,28 +182,15 @@ fn prompt_of(b: &PromptBody) -> Result<&str, Error> {
     Ok(prompt)
 }
 
-/// One picture for the organization, paid with a credit (given back if the model fails);
-/// `None` when no credit is left.
+/// One picture for the organization, paid with a credit; `None` when none is left.
 async fn picture(
     ctx: &Ctx,
     org: &str,
     prompt: &str,
     expand: bool,
 ) -> Result<Option<postiz_ai::Picture>, Error> {
-    let ai = ctx.ai()?;
     let now = ctx.0.app.adapters.clock.now();
-    let Some(credit) = ctx.0.credits.take(org, CreditKind::Images, now).await? else {
-        return Ok(None);
-    };
-    match Pictures::new(ai).generate(prompt, expand).await {
-        Ok(p) => Ok(Some(p)),
-        Err(e) => {
-            if let Err(back) = ctx.0.credits.give_back(credit).await {
-                tracing::error!(error = %back, "a credit of a failed picture was not given back");
-            }
-            Err(e)
-        }
-    }
+    postiz_tools::paid_picture(ctx.ai()?, &ctx.0.credits, org, now, prompt, expand).await
 }
 
 async fn generate_image(
@@ -236,16 +215,6 @@ async fn generate_into_library(
     let Some(p) = picture(&ctx, &s.org.id, prompt, true).await? else {
         return Ok((StatusCode::CREATED, Json(Value::Bool(false))));
     };
-    let bytes = base64::engine::general_purpose::STANDARD
-        .decode(p.base64.trim())
-        .map_err(|e| Error::BadGateway {
-            message: postiz_ai::FAILED.into(),
-            detail: format!("the picture is not base64: {e}"),
-        })?;
-    let media = ctx
-        .0
-        .media
-        .upload(&s.org.id, None, bytes::Bytes::from(bytes))
-        .await?;
+    let media = postiz_tools::store_picture(&ctx.0.media, &s.org.id, &p).await?;
     Ok((StatusCode::CREATED, Json(json!(media.row()))))
 }

@@ -42,14 +42,14 @@ impl Ctx {
     /// Builds the services: Stripe's key from the environment, else from the app's secrets
     /// (`STRIPE_SECRET_KEY` of the billing secret); `STRIPE_API_BASE` for an emulator.
     pub async fn new(app: &AppState) -> Result<Self, Error> {
-        let a = &app.adapters;
         let billing = app.billing.clone();
-        let key = match std::env::var("STRIPE_SECRET_KEY") {
-            Ok(k) if !k.trim().is_empty() => Some(k),
-            _ if billing.enabled() => a.secrets.get("STRIPE_SECRET_KEY").await.ok(),
-            _ => None,
+        // Billing is on exactly when the key is in the environment or `BILLING=stripe` says
+        // it is in the secrets.
+        let key = match billing.enabled() {
+            true => app.setting("STRIPE_SECRET_KEY").await,
+            false => None,
         };
-        let payments = match key.filter(|k| !k.trim().is_empty()) {
+        let payments = match key {
             Some(key) => {
                 let base = std::env::var("STRIPE_API_BASE").ok();
                 let stripe = StripeApi::new(key.trim(), base.as_deref())?;

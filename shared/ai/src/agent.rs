@@ -15,7 +15,6 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use crate::client::Ai;
-use crate::errors::{failed, generation_error};
 
 /// Most model calls in one turn (each tool round is one).
 pub const MAX_STEPS: usize = 10;
@@ -184,18 +183,7 @@ impl Ai {
             let request = request
                 .build()
                 .map_err(|e| Error::internal(format!("chat request: {e}")))?;
-            let answer = self
-                .client()
-                .chat()
-                .create(request)
-                .await
-                .map_err(generation_error)?;
-            let message = answer
-                .choices
-                .into_iter()
-                .next()
-                .map(|c| c.message)
-                .ok_or_else(|| failed("the model answered no choice"))?;
+            let message = self.complete(request).await?;
             let calls: Vec<ToolCall> = message
                 .tool_calls
                 .unwrap_or_default()

@@ -4,8 +4,8 @@
 use async_openai::config::OpenAIConfig;
 use async_openai::types::chat::{
     ChatCompletionRequestMessage, ChatCompletionRequestSystemMessage,
-    ChatCompletionRequestUserMessage, CreateChatCompletionRequestArgs, ResponseFormat,
-    ResponseFormatJsonSchema,
+    ChatCompletionRequestUserMessage, ChatCompletionResponseMessage, CreateChatCompletionRequest,
+    CreateChatCompletionRequestArgs, ResponseFormat, ResponseFormatJsonSchema,
 };
 use async_openai::types::images::{CreateImageRequestArgs, Image, ImageModel, ImageSize};
 use async_openai::Client;
@@ -96,18 +96,7 @@ impl Ai {
             })
             .build()
             .map_err(|e| Error::internal(format!("chat request: {e}")))?;
-        let answer = self
-            .client
-            .chat()
-            .create(request)
-            .await
-            .map_err(generation_error)?;
-        let message = answer
-            .choices
-            .into_iter()
-            .next()
-            .map(|c| c.message)
-            .ok_or_else(|| failed("the model answered no choice"))?;
+        let message = self.complete(request).await?;
         if let Some(refusal) = message.refusal.filter(|r| !r.trim().is_empty()) {
             return Err(safety_rejection(&refusal));
         }
@@ -116,6 +105,25 @@ impl Ai {
             .ok_or_else(|| failed("the model answered no content"))?;
         serde_json::from_str(&content)
             .map_err(|e| failed(format!("the model's answer is not the JSON asked for: {e}")))
+    }
+
+    /// One chat completion: the first choice's message.
+    pub(crate) async fn complete(
+        &self,
+        request: CreateChatCompletionRequest,
+    ) -> Result<ChatCompletionResponseMessage> {
+        let answer = self
+            .client
+            .chat()
+            .create(request)
+            .await
+            .map_err(generation_error)?;
+        answer
+            .choices
+            .into_iter()
+            .next()
+            .map(|c| c.message)
+            .ok_or_else(|| failed("the model answered no choice"))
     }
 
     /// A picture for `prompt` (1024×1024, or 1024×1536 when `vertical`): its base64 bytes.

@@ -10,6 +10,7 @@
 
 mod agent;
 mod helpers;
+mod pictures;
 mod run;
 mod specs;
 
@@ -23,6 +24,7 @@ use postiz_posts::Posts;
 use std::sync::Arc;
 
 pub use agent::{assistant_prompt, OrgTools};
+pub use pictures::{paid_picture, store_picture};
 pub use specs::ToolSpec;
 
 /// The services the tools work on.

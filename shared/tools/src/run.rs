@@ -1,8 +1,6 @@
 //! The tools' bodies.
 
-use base64::Engine;
 use chrono::{DateTime, Utc};
-use postiz_billing::CreditKind;
 use postiz_core::{Error, Result};
 use postiz_posts::request::{parse_date, ChannelPost, CreatePost};
 use serde::Deserialize;
@@ -373,31 +371,11 @@ impl Toolbox {
         if prompt.is_empty() {
             return Err(Error::invalid("prompt must not be empty"));
         }
-        let Some(credit) = credits
-            .take(org, CreditKind::Images, self.clock.now())
-            .await?
-        else {
+        let now = self.clock.now();
+        let Some(picture) = crate::paid_picture(ai, credits, org, now, prompt, true).await? else {
             return Ok(errors("No AI image credits left this month".into()));
         };
-        let picture = match postiz_ai::Pictures::new(ai).generate(prompt, true).await {
-            Ok(p) => p,
-            Err(e) => {
-                if let Err(back) = credits.give_back(credit).await {
-                    tracing::error!(error = %back, "a credit of a failed picture was not given back");
-                }
-                return Err(e);
-            }
-        };
-        let bytes = base64::engine::general_purpose::STANDARD
-            .decode(picture.base64.trim())
-            .map_err(|e| Error::BadGateway {
-                message: postiz_ai::FAILED.into(),
-                detail: format!("the picture is not base64: {e}"),
-            })?;
-        let m = self
-            .media
-            .upload(org, None, bytes::Bytes::from(bytes))
-            .await?;
+        let m = crate::store_picture(&self.media, org, &picture).await?;
         Ok(output(json!({"id": m.id, "path": m.path})))
     }
 }

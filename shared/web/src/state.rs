@@ -36,6 +36,22 @@ pub struct Services {
 }
 
 impl AppState {
+    /// A setting that may be a secret: the environment variable `name` when set (not blank),
+    /// else the key `name` of the app's secrets (on AWS, the secrets the function is given).
+    pub async fn setting(&self, name: &str) -> Option<String> {
+        match std::env::var(name) {
+            Ok(v) if !v.trim().is_empty() => Some(v.trim().to_string()),
+            _ => self
+                .adapters
+                .secrets
+                .get(name)
+                .await
+                .ok()
+                .map(|v| v.trim().to_string())
+                .filter(|v| !v.is_empty()),
+        }
+    }
+
     /// Builds the services (the app secrets are read when first needed).
     pub async fn new(adapters: Adapters, web: WebConfig) -> Result<Self> {
         let keys = Arc::new(AppKeys::new(adapters.secrets.clone()));

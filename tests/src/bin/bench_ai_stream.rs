@@ -12,15 +12,6 @@ use std::time::{Duration, Instant};
 
 const STREAMS: usize = 100;
 
-fn rss_kb(pid: u32) -> f64 {
-    std::fs::read_to_string(format!("/proc/{pid}/status"))
-        .unwrap_or_default()
-        .lines()
-        .find_map(|l| l.strip_prefix("VmRSS:"))
-        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<f64>().ok())
-        .unwrap_or(0.0)
-}
-
 fn percentile(sorted: &[f64], p: f64) -> f64 {
     sorted[((sorted.len() as f64 - 1.0) * p).round() as usize]
 }
@@ -144,7 +135,7 @@ async fn main() {
     );
 
     tokio::time::sleep(Duration::from_millis(500)).await;
-    let idle = rss_kb(server.id());
+    let idle = postiz_tests::rss_kb(server.id());
     let started = Instant::now();
     let streams: Vec<_> = (0..STREAMS)
         .map(|_| {
@@ -154,7 +145,7 @@ async fn main() {
         .collect();
     // Mid-answer: every stream open, tokens still coming.
     tokio::time::sleep(Duration::from_millis(1000)).await;
-    let busy = rss_kb(server.id());
+    let busy = postiz_tests::rss_kb(server.id());
     let mut complete = 0;
     for s in streams {
         let (_, _, body) = s.await.unwrap();

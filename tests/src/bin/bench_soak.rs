@@ -42,13 +42,7 @@ struct Sample {
 }
 
 fn rss_mb(pid: u32) -> f64 {
-    std::fs::read_to_string(format!("/proc/{pid}/status"))
-        .unwrap_or_default()
-        .lines()
-        .find_map(|l| l.strip_prefix("VmRSS:"))
-        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<f64>().ok())
-        .unwrap_or(0.0)
-        / 1024.0
+    postiz_tests::rss_kb(pid) / 1024.0
 }
 
 fn start(bin: &str, data: &Path, port: u16, fake: &str) -> Child {

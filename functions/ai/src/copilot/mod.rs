@@ -138,23 +138,42 @@ fn thread_of(input: &Input) -> String {
         .unwrap_or_else(|| uuid::Uuid::new_v4().to_string())
 }
 
+/// Where a runtime request stands once read.
+enum Opened {
+    /// Answered already: a query, or a response that could not run (its failure status said
+    /// why).
+    Answered(Response),
+    /// A response to write: the input, its thread, the writer, the model, the response.
+    Run(Input, String, wire::Reply, Ai, Response),
+}
+
+/// Reads a runtime request: queries answered at once; a response started, with the model
+/// when the assistant may run for `org`.
+async fn open(ctx: &Ctx, org: &str, req: &GraphQlRequest) -> Opened {
+    if let Some(answer) = query_answer(req) {
+        return Opened::Answered(answer);
+    }
+    let input = req.input();
+    let thread = thread_of(&input);
+    let (reply, response) = wire::start(&thread);
+    match assistant(ctx, org).await {
+        Ok(ai) => Opened::Run(input, thread, reply, ai.clone(), response),
+        Err(why) => {
+            reply.finish(Some(&why));
+            Opened::Answered(response)
+        }
+    }
+}
+
 /// `POST /copilot/chat`: the text model's answer streamed, the browser's actions as tools.
 async fn chat(
     State(ctx): State<Ctx>,
     Authed(s): Authed,
     JsonBody(req): JsonBody<GraphQlRequest>,
 ) -> ApiResult<Response> {
-    if let Some(answer) = query_answer(&req) {
-        return Ok(answer);
-    }
-    let input = req.input();
-    let (mut reply, response) = wire::start(&thread_of(&input));
-    let ai = match assistant(&ctx, &s.org.id).await {
-        Ok(ai) => ai.clone(),
-        Err(why) => {
-            reply.finish(Some(&why));
-            return Ok(response);
-        }
+    let (input, mut reply, ai, response) = match open(&ctx, &s.org.id, &req).await {
+        Opened::Answered(response) => return Ok(response),
+        Opened::Run(input, _, reply, ai, response) => (input, reply, ai, response),
     };
     let history = input.conversation(true);
     let tools = input.client_tools();
@@ -213,18 +232,9 @@ async fn agent(
     Authed(s): Authed,
     JsonBody(req): JsonBody<GraphQlRequest>,
 ) -> ApiResult<Response> {
-    if let Some(answer) = query_answer(&req) {
-        return Ok(answer);
-    }
-    let input = req.input();
-    let thread = thread_of(&input);
-    let (mut reply, response) = wire::start(&thread);
-    let ai = match assistant(&ctx, &s.org.id).await {
-        Ok(ai) => ai.clone(),
-        Err(why) => {
-            reply.finish(Some(&why));
-            return Ok(response);
-        }
+    let (input, thread, mut reply, ai, response) = match open(&ctx, &s.org.id, &req).await {
+        Opened::Answered(response) => return Ok(response),
+        Opened::Run(input, thread, reply, ai, response) => (input, thread, reply, ai, response),
     };
     let Some(toolbox) = ctx.0.toolbox.clone() else {
         reply.finish(Some("The AI assistant is not configured on this server"));
