@@ -138,13 +138,22 @@ fn thread_of(input: &Input) -> String {
         .unwrap_or_else(|| uuid::Uuid::new_v4().to_string())
 }
 
+/// A response to write.
+struct Run {
+    input: Input,
+    thread: String,
+    reply: wire::Reply,
+    ai: Ai,
+    response: Response,
+}
+
 /// Where a runtime request stands once read.
 enum Opened {
     /// Answered already: a query, or a response that could not run (its failure status said
     /// why).
     Answered(Response),
-    /// A response to write: the input, its thread, the writer, the model, the response.
-    Run(Input, String, wire::Reply, Ai, Response),
+    /// A response to write.
+    Run(Box<Run>),
 }
 
 /// Reads a runtime request: queries answered at once; a response started, with the model
@@ -157,7 +166,13 @@ async fn open(ctx: &Ctx, org: &str, req: &GraphQlRequest) -> Opened {
     let thread = thread_of(&input);
     let (reply, response) = wire::start(&thread);
     match assistant(ctx, org).await {
-        Ok(ai) => Opened::Run(input, thread, reply, ai.clone(), response),
+        Ok(ai) => Opened::Run(Box::new(Run {
+            input,
+            thread,
+            reply,
+            ai: ai.clone(),
+            response,
+        })),
         Err(why) => {
             reply.finish(Some(&why));
             Opened::Answered(response)
@@ -171,9 +186,15 @@ async fn chat(
     Authed(s): Authed,
     JsonBody(req): JsonBody<GraphQlRequest>,
 ) -> ApiResult<Response> {
-    let (input, mut reply, ai, response) = match open(&ctx, &s.org.id, &req).await {
+    let Run {
+        input,
+        mut reply,
+        ai,
+        response,
+        ..
+    } = match open(&ctx, &s.org.id, &req).await {
         Opened::Answered(response) => return Ok(response),
-        Opened::Run(input, _, reply, ai, response) => (input, reply, ai, response),
+        Opened::Run(run) => *run,
     };
     let history = input.conversation(true);
     let tools = input.client_tools();
@@ -232,9 +253,15 @@ async fn agent(
     Authed(s): Authed,
     JsonBody(req): JsonBody<GraphQlRequest>,
 ) -> ApiResult<Response> {
-    let (input, thread, mut reply, ai, response) = match open(&ctx, &s.org.id, &req).await {
+    let Run {
+        input,
+        thread,
+        mut reply,
+        ai,
+        response,
+    } = match open(&ctx, &s.org.id, &req).await {
         Opened::Answered(response) => return Ok(response),
-        Opened::Run(input, thread, reply, ai, response) => (input, thread, reply, ai, response),
+        Opened::Run(run) => *run,
     };
     let Some(toolbox) = ctx.0.toolbox.clone() else {
         reply.finish(Some("The AI assistant is not configured on this server"));
