@@ -15,7 +15,7 @@ mod generator;
 use axum::extract::{FromRef, State};
 use axum::http::StatusCode;
 use axum::{Json, Router};
-use postiz_ai::{separate_posts, Ai, AiConfig};
+use postiz_ai::{separate_posts, Ai};
 use postiz_billing::Credits;
 use postiz_core::validate::Checks;
 use postiz_core::Error;
@@ -58,13 +58,7 @@ impl Ctx {
     /// (`OPENAI_API_KEY`); no key, no AI.
     pub async fn new(app: &AppState) -> Result<Self, Error> {
         let a = &app.adapters;
-        let config = app.setting("OPENAI_API_KEY").await.and_then(|key| {
-            AiConfig::from_vars(|k| match k {
-                "OPENAI_API_KEY" => Some(key.clone()),
-                _ => std::env::var(k).ok(),
-            })
-        });
-        let ai = config.map(|c| Ai::new(&c)).transpose()?;
+        let ai = Ai::with_key(app.setting("OPENAI_API_KEY").await)?;
         let credits = Credits::new(app.billing.clone(), a.table.clone());
         let media = MediaService::with_env_urls(a.table.clone(), a.blobs.clone(), a.clock.clone());
         let (toolbox, posts) = match &ai {

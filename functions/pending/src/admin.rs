@@ -1,5 +1,4 @@
-//! The platform administrators' dashboards (`/admin/*`) and the consent step of outside
-//! OAuth apps (`/oauth/authorize`), neither built yet.
+//! The platform administrators' dashboards (`/admin/*`), not built yet.
 
 use axum::Json;
 use postiz_core::Error;
@@ -23,17 +22,6 @@ pub(crate) fn routes(d: Documented<AppState>) -> Documented<AppState> {
         "Networks with errors (platform administrators)",
         dashboard,
     )
-    .get(
-        "/oauth/authorize",
-        "Check an OAuth app's authorization request",
-        consent,
-    )
-    .open()
-    .post(
-        "/oauth/authorize",
-        "Approve or deny an OAuth app",
-        consent_answer,
-    )
 }
 
 async fn dashboard(Authed(s): Authed) -> ApiResult<Json<Value>> {
@@ -41,12 +29,4 @@ async fn dashboard(Authed(s): Authed) -> ApiResult<Json<Value>> {
         Error::admin_feature_not_built(s.user.is_super_admin, "The administration dashboards")
             .into(),
     )
-}
-
-async fn consent() -> ApiResult<Json<Value>> {
-    Err(Error::not_built("Authorizing outside OAuth apps").into())
-}
-
-async fn consent_answer(Authed(_s): Authed) -> ApiResult<Json<Value>> {
-    Err(Error::not_built("Authorizing outside OAuth apps").into())
 }

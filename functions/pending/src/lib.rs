@@ -9,7 +9,6 @@
 //! |---|---|
 //! | `/webhooks*`, `/autopost*` | outgoing webhooks, RSS autopost |
 //! | `/third-party*` | third-party media services |
-//! | `/oauth/authorize` | consent for outside OAuth apps (MCP) |
 //! | `/admin/*` | platform administrators' dashboards |
 //!
 //! Refusals use `postiz_core::Error::not_built` and `Error::admin_feature_not_built`.

@@ -42,6 +42,12 @@ pub async fn routes(state: &AppState) -> Router<AppState> {
             postiz_ai_fn::Ctx::new(state)
                 .await
                 .expect("the AI function's services"),
+        ))
+        .merge(postiz_oauth_fn::router(postiz_oauth_fn::Ctx::new(state)))
+        .merge(postiz_mcp_fn::router(
+            postiz_mcp_fn::Ctx::new(state)
+                .await
+                .expect("the MCP function's services"),
         ));
     match state.adapters.file_blobs.clone() {
         Some(blobs) => routes.merge(postiz_web::blob_routes::router(blobs)),
@@ -66,6 +72,7 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
             postiz_stripe_webhook_fn::routes().document(),
             postiz_billing_fn::routes().document(),
             postiz_ai_fn::routes().document(),
+            postiz_oauth_fn::routes().document(),
         ],
     )
 }
@@ -89,6 +96,7 @@ pub fn internal_operations() -> Vec<(String, String)> {
     ops.extend(postiz_stripe_webhook_fn::routes().operations());
     ops.extend(postiz_billing_fn::routes().operations());
     ops.extend(postiz_ai_fn::routes().operations());
+    ops.extend(postiz_oauth_fn::routes().operations());
     ops
 }
 
@@ -113,6 +121,7 @@ pub async fn run() -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
     let addr = listen_addr()?;
     let kind = StorageKind::from_env(StorageKind::Embedded)?;
     let public = var("PUBLIC_URL", &format!("http://{addr}"));
+    postiz_web::config::default_backend_url(&public);
     let adapters = postiz_web::bootstrap::adapters(kind, &public).await?;
     let state = AppState::new(adapters, WebConfig::from_env()).await?;
     let jobs = jobs::spawn(&state).await;

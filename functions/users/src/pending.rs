@@ -1,6 +1,6 @@
 //! `/user/*` routes of features this server does not have yet, answering what Postiz
-//! answers when each is switched off: billing (no Stripe), outside OAuth apps (MCP), the
-//! platform administrators' tools, support widgets, and ad tracking (no pixel configured).
+//! answers when each is switched off: billing (no Stripe), the platform administrators'
+//! tools, support widgets, and ad tracking (no pixel configured).
 
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -14,8 +14,6 @@ use serde_json::{json, Value};
 
 use axum::extract::State;
 
-const OAUTH_APPS: &str = "Creating outside OAuth apps";
-
 pub(crate) fn routes(d: Documented<AppState>) -> Documented<AppState> {
     d.get(
         "/user/subscription",
@@ -26,41 +24,6 @@ pub(crate) fn routes(d: Documented<AppState>) -> Documented<AppState> {
         "/user/subscription/tiers",
         "Stripe's prices by interval (none without Stripe)",
         tiers,
-    )
-    .get(
-        "/user/oauth-app",
-        "The organization's OAuth app, or false",
-        oauth_app,
-    )
-    .post(
-        "/user/oauth-app",
-        "Create the organization's OAuth app",
-        create_oauth_app,
-    )
-    .put(
-        "/user/oauth-app",
-        "Edit the organization's OAuth app",
-        edit_oauth_app,
-    )
-    .delete(
-        "/user/oauth-app",
-        "Delete the organization's OAuth app",
-        no_oauth_app,
-    )
-    .post(
-        "/user/oauth-app/rotate-secret",
-        "New secret for the organization's OAuth app",
-        no_oauth_app,
-    )
-    .get(
-        "/user/approved-apps",
-        "OAuth apps the user authorized",
-        approved_apps,
-    )
-    .delete(
-        "/user/approved-apps/{id}",
-        "Revoke an OAuth app's access",
-        no_approval,
     )
     .get(
         "/user/impersonate",
@@ -116,55 +79,6 @@ async fn subscription(State(app): State<AppState>, Authed(s): Authed) -> ApiResu
 
 async fn tiers(Authed(_s): Authed) -> Json<Value> {
     Json(json!({ "month": [], "year": [] }))
-}
-
-/// No organization has an OAuth app yet.
-async fn oauth_app(Authed(_s): Authed) -> Json<Value> {
-    Json(Value::Bool(false))
-}
-
-#[derive(Deserialize, utoipa::ToSchema)]
-#[serde(rename_all = "camelCase")]
-struct OAuthAppBody {
-    name: Option<String>,
-    description: Option<String>,
-    redirect_url: Option<String>,
-}
-
-/// Checks `CreateOAuthAppDto`, then refuses.
-async fn create_oauth_app(
-    Authed(_s): Authed,
-    JsonBody(b): JsonBody<OAuthAppBody>,
-) -> ApiResult<Json<Value>> {
-    let mut checks = Checks::new();
-    checks.length("name", b.name.as_deref(), 1, 100).check(
-        b.redirect_url
-            .as_deref()
-            .is_some_and(|u| u.starts_with("https://") || u.starts_with("http://")),
-        "redirectUrl must be a URL address",
-    );
-    if let Some(d) = b.description.as_deref() {
-        checks.length("description", Some(d), 0, 500);
-    }
-    checks.finish()?;
-    Err(Error::not_built(OAUTH_APPS).into())
-}
-
-/// Postiz answers `null` (an empty body) when the organization has no app to edit.
-async fn edit_oauth_app(Authed(_s): Authed) -> StatusCode {
-    StatusCode::OK
-}
-
-async fn no_oauth_app(Authed(_s): Authed) -> ApiResult<Json<Value>> {
-    Err(Error::NotFound("No OAuth app found".into()).into())
-}
-
-async fn approved_apps(Authed(_s): Authed) -> Json<Value> {
-    Json(json!([]))
-}
-
-async fn no_approval(Authed(_s): Authed) -> ApiResult<Json<Value>> {
-    Err(Error::NotFound("Authorization not found".into()).into())
 }
 
 async fn admin_only(Authed(s): Authed) -> ApiResult<Json<Value>> {

@@ -60,6 +60,20 @@ impl Ai {
         AiConfig::from_env().map(|c| Self::new(&c)).transpose()
     }
 
+    /// A client with `key` (read by the caller from wherever it keeps secrets) and the rest of
+    /// the settings from the environment; `None` when there is no key (AI is off).
+    pub fn with_key(key: Option<String>) -> Result<Option<Self>> {
+        let Some(key) = key else {
+            return Ok(None);
+        };
+        AiConfig::from_vars(|k| match k {
+            "OPENAI_API_KEY" => Some(key.clone()),
+            _ => std::env::var(k).ok(),
+        })
+        .map(|c| Self::new(&c))
+        .transpose()
+    }
+
     /// The models in use.
     pub fn models(&self) -> &Models {
         &self.models

@@ -82,6 +82,18 @@ pub enum Error {
         /// What the service answered (logged, never shown).
         detail: String,
     },
+    /// An OAuth 2.0 endpoint's refusal (RFC 6749 §5.2, RFC 7591 §3.2.2): `{error,
+    /// error_description}` with `status` (400, or 401 for a client that failed to
+    /// authenticate).
+    #[error("{error}: {}", description.as_deref().unwrap_or("-"))]
+    OAuth {
+        /// HTTP status.
+        status: u16,
+        /// The error code (`invalid_grant`, `invalid_client`, ...).
+        error: &'static str,
+        /// What went wrong, for the client's developer.
+        description: Option<String>,
+    },
     /// A dependency is unavailable (store, queue, secret): 503.
     #[error("service unavailable: {0}")]
     Unavailable(String),
@@ -117,6 +129,16 @@ impl Error {
             Self::not_built(feature)
         } else {
             Self::platform_admins_only()
+        }
+    }
+
+    /// An OAuth refusal with status 400 (401 for `invalid_client`).
+    pub fn oauth(error: &'static str, description: impl Into<String>) -> Self {
+        let description = description.into();
+        Error::OAuth {
+            status: if error == "invalid_client" { 401 } else { 400 },
+            error,
+            description: (!description.is_empty()).then_some(description),
         }
     }
 

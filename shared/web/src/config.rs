@@ -38,6 +38,27 @@ pub fn var(name: &str, default: &str) -> String {
         .unwrap_or_else(|| default.to_string())
 }
 
+static BACKEND_URL: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+
+/// Where clients reach this backend, without a trailing slash: `BACKEND_URL`, else Postiz's
+/// `NEXT_PUBLIC_BACKEND_URL`, else `PUBLIC_URL`, else what [`default_backend_url`] set (the
+/// address `postiz-server` listens on). The OAuth metadata and the MCP resource name it.
+pub fn backend_url() -> String {
+    ["BACKEND_URL", "NEXT_PUBLIC_BACKEND_URL", "PUBLIC_URL"]
+        .iter()
+        .find_map(|k| std::env::var(k).ok().filter(|v| !v.trim().is_empty()))
+        .or_else(|| BACKEND_URL.get().cloned())
+        .unwrap_or_else(|| "http://localhost:3000".into())
+        .trim()
+        .trim_end_matches('/')
+        .to_string()
+}
+
+/// The backend's URL when no variable names it (set once, at start).
+pub fn default_backend_url(url: &str) {
+    let _ = BACKEND_URL.set(url.to_string());
+}
+
 impl StorageKind {
     /// `STORAGE=embedded|aws`, else `default`.
     pub fn from_env(default: StorageKind) -> Result<Self, String> {

@@ -111,6 +111,21 @@ impl IntoResponse for ApiError {
                     json!({"statusCode": 502, "message": message}),
                 )
             }
+            Error::OAuth {
+                status,
+                error,
+                description,
+            } => {
+                let mut body = json!({ "error": error });
+                if let Some(d) = description {
+                    body["error_description"] = json!(d);
+                }
+                let status = StatusCode::from_u16(status).unwrap_or(StatusCode::BAD_REQUEST);
+                let mut r = json_body(status, body);
+                r.headers_mut()
+                    .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+                r
+            }
             Error::Unavailable(detail) => {
                 tracing::error!(%detail, "dependency unavailable");
                 json_body(

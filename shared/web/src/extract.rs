@@ -114,7 +114,8 @@ where
     }
 }
 
-/// The organization of the public API key in `Authorization` (raw, or after `Bearer `).
+/// The organization of the public API key, or of the `pos_` OAuth access token, in
+/// `Authorization` (raw, or after `Bearer `).
 #[derive(Debug, Clone)]
 pub struct ApiKeyOrg(pub std::sync::Arc<Organization>);
 
@@ -126,21 +127,17 @@ where
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
         let state = AppState::from_ref(state);
-        let raw = parts
-            .headers
-            .get(axum::http::header::AUTHORIZATION)
-            .and_then(|v| v.to_str().ok())
-            .map(str::trim)
-            .unwrap_or("");
-        let key = raw.strip_prefix("Bearer ").unwrap_or(raw).trim();
+        let key = bearer(&parts.headers);
         if key.is_empty() {
             return Err(Error::PublicAuth("No API Key found".into()).into());
         }
-        if key.starts_with("pos_") {
-            return Err(Error::PublicAuth("Invalid OAuth token".into()).into());
-        }
-        let Some(org) = state.accounts.organization_by_api_key(key).await? else {
-            return Err(Error::PublicAuth("Invalid API key".into()).into());
+        let Some(org) = org_of_credential(&state, key).await? else {
+            let what = if key.starts_with("pos_") {
+                "Invalid OAuth token"
+            } else {
+                "Invalid API key"
+            };
+            return Err(Error::PublicAuth(what.into()).into());
         };
         // With billing on, the public API needs a subscription (Postiz's rule).
         let billing = &state.billing;
@@ -149,6 +146,41 @@ where
         }
         Ok(ApiKeyOrg(org))
     }
+}
+
+/// The credential of `Authorization`: the value after `Bearer `, or the raw value (Postiz's
+/// public API takes the key alone); empty when absent.
+pub fn bearer(headers: &axum::http::HeaderMap) -> &str {
+    let raw = headers
+        .get(axum::http::header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .map(str::trim)
+        .unwrap_or("");
+    let token = match raw.get(..7) {
+        Some(scheme) if scheme.eq_ignore_ascii_case("bearer ") => &raw[7..],
+        _ => raw,
+    };
+    token.trim()
+}
+
+/// The organization a public API key or a live `pos_` OAuth access token acts for.
+pub async fn org_of_credential(
+    state: &AppState,
+    credential: &str,
+) -> Result<Option<std::sync::Arc<Organization>>, Error> {
+    if credential.starts_with("pos_") {
+        let Some(grant) = state.oauth.grant(credential).await? else {
+            return Ok(None);
+        };
+        return Ok(state
+            .accounts
+            .repo
+            .organization(&grant.organization_id)
+            .await?
+            .filter(|o| o.deleted_at.is_none())
+            .map(std::sync::Arc::new));
+    }
+    state.accounts.organization_by_api_key(credential).await
 }
 
 /// The caller's network address, for per-address limits: API Gateway's `sourceIp` in Lambda;

@@ -104,12 +104,21 @@ pub fn finish(routes: Router<AppState>, state: AppState) -> Router {
                     .get(&REQUEST_ID)
                     .and_then(|v| v.to_str().ok())
                     .unwrap_or("-");
-                tracing::info_span!("request", request_id = %id, method = %req.method(), path = %req.uri().path(), user_id = tracing::field::Empty)
+                tracing::info_span!("request", request_id = %id, method = %req.method(), path = %logged_path(req.uri().path()), user_id = tracing::field::Empty)
             }),
         )
         .layer(PropagateRequestIdLayer::new(REQUEST_ID))
         .layer(SetRequestIdLayer::new(REQUEST_ID, MakeRequestUuid))
         .with_state(state)
+}
+
+/// The path as logged: the API key of `/mcp/:apiKey` masked.
+fn logged_path(path: &str) -> &str {
+    if path.starts_with("/mcp/") {
+        "/mcp/[REDACTED]"
+    } else {
+        path
+    }
 }
 
 /// Collapses leading slashes (`//public/v1/x` → `/public/v1/x`), which clients produce when

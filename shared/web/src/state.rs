@@ -33,6 +33,8 @@ pub struct Services {
     /// The plans and their limits (configured once from the environment; open while Stripe
     /// is off).
     pub billing: postiz_billing::Billing,
+    /// The OAuth authorization server (apps, grants, `pos_` tokens).
+    pub oauth: postiz_oauth::OAuth,
 }
 
 impl AppState {
@@ -65,12 +67,18 @@ impl AppState {
         let billing = postiz_billing::Billing::from_env(postiz_billing::BillingRepo::new(
             adapters.table.clone(),
         ));
+        let oauth = postiz_oauth::OAuth::new(
+            postiz_oauth::OAuthRepo::new(adapters.table.clone()),
+            adapters.clock.clone(),
+            postiz_oauth::OAuthConfig::from_env(),
+        );
         Ok(Self(Arc::new(Services {
             accounts: Arc::new(accounts),
             web: Arc::new(web),
             keys,
             adapters,
             billing,
+            oauth,
         })))
     }
 }
