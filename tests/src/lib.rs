@@ -4,6 +4,7 @@
 pub mod client;
 pub mod fakes;
 pub mod fault_proxy;
+pub mod mcp;
 pub mod runtime_api;
 
 use std::path::{Path, PathBuf};
@@ -244,4 +245,21 @@ pub fn rss_kb(pid: u32) -> f64 {
         .find_map(|l| l.strip_prefix("VmRSS:"))
         .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<f64>().ok())
         .unwrap_or(0.0)
+}
+
+/// A command of the project's virtualenv (`POSTIZ_VENV`, default `~/.cache/postiz-venv`,
+/// where infra/test installs the Python tools), else `name` on the `PATH`.
+pub fn venv_bin(name: &str) -> std::path::PathBuf {
+    let venv = std::env::var("POSTIZ_VENV")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|_| {
+            std::path::PathBuf::from(std::env::var("HOME").unwrap_or_default())
+                .join(".cache/postiz-venv")
+        });
+    let in_venv = venv.join("bin").join(name);
+    if in_venv.exists() {
+        in_venv
+    } else {
+        name.into()
+    }
 }

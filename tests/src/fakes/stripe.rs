@@ -46,18 +46,7 @@ fn localstripe_bin() -> std::path::PathBuf {
     if let Ok(p) = std::env::var("LOCALSTRIPE_BIN") {
         return p.into();
     }
-    let venv = std::env::var("POSTIZ_VENV")
-        .map(std::path::PathBuf::from)
-        .unwrap_or_else(|_| {
-            std::path::PathBuf::from(std::env::var("HOME").unwrap_or_default())
-                .join(".cache/postiz-venv")
-        });
-    let in_venv = venv.join("bin/localstripe");
-    if in_venv.exists() {
-        in_venv
-    } else {
-        "localstripe".into()
-    }
+    crate::venv_bin("localstripe")
 }
 
 #[derive(Clone)]

@@ -24,6 +24,7 @@ mod http_flow;
 mod isolation_http;
 mod lambda_binaries;
 mod lambda_events;
+mod mcp_http;
 mod media_http;
 mod openapi;
 mod postiz_cli;
