@@ -28,6 +28,12 @@ build-BillingFunction:
 build-AiFunction:
 	$(call bootstrap,ai)
 
+build-OAuthFunction:
+	$(call bootstrap,oauth)
+
+build-McpFunction:
+	$(call bootstrap,mcp)
+
 build-StripeWebhookFunction:
 	$(call bootstrap,stripe-webhook)
 
@@ -52,4 +58,4 @@ build-PostSchedulerFunction:
 build-PublishWorkerFunction:
 	$(call bootstrap,publish-worker)
 
-.PHONY: build-BillingFunction build-StripeWebhookFunction build-AuthFunction build-UsersFunction build-SettingsFunction build-PendingFunction build-PublicApiFunction build-MediaFunction build-IntegrationsFunction build-TokenRefreshFunction build-PostsFunction build-PostSchedulerFunction build-PublishWorkerFunction
+.PHONY: build-OAuthFunction build-McpFunction build-BillingFunction build-StripeWebhookFunction build-AuthFunction build-UsersFunction build-SettingsFunction build-PendingFunction build-PublicApiFunction build-MediaFunction build-IntegrationsFunction build-TokenRefreshFunction build-PostsFunction build-PostSchedulerFunction build-PublishWorkerFunction

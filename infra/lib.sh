@@ -1,10 +1,12 @@
-# Shared by infra/test and infra/local-aws: the Python tools (moto, localstripe, cfn-lint) in a
-# virtualenv, and starting moto server on a free port.
+# Shared by infra/test and infra/local-aws: the Python tools (moto, localstripe, the MCP SDK,
+# cfn-lint) in a virtualenv, and starting moto server on a free port.
 
 POSTIZ_VENV=${POSTIZ_VENV:-$HOME/.cache/postiz-venv}
 MOTO_VERSION=5.2.5
 CFN_LINT_VERSION=1.58.0
 LOCALSTRIPE_VERSION=1.15.10
+# The official MCP Python SDK: the client the MCP tests connect with (tests/mcp/client.py).
+MCP_VERSION=2.3.0
 
 # Installs moto[server] (and cfn-lint when asked) into the virtualenv if missing.
 ensure_python_tools() {
@@ -21,6 +23,10 @@ ensure_python_tools() {
     "$POSTIZ_VENV/bin/pip" install -q --disable-pip-version-check "localstripe==$LOCALSTRIPE_VERSION" >&2
   fi
   export LOCALSTRIPE_BIN="$POSTIZ_VENV/bin/localstripe"
+  if ! "$POSTIZ_VENV/bin/pip" show mcp 2>/dev/null | grep -x "Version: $MCP_VERSION" >/dev/null; then
+    echo "installing mcp==$MCP_VERSION into $POSTIZ_VENV" >&2
+    "$POSTIZ_VENV/bin/pip" install -q --disable-pip-version-check "mcp==$MCP_VERSION" >&2
+  fi
   if [ "$want_lint" = lint ] && [ ! -x "$POSTIZ_VENV/bin/cfn-lint" ]; then
     echo "installing cfn-lint==$CFN_LINT_VERSION into $POSTIZ_VENV" >&2
     "$POSTIZ_VENV/bin/pip" install -q --disable-pip-version-check "cfn-lint==$CFN_LINT_VERSION" >&2

@@ -19,6 +19,10 @@ pub async fn run(plan: &Value) -> Result<Value, String> {
     if !out.status.success() {
         return Err(String::from_utf8_lossy(&out.stderr).into_owned());
     }
-    serde_json::from_slice(&out.stdout)
-        .map_err(|e| format!("the MCP client printed no JSON ({e}): {}", String::from_utf8_lossy(&out.stdout)))
+    serde_json::from_slice(&out.stdout).map_err(|e| {
+        format!(
+            "the MCP client printed no JSON ({e}): {}",
+            String::from_utf8_lossy(&out.stdout)
+        )
+    })
 }

@@ -107,7 +107,11 @@ async fn path_credential(
         );
     }
     with_caller(&app, &key, req, next, || {
-        refusal(StatusCode::BAD_REQUEST, "invalid_request", "Invalid API Key")
+        refusal(
+            StatusCode::BAD_REQUEST,
+            "invalid_request",
+            "Invalid API Key",
+        )
     })
     .await
 }
@@ -118,7 +122,8 @@ fn challenge(error: Option<&str>) -> HeaderValue {
         "{}/.well-known/oauth-protected-resource/mcp-oauth",
         backend_url()
     );
-    let mut value = format!("Bearer resource_metadata=\"{metadata}\", scope=\"mcp:read mcp:write\"");
+    let mut value =
+        format!("Bearer resource_metadata=\"{metadata}\", scope=\"mcp:read mcp:write\"");
     if let Some(error) = error {
         value.push_str(&format!(", error=\"{error}\""));
     }
@@ -175,4 +180,3 @@ async fn protected_resource() -> Response {
     );
     r
 }
-

@@ -50,8 +50,11 @@ impl Ctx {
         let a = &app.adapters;
         let module =
             postiz_posts_fn::module(app, Arc::new(postiz_posts::LocalGate::default())).await;
-        let media =
-            postiz_media::MediaService::with_env_urls(a.table.clone(), a.blobs.clone(), a.clock.clone());
+        let media = postiz_media::MediaService::with_env_urls(
+            a.table.clone(),
+            a.blobs.clone(),
+            a.clock.clone(),
+        );
         let mut tools = postiz_tools::Toolbox::new(
             module.posts.channels().clone(),
             module.posts.clone(),

@@ -86,7 +86,9 @@ impl ServerHandler for McpServer {
         _request: Option<PaginatedRequestParams>,
         _context: RequestContext<RoleServer>,
     ) -> Result<ListToolsResult, ErrorData> {
-        Ok(ListToolsResult::with_all_items(self.listed.as_ref().clone()))
+        Ok(ListToolsResult::with_all_items(
+            self.listed.as_ref().clone(),
+        ))
     }
 
     async fn call_tool(

@@ -1,6 +1,7 @@
 //! The organization's own OAuth app (admins) and the apps the user approved.
 
 use axum::extract::{Path, State};
+use axum::http::StatusCode;
 use axum::Json;
 use postiz_accounts::Session;
 use postiz_core::Error;
@@ -38,11 +39,7 @@ pub(crate) fn routes(d: Documented<Ctx>) -> Documented<Ctx> {
             "The apps the user granted access",
             approved_apps,
         )
-        .delete(
-            "/user/approved-apps/{id}",
-            "Revoke an app's access",
-            revoke,
-        )
+        .delete("/user/approved-apps/{id}", "Revoke an app's access", revoke)
 }
 
 fn admin(s: &Session) -> Result<(), Error> {
@@ -81,10 +78,11 @@ async fn create_app(
     State(ctx): State<Ctx>,
     Authed(s): Authed,
     JsonBody(input): JsonBody<AppInput>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<(StatusCode, Json<Value>)> {
     admin(&s)?;
     let picture = picture(&ctx, &s.org.id, input.picture_id.as_deref()).await?;
-    Ok(Json(ctx.oauth().create_app(&s.org.id, input, picture).await?))
+    let app = ctx.oauth().create_app(&s.org.id, input, picture).await?;
+    Ok((StatusCode::CREATED, Json(app)))
 }
 
 async fn update_app(
@@ -94,7 +92,9 @@ async fn update_app(
 ) -> ApiResult<Json<Value>> {
     admin(&s)?;
     let picture = picture(&ctx, &s.org.id, input.picture_id.as_deref()).await?;
-    Ok(Json(ctx.oauth().update_app(&s.org.id, input, picture).await?))
+    Ok(Json(
+        ctx.oauth().update_app(&s.org.id, input, picture).await?,
+    ))
 }
 
 async fn delete_app(State(ctx): State<Ctx>, Authed(s): Authed) -> ApiResult<Json<Value>> {
@@ -102,9 +102,13 @@ async fn delete_app(State(ctx): State<Ctx>, Authed(s): Authed) -> ApiResult<Json
     Ok(Json(ctx.oauth().delete_app(&s.org.id).await?))
 }
 
-async fn rotate_secret(State(ctx): State<Ctx>, Authed(s): Authed) -> ApiResult<Json<Value>> {
+async fn rotate_secret(
+    State(ctx): State<Ctx>,
+    Authed(s): Authed,
+) -> ApiResult<(StatusCode, Json<Value>)> {
     admin(&s)?;
-    Ok(Json(ctx.oauth().rotate_secret(&s.org.id).await?))
+    let secret = ctx.oauth().rotate_secret(&s.org.id).await?;
+    Ok((StatusCode::CREATED, Json(secret)))
 }
 
 async fn approved_apps(State(ctx): State<Ctx>, Authed(s): Authed) -> ApiResult<Json<Value>> {

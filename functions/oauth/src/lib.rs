@@ -89,11 +89,7 @@ pub fn routes() -> Documented<Ctx> {
             authorization_request,
         )
         .open()
-        .post(
-            "/oauth/authorize",
-            "Approve or deny an OAuth app",
-            decide,
-        );
+        .post("/oauth/authorize", "Approve or deny an OAuth app", decide);
     let d = token::routes(d);
     let d = apps::routes(d);
     metadata::routes(d)
@@ -124,6 +120,7 @@ async fn decide(
     State(ctx): State<Ctx>,
     Authed(s): Authed,
     JsonBody(d): JsonBody<Decision>,
-) -> ApiResult<Json<Value>> {
-    Ok(Json(ctx.oauth().decide(&s.user.id, &s.org.id, d).await?))
+) -> ApiResult<(StatusCode, Json<Value>)> {
+    let answer = ctx.oauth().decide(&s.user.id, &s.org.id, d).await?;
+    Ok((StatusCode::CREATED, Json(answer)))
 }

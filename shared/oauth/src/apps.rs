@@ -146,7 +146,10 @@ impl OAuth {
             app.picture_id = picture.as_ref().map(|p| p.id.clone());
             app.picture_path = picture.map(|p| p.path);
         }
-        app.updated_at = self.clock.now().max(old.updated_at + chrono::Duration::milliseconds(1));
+        app.updated_at = self
+            .clock
+            .now()
+            .max(old.updated_at + chrono::Duration::milliseconds(1));
         if !self.repo.replace_app(&app, &old).await? {
             return Err(Error::Conflict(
                 "The app was changed by another request; reload and try again".into(),
@@ -162,7 +165,10 @@ impl OAuth {
         let secret = secrets::make("pcs_", 48);
         let mut app = old.clone();
         app.secret_hash = Some(secrets::hash(&secret));
-        app.updated_at = self.clock.now().max(old.updated_at + chrono::Duration::milliseconds(1));
+        app.updated_at = self
+            .clock
+            .now()
+            .max(old.updated_at + chrono::Duration::milliseconds(1));
         if !self.repo.replace_app(&app, &old).await? {
             return Err(Error::Conflict(
                 "The app was changed by another request; try again".into(),

@@ -16,11 +16,11 @@
 //! (RFC 6749 §4.1.2); an organization's app honours PKCE when the client sends it; a redirect
 //! URI that differs from the registered one is refused rather than ignored.
 
+mod apps;
 pub mod model;
 pub mod repo;
 mod secrets;
 mod server;
-mod apps;
 pub mod uris;
 
 use postiz_core::Clock;

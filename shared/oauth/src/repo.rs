@@ -185,7 +185,10 @@ impl OAuthRepo {
         used_at: chrono::DateTime<chrono::Utc>,
     ) -> Result<bool> {
         let mut grant_item = to_item(&authorization_key(&grant.user_id, &grant.id), grant)?;
-        grant_item.insert(GSI1.pk.into(), json!(format!("OAUTHAPP#{}", grant.client_id)));
+        grant_item.insert(
+            GSI1.pk.into(),
+            json!(format!("OAUTHAPP#{}", grant.client_id)),
+        );
         grant_item.insert(GSI1.sk.into(), json!(format!("AUTH#{}", grant.id)));
         let token = Grant {
             client_id: grant.client_id.clone(),

@@ -26,8 +26,7 @@ pub fn matches(presented: &str, stored: &str) -> bool {
 /// `[A-Za-z0-9-._~]` (RFC 7636 §4.1).
 pub fn is_pkce_value(s: &str) -> bool {
     (43..=128).contains(&s.len())
-        && s
-            .bytes()
+        && s.bytes()
             .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~'))
 }
 

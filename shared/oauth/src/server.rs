@@ -336,7 +336,11 @@ impl OAuth {
     /// Exchanges a code for a token (`POST /oauth/token`). `basic` is the client id and
     /// secret of an HTTP Basic `Authorization` header. Answers Postiz's `{id, access_token,
     /// token_type, scope}` (`id` the organization; the caller adds `cus`).
-    pub async fn exchange(&self, t: TokenRequest, basic: Option<(String, String)>) -> Result<Value> {
+    pub async fn exchange(
+        &self,
+        t: TokenRequest,
+        basic: Option<(String, String)>,
+    ) -> Result<Value> {
         if blank(&t.grant_type) != Some("authorization_code") {
             return Err(Error::oauth("unsupported_grant_type", ""));
         }

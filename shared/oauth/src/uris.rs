@@ -41,7 +41,9 @@ pub fn redirect_refusal(uri: &str, verified_domains: &[String]) -> Option<String
             .iter()
             .any(|d| host == *d || host.ends_with(&format!(".{d}")));
         if !verified {
-            return Some(format!("redirect_uri host \"{host}\" is not a verified domain"));
+            return Some(format!(
+                "redirect_uri host \"{host}\" is not a verified domain"
+            ));
         }
     }
     None
@@ -96,8 +98,11 @@ mod tests {
 
     #[test]
     fn params_are_encoded() {
-        let u = with_params("https://a.example/cb?x=1", &[("code", "a b"), ("state", "s&t")])
-            .unwrap();
+        let u = with_params(
+            "https://a.example/cb?x=1",
+            &[("code", "a b"), ("state", "s&t")],
+        )
+        .unwrap();
         assert_eq!(u, "https://a.example/cb?x=1&code=a+b&state=s%26t");
     }
 }

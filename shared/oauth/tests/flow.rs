@@ -8,8 +8,7 @@ use chrono::{Duration, TimeZone, Utc};
 use postiz_core::clock::FixedClock;
 use postiz_core::Error;
 use postiz_oauth::{
-    AppInput, AuthorizeRequest, Decision, OAuth, OAuthConfig, OAuthRepo, Registration,
-    TokenRequest,
+    AppInput, AuthorizeRequest, Decision, OAuth, OAuthConfig, OAuthRepo, Registration, TokenRequest,
 };
 use postiz_storage::embedded::EmbeddedStore;
 use serde_json::Value;
@@ -27,7 +26,9 @@ struct Fixture {
 
 fn fixture() -> Fixture {
     let dir = tempfile::tempdir().unwrap();
-    let clock = Arc::new(FixedClock::new(Utc.timestamp_opt(1_800_000_000, 0).unwrap()));
+    let clock = Arc::new(FixedClock::new(
+        Utc.timestamp_opt(1_800_000_000, 0).unwrap(),
+    ));
     let store = EmbeddedStore::open(&dir.path().join("db"), clock.clone(), vec![]).unwrap();
     let oauth = OAuth::new(
         OAuthRepo::new(Arc::new(store)),
@@ -364,7 +365,10 @@ async fn an_organizations_own_app_authenticates_with_its_secret() {
         )
         .await
         .unwrap_err();
-    assert!(matches!(bad, Error::Validation(ref m) if m.len() == 2), "{bad:?}");
+    assert!(
+        matches!(bad, Error::Validation(ref m) if m.len() == 2),
+        "{bad:?}"
+    );
     let input = AppInput {
         name: Some("Our tool".into()),
         description: Some("Posts for us".into()),
@@ -404,8 +408,14 @@ async fn an_organizations_own_app_authenticates_with_its_secret() {
                 .await
                 .unwrap();
             let url = url::Url::parse(a["redirect"].as_str().unwrap()).unwrap();
-            assert!(url.as_str().starts_with("https://tool.example/callback?code="));
-            url.query_pairs().find(|(k, _)| k == "code").unwrap().1.into_owned()
+            assert!(url
+                .as_str()
+                .starts_with("https://tool.example/callback?code="));
+            url.query_pairs()
+                .find(|(k, _)| k == "code")
+                .unwrap()
+                .1
+                .into_owned()
         }
     };
     let exchange = |code: String, secret: Option<String>| TokenRequest {
@@ -435,10 +445,7 @@ async fn an_organizations_own_app_authenticates_with_its_secret() {
     // The secret in HTTP Basic authentication works too.
     let t = f
         .oauth
-        .exchange(
-            exchange(code, None),
-            Some((client.clone(), secret.clone())),
-        )
+        .exchange(exchange(code, None), Some((client.clone(), secret.clone())))
         .await
         .unwrap();
     let token = t["access_token"].as_str().unwrap().to_string();

@@ -105,7 +105,12 @@ const NO_IDS: &[&str] = &[
     "GET /notifications",
     "GET /notifications/list",
     "GET /oauth/authorize",
+    // Approval for the caller's own organization (the session's): a client id of another
+    // organization's app only lets the caller grant that app access to its own data.
     "POST /oauth/authorize",
+    "POST /oauth/register",
+    "POST /oauth/token",
+    "GET /.well-known/oauth-authorization-server/mcp-oauth",
     "GET /openapi.json",
     "GET /posts",
     "GET /posts/find-slot",
@@ -193,7 +198,6 @@ const NOT_BUILT: &[&str] = &[
     "/autopost/",
     "/webhooks/",
     "/third-party/",
-    "/user/approved-apps/",
     "/billing/check/",
     "/copilot/",
     "/integrations/plugs/",
@@ -208,6 +212,11 @@ const ADMIN_ONLY: &[&str] = &[
     "GET /settings/team",
     "POST /settings/team",
     "DELETE /settings/team/{id}",
+    "GET /user/oauth-app",
+    "POST /user/oauth-app",
+    "PUT /user/oauth-app",
+    "DELETE /user/oauth-app",
+    "POST /user/oauth-app/rotate-secret",
 ];
 
 /// One organization's session, key and ids.
@@ -245,6 +254,11 @@ struct Seeded {
     set: String,
     signature: String,
     customer: String,
+    /// The organization's own OAuth app.
+    oauth_client: String,
+    /// The owner's grant of that app, and the token it issued.
+    grant: String,
+    token: String,
 }
 
 async fn post_json(s: &Session, path: &str, body: Value) -> Value {
@@ -307,7 +321,11 @@ async fn seed(a: &Org) -> Seeded {
         json!({"content": "<p>secret signature</p>", "autoAdd": false}),
     )
     .await;
+    let (oauth_client, grant, token) = seed_oauth(s).await;
     Seeded {
+        oauth_client,
+        grant,
+        token,
         channel,
         post: created[0].clone(),
         group: thread["group"].as_str().unwrap().to_string(),
@@ -319,6 +337,51 @@ async fn seed(a: &Org) -> Seeded {
         signature: signature["id"].as_str().unwrap().to_string(),
         customer,
     }
+}
+
+/// The organization's own OAuth app, approved by its owner and its code exchanged: the
+/// client id, the grant's id and the `pos_` token.
+async fn seed_oauth(s: &Session) -> (String, String, String) {
+    let app = post_json(
+        s,
+        "/user/oauth-app",
+        json!({"name": "Secret app", "redirectUrl": "https://secret-app.example/cb"}),
+    )
+    .await;
+    let client = app["clientId"].as_str().unwrap().to_string();
+    let secret = app["clientSecret"].as_str().unwrap().to_string();
+    let answer = post_json(
+        s,
+        "/oauth/authorize",
+        json!({"client_id": client, "action": "approve"}),
+    )
+    .await;
+    let redirect = url::Url::parse(answer["redirect"].as_str().unwrap()).unwrap();
+    let code = redirect
+        .query_pairs()
+        .find(|(k, _)| k == "code")
+        .unwrap()
+        .1
+        .into_owned();
+    let token: Value = s
+        .http
+        .post(format!("{}/oauth/token", s.base))
+        .form(&[
+            ("grant_type", "authorization_code"),
+            ("code", code.as_str()),
+            ("client_id", client.as_str()),
+            ("client_secret", secret.as_str()),
+        ])
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let token = token["access_token"].as_str().unwrap().to_string();
+    let grants = s.get("/user/approved-apps").await;
+    let grant = grants[0]["id"].as_str().unwrap().to_string();
+    (client, grant, token)
 }
 
 /// What the first organization reads of its own data.
@@ -345,6 +408,8 @@ async fn snapshot(a: &Org, d: &Seeded) -> Value {
         "/settings/shortlink".to_string(),
         "/user/organizations".to_string(),
         "/user/personal".to_string(),
+        "/user/oauth-app".to_string(),
+        "/user/approved-apps".to_string(),
     ] {
         out.insert(path.clone(), s.get(&path).await);
     }
@@ -359,6 +424,18 @@ async fn snapshot(a: &Org, d: &Seeded) -> Value {
             .http
             .get(format!("{}/public/v1/is-connected", s.base))
             .header("authorization", &a.key)
+            .send()
+            .await
+            .unwrap()
+            .status()
+            .as_u16()),
+    );
+    out.insert(
+        "token works".into(),
+        json!(s
+            .http
+            .get(format!("{}/public/v1/is-connected", s.base))
+            .header("authorization", &d.token)
             .send()
             .await
             .unwrap()
@@ -397,6 +474,7 @@ fn id_for(path: &str, param: &str, a: &Org, d: &Seeded) -> String {
         ("/signatures", "signature"),
         ("/settings/team", "user"),
         ("/user/change-org", "org"),
+        ("/user/approved-apps", "grant"),
     ];
     let Some(kind) = rules
         .iter()
@@ -419,6 +497,7 @@ fn id_for(path: &str, param: &str, a: &Org, d: &Seeded) -> String {
         "signature" => d.signature.clone(),
         "user" => a.user_id.clone(),
         "org" => a.org_id.clone(),
+        "grant" => d.grant.clone(),
         other => unreachable!("{other}"),
     }
 }
@@ -530,6 +609,9 @@ async fn no_operation_reaches_another_organization() {
         ("set", d.set.clone()),
         ("signature", d.signature.clone()),
         ("customer", d.customer.clone()),
+        ("OAuth client", d.oauth_client.clone()),
+        ("OAuth grant", d.grant.clone()),
+        ("OAuth token", d.token.clone()),
         ("content", "secret schedule".into()),
         ("comment", "a secret comment".into()),
     ];

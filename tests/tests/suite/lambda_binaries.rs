@@ -154,6 +154,8 @@ async fn function_binaries_serve_their_events_through_the_runtime_api() {
         ("billing", "billing-subscription.json", 200),
         ("pending", "pending-webhooks.json", 200),
         ("public-api", "public-api-is-connected.json", 200),
+        ("oauth", "oauth-register.json", 201),
+        ("mcp", "mcp-tools-list.json", 200),
     ] {
         let api = RuntimeApi::start().await;
         let _f = start_function(bin, &api, &envs);

@@ -33,7 +33,10 @@ async fn world() -> World {
         ("DATA_DIR", dir.path().display().to_string()),
         ("MASTODON_URL", fake_url),
         ("MASTODON_CLIENT_ID", mastodon::CLIENT_ID.to_string()),
-        ("MASTODON_CLIENT_SECRET", mastodon::CLIENT_SECRET.to_string()),
+        (
+            "MASTODON_CLIENT_SECRET",
+            mastodon::CLIENT_SECRET.to_string(),
+        ),
     ])
     .ready(Duration::from_secs(60))
     .await;
@@ -53,7 +56,9 @@ async fn org(base: &str) -> (Session, String, String) {
 }
 
 async fn client(plan: Value) -> Value {
-    mcp::run(&plan).await.unwrap_or_else(|e| panic!("MCP client: {e}"))
+    mcp::run(&plan)
+        .await
+        .unwrap_or_else(|e| panic!("MCP client: {e}"))
 }
 
 fn channel_ids(list_call: &Value) -> Vec<String> {
@@ -125,13 +130,20 @@ async fn the_official_client_schedules_a_post_that_the_network_receives_once() {
     assert_eq!(schedule["annotations"]["destructiveHint"], true);
 
     let calls = out["calls"].as_array().unwrap();
-    assert_eq!(channel_ids(&calls[0]), vec![channel.clone()], "only our channel");
+    assert_eq!(
+        channel_ids(&calls[0]),
+        vec![channel.clone()],
+        "only our channel"
+    );
     assert_eq!(calls[1]["isError"], false, "{}", calls[1]);
     let created = &calls[1]["structured"]["output"];
     assert_eq!(created.as_array().map(Vec::len), Some(1), "{created}");
     assert_eq!(calls[2]["isError"], true, "another organization's channel");
     assert!(
-        calls[2]["text"].as_str().unwrap().contains("Integration not found"),
+        calls[2]["text"]
+            .as_str()
+            .unwrap()
+            .contains("Integration not found"),
         "{}",
         calls[2]
     );
@@ -180,7 +192,12 @@ async fn the_official_client_schedules_a_post_that_the_network_receives_once() {
         .await
         .unwrap();
     assert_eq!(r.status(), 400);
-    let r = http.post(format!("{base}/mcp")).json(&json!({})).send().await.unwrap();
+    let r = http
+        .post(format!("{base}/mcp"))
+        .json(&json!({}))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), 401);
     let r = http
         .get(format!("{base}/mcp"))
@@ -229,15 +246,35 @@ async fn the_sdks_oauth_flow_gives_a_token_that_works_until_revoked() {
     let (_b, _, _) = org(base).await;
 
     // Discovery documents.
-    let r = http.post(format!("{base}/mcp-oauth")).json(&json!({})).send().await.unwrap();
+    let r = http
+        .post(format!("{base}/mcp-oauth"))
+        .json(&json!({}))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), 401);
-    let www = r.headers()["www-authenticate"].to_str().unwrap().to_string();
+    let www = r.headers()["www-authenticate"]
+        .to_str()
+        .unwrap()
+        .to_string();
     let metadata_url = format!("{base}/.well-known/oauth-protected-resource/mcp-oauth");
-    assert!(www.contains(&format!("resource_metadata=\"{metadata_url}\"")), "{www}");
-    let prm: Value = http.get(&metadata_url).send().await.unwrap().json().await.unwrap();
+    assert!(
+        www.contains(&format!("resource_metadata=\"{metadata_url}\"")),
+        "{www}"
+    );
+    let prm: Value = http
+        .get(&metadata_url)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     assert_eq!(prm["resource"], format!("{base}/mcp-oauth"));
     let asm: Value = http
-        .get(format!("{base}/.well-known/oauth-authorization-server/mcp-oauth"))
+        .get(format!(
+            "{base}/.well-known/oauth-authorization-server/mcp-oauth"
+        ))
         .send()
         .await
         .unwrap()
@@ -266,7 +303,11 @@ async fn the_sdks_oauth_flow_gives_a_token_that_works_until_revoked() {
     .await;
     let token = out["token"].as_str().unwrap().to_string();
     assert!(token.starts_with("pos_"), "{token}");
-    assert_eq!(channel_ids(&out["calls"][0]), vec![channel.clone()], "org A only");
+    assert_eq!(
+        channel_ids(&out["calls"][0]),
+        vec![channel.clone()],
+        "org A only"
+    );
     assert_eq!(is_connected(&http, base, &token).await, 200);
     let listed: Value = http
         .get(format!("{base}/public/v1/integrations"))
@@ -304,7 +345,12 @@ async fn the_sdks_oauth_flow_gives_a_token_that_works_until_revoked() {
     }))
     .await;
     assert!(refused.is_err(), "a revoked token still works: {refused:?}");
-    assert!(s.get("/user/approved-apps").await.as_array().unwrap().is_empty());
+    assert!(s
+        .get("/user/approved-apps")
+        .await
+        .as_array()
+        .unwrap()
+        .is_empty());
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -321,7 +367,10 @@ async fn the_authorization_server_refuses_what_it_must() {
         .await
         .unwrap();
     assert_eq!(r.status(), 400);
-    assert_eq!(r.json::<Value>().await.unwrap()["error"], "invalid_redirect_uri");
+    assert_eq!(
+        r.json::<Value>().await.unwrap()["error"],
+        "invalid_redirect_uri"
+    );
     let r = http
         .post(format!("{base}/oauth/register"))
         .json(&json!({"redirect_uris": [REDIRECT], "token_endpoint_auth_method": "none", "client_name": "Agent"}))
@@ -372,8 +421,10 @@ async fn the_authorization_server_refuses_what_it_must() {
         .await
         .unwrap();
     assert_eq!(r.status(), 401);
-    let (status, answer) = s.call(Method::POST, "/oauth/authorize", Some(decision)).await;
-    assert_eq!(status, 200, "{answer}");
+    let (status, answer) = s
+        .call(Method::POST, "/oauth/authorize", Some(decision))
+        .await;
+    assert_eq!(status, 201, "{answer}");
     let redirect = url::Url::parse(answer["redirect"].as_str().unwrap()).unwrap();
     let code = redirect
         .query_pairs()
@@ -394,7 +445,11 @@ async fn the_authorization_server_refuses_what_it_must() {
     let fields = exchange("the-wrong-verifier-of-the-test-that-is-long-enough-too");
     let refs: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
     let (status, body) = form(&http, base, &refs).await;
-    assert_eq!((status, body["error"].as_str()), (400, Some("invalid_grant")), "{body}");
+    assert_eq!(
+        (status, body["error"].as_str()),
+        (400, Some("invalid_grant")),
+        "{body}"
+    );
 
     let fields = exchange(VERIFIER);
     let refs: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
@@ -406,18 +461,32 @@ async fn the_authorization_server_refuses_what_it_must() {
 
     // The same code again: refused, and what it issued is revoked.
     let (status, body) = form(&http, base, &refs).await;
-    assert_eq!((status, body["error"].as_str()), (400, Some("invalid_grant")), "{body}");
+    assert_eq!(
+        (status, body["error"].as_str()),
+        (400, Some("invalid_grant")),
+        "{body}"
+    );
     assert_eq!(is_connected(&http, base, &token).await, 401);
 
     let (status, body) = form(&http, base, &[("grant_type", "password")]).await;
-    assert_eq!((status, body["error"].as_str()), (400, Some("unsupported_grant_type")));
+    assert_eq!(
+        (status, body["error"].as_str()),
+        (400, Some("unsupported_grant_type"))
+    );
     let (status, body) = form(
         &http,
         base,
-        &[("grant_type", "authorization_code"), ("code", "x"), ("client_id", "pcd_none")],
+        &[
+            ("grant_type", "authorization_code"),
+            ("code", "x"),
+            ("client_id", "pcd_none"),
+        ],
     )
     .await;
-    assert_eq!((status, body["error"].as_str()), (401, Some("invalid_client")));
+    assert_eq!(
+        (status, body["error"].as_str()),
+        (401, Some("invalid_client"))
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -435,7 +504,7 @@ async fn an_organizations_own_app_gets_tokens_with_its_secret() {
             Some(json!({"name": "Our tool", "redirectUrl": "https://tool.example/cb"})),
         )
         .await;
-    assert_eq!(status, 200, "{app}");
+    assert_eq!(status, 201, "{app}");
     let client_id = app["clientId"].as_str().unwrap().to_string();
     let secret = app["clientSecret"].as_str().unwrap().to_string();
     let shown = s.get("/user/oauth-app").await;
@@ -458,7 +527,10 @@ async fn an_organizations_own_app_gets_tokens_with_its_secret() {
         )
         .await;
     let redirect = answer["redirect"].as_str().unwrap();
-    assert!(redirect.starts_with("https://tool.example/cb?code="), "{redirect}");
+    assert!(
+        redirect.starts_with("https://tool.example/cb?code="),
+        "{redirect}"
+    );
     let code = url::Url::parse(redirect)
         .unwrap()
         .query_pairs()
@@ -473,7 +545,10 @@ async fn an_organizations_own_app_gets_tokens_with_its_secret() {
             "Authorization",
             format!("Basic {}", STANDARD.encode(format!("{client_id}:{secret}"))),
         )
-        .form(&[("grant_type", "authorization_code"), ("code", code.as_str())])
+        .form(&[
+            ("grant_type", "authorization_code"),
+            ("code", code.as_str()),
+        ])
         .send()
         .await
         .unwrap();

@@ -428,7 +428,7 @@ fn dead_letter_queues_raise_an_alarm() {
 fn only_the_dispatching_functions_send_to_the_publish_queue() {
     let t = template();
     let queue = queue_id(&t, PUBLISH_QUEUE);
-    let senders = ["posts", "post-scheduler", "public-api", "ai"];
+    let senders = ["posts", "post-scheduler", "public-api", "ai", "mcp"];
     for (id, f) in resources_of(&t, "AWS::Serverless::Function") {
         let bin = binary_of(&id, &f);
         let bin = bin.as_str();
