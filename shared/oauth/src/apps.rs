@@ -224,7 +224,7 @@ impl OAuth {
             .into_iter()
             .filter(|g| g.revoked_at.is_none() && g.token_hash.is_some())
             .collect();
-        grants.sort_by(|a, b| b.created_at.cmp(&a.created_at));
+        grants.sort_by_key(|g| std::cmp::Reverse(g.created_at));
         let mut out = Vec::with_capacity(grants.len());
         for g in grants {
             if let Some(app) = self.repo.app(&g.client_id).await? {
