@@ -9,6 +9,7 @@ use axum::routing::get;
 use axum::{Json, Router};
 use postiz_web::config::backend_url;
 use postiz_web::extract::{bearer, org_of_credential};
+use postiz_web::http::public_metadata;
 use postiz_web::{ApiError, AppState};
 use rmcp::transport::streamable_http_server::session::never::NeverSessionManager;
 use rmcp::transport::streamable_http_server::StreamableHttpService;
@@ -159,24 +160,12 @@ async fn oauth_credential(State(app): State<AppState>, req: Request, next: Next)
 /// RFC 9728 metadata of the `/mcp-oauth` resource: its authorization server is this backend
 /// (issuer `<backend>/mcp-oauth`, as Postiz names it).
 async fn protected_resource() -> Response {
-    let backend = backend_url();
-    let resource = format!("{backend}/mcp-oauth");
-    let mut r = Json(json!({
+    let resource = format!("{}/mcp-oauth", backend_url());
+    public_metadata(json!({
         "resource": resource,
         "authorization_servers": [resource],
         "scopes_supported": ["mcp:read", "mcp:write"],
         "bearer_methods_supported": ["header"],
         "resource_name": "Postiz",
     }))
-    .into_response();
-    let h = r.headers_mut();
-    h.insert(
-        header::ACCESS_CONTROL_ALLOW_ORIGIN,
-        HeaderValue::from_static("*"),
-    );
-    h.insert(
-        header::CACHE_CONTROL,
-        HeaderValue::from_static("max-age=3600"),
-    );
-    r
 }

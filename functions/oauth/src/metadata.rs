@@ -4,11 +4,10 @@
 //! `/oauth/authorize` page.
 
 use axum::extract::State;
-use axum::http::{header, HeaderValue};
-use axum::response::{IntoResponse, Response};
-use axum::Json;
+use axum::response::Response;
 use postiz_web::config::backend_url;
 use postiz_web::documented::Documented;
+use postiz_web::http::public_metadata;
 use postiz_web::AppState;
 use serde_json::json;
 
@@ -27,7 +26,7 @@ async fn authorization_server(State(ctx): State<Ctx>) -> Response {
     let app: AppState = axum::extract::FromRef::from_ref(&ctx);
     let backend = backend_url();
     let frontend = app.web.frontend_url.trim_end_matches('/');
-    let mut r = Json(json!({
+    public_metadata(json!({
         "issuer": format!("{backend}/mcp-oauth"),
         "authorization_endpoint": format!("{frontend}/oauth/authorize"),
         "token_endpoint": format!("{backend}/oauth/token"),
@@ -38,15 +37,4 @@ async fn authorization_server(State(ctx): State<Ctx>) -> Response {
         "code_challenge_methods_supported": ["S256"],
         "scopes_supported": ["mcp:read", "mcp:write"],
     }))
-    .into_response();
-    let h = r.headers_mut();
-    h.insert(
-        header::ACCESS_CONTROL_ALLOW_ORIGIN,
-        HeaderValue::from_static("*"),
-    );
-    h.insert(
-        header::CACHE_CONTROL,
-        HeaderValue::from_static("max-age=3600"),
-    );
-    r
 }

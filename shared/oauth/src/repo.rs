@@ -149,20 +149,23 @@ impl OAuthRepo {
 
     /// Every grant of a user, revoked ones included.
     pub async fn authorizations_of_user(&self, user: &str) -> Result<Vec<Authorization>> {
-        let q = Query::partition(format!("USER#{user}"))
-            .range(KeyRange::BeginsWith("OAUTHAUTH#".into()));
-        self.table
-            .query_all(q)
-            .await?
-            .into_iter()
-            .map(|i| from_item(i).map_err(Into::into))
-            .collect()
+        self.grants(
+            Query::partition(format!("USER#{user}"))
+                .range(KeyRange::BeginsWith("OAUTHAUTH#".into())),
+        )
+        .await
     }
 
     /// Every grant of an app, revoked ones included.
     pub async fn authorizations_of_app(&self, client_id: &str) -> Result<Vec<Authorization>> {
-        let q = Query::index(GSI1.name, format!("OAUTHAPP#{client_id}"))
-            .range(KeyRange::BeginsWith("AUTH#".into()));
+        self.grants(
+            Query::index(GSI1.name, format!("OAUTHAPP#{client_id}"))
+                .range(KeyRange::BeginsWith("AUTH#".into())),
+        )
+        .await
+    }
+
+    async fn grants(&self, q: Query) -> Result<Vec<Authorization>> {
         self.table
             .query_all(q)
             .await?

@@ -112,6 +112,22 @@ pub fn finish(routes: Router<AppState>, state: AppState) -> Router {
         .with_state(state)
 }
 
+/// A public metadata document (OAuth, RFC 8414 / RFC 9728): JSON any origin may read,
+/// cacheable for an hour.
+pub fn public_metadata(document: serde_json::Value) -> Response {
+    let mut r = axum::Json(document).into_response();
+    let h = r.headers_mut();
+    h.insert(
+        header::ACCESS_CONTROL_ALLOW_ORIGIN,
+        HeaderValue::from_static("*"),
+    );
+    h.insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("max-age=3600"),
+    );
+    r
+}
+
 /// The path as logged: the API key of `/mcp/:apiKey` masked.
 fn logged_path(path: &str) -> &str {
     if path.starts_with("/mcp/") {

@@ -257,6 +257,13 @@ async fn ai_walk(frontend: &Path, backend_url: &str) {
     assert!(!seen.bodies("/v1/images/generations").is_empty());
 }
 
+/// The OAuth pages (billing off): the organization's app, the consent page, approved apps.
+async fn oauth_walk(frontend: &Path, backend_url: &str) {
+    let data = tempfile::tempdir().unwrap();
+    let stack = start_stack(frontend, backend_url, false, data.path(), &[], &[]).await;
+    run_script("oauth.mjs", "oauth", stack, backend_url, &[]);
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_real_web_app_works_in_both_auth_modes() {
     let Some(frontend) = std::env::var_os("POSTIZ_FRONTEND_DIR").map(PathBuf::from) else {
@@ -274,7 +281,8 @@ async fn the_real_web_app_works_in_both_auth_modes() {
     );
     let backend_url = std::env::var("POSTIZ_FRONTEND_BACKEND_URL")
         .unwrap_or_else(|_| "http://127.0.0.1:3000".into());
-    // `POSTIZ_WALK_ONLY=billing` (or `cookie`, `header`, `ai`; comma-separated) runs only those.
+    // `POSTIZ_WALK_ONLY=billing` (or `cookie`, `header`, `ai`, `oauth`; comma-separated) runs
+    // only those.
     let only = std::env::var("POSTIZ_WALK_ONLY").unwrap_or_default();
     let wanted = |name: &str| only.is_empty() || only.split(',').any(|w| w.trim() == name);
     for mode in ["cookie", "header"] {
@@ -287,5 +295,8 @@ async fn the_real_web_app_works_in_both_auth_modes() {
     }
     if wanted("ai") {
         ai_walk(&frontend, &backend_url).await;
+    }
+    if wanted("oauth") {
+        oauth_walk(&frontend, &backend_url).await;
     }
 }

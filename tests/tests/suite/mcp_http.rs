@@ -185,27 +185,19 @@ async fn the_official_client_schedules_a_post_that_the_network_receives_once() {
     assert_eq!(posts.len(), 1, "{calendar}");
     assert_eq!(posts[0]["cm"], "MCP", "made through MCP: {calendar}");
     let http = Client::new();
-    let r = http
-        .post(format!("{base}/mcp/not-a-key"))
-        .json(&json!({}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 400);
-    let r = http
-        .post(format!("{base}/mcp"))
-        .json(&json!({}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 401);
-    let r = http
-        .get(format!("{base}/mcp"))
-        .bearer_auth(&key)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 405, "stateless: no server-to-client stream");
+    let status = |r: reqwest::RequestBuilder| async move { r.send().await.unwrap().status() };
+    let unknown_key = http.post(format!("{base}/mcp/not-a-key")).json(&json!({}));
+    assert_eq!(status(unknown_key).await, 400);
+    assert_eq!(
+        status(http.post(format!("{base}/mcp")).json(&json!({}))).await,
+        401
+    );
+    let stream = http.get(format!("{base}/mcp")).bearer_auth(&key);
+    assert_eq!(
+        status(stream).await,
+        405,
+        "stateless: no server-to-client stream"
+    );
 }
 
 fn urlencode(s: &str) -> String {
