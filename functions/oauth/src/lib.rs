@@ -3,7 +3,7 @@
 //!
 //! | route | who | what |
 //! |---|---|---|
-//! | `POST /oauth/register` | anyone | RFC 7591 registration → 201 `{client_id, client_secret?, …}` |
+//! | `POST /oauth/register` | anyone (30 an hour per address) | RFC 7591 registration → 201 `{client_id, client_secret?, …}` |
 //! | `GET /oauth/authorize` | anyone | the consent screen's check → `{app, state}` |
 //! | `POST /oauth/authorize` | session | approve or deny → `{redirect}` |
 //! | `POST /oauth/token` | the client | code → `{id, cus, access_token: "pos_…", token_type, scope}` |
@@ -22,7 +22,7 @@ use axum::Router;
 use postiz_core::Error;
 use postiz_oauth::{AuthorizeRequest, Decision, Registration};
 use postiz_web::documented::Documented;
-use postiz_web::{ApiResult, AppState, Authed, JsonBody, JsonBytes};
+use postiz_web::{ApiResult, AppState, Authed, ClientAddress, JsonBody, JsonBytes};
 use serde_json::Value;
 use std::sync::Arc;
 
@@ -37,6 +37,8 @@ pub struct Services {
     media: postiz_media::MediaService,
     /// Organizations' Stripe customers (the token answer's `cus`).
     customers: postiz_billing::BillingRepo,
+    /// Registrations per address.
+    throttle: postiz_storage::throttle::Throttle,
 }
 
 impl FromRef<Ctx> for AppState {
@@ -57,6 +59,7 @@ impl Ctx {
                 a.clock.clone(),
             ),
             customers: postiz_billing::BillingRepo::new(a.table.clone()),
+            throttle: postiz_storage::throttle::Throttle::new(a.table.clone(), a.clock.clone()),
         }))
     }
 
@@ -97,8 +100,15 @@ pub fn routes() -> Documented<Ctx> {
 
 async fn register(
     State(ctx): State<Ctx>,
+    ClientAddress(address): ClientAddress,
     JsonBytes(body): JsonBytes,
 ) -> ApiResult<(StatusCode, Json<Value>)> {
+    if let Some(address) = address {
+        ctx.0
+            .throttle
+            .admit(&postiz_oauth::REGISTRATIONS_PER_ADDRESS, &address)
+            .await?;
+    }
     let registration: Registration = serde_json::from_slice(&body).map_err(|e| {
         Error::oauth(
             "invalid_client_metadata",

@@ -40,6 +40,16 @@ pub const CODE_LIFETIME_SECS: i64 = 600;
 /// How long a registered client nobody authorized is kept (Postiz prunes them after 30 days).
 pub const UNUSED_CLIENT_SECS: i64 = 30 * 24 * 3600;
 
+/// Clients one network address may register per hour: registration needs no account, so
+/// this bounds what a script can write (unused clients also expire in 30 days).
+pub const REGISTRATIONS_PER_ADDRESS: postiz_storage::throttle::Limit =
+    postiz_storage::throttle::Limit {
+        scope: "oauth-register-address",
+        max: 30,
+        window_secs: 3600,
+        message: "Too many client registrations from this address, please try again later",
+    };
+
 /// Settings of the authorization server.
 #[derive(Debug, Clone, Default)]
 pub struct OAuthConfig {

@@ -163,7 +163,9 @@ pub fn bearer(headers: &axum::http::HeaderMap) -> &str {
     token.trim()
 }
 
-/// The organization a public API key or a live `pos_` OAuth access token acts for.
+/// The organization a public API key or a live `pos_` OAuth access token acts for. A token
+/// acts only while the user who approved it is still an enabled member of the organization
+/// (Postiz keeps honouring it after the member leaves).
 pub async fn org_of_credential(
     state: &AppState,
     credential: &str,
@@ -172,11 +174,15 @@ pub async fn org_of_credential(
         let Some(grant) = state.oauth.grant(credential).await? else {
             return Ok(None);
         };
-        return Ok(state
-            .accounts
-            .repo
-            .organization(&grant.organization_id)
-            .await?
+        let repo = &state.accounts.repo;
+        let (org, member) = tokio::join!(
+            repo.organization(&grant.organization_id),
+            repo.membership(&grant.organization_id, &grant.user_id),
+        );
+        if !member?.is_some_and(|m| !m.disabled) {
+            return Ok(None);
+        }
+        return Ok(org?
             .filter(|o| o.deleted_at.is_none())
             .map(std::sync::Arc::new));
     }

@@ -765,7 +765,68 @@ async fn a_user_member_cannot_act_as_admin_and_a_removed_one_loses_the_organizat
     assert_eq!(a.s.get("/settings/team").await, team_before);
     assert_eq!(a.s.get("/user/self").await["publicApi"], key_before);
 
-    // Removed: the next request no longer reaches the organization.
+    // The member grants an agent access to the organization (a public client, PKCE).
+    let http = reqwest::Client::new();
+    let client: Value = http
+        .post(format!("{}/oauth/register", srv.base))
+        .json(&json!({"redirect_uris": ["http://127.0.0.1:9/cb"], "token_endpoint_auth_method": "none"}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let client_id = client["client_id"].as_str().unwrap();
+    let verifier = "the-member-agents-verifier-long-enough-for-the-pkce-rules";
+    let challenge = {
+        use base64::Engine;
+        use sha2::Digest;
+        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(sha2::Sha256::digest(verifier))
+    };
+    let decision = json!({"client_id": client_id, "action": "approve",
+        "redirect_uri": "http://127.0.0.1:9/cb", "code_challenge": challenge,
+        "code_challenge_method": "S256"});
+    let approved: Value = in_a(&m, "POST", "/oauth/authorize", Some(decision))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let redirect = url::Url::parse(approved["redirect"].as_str().unwrap()).unwrap();
+    let code = redirect.query_pairs().find(|(k, _)| k == "code").unwrap().1;
+    let granted: Value = http
+        .post(format!("{}/oauth/token", srv.base))
+        .form(&[
+            ("grant_type", "authorization_code"),
+            ("code", code.as_ref()),
+            ("client_id", client_id),
+            ("code_verifier", verifier),
+            ("redirect_uri", "http://127.0.0.1:9/cb"),
+        ])
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(granted["id"], json!(a.org_id), "{granted}");
+    let agent_token = granted["access_token"].as_str().unwrap().to_string();
+    let agent = |token: String| {
+        let (http, base) = (http.clone(), srv.base.clone());
+        async move {
+            http.get(format!("{base}/public/v1/is-connected"))
+                .header("authorization", token)
+                .send()
+                .await
+                .unwrap()
+                .status()
+                .as_u16()
+        }
+    };
+    assert_eq!(agent(agent_token.clone()).await, 200);
+
+    // Removed: the next request no longer reaches the organization, nor does the token the
+    // member gave an agent.
     let member_id = me["id"].as_str().unwrap();
     let (status, _) =
         a.s.call(Method::DELETE, &format!("/settings/team/{member_id}"), None)
@@ -785,4 +846,9 @@ async fn a_user_member_cannot_act_as_admin_and_a_removed_one_loses_the_organizat
     let r = in_a(&m, "GET", "/settings/team", None).await.unwrap();
     let text = r.text().await.unwrap();
     assert!(!text.contains(&a.email), "{text}");
+    assert_eq!(
+        agent(agent_token).await,
+        401,
+        "a removed member's agent still acts"
+    );
 }

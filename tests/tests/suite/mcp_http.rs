@@ -460,6 +460,24 @@ async fn the_authorization_server_refuses_what_it_must() {
     );
     assert_eq!(is_connected(&http, base, &token).await, 401);
 
+    // Registration needs no account: 30 an hour from one address, then 429.
+    let mut statuses = Vec::new();
+    for _ in 0..35 {
+        let r = http
+            .post(format!("{base}/oauth/register"))
+            .json(&json!({"redirect_uris": [REDIRECT], "token_endpoint_auth_method": "none"}))
+            .send()
+            .await
+            .unwrap();
+        statuses.push(r.status().as_u16());
+    }
+    assert!(statuses.contains(&429), "{statuses:?}");
+    assert_eq!(
+        statuses.iter().filter(|s| **s == 201).count(),
+        28,
+        "{statuses:?}"
+    );
+
     let (status, body) = form(&http, base, &[("grant_type", "password")]).await;
     assert_eq!(
         (status, body["error"].as_str()),
