@@ -12,6 +12,7 @@ use rmcp::service::RequestContext;
 use rmcp::{ErrorData, RoleServer, ServerHandler};
 use serde_json::Value;
 use std::sync::Arc;
+use tracing::Instrument;
 
 use crate::auth::McpCaller;
 
@@ -102,12 +103,12 @@ impl ServerHandler for McpServer {
         let name = request.name.to_string();
         let args = request.arguments.map(Value::Object).unwrap_or(Value::Null);
         let span = tracing::info_span!("mcp_tool", tool = %name, org = %caller.org_id);
-        let answer = {
-            let _enter = span.enter();
+        let answer = async {
             tracing::info!("tool called");
-            drop(_enter);
             self.tools.call(&caller.org_id, &name, args).await
-        };
+        }
+        .instrument(span)
+        .await;
         Ok(match answer {
             Ok(v) => result_of(v),
             Err(e) => CallToolResult::error(vec![ContentBlock::text(error_text(&e))]),

@@ -179,7 +179,7 @@ pub async fn org_of_credential(
             repo.organization(&grant.organization_id),
             repo.membership(&grant.organization_id, &grant.user_id),
         );
-        if !member?.is_some_and(|m| !m.disabled) {
+        if member?.is_none_or(|m| m.disabled) {
             return Ok(None);
         }
         return Ok(org?
