@@ -356,13 +356,7 @@ async fn seed_oauth(s: &Session) -> (String, String, String) {
         json!({"client_id": client, "action": "approve"}),
     )
     .await;
-    let redirect = url::Url::parse(answer["redirect"].as_str().unwrap()).unwrap();
-    let code = redirect
-        .query_pairs()
-        .find(|(k, _)| k == "code")
-        .unwrap()
-        .1
-        .into_owned();
+    let code = crate::util::code_in_redirect(&answer);
     let token: Value = s
         .http
         .post(format!("{}/oauth/token", s.base))
@@ -418,30 +412,10 @@ async fn snapshot(a: &Org, d: &Seeded) -> Value {
         m.remove("lastOnline");
     }
     out.insert("/user/self".into(), me);
-    out.insert(
-        "key works".into(),
-        json!(s
-            .http
-            .get(format!("{}/public/v1/is-connected", s.base))
-            .header("authorization", &a.key)
-            .send()
-            .await
-            .unwrap()
-            .status()
-            .as_u16()),
-    );
-    out.insert(
-        "token works".into(),
-        json!(s
-            .http
-            .get(format!("{}/public/v1/is-connected", s.base))
-            .header("authorization", &d.token)
-            .send()
-            .await
-            .unwrap()
-            .status()
-            .as_u16()),
-    );
+    for (what, credential) in [("key works", &a.key), ("token works", &d.token)] {
+        let status = crate::util::is_connected(&s.http, &s.base, credential).await;
+        out.insert(what.into(), json!(status));
+    }
     Value::Object(out)
 }
 
@@ -792,13 +766,12 @@ async fn a_user_member_cannot_act_as_admin_and_a_removed_one_loses_the_organizat
         .json()
         .await
         .unwrap();
-    let redirect = url::Url::parse(approved["redirect"].as_str().unwrap()).unwrap();
-    let code = redirect.query_pairs().find(|(k, _)| k == "code").unwrap().1;
+    let code = crate::util::code_in_redirect(&approved);
     let granted: Value = http
         .post(format!("{}/oauth/token", srv.base))
         .form(&[
             ("grant_type", "authorization_code"),
-            ("code", code.as_ref()),
+            ("code", code.as_str()),
             ("client_id", client_id),
             ("code_verifier", verifier),
             ("redirect_uri", "http://127.0.0.1:9/cb"),
@@ -813,15 +786,7 @@ async fn a_user_member_cannot_act_as_admin_and_a_removed_one_loses_the_organizat
     let agent_token = granted["access_token"].as_str().unwrap().to_string();
     let agent = |token: String| {
         let (http, base) = (http.clone(), srv.base.clone());
-        async move {
-            http.get(format!("{base}/public/v1/is-connected"))
-                .header("authorization", token)
-                .send()
-                .await
-                .unwrap()
-                .status()
-                .as_u16()
-        }
+        async move { crate::util::is_connected(&http, &base, &token).await }
     };
     assert_eq!(agent(agent_token.clone()).await, 200);
 

@@ -14,7 +14,7 @@ use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
 use std::time::Duration;
 
-use crate::util::Session;
+use crate::util::{code_in_redirect, is_connected, Session};
 
 const VERIFIER: &str = "a-verifier-of-the-test-that-is-long-enough-for-pkce-rules";
 const REDIRECT: &str = "http://127.0.0.1:45873/callback";
@@ -219,16 +219,6 @@ async fn form(http: &Client, base: &str, fields: &[(&str, &str)]) -> (u16, Value
     (status, r.json().await.unwrap_or(Value::Null))
 }
 
-async fn is_connected(http: &Client, base: &str, token: &str) -> u16 {
-    http.get(format!("{base}/public/v1/is-connected"))
-        .header("Authorization", token)
-        .send()
-        .await
-        .unwrap()
-        .status()
-        .as_u16()
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_sdks_oauth_flow_gives_a_token_that_works_until_revoked() {
     let w = world().await;
@@ -417,13 +407,7 @@ async fn the_authorization_server_refuses_what_it_must() {
         .call(Method::POST, "/oauth/authorize", Some(decision))
         .await;
     assert_eq!(status, 201, "{answer}");
-    let redirect = url::Url::parse(answer["redirect"].as_str().unwrap()).unwrap();
-    let code = redirect
-        .query_pairs()
-        .find(|(k, _)| k == "code")
-        .unwrap()
-        .1
-        .into_owned();
+    let code = code_in_redirect(&answer);
 
     let exchange = |verifier: &'static str| {
         vec![
@@ -541,13 +525,7 @@ async fn an_organizations_own_app_gets_tokens_with_its_secret() {
         redirect.starts_with("https://tool.example/cb?code="),
         "{redirect}"
     );
-    let code = url::Url::parse(redirect)
-        .unwrap()
-        .query_pairs()
-        .find(|(k, _)| k == "code")
-        .unwrap()
-        .1
-        .into_owned();
+    let code = code_in_redirect(&answer);
     // The secret in HTTP Basic authentication, the request as a form.
     let r = http
         .post(format!("{base}/oauth/token"))

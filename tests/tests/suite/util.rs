@@ -244,3 +244,21 @@ impl Session {
         body
     }
 }
+
+/// `GET /public/v1/is-connected` with `credential` (an API key or a `pos_` token): the status.
+pub async fn is_connected(http: &reqwest::Client, base: &str, credential: &str) -> u16 {
+    http.get(format!("{base}/public/v1/is-connected"))
+        .header("authorization", credential)
+        .send()
+        .await
+        .unwrap()
+        .status()
+        .as_u16()
+}
+
+/// The `code` parameter of the `redirect` an OAuth consent answers.
+pub fn code_in_redirect(answer: &serde_json::Value) -> String {
+    let redirect = url::Url::parse(answer["redirect"].as_str().expect("a redirect")).unwrap();
+    let code = redirect.query_pairs().find(|(k, _)| k == "code");
+    code.expect("a code").1.into_owned()
+}
