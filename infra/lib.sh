@@ -1,5 +1,5 @@
 # Shared by infra/test and infra/local-aws: the Python tools (moto, localstripe, the MCP SDK,
-# cfn-lint) in a virtualenv, and starting moto server on a free port.
+# aiosmtpd, cfn-lint) in a virtualenv, and starting moto server on a free port.
 
 POSTIZ_VENV=${POSTIZ_VENV:-$HOME/.cache/postiz-venv}
 MOTO_VERSION=5.2.5
@@ -7,6 +7,8 @@ CFN_LINT_VERSION=1.58.0
 LOCALSTRIPE_VERSION=1.15.10
 # The official MCP Python SDK: the client the MCP tests connect with (tests/mcp/client.py).
 MCP_VERSION=2.3.0
+# A real SMTP server for the email tests (tests/tests/suite/email_smtp.rs).
+AIOSMTPD_VERSION=1.4.6
 
 # Installs moto[server] (and cfn-lint when asked) into the virtualenv if missing.
 ensure_python_tools() {
@@ -26,6 +28,10 @@ ensure_python_tools() {
   if ! "$POSTIZ_VENV/bin/pip" show mcp 2>/dev/null | grep -x "Version: $MCP_VERSION" >/dev/null; then
     echo "installing mcp==$MCP_VERSION into $POSTIZ_VENV" >&2
     "$POSTIZ_VENV/bin/pip" install -q --disable-pip-version-check "mcp==$MCP_VERSION" >&2
+  fi
+  if ! "$POSTIZ_VENV/bin/pip" show aiosmtpd 2>/dev/null | grep -x "Version: $AIOSMTPD_VERSION" >/dev/null; then
+    echo "installing aiosmtpd==$AIOSMTPD_VERSION into $POSTIZ_VENV" >&2
+    "$POSTIZ_VENV/bin/pip" install -q --disable-pip-version-check "aiosmtpd==$AIOSMTPD_VERSION" >&2
   fi
   if [ "$want_lint" = lint ] && [ ! -x "$POSTIZ_VENV/bin/cfn-lint" ]; then
     echo "installing cfn-lint==$CFN_LINT_VERSION into $POSTIZ_VENV" >&2

@@ -53,11 +53,29 @@ pub async fn adapters(kind: StorageKind, public_base: &str) -> Result<Adapters> 
     }
 }
 
-fn outbox_or_noop(dir: Option<PathBuf>) -> Arc<dyn Mailer> {
-    match dir {
+/// The email provider `EMAIL_PROVIDER` names (SMTP: `nodemailer`), else the outbox folder
+/// `dir` when there is one, else nothing is sent. `EMAIL_PASS` may come from the app's
+/// secrets (`password`) instead of the environment.
+/// SMTP with a login whose password is not in the environment: read it from the secrets.
+#[cfg(feature = "aws")]
+fn smtp_wants_secret_password() -> bool {
+    let set = |k: &str| std::env::var(k).is_ok_and(|v| !v.trim().is_empty());
+    postiz_email::wants_smtp() && set("EMAIL_USER") && !set("EMAIL_PASS")
+}
+
+fn mailer(dir: Option<PathBuf>, password: Option<String>) -> Result<Arc<dyn Mailer>> {
+    let var = |k: &str| match (std::env::var(k).ok(), k) {
+        (Some(v), _) if !v.trim().is_empty() => Some(v),
+        (_, "EMAIL_PASS") => password.clone(),
+        _ => None,
+    };
+    if let Some(provider) = postiz_email::from_vars(var).map_err(postiz_core::Error::Internal)? {
+        return Ok(provider);
+    }
+    Ok(match dir {
         Some(d) => Arc::new(OutboxMailer::new(d)),
         None => Arc::new(NoopMailer),
-    }
+    })
 }
 
 #[cfg(feature = "embedded")]
@@ -82,7 +100,7 @@ async fn embedded(clock: Arc<dyn Clock>, public_base: &str) -> Result<Adapters> 
         blobs: Arc::new(blobs.clone()),
         secrets: Arc::new(secrets),
         clock,
-        mailer: outbox_or_noop(Some(outbox)),
+        mailer: mailer(Some(outbox), None)?,
         embedded: Some(store),
         file_blobs: Some(blobs),
     })
@@ -109,12 +127,21 @@ async fn aws(clock: Arc<dyn Clock>) -> Result<Adapters> {
         .map(|v| v == "true")
         .unwrap_or(false)
         || std::env::var("AWS_ENDPOINT_URL").is_ok();
-    let mailer = outbox_or_noop(std::env::var("EMAIL_OUTBOX_DIR").ok().map(PathBuf::from));
+    let secrets = Arc::new(SecretsManager::new(&config, &names.app_secret));
+    let password = if smtp_wants_secret_password() {
+        secrets.get("EMAIL_PASS").await.ok()
+    } else {
+        None
+    };
+    let mailer = mailer(
+        std::env::var("EMAIL_OUTBOX_DIR").ok().map(PathBuf::from),
+        password,
+    )?;
     Ok(Adapters {
         table: Arc::new(DynamoTable::new(&config, &names.table, clock.clone())),
         queue: Arc::new(SqsQueue::new(&config, &names.queue_prefix)),
         blobs: Arc::new(S3Blobs::new(&config, &names.bucket, path_style)),
-        secrets: Arc::new(SecretsManager::new(&config, &names.app_secret)),
+        secrets,
         clock,
         mailer,
         #[cfg(feature = "embedded")]
