@@ -7,7 +7,7 @@
 //!
 //! | routes | feature |
 //! |---|---|
-//! | `/webhooks*`, `/autopost*` | outgoing webhooks, RSS autopost |
+//! | `/autopost*` | RSS autopost |
 //! | `/third-party*` | third-party media services |
 //! | `/admin/*` | platform administrators' dashboards |
 //!

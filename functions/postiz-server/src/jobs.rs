@@ -43,6 +43,22 @@ pub async fn spawn(state: &AppState) -> Jobs {
         // Short, so the messages a killed process held come back soon after a restart.
         Duration::from_secs(15),
     ));
+    // Outgoing webhooks: a pool of delivery workers on their queue (the webhook-delivery
+    // Lambda in AWS).
+    let a = &state.adapters;
+    let deliverer = postiz_webhooks::Deliverer::new(
+        postiz_webhooks::WebhookRepo::new(a.table.clone()),
+        a.queue.clone(),
+        a.clock.clone(),
+        state.keys.clone(),
+        postiz_webhooks::DeliveryConfig::from_env(),
+    );
+    set.spawn(postiz_webhooks::run_pool(
+        deliverer,
+        a.queue.clone(),
+        env_number("WEBHOOK_CONCURRENCY", 16) as usize,
+        Duration::from_secs(30),
+    ));
     if let Some(store) = state.adapters.embedded.clone() {
         // DynamoDB deletes expired items itself; the embedded store sweeps them here.
         set.spawn(async move {

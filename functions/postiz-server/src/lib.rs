@@ -44,6 +44,9 @@ pub async fn routes(state: &AppState) -> Router<AppState> {
                 .expect("the AI function's services"),
         ))
         .merge(postiz_oauth_fn::router(postiz_oauth_fn::Ctx::new(state)))
+        .merge(postiz_webhooks_fn::router(postiz_webhooks_fn::Ctx::new(
+            state,
+        )))
         .merge(postiz_mcp_fn::router(
             postiz_mcp_fn::Ctx::new(state)
                 .await
@@ -73,6 +76,7 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
             postiz_billing_fn::routes().document(),
             postiz_ai_fn::routes().document(),
             postiz_oauth_fn::routes().document(),
+            postiz_webhooks_fn::routes().document(),
         ],
     )
 }
@@ -97,6 +101,7 @@ pub fn internal_operations() -> Vec<(String, String)> {
     ops.extend(postiz_billing_fn::routes().operations());
     ops.extend(postiz_ai_fn::routes().operations());
     ops.extend(postiz_oauth_fn::routes().operations());
+    ops.extend(postiz_webhooks_fn::routes().operations());
     ops
 }
 

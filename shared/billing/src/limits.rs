@@ -117,6 +117,22 @@ impl Billing {
         }
     }
 
+    /// Refuses one more webhook when the organization already has `live` (Postiz's
+    /// `WEBHOOKS` section: 402 with its message; FREE has none).
+    pub async fn check_new_webhook(&self, org: &str, live: usize) -> Result<()> {
+        if !self.enabled {
+            return Ok(());
+        }
+        let plan = self.plan(org).await?;
+        if live < plan.tier.plan().webhooks as usize {
+            Ok(())
+        } else {
+            Err(self.payment_required(
+                "You have reached the maximum number of webhooks for your subscription",
+            ))
+        }
+    }
+
     /// Where the organization's posts are counted from and how many it may have (Postiz's
     /// `POSTS_PER_MONTH`: since the last monthly anniversary of the subscription); `None`
     /// while billing is off. FREE allows none.

@@ -68,6 +68,41 @@ impl GuardedFetcher {
         })
     }
 
+    /// POSTs `body` with `headers` to `url` (vetted like [`get`](Self::get)) without following
+    /// redirects: a redirect is an answer like any other (outgoing webhooks). Returns the
+    /// status and the first `max_bytes` of the answer, whatever the status.
+    pub async fn post(
+        &self,
+        url: &str,
+        headers: &[(&str, String)],
+        body: Vec<u8>,
+    ) -> Result<Answered, FetchError> {
+        let url = parse(url)?;
+        self.within_timeout(async {
+            let addrs = self.vet(&url).await?;
+            let client = pinned_client(&self.policy, &url, &addrs)?;
+            let mut request = client.post(url.clone()).body(body);
+            for (name, value) in headers {
+                request = request.header(*name, value.as_str());
+            }
+            let mut response = request.send().await.map_err(failed)?;
+            let status = response.status().as_u16();
+            let mut text = Vec::new();
+            while let Ok(Some(chunk)) = response.chunk().await {
+                let room = (self.policy.max_bytes as usize).saturating_sub(text.len());
+                text.extend_from_slice(&chunk[..chunk.len().min(room)]);
+                if room <= chunk.len() {
+                    break;
+                }
+            }
+            Ok(Answered {
+                status,
+                body: String::from_utf8_lossy(&text).into_owned(),
+            })
+        })
+        .await
+    }
+
     async fn within_timeout<T>(
         &self,
         fut: impl std::future::Future<Output = Result<T, FetchError>>,
@@ -160,12 +195,31 @@ fn parse(url: &str) -> Result<Url, FetchError> {
     Url::parse(url.trim()).map_err(|_| FetchError::Refused("not a valid URL".into()))
 }
 
+/// An answer to [`GuardedFetcher::post`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Answered {
+    /// The HTTP status.
+    pub status: u16,
+    /// The start of the body (lossy UTF-8), at most the policy's `max_bytes`.
+    pub body: String,
+}
+
 /// One request without redirects, connecting only to `addrs` (already vetted for `url`'s host).
 async fn send_pinned(
     policy: &FetchPolicy,
     url: &Url,
     addrs: &[SocketAddr],
 ) -> Result<Response, FetchError> {
+    let client = pinned_client(policy, url, addrs)?;
+    client.get(url.clone()).send().await.map_err(failed)
+}
+
+/// A client without redirects that connects `url`'s host only to `addrs`.
+fn pinned_client(
+    policy: &FetchPolicy,
+    url: &Url,
+    addrs: &[SocketAddr],
+) -> Result<reqwest::Client, FetchError> {
     let mut builder = reqwest::Client::builder()
         .redirect(Policy::none())
         .no_proxy()
@@ -176,8 +230,7 @@ async fn send_pinned(
     if let Some(Host::Domain(name)) = url.host() {
         builder = builder.resolve_to_addrs(name, addrs);
     }
-    let client = builder.build().map_err(failed)?;
-    client.get(url.clone()).send().await.map_err(failed)
+    builder.build().map_err(failed)
 }
 
 async fn read_body(

@@ -14,7 +14,7 @@ use std::net::SocketAddr;
 use std::time::Duration;
 
 pub use addr::is_forbidden;
-pub use fetch::{GuardedFetcher, Streamed};
+pub use fetch::{Answered, GuardedFetcher, Streamed};
 pub use url::Url;
 
 /// What a [`GuardedFetcher`] may fetch, and how much.

@@ -57,6 +57,11 @@ impl PostsModule {
         horizon: Duration,
         config: PublisherConfig,
     ) -> Self {
+        let events = postiz_webhooks::Events::new(
+            postiz_webhooks::WebhookRepo::new(table.clone()),
+            queue.clone(),
+            clock.clone(),
+        );
         let repo = PostRepo::new(table);
         let dispatcher = Dispatcher::new(queue, repo.clone(), clock.clone(), horizon);
         Self {
@@ -65,9 +70,10 @@ impl PostsModule {
                 channels.clone(),
                 clock.clone(),
                 dispatcher.clone(),
+                events.clone(),
             ),
             scheduler: Scheduler::new(repo.clone(), dispatcher.clone(), clock.clone()),
-            publisher: Publisher::new(repo, channels, clock, gate, config),
+            publisher: Publisher::new(repo, channels, clock, gate, config, events),
             dispatcher,
         }
     }

@@ -16,6 +16,8 @@ use crate::gate::{Gate, Permit};
 use crate::model::{Post, PostState, REPEAT_MARGIN};
 use crate::repo::PostRepo;
 use crate::service::details_of;
+use crate::views;
+use postiz_webhooks::{EventKind, Events};
 
 /// After a request left without an answer, how long before the network is asked about it.
 pub const LOOKUP_AFTER: Duration = Duration::seconds(30);
@@ -78,6 +80,8 @@ pub struct Publisher {
     config: PublisherConfig,
     /// With billing on, only organizations with a subscription publish (Postiz's rule).
     billing: postiz_billing::Billing,
+    /// Lifecycle events for outgoing webhooks.
+    events: Events,
 }
 
 /// A claimed post, shared with the lease-renewal task.
@@ -109,6 +113,7 @@ impl Publisher {
         clock: Arc<dyn Clock>,
         gate: Arc<dyn Gate>,
         config: PublisherConfig,
+        events: Events,
     ) -> Self {
         let billing = postiz_billing::Billing::from_env(postiz_billing::BillingRepo::new(
             repo.table().clone(),
@@ -120,6 +125,7 @@ impl Publisher {
             gate,
             config,
             billing,
+            events,
         }
     }
 
@@ -418,6 +424,15 @@ impl Publisher {
             &format!("Your post has been published on {name} at {url}"),
         )
         .await;
+        let post = Self::snapshot(held).await;
+        self.events
+            .emit(
+                &channel.organization_id,
+                &channel.id,
+                EventKind::Published,
+                views::webhook_post(&post, Some(&channel)),
+            )
+            .await;
         Ok(Outcome::Published)
     }
 
@@ -675,10 +690,25 @@ impl Publisher {
         if !self.settle(held, PostState::Error, Some(reason)).await? {
             return Ok(Outcome::Skipped("lease lost"));
         }
+        let post = Self::snapshot(held).await;
         if let Some(note) = note {
-            let org = Self::snapshot(held).await.organization_id;
-            self.notify(&org, &note).await;
+            self.notify(&post.organization_id, &note).await;
         }
+        let channel = self
+            .channels
+            .repo
+            .get(&post.organization_id, &post.integration_id)
+            .await
+            .ok()
+            .flatten();
+        self.events
+            .emit(
+                &post.organization_id,
+                &post.integration_id,
+                EventKind::Failed,
+                views::webhook_post(&post, channel.as_ref()),
+            )
+            .await;
         Ok(Outcome::Failed(reason.to_string()))
     }
 

@@ -18,6 +18,7 @@ use crate::repo::PostRepo;
 use crate::request::{ChannelPost, CreatePost, Kind};
 use crate::views;
 use postiz_storage::answer_cache::AnswerCache;
+use postiz_webhooks::{EventKind, Events};
 
 /// The windows `find_slot` reads one after another (days; a year and a day in all).
 const SLOT_WINDOWS_DAYS: [i64; 4] = [7, 30, 90, 240];
@@ -49,6 +50,8 @@ pub struct Posts {
     answers: Option<Arc<AnswerCache<Bytes>>>,
     /// The plan's monthly allowance of posts (billing; open while Stripe is off).
     billing: postiz_billing::Billing,
+    /// Lifecycle events for outgoing webhooks.
+    events: Events,
 }
 
 /// A calendar window with what is needed to show its posts (which are read as they are
@@ -198,8 +201,10 @@ impl Posts {
         channels: Arc<Channels>,
         clock: Arc<dyn Clock>,
         dispatcher: Dispatcher,
+        events: Events,
     ) -> Self {
         Self {
+            events,
             channels,
             clock,
             dispatcher,
@@ -374,6 +379,11 @@ impl Posts {
             let existing = existing.filter(|o| !used_groups.contains(&o.group));
             let mut post = self.build(org, &c, e, existing, kind, when, &req, &tags, method, now);
             used_groups.push(post.group.clone());
+            let event = if post.version == 0 {
+                EventKind::Created
+            } else {
+                EventKind::Updated
+            };
             if post.version == 0 {
                 self.repo.create(&mut post).await?;
             } else if !self.repo.save(&mut post).await? {
@@ -387,6 +397,9 @@ impl Posts {
                     tracing::warn!(post_id = %post.id, error = %e, "immediate dispatch failed");
                 }
             }
+            self.events
+                .emit(org, &c.id, event, views::webhook_post(&post, Some(&c)))
+                .await;
             out.push(json!({"postId": post.id, "integration": c.id}));
         }
         Ok(Value::Array(out))
@@ -791,6 +804,14 @@ impl Posts {
             let _ = self.dispatcher.dispatch(&mut p).await;
         }
         let c = self.channels.repo.get(org, &p.integration_id).await?;
+        self.events
+            .emit(
+                org,
+                &p.integration_id,
+                EventKind::Updated,
+                views::webhook_post(&p, c.as_ref()),
+            )
+            .await;
         Ok(views::thread(&p, c.as_ref()))
     }
 
@@ -806,7 +827,19 @@ impl Posts {
         let Some(p) = self.repo.by_group(org, group).await? else {
             return Err(Error::NotFound("Post not found".into()));
         };
-        self.repo.soft_delete(org, &p.id, self.clock.now()).await?;
+        let now = self.clock.now();
+        self.repo.soft_delete(org, &p.id, now).await?;
+        let mut gone = p;
+        gone.deleted_at = Some(now);
+        let c = self.channels.repo.get(org, &gone.integration_id).await?;
+        self.events
+            .emit(
+                org,
+                &gone.integration_id,
+                EventKind::Deleted,
+                views::webhook_post(&gone, c.as_ref()),
+            )
+            .await;
         Ok(json!({"error": true}))
     }
 

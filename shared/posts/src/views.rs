@@ -114,3 +114,31 @@ pub fn public_post(p: &Post, c: Option<&Channel>) -> Value {
         "updatedAt": iso(p.updated_at),
     })
 }
+
+/// A post as outgoing webhooks carry it (Postiz's `getPostByForWebhookId` shape: the root
+/// message with its channel), with the group, the error of a failed post and, for a thread,
+/// its comments' URLs.
+pub fn webhook_post(p: &Post, c: Option<&Channel>) -> Value {
+    let root = p.root();
+    json!({
+        "id": p.id,
+        "group": p.group,
+        "content": root.content,
+        "publishDate": iso(p.publish_date),
+        "releaseURL": root.release_url,
+        "releaseId": root.release_id,
+        "state": p.state.as_str(),
+        "error": p.error,
+        "creationMethod": p.creation_method,
+        "integration": {
+            "id": p.integration_id,
+            "name": c.map(|c| c.name.clone()),
+            "providerIdentifier": p.provider_identifier,
+            "picture": c.and_then(|c| c.picture.clone()),
+            "type": "social",
+        },
+        "comments": p.parts.iter().skip(1).map(|m| json!({
+            "id": m.id, "content": m.content, "releaseURL": m.release_url,
+        })).collect::<Vec<_>>(),
+    })
+}

@@ -9,6 +9,7 @@ pub mod linkedin;
 pub mod mastodon;
 pub mod openai;
 pub mod pinterest;
+pub mod receiver;
 pub mod reddit;
 pub mod slack;
 pub mod stripe;

@@ -54,3 +54,4 @@ mod secrets_redaction;
 mod settings_http;
 mod template_drift;
 mod util;
+mod webhooks_http;
