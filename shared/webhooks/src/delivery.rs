@@ -273,7 +273,8 @@ impl Deliverer {
 }
 
 /// Local mode: receives from the queue and handles up to `concurrency` messages at once,
-/// forever.
+/// forever. The attempts in flight belong to the pool: aborting it stops them too, as a
+/// killed process would.
 pub async fn run_pool(
     deliverer: Deliverer,
     queue: Arc<dyn Queue>,
@@ -281,7 +282,9 @@ pub async fn run_pool(
     visibility: Duration,
 ) {
     let slots = Arc::new(Semaphore::new(concurrency.max(1)));
+    let mut running = tokio::task::JoinSet::new();
     loop {
+        while running.try_join_next().is_some() {}
         if slots.acquire().await.is_err() {
             return;
         }
@@ -302,16 +305,14 @@ pub async fn run_pool(
                 return;
             };
             let (deliverer, queue) = (deliverer.clone(), queue.clone());
-            tokio::spawn(async move {
+            running.spawn(async move {
                 match deliverer.process(&m.body).await {
                     Ok(_) => {
                         if let Err(e) = queue.ack(WEBHOOK_QUEUE, &m.receipt).await {
                             tracing::warn!(error = %e, "webhook message ack failed");
                         }
                     }
-                    Err(e) => {
-                        tracing::warn!(error = %e, "webhook delivery failed; the message comes back")
-                    }
+                    Err(e) => tracing::warn!(error = %e, "webhook delivery failed; the message comes back"),
                 }
                 drop(permit);
             });

@@ -54,4 +54,5 @@ mod secrets_redaction;
 mod settings_http;
 mod template_drift;
 mod util;
+mod webhook_faults;
 mod webhooks_http;
