@@ -32,6 +32,8 @@ const BODY_IDS: &[&str] = &[
     "PUT /sets",
     "POST /user/change-org",
     "POST /public/v1/posts",
+    "POST /webhooks",
+    "PUT /webhooks",
 ];
 
 /// Operations with no id of an organization's data to try (lists, the caller's own
@@ -173,8 +175,6 @@ const NO_IDS: &[&str] = &[
     // the endpoint's secret (billing_http checks forged ones change nothing).
     "POST /stripe",
     "GET /webhooks",
-    "PUT /webhooks",
-    "POST /webhooks",
     "POST /webhooks/send",
 ];
 
@@ -196,7 +196,6 @@ const OPEN_BY_DESIGN: &[(&str, &str)] = &[
 /// random one; their answers are only checked for leaks.
 const NOT_BUILT: &[&str] = &[
     "/autopost/",
-    "/webhooks/",
     "/third-party/",
     "/billing/check/",
     "/copilot/",
@@ -259,6 +258,9 @@ struct Seeded {
     /// The owner's grant of that app, and the token it issued.
     grant: String,
     token: String,
+    /// A webhook and one of its deliveries.
+    webhook: String,
+    delivery: String,
 }
 
 async fn post_json(s: &Session, path: &str, body: Value) -> Value {
@@ -270,6 +272,18 @@ async fn post_json(s: &Session, path: &str, body: Value) -> Value {
 async fn seed(a: &Org) -> Seeded {
     let s = &a.s;
     let channel = crate::util::connect_mastodon(&s.http, &s.base, &s.token).await;
+    // A webhook first, so that the posts below give it deliveries. A public address (no
+    // DNS here): its attempts fail, which changes nothing the sweep compares.
+    let webhook = post_json(
+        s,
+        "/webhooks",
+        json!({"name": "Secret hook", "url": "https://93.184.215.14/secret-hook",
+               "integrations": [{"id": channel}]}),
+    )
+    .await["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
     let (status, grouped) = s
         .call(
             Method::PUT,
@@ -322,7 +336,11 @@ async fn seed(a: &Org) -> Seeded {
     )
     .await;
     let (oauth_client, grant, token) = seed_oauth(s).await;
+    let deliveries = s.get(&format!("/webhooks/{webhook}/deliveries")).await;
+    let delivery = deliveries[0]["id"].as_str().unwrap().to_string();
     Seeded {
+        webhook,
+        delivery,
         oauth_client,
         grant,
         token,
@@ -404,6 +422,7 @@ async fn snapshot(a: &Org, d: &Seeded) -> Value {
         "/user/personal".to_string(),
         "/user/oauth-app".to_string(),
         "/user/approved-apps".to_string(),
+        "/webhooks".to_string(),
     ] {
         out.insert(path.clone(), s.get(&path).await);
     }
@@ -412,6 +431,16 @@ async fn snapshot(a: &Org, d: &Seeded) -> Value {
         m.remove("lastOnline");
     }
     out.insert("/user/self".into(), me);
+    // The log's entries (their attempts go on meanwhile: only which ones exist).
+    let log = s.get(&format!("/webhooks/{}/deliveries", d.webhook)).await;
+    let mut ids: Vec<&str> = log
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["id"].as_str().unwrap())
+        .collect();
+    ids.sort();
+    out.insert("deliveries".into(), json!(ids));
     for (what, credential) in [("key works", &a.key), ("token works", &d.token)] {
         let status = crate::util::is_connected(&s.http, &s.base, credential).await;
         out.insert(what.into(), json!(status));
@@ -428,6 +457,7 @@ fn id_for(path: &str, param: &str, a: &Org, d: &Seeded) -> String {
         "group" => return d.group.clone(),
         "provider" => return "mastodon".into(),
         "function" => return "subreddits".into(),
+        "delivery" => return d.delivery.clone(),
         _ => {}
     }
     let rules: &[(&str, &str)] = &[
@@ -449,6 +479,7 @@ fn id_for(path: &str, param: &str, a: &Org, d: &Seeded) -> String {
         ("/settings/team", "user"),
         ("/user/change-org", "org"),
         ("/user/approved-apps", "grant"),
+        ("/webhooks", "webhook"),
     ];
     let Some(kind) = rules
         .iter()
@@ -472,6 +503,7 @@ fn id_for(path: &str, param: &str, a: &Org, d: &Seeded) -> String {
         "user" => a.user_id.clone(),
         "org" => a.org_id.clone(),
         "grant" => d.grant.clone(),
+        "webhook" => d.webhook.clone(),
         other => unreachable!("{other}"),
     }
 }
