@@ -58,4 +58,10 @@ build-PostSchedulerFunction:
 build-PublishWorkerFunction:
 	$(call bootstrap,publish-worker)
 
-.PHONY: build-OAuthFunction build-McpFunction build-BillingFunction build-StripeWebhookFunction build-AuthFunction build-UsersFunction build-SettingsFunction build-PendingFunction build-PublicApiFunction build-MediaFunction build-IntegrationsFunction build-TokenRefreshFunction build-PostsFunction build-PostSchedulerFunction build-PublishWorkerFunction
+build-WebhooksFunction:
+	$(call bootstrap,webhooks)
+
+build-WebhookDeliveryFunction:
+	$(call bootstrap,webhook-delivery)
+
+.PHONY: build-WebhooksFunction build-WebhookDeliveryFunction build-OAuthFunction build-McpFunction build-BillingFunction build-StripeWebhookFunction build-AuthFunction build-UsersFunction build-SettingsFunction build-PendingFunction build-PublicApiFunction build-MediaFunction build-IntegrationsFunction build-TokenRefreshFunction build-PostsFunction build-PostSchedulerFunction build-PublishWorkerFunction

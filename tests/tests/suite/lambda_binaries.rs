@@ -1,13 +1,14 @@
 //! Real function binaries (the `bootstrap` Lambda runs) against a local Runtime API and the
 //! AWS emulator: the `auth` HTTP function on its API Gateway events, and the publish worker
 //! on an SQS event carrying the message the scheduler really queued, publishing to the fake
-//! Mastodon. This exercises each `main`, the runtime crate and the event plumbing.
+//! Mastodon, then the webhook-delivery function on the deliveries that publishing queued,
+//! signed to a local receiver. This exercises each `main`, the runtime crate and the event plumbing.
 
 use postiz_core::SystemClock;
 use postiz_posts::request::CreatePost;
 use postiz_providers::{ProviderConfig, Providers};
 use postiz_storage::aws::{DynamoTable, S3Blobs, SecretsManager, SqsQueue};
-use postiz_storage::schema::PUBLISH_QUEUE;
+use postiz_storage::schema::{PUBLISH_QUEUE, WEBHOOK_QUEUE};
 use postiz_tests::fakes::{mastodon, serve};
 use postiz_tests::runtime_api::{Invocation, RuntimeApi};
 use postiz_tests::Running;
@@ -152,7 +153,8 @@ async fn function_binaries_serve_their_events_through_the_runtime_api() {
         ("media", "media-library.json", 200),
         ("settings", "settings-sets.json", 200),
         ("billing", "billing-subscription.json", 200),
-        ("pending", "pending-webhooks.json", 200),
+        ("pending", "pending-autopost.json", 200),
+        ("webhooks", "webhooks-list.json", 200),
         ("public-api", "public-api-is-connected.json", 200),
         ("oauth", "oauth-register.json", 201),
         ("mcp", "mcp-tools-list.json", 200),
@@ -250,6 +252,30 @@ async fn function_binaries_serve_their_events_through_the_runtime_api() {
         crate::util::connect_channel(&channels.channels, &org, "mastodon", mastodon::GOOD_CODE)
             .await;
     let module = postiz_publish_worker_fn::module(&state).await;
+    // A webhook on a local receiver, so the publishing below queues deliveries.
+    let (hook_app, hook_log) = postiz_tests::fakes::receiver::app(0, 0.0);
+    let hook_url = serve(hook_app).await;
+    let now = chrono::Utc::now();
+    postiz_webhooks::WebhookRepo::new(state.adapters.table.clone())
+        .put(&postiz_webhooks::Webhook {
+            id: "hook-1".into(),
+            organization_id: org.clone(),
+            name: "receiver".into(),
+            url: format!("{hook_url}/hook"),
+            integrations: vec![],
+            secret: state
+                .keys
+                .cipher()
+                .await
+                .unwrap()
+                .encrypt("whsec_bootstrap")
+                .unwrap(),
+            created_at: now,
+            updated_at: now,
+            deleted_at: None,
+        })
+        .await
+        .unwrap();
     let req: CreatePost = serde_json::from_value(json!({
         "type": "now", "date": chrono::Utc::now().to_rfc3339(), "shortLink": false, "tags": [],
         "posts": [{"integration": {"id": channel}, "settings": {"__type": "mastodon"},
@@ -314,6 +340,89 @@ async fn function_binaries_serve_their_events_through_the_runtime_api() {
     assert!(texts[0].contains("through the bootstrap"));
     let post = module.posts.get(&org, &post_id).await.unwrap();
     assert_eq!(post.state, postiz_posts::PostState::Published);
+
+    // The webhook-delivery function on the deliveries queued meanwhile (created, published).
+    let mut deliveries = Vec::new();
+    for _ in 0..10 {
+        deliveries.extend(
+            state
+                .adapters
+                .queue
+                .receive(
+                    WEBHOOK_QUEUE,
+                    10,
+                    Duration::from_secs(120),
+                    Duration::from_secs(1),
+                )
+                .await
+                .unwrap(),
+        );
+        if deliveries.len() >= 2 {
+            break;
+        }
+    }
+    assert_eq!(
+        deliveries.len(),
+        2,
+        "post.created and post.published queued"
+    );
+    let records: Vec<Value> = deliveries
+        .iter()
+        .enumerate()
+        .map(|(i, m)| {
+            json!({
+                "messageId": format!("local-delivery-{i}"), "receiptHandle": m.receipt, "body": m.body,
+                "attributes": {"ApproximateReceiveCount": "1", "SentTimestamp": "1795640400000",
+                               "SenderId": "local", "ApproximateFirstReceiveTimestamp": "1795640400100"},
+                "messageAttributes": {}, "md5OfBody": "", "eventSource": "aws:sqs",
+                "eventSourceARN": "arn:aws:sqs:us-east-1:123456789012:postiz-webhooks",
+                "awsRegion": "us-east-1",
+            })
+        })
+        .collect();
+    let delivery_api = RuntimeApi::start().await;
+    let mut delivery_envs = envs.clone();
+    delivery_envs.push(("FETCH_ALLOW_PRIVATE", "true".into()));
+    let _delivery = start_function("webhook-delivery", &delivery_api, &delivery_envs);
+    let outcome = delivery_api
+        .invoke(&json!({"Records": records}).to_string(), within)
+        .await;
+    let Invocation::Response(payload) = outcome else {
+        panic!("the delivery function failed: {outcome:?}");
+    };
+    assert_eq!(
+        serde_json::from_str::<Value>(&payload).unwrap(),
+        json!({"batchItemFailures": []})
+    );
+    let hits = hook_log.lock().unwrap().hits.clone();
+    let mut events: Vec<&str> = hits.iter().map(|h| h.header("postiz-event")).collect();
+    events.sort();
+    assert_eq!(events, ["post.created", "post.published"]);
+    for h in &hits {
+        let signature = h.header("postiz-signature");
+        let t: i64 = signature[2..signature.find(',').unwrap()].parse().unwrap();
+        assert!(postiz_webhooks::signature::verify(
+            "whsec_bootstrap",
+            signature,
+            &h.body,
+            t,
+            0
+        ));
+    }
+    let outcome = delivery_api
+        .invoke(
+            &event("webhook-delivery-sqs.json", &[("{{ORG_ID}}", org.as_str())]),
+            within,
+        )
+        .await;
+    let Invocation::Response(payload) = outcome else {
+        panic!("the delivery function failed: {outcome:?}");
+    };
+    assert_eq!(
+        serde_json::from_str::<Value>(&payload).unwrap(),
+        json!({"batchItemFailures": []}),
+        "unknown and unreadable deliveries are dropped"
+    );
 
     // An event the worker cannot decode is reported as the invocation's error.
     let outcome = worker_api.invoke("{\"Records\": 5}", within).await;

@@ -2,7 +2,7 @@
 //! function for every Lambda binary, and each function's triggers and permissions: HTTP
 //! routes, schedules, the publish worker's SQS source, queue and secret access.
 
-use postiz_storage::schema::{queues, PUBLISH_QUEUE, TABLE};
+use postiz_storage::schema::{queues, PUBLISH_QUEUE, TABLE, WEBHOOK_QUEUE};
 use serde_yaml::Value;
 use std::collections::BTreeSet;
 
@@ -424,11 +424,30 @@ fn dead_letter_queues_raise_an_alarm() {
     }
 }
 
+/// The functions that may send to each queue: those that dispatch due posts (publish), and
+/// those that create, change, publish or delete posts or redeliver (webhooks).
+const SENDERS: &[(&str, &[&str])] = &[
+    (
+        PUBLISH_QUEUE,
+        &["posts", "post-scheduler", "public-api", "ai", "mcp"],
+    ),
+    (
+        WEBHOOK_QUEUE,
+        &[
+            "posts",
+            "public-api",
+            "ai",
+            "mcp",
+            "publish-worker",
+            "webhooks",
+            "webhook-delivery",
+        ],
+    ),
+];
+
 #[test]
-fn only_the_dispatching_functions_send_to_the_publish_queue() {
+fn only_the_right_functions_send_to_each_queue() {
     let t = template();
-    let queue = queue_id(&t, PUBLISH_QUEUE);
-    let senders = ["posts", "post-scheduler", "public-api", "ai", "mcp"];
     for (id, f) in resources_of(&t, "AWS::Serverless::Function") {
         let bin = binary_of(&id, &f);
         let bin = bin.as_str();
@@ -442,27 +461,39 @@ fn only_the_dispatching_functions_send_to_the_publish_queue() {
             .filter(|s| s["Action"].as_str() == Some("sqs:GetQueueUrl"))
             .cloned()
             .collect();
-        if !senders.contains(&bin) {
-            assert!(
-                send.is_empty() && lookups.is_empty(),
-                "{id} sends no messages"
-            );
+        let expected: Vec<String> = SENDERS
+            .iter()
+            .filter(|(_, bins)| bins.contains(&bin))
+            .map(|(q, _)| queue_id(&t, q))
+            .collect();
+        let mut granted: Vec<String> = send
+            .iter()
+            .map(|p| {
+                tagged(&p["QueueName"])
+                    .and_then(|(_, text)| text.strip_suffix(".QueueName").map(str::to_string))
+                    .unwrap_or_else(|| panic!("{id}: a queue by !GetAtt"))
+            })
+            .collect();
+        granted.sort();
+        let mut want = expected.clone();
+        want.sort();
+        assert_eq!(granted, want, "{id} sends to these queues");
+        // The queue adapter resolves the queue URL by name first.
+        let mut looked_up: Vec<String> = lookups
+            .iter()
+            .map(|l| {
+                assert_eq!(l["Effect"].as_str(), Some("Allow"));
+                tagged(&l["Resource"])
+                    .and_then(|(_, text)| text.strip_suffix(".Arn").map(str::to_string))
+                    .unwrap()
+            })
+            .collect();
+        looked_up.sort();
+        assert_eq!(looked_up, want, "{id} may look these queue URLs up");
+        if !expected.contains(&queue_id(&t, PUBLISH_QUEUE)) {
             assert!(env_var(&t, &f, "PUBLISH_HORIZON_SECONDS").is_null(), "{id}");
             continue;
         }
-        assert_eq!(send.len(), 1, "{id}");
-        assert_eq!(
-            tagged(&send[0]["QueueName"]),
-            intrinsic("!GetAtt", &format!("{queue}.QueueName")),
-            "{id}"
-        );
-        // The queue adapter resolves the queue URL by name first.
-        assert_eq!(lookups.len(), 1, "{id} may look the queue URL up");
-        assert_eq!(lookups[0]["Effect"].as_str(), Some("Allow"));
-        assert_eq!(
-            tagged(&lookups[0]["Resource"]),
-            intrinsic("!GetAtt", &format!("{queue}.Arn"))
-        );
         // Saved posts due within the horizon are sent at once; the scheduler sends the others
         // before they are due only if the horizon covers its period.
         let horizon: u64 = env_var(&t, &f, "PUBLISH_HORIZON_SECONDS")
@@ -482,6 +513,35 @@ fn only_the_dispatching_functions_send_to_the_publish_queue() {
             "{id}: horizon {horizon} <= period {period}"
         );
     }
+}
+
+#[test]
+fn webhook_delivery_consumes_the_webhooks_queue_with_partial_batches() {
+    let t = template();
+    let f = function(&t, "webhook-delivery");
+    assert!(events_of(&f, "HttpApi").is_empty());
+    let sources = events_of(&f, "SQS");
+    assert_eq!(sources.len(), 1, "one SQS event source");
+    assert_eq!(
+        tagged(&sources[0]["Queue"]),
+        intrinsic("!GetAtt", &format!("{}.Arn", queue_id(&t, WEBHOOK_QUEUE)))
+    );
+    let types: Vec<&str> = sources[0]["FunctionResponseTypes"]
+        .as_sequence()
+        .expect("FunctionResponseTypes")
+        .iter()
+        .filter_map(Value::as_str)
+        .collect();
+    assert_eq!(types, ["ReportBatchItemFailures"]);
+    let batch = sources[0]["BatchSize"].as_u64().unwrap();
+    let timeout = setting(&t, &f, "Timeout").as_u64().unwrap();
+    // Every attempt of a batch fits the timeout (10 s each, one after another).
+    assert!(batch * 10 < timeout, "batch {batch}, timeout {timeout}");
+    let def = queues()
+        .into_iter()
+        .find(|q| q.name == WEBHOOK_QUEUE)
+        .unwrap();
+    assert!(u64::from(def.visibility_timeout_secs) >= 6 * timeout);
 }
 
 #[test]
