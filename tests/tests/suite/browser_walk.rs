@@ -264,6 +264,26 @@ async fn oauth_walk(frontend: &Path, backend_url: &str) {
     run_script("oauth.mjs", "oauth", stack, backend_url, &[]);
 }
 
+/// The Webhooks settings (billing off): add, test, a signed event after publishing, edit,
+/// delete.
+async fn webhooks_walk(frontend: &Path, backend_url: &str) {
+    let (fake, _seen) = mastodon::app();
+    let fake_url = serve(fake).await;
+    let data = tempfile::tempdir().unwrap();
+    let backend_env = postiz_tests::client::mastodon_env(fake_url);
+    let stack = start_stack(frontend, backend_url, false, data.path(), &backend_env, &[]).await;
+    run_script(
+        "webhooks.mjs",
+        "webhooks",
+        stack,
+        backend_url,
+        &[(
+            "MASTODON_CODE",
+            mastodon::GOOD_CODE.to_string(),
+        )],
+    );
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_real_web_app_works_in_both_auth_modes() {
     let Some(frontend) = std::env::var_os("POSTIZ_FRONTEND_DIR").map(PathBuf::from) else {
@@ -281,7 +301,7 @@ async fn the_real_web_app_works_in_both_auth_modes() {
     );
     let backend_url = std::env::var("POSTIZ_FRONTEND_BACKEND_URL")
         .unwrap_or_else(|_| "http://127.0.0.1:3000".into());
-    // `POSTIZ_WALK_ONLY=billing` (or `cookie`, `header`, `ai`, `oauth`; comma-separated) runs
+    // `POSTIZ_WALK_ONLY=billing` (or `cookie`, `header`, `ai`, `oauth`, `webhooks`; comma-separated) runs
     // only those.
     let only = std::env::var("POSTIZ_WALK_ONLY").unwrap_or_default();
     let wanted = |name: &str| only.is_empty() || only.split(',').any(|w| w.trim() == name);
@@ -298,5 +318,8 @@ async fn the_real_web_app_works_in_both_auth_modes() {
     }
     if wanted("oauth") {
         oauth_walk(&frontend, &backend_url).await;
+    }
+    if wanted("webhooks") {
+        webhooks_walk(&frontend, &backend_url).await;
     }
 }
