@@ -277,10 +277,7 @@ async fn webhooks_walk(frontend: &Path, backend_url: &str) {
         "webhooks",
         stack,
         backend_url,
-        &[(
-            "MASTODON_CODE",
-            mastodon::GOOD_CODE.to_string(),
-        )],
+        &[("MASTODON_CODE", mastodon::GOOD_CODE.to_string())],
     );
 }
 
