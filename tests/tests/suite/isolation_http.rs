@@ -272,8 +272,8 @@ async fn post_json(s: &Session, path: &str, body: Value) -> Value {
 async fn seed(a: &Org) -> Seeded {
     let s = &a.s;
     let channel = crate::util::connect_mastodon(&s.http, &s.base, &s.token).await;
-    // A webhook first, so that the posts below give it deliveries. A public address on a closed port (no
-    // DNS here): its attempts fail, which changes nothing the sweep compares.
+    // A webhook first, so that the posts below give it deliveries. A public address on a
+    // closed port (no DNS here): its attempts fail, which changes nothing the sweep compares.
     let webhook = post_json(
         s,
         "/webhooks",
