@@ -48,7 +48,6 @@ pub async fn spawn(state: &AppState) -> Jobs {
     let a = &state.adapters;
     let deliverer = postiz_webhooks::Deliverer::new(
         postiz_webhooks::WebhookRepo::new(a.table.clone()),
-        a.queue.clone(),
         a.clock.clone(),
         state.keys.clone(),
         postiz_webhooks::DeliveryConfig::from_env(),

@@ -46,6 +46,34 @@ impl GuardedFetcher {
         self.within_timeout(self.follow(url)).await
     }
 
+    /// A conditional GET: like [`get`](Self::get) with `If-None-Match: etag` and
+    /// `If-Modified-Since: last_modified` when given; `None` when the server answers
+    /// `304 Not Modified`.
+    pub async fn get_if_changed(
+        &self,
+        url: &str,
+        etag: Option<&str>,
+        last_modified: Option<&str>,
+    ) -> Result<Option<Fetched>, FetchError> {
+        let url = parse(url)?;
+        let mut headers = Vec::new();
+        if let Some(tag) = etag.filter(|t| !t.is_empty()) {
+            headers.push((reqwest::header::IF_NONE_MATCH, tag.to_string()));
+        }
+        if let Some(date) = last_modified.filter(|d| !d.is_empty()) {
+            headers.push((reqwest::header::IF_MODIFIED_SINCE, date.to_string()));
+        }
+        self.within_timeout(async {
+            match self.follow_with(url, &headers).await? {
+                None => Ok(None),
+                Some((response, url)) => read_body(response, url, self.policy.max_bytes)
+                    .await
+                    .map(Some),
+            }
+        })
+        .await
+    }
+
     /// Opens `url` like [`get`](Self::get) (every redirect vetted, the final status 2xx) and
     /// hands back the body to read piece by piece, for answers too big to hold (videos).
     /// The policy's timeout bounds reaching the final response's headers, then each piece;
@@ -118,12 +146,32 @@ impl GuardedFetcher {
     }
 
     /// Follows redirects (each hop vetted) to a 2xx response whose body is not read yet.
-    async fn follow_to_response(&self, mut url: Url) -> Result<(Response, Url), FetchError> {
+    async fn follow_to_response(&self, url: Url) -> Result<(Response, Url), FetchError> {
+        self.follow_with(url, &[])
+            .await?
+            .ok_or_else(|| FetchError::Failed("HTTP status 304".into()))
+    }
+
+    /// [`follow_to_response`](Self::follow_to_response) sending `headers` on every hop;
+    /// `None` for a `304 Not Modified` (asked for with a conditional header).
+    async fn follow_with(
+        &self,
+        mut url: Url,
+        headers: &[(reqwest::header::HeaderName, String)],
+    ) -> Result<Option<(Response, Url)>, FetchError> {
         let mut redirects = 0;
         loop {
             let addrs = self.vet(&url).await?;
-            let response = send_pinned(&self.policy, &url, &addrs).await?;
+            let client = pinned_client(&self.policy, &url, &addrs)?;
+            let mut request = client.get(url.clone());
+            for (name, value) in headers {
+                request = request.header(name, value.as_str());
+            }
+            let response = request.send().await.map_err(failed)?;
             let status = response.status();
+            if status.as_u16() == 304 && !headers.is_empty() {
+                return Ok(None);
+            }
             if !matches!(status.as_u16(), 301 | 302 | 303 | 307 | 308) {
                 if !status.is_success() {
                     return Err(FetchError::Failed(format!(
@@ -131,7 +179,7 @@ impl GuardedFetcher {
                         status.as_u16()
                     )));
                 }
-                return Ok((response, url));
+                return Ok(Some((response, url)));
             }
             if redirects >= self.policy.max_redirects {
                 return Err(FetchError::Failed("too many redirects".into()));
@@ -205,6 +253,7 @@ pub struct Answered {
 }
 
 /// One request without redirects, connecting only to `addrs` (already vetted for `url`'s host).
+#[cfg(test)]
 async fn send_pinned(
     policy: &FetchPolicy,
     url: &Url,
@@ -242,11 +291,16 @@ async fn read_body(
     if declared.is_some_and(|n| n > max) {
         return Err(FetchError::TooLarge);
     }
-    let content_type = response
-        .headers()
-        .get(CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .map(str::to_owned);
+    let header = |name| {
+        response
+            .headers()
+            .get(name)
+            .and_then(|v: &reqwest::header::HeaderValue| v.to_str().ok())
+            .map(str::to_owned)
+    };
+    let content_type = header(CONTENT_TYPE);
+    let etag = header(reqwest::header::ETAG);
+    let last_modified = header(reqwest::header::LAST_MODIFIED);
     let mut body = BytesMut::with_capacity(declared.unwrap_or(0) as usize);
     while let Some(chunk) = response.chunk().await.map_err(failed)? {
         if (body.len() + chunk.len()) as u64 > max {
@@ -258,6 +312,8 @@ async fn read_body(
         bytes: body.freeze(),
         content_type,
         final_url,
+        etag,
+        last_modified,
     })
 }
 

@@ -87,6 +87,10 @@ pub struct Fetched {
     pub content_type: Option<String>,
     /// The URL the body came from, after redirects.
     pub final_url: Url,
+    /// The `ETag` header of the final response, if any.
+    pub etag: Option<String>,
+    /// The `Last-Modified` header of the final response, if any.
+    pub last_modified: Option<String>,
 }
 
 /// Why a fetch did not happen or did not succeed. The messages are safe to show to users.

@@ -99,12 +99,14 @@ pub fn queues() -> Vec<QueueDef> {
     // Visibility: 6 times the publish-worker function's timeout (900 s in template.yaml), as
     // Lambda recommends for an SQS event source. A message lost with a crashed worker does
     // not wait for it: the scheduler sends a due post's message again after 3 minutes.
-    // Webhook deliveries: 6 times the webhook-delivery function's timeout (120 s). A message
-    // whose handling keeps crashing lands in the DLQ; a delivery that keeps failing ends
-    // `failed` in its log, which is the dead letter users see.
+    // Webhook deliveries: 6 times the webhook-delivery function's timeout (120 s). A
+    // delivery's one message is received again for each of its attempts (kept hidden until the
+    // next is due), so it may be received up to 200 times; a message whose handling keeps
+    // crashing lands in the DLQ; a delivery that keeps failing ends `failed` in its log,
+    // which is the dead letter users see.
     vec![
         QueueDef::with_dlq(PUBLISH_QUEUE, 5400, 5),
-        QueueDef::with_dlq(WEBHOOK_QUEUE, 720, 5),
+        QueueDef::with_dlq(WEBHOOK_QUEUE, 720, 200),
     ]
 }
 

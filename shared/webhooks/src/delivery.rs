@@ -1,11 +1,13 @@
-//! The delivery worker: one queue message is one attempt of one delivery. The attempt is
-//! claimed under a lease (a second copy of the message waits or is dropped), signed, POSTed
-//! through the guarded fetcher (the URL is vetted again at every send), and recorded; a
-//! failure schedules the next attempt with exponential backoff until a day has passed.
+//! The delivery worker. A delivery's one queue message carries it through all its attempts:
+//! after a failed attempt the message is kept, invisible until the next one is due (the
+//! backoff), instead of a new message being sent, so no attempt can be lost between two
+//! messages and copies of a message never multiply. An attempt is claimed under a lease (a
+//! copy arriving meanwhile waits), signed, POSTed through the guarded fetcher (the URL is
+//! vetted again at every send) and recorded; attempts go on with exponential backoff until a
+//! day has passed.
 
 use postiz_core::{Clock, Result};
 use postiz_fetch::{FetchPolicy, GuardedFetcher};
-use postiz_storage::queue::MAX_DELAY;
 use postiz_storage::schema::WEBHOOK_QUEUE;
 use postiz_storage::{AppKeys, Queue};
 use std::sync::Arc;
@@ -75,21 +77,33 @@ impl DeliveryConfig {
 /// What handling a message did.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Handled {
-    /// The endpoint took it.
+    /// The endpoint took it: the message is done.
     Delivered,
-    /// This attempt failed; another is scheduled.
-    Retrying,
-    /// The last attempt failed: the delivery is dead-lettered.
+    /// This attempt failed; keep the message hidden this long, until the next is due.
+    Retrying(Duration),
+    /// The last attempt failed: the delivery is dead-lettered; the message is done.
     Failed,
-    /// Nothing sent (stale or duplicate message, not due yet, webhook deleted...).
+    /// Not due yet, or another copy holds the attempt: keep the message hidden this long.
+    Wait(Duration),
+    /// Nothing to do (unknown or finished delivery, webhook deleted...): the message is done.
     Skipped(&'static str),
+}
+
+impl Handled {
+    /// How long the message must stay hidden before it comes back; `None` when it is done
+    /// (to be deleted).
+    pub fn keep_for(&self) -> Option<Duration> {
+        match self {
+            Handled::Retrying(d) | Handled::Wait(d) => Some(*d),
+            _ => None,
+        }
+    }
 }
 
 /// Delivers webhook messages.
 #[derive(Clone)]
 pub struct Deliverer {
     repo: WebhookRepo,
-    queue: Arc<dyn Queue>,
     clock: Arc<dyn Clock>,
     keys: Arc<AppKeys>,
     fetcher: GuardedFetcher,
@@ -110,7 +124,6 @@ impl Deliverer {
     /// A worker.
     pub fn new(
         repo: WebhookRepo,
-        queue: Arc<dyn Queue>,
         clock: Arc<dyn Clock>,
         keys: Arc<AppKeys>,
         config: DeliveryConfig,
@@ -118,7 +131,6 @@ impl Deliverer {
         let fetcher = GuardedFetcher::new(delivery_policy(config.timeout));
         Self {
             repo,
-            queue,
             clock,
             keys,
             fetcher,
@@ -144,17 +156,13 @@ impl Deliverer {
         if d.organization_id != msg.org || d.status != DeliveryStatus::Pending {
             return Ok(Handled::Skipped("not pending"));
         }
-        // This attempt's message, or the previous one's whose successor may have been lost.
-        if msg.attempt != d.attempts && msg.attempt + 1 != d.attempts {
-            return Ok(Handled::Skipped("stale message"));
-        }
         let now = self.clock.now();
-        let held_until = d.lease_until.filter(|l| *l > now);
-        let due = d.next_attempt_at.unwrap_or(now);
-        if let Some(until) = held_until.or(Some(due).filter(|t| *t > now)) {
-            self.send_message(&d, until - now + chrono::Duration::milliseconds(50))
-                .await?;
-            return Ok(Handled::Skipped("not due yet"));
+        let later = d
+            .lease_until
+            .filter(|l| *l > now)
+            .or(d.next_attempt_at.filter(|t| *t > now));
+        if let Some(at) = later {
+            return Ok(Handled::Wait(wait(at - now)));
         }
         let Some(hook) = self.repo.get(&d.organization_id, &d.webhook_id).await? else {
             d.status = DeliveryStatus::Cancelled;
@@ -163,11 +171,11 @@ impl Deliverer {
             self.repo.replace_delivery(&d, version).await?;
             return Ok(Handled::Skipped("webhook deleted"));
         };
-        // Claim the attempt.
+        // Claim the attempt; a copy that loses the race waits for the lease's end.
         d.lease_until = Some(now + self.config.lease);
         d.updated_at = now;
         if !self.repo.replace_delivery(&d, version).await? {
-            return Ok(Handled::Skipped("claimed by another worker"));
+            return Ok(Handled::Wait(wait(self.config.lease)));
         }
         let version = version + 1;
         let secret = self
@@ -193,7 +201,8 @@ impl Deliverer {
             Err((status, error)) => {
                 d.last_status = status;
                 d.last_error = Some(error);
-                let next = now + self.config.backoff(d.attempts);
+                let backoff = self.config.backoff(d.attempts);
+                let next = now + backoff;
                 if d.attempts >= self.config.max_attempts
                     || next > d.created_at + self.config.give_up_after
                 {
@@ -202,17 +211,13 @@ impl Deliverer {
                     Handled::Failed
                 } else {
                     d.next_attempt_at = Some(next);
-                    Handled::Retrying
+                    Handled::Retrying(wait(backoff))
                 }
             }
         };
         if !self.repo.replace_delivery(&d, version).await? {
             tracing::warn!(delivery = %d.id, "delivery changed during its attempt");
             return Ok(Handled::Skipped("changed during the attempt"));
-        }
-        if handled == Handled::Retrying {
-            self.send_message(&d, self.config.backoff(d.attempts))
-                .await?;
         }
         tracing::info!(delivery = %d.id, webhook = %d.webhook_id, event = d.event.as_str(),
             attempts = d.attempts, status = ?d.status, "webhook attempt");
@@ -252,25 +257,19 @@ impl Deliverer {
             )),
         }
     }
-
-    async fn send_message(&self, d: &Delivery, delay: chrono::Duration) -> Result<()> {
-        let msg = DeliveryMessage {
-            org: d.organization_id.clone(),
-            webhook: d.webhook_id.clone(),
-            delivery: d.id.clone(),
-            attempt: d.attempts,
-        };
-        let delay = delay.to_std().unwrap_or_default().min(MAX_DELAY);
-        self.queue
-            .send(
-                WEBHOOK_QUEUE,
-                &serde_json::to_string(&msg).unwrap_or_default(),
-                delay,
-            )
-            .await?;
-        Ok(())
-    }
 }
+
+/// A wait as a queue visibility: at least 50 ms past the moment, at most SQS's delay cap's
+/// neighbour (an hour is the longest backoff).
+fn wait(d: chrono::Duration) -> Duration {
+    (d + chrono::Duration::milliseconds(50))
+        .to_std()
+        .unwrap_or_default()
+        .min(MAX_WAIT)
+}
+
+/// The longest a message is kept hidden at once (SQS allows 12 hours).
+const MAX_WAIT: Duration = Duration::from_secs(2 * 3600);
 
 /// Local mode: receives from the queue and handles up to `concurrency` messages at once,
 /// forever. The attempts in flight belong to the pool: aborting it stops them too, as a
@@ -307,9 +306,13 @@ pub async fn run_pool(
             let (deliverer, queue) = (deliverer.clone(), queue.clone());
             running.spawn(async move {
                 match deliverer.process(&m.body).await {
-                    Ok(_) => {
-                        if let Err(e) = queue.ack(WEBHOOK_QUEUE, &m.receipt).await {
-                            tracing::warn!(error = %e, "webhook message ack failed");
+                    Ok(handled) => {
+                        let kept = match handled.keep_for() {
+                            Some(wait) => queue.change_visibility(WEBHOOK_QUEUE, &m.receipt, wait).await,
+                            None => queue.ack(WEBHOOK_QUEUE, &m.receipt).await,
+                        };
+                        if let Err(e) = kept {
+                            tracing::warn!(error = %e, "webhook message not kept or deleted");
                         }
                     }
                     Err(e) => tracing::warn!(error = %e, "webhook delivery failed; the message comes back"),

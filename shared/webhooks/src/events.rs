@@ -83,7 +83,6 @@ impl Events {
             org: delivery.organization_id.clone(),
             webhook: delivery.webhook_id.clone(),
             delivery: delivery.id.clone(),
-            attempt: delivery.attempts,
         };
         let body = serde_json::to_string(&msg).unwrap_or_default();
         self.queue

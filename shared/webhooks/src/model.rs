@@ -137,7 +137,7 @@ pub fn delivery_id(now: DateTime<Utc>) -> String {
     )
 }
 
-/// The queue message of one attempt.
+/// The queue message of a delivery: one for all its attempts.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DeliveryMessage {
     /// Owner.
@@ -149,7 +149,4 @@ pub struct DeliveryMessage {
     /// The delivery.
     #[serde(rename = "d")]
     pub delivery: String,
-    /// The attempt this message is for (attempts made before it): a stale copy is dropped.
-    #[serde(rename = "a")]
-    pub attempt: u32,
 }

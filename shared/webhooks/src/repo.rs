@@ -58,7 +58,7 @@ impl WebhookRepo {
                 hooks.push(hook);
             }
         }
-        hooks.sort_by(|a, b| a.created_at.cmp(&b.created_at));
+        hooks.sort_by_key(|a| a.created_at);
         Ok(hooks)
     }
 

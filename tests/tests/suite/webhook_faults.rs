@@ -120,8 +120,7 @@ async fn two_hundred_deliveries(aws: bool) {
         timeout: Duration::from_secs(2),
         ..FetchPolicy::default()
     };
-    let deliverer = Deliverer::new(repo.clone(), queue.clone(), clock.clone(), keys, config)
-        .with_policy(policy);
+    let deliverer = Deliverer::new(repo.clone(), clock.clone(), keys, config).with_policy(policy);
     let start_pool = || {
         tokio::spawn(run_pool(
             deliverer.clone(),
