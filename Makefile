@@ -64,4 +64,13 @@ build-WebhooksFunction:
 build-WebhookDeliveryFunction:
 	$(call bootstrap,webhook-delivery)
 
-.PHONY: build-WebhooksFunction build-WebhookDeliveryFunction build-OAuthFunction build-McpFunction build-BillingFunction build-StripeWebhookFunction build-AuthFunction build-UsersFunction build-SettingsFunction build-PendingFunction build-PublicApiFunction build-MediaFunction build-IntegrationsFunction build-TokenRefreshFunction build-PostsFunction build-PostSchedulerFunction build-PublishWorkerFunction
+build-AutopostFunction:
+	$(call bootstrap,autopost)
+
+build-AutopostSchedulerFunction:
+	$(call bootstrap,autopost-scheduler)
+
+build-AutopostWorkerFunction:
+	$(call bootstrap,autopost-worker)
+
+.PHONY: build-AutopostFunction build-AutopostSchedulerFunction build-AutopostWorkerFunction build-WebhooksFunction build-WebhookDeliveryFunction build-OAuthFunction build-McpFunction build-BillingFunction build-StripeWebhookFunction build-AuthFunction build-UsersFunction build-SettingsFunction build-PendingFunction build-PublicApiFunction build-MediaFunction build-IntegrationsFunction build-TokenRefreshFunction build-PostsFunction build-PostSchedulerFunction build-PublishWorkerFunction

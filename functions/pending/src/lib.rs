@@ -7,14 +7,12 @@
 //!
 //! | routes | feature |
 //! |---|---|
-//! | `/autopost*` | RSS autopost |
 //! | `/third-party*` | third-party media services |
 //! | `/admin/*` | platform administrators' dashboards |
 //!
 //! Refusals use `postiz_core::Error::not_built` and `Error::admin_feature_not_built`.
 
 mod admin;
-mod automation;
 mod third_party;
 
 use axum::Router;
@@ -29,7 +27,6 @@ pub fn router() -> Router<AppState> {
 /// The routes with their summaries, for the router and the OpenAPI document.
 pub fn routes() -> Documented<AppState> {
     let d = Documented::new("internal-pending");
-    let d = automation::routes(d);
     let d = third_party::routes(d);
     admin::routes(d)
 }

@@ -58,6 +58,33 @@ pub async fn spawn(state: &AppState) -> Jobs {
         env_number("WEBHOOK_CONCURRENCY", 16) as usize,
         Duration::from_secs(30),
     ));
+    // RSS autopost: the fan-out every hour (`AUTOPOST_TICK_SECS`; an EventBridge schedule in
+    // AWS) and a pool of runners on its queue (the autopost-worker Lambda).
+    match postiz_autopost_worker_fn::runner(state).await {
+        Ok(runner) => {
+            let repo = postiz_autopost::AutopostRepo::new(a.table.clone());
+            let queue = a.queue.clone();
+            let every = Duration::from_secs(env_number("AUTOPOST_TICK_SECS", 3600).max(1));
+            let spread = every.min(postiz_autopost_worker_fn::SPREAD) / 2;
+            set.spawn(async move {
+                let mut tick = tokio::time::interval(every);
+                tick.tick().await; // not at start: activation runs a feed at once
+                loop {
+                    tick.tick().await;
+                    if let Err(e) = postiz_autopost::fan_out(&repo, queue.as_ref(), spread).await {
+                        tracing::warn!(error = %e, "autopost fan-out failed");
+                    }
+                }
+            });
+            set.spawn(postiz_autopost::run_pool(
+                runner,
+                a.queue.clone(),
+                env_number("AUTOPOST_CONCURRENCY", 4) as usize,
+                Duration::from_secs(300),
+            ));
+        }
+        Err(e) => tracing::warn!(error = %e, "RSS autopost is off: its runner could not start"),
+    }
     if let Some(store) = state.adapters.embedded.clone() {
         // DynamoDB deletes expired items itself; the embedded store sweeps them here.
         set.spawn(async move {

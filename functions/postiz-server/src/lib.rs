@@ -47,6 +47,9 @@ pub async fn routes(state: &AppState) -> Router<AppState> {
         .merge(postiz_webhooks_fn::router(postiz_webhooks_fn::Ctx::new(
             state,
         )))
+        .merge(postiz_autopost_fn::router(postiz_autopost_fn::Ctx::new(
+            state,
+        )))
         .merge(postiz_mcp_fn::router(
             postiz_mcp_fn::Ctx::new(state)
                 .await
@@ -77,6 +80,7 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
             postiz_ai_fn::routes().document(),
             postiz_oauth_fn::routes().document(),
             postiz_webhooks_fn::routes().document(),
+            postiz_autopost_fn::routes().document(),
         ],
     )
 }
@@ -102,6 +106,7 @@ pub fn internal_operations() -> Vec<(String, String)> {
     ops.extend(postiz_ai_fn::routes().operations());
     ops.extend(postiz_oauth_fn::routes().operations());
     ops.extend(postiz_webhooks_fn::routes().operations());
+    ops.extend(postiz_autopost_fn::routes().operations());
     ops
 }
 

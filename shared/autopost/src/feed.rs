@@ -119,10 +119,7 @@ pub fn parse(body: &[u8]) -> Result<Vec<FeedItem>, FeedError> {
                 .or(e.links.first())
                 .map(|l| l.href.trim().to_string())
                 .unwrap_or_default();
-            let title = e
-                .title
-                .map(|t| plain(&t.content))
-                .unwrap_or_default();
+            let title = e.title.map(|t| plain(&t.content)).unwrap_or_default();
             let text = e
                 .summary
                 .map(|t| plain(&t.content))

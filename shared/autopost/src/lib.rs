@@ -12,8 +12,11 @@ pub mod runner;
 pub mod service;
 
 use postiz_core::Result;
+use postiz_storage::schema::AUTOPOST_QUEUE;
 use postiz_storage::Queue;
+use std::sync::Arc;
 use std::time::Duration;
+use tokio::sync::Semaphore;
 
 pub use model::{AutoPost, FeedState};
 pub use repo::AutopostRepo;
@@ -26,7 +29,9 @@ pub async fn fan_out(repo: &AutopostRepo, queue: &dyn Queue, spread: Duration) -
     let active = repo.active().await?;
     let spread_ms = spread.as_millis().max(1) as u64;
     for (org, id) in &active {
-        let offset = id.bytes().fold(0u64, |h, b| h.wrapping_mul(31).wrapping_add(b as u64));
+        let offset = id
+            .bytes()
+            .fold(0u64, |h, b| h.wrapping_mul(31).wrapping_add(b as u64));
         let delay = Duration::from_millis(offset % spread_ms);
         queue_run(queue, org, id, delay).await?;
     }
@@ -43,4 +48,50 @@ pub async fn process(runner: &Runner, body: &str) -> Result<RunReport> {
         });
     };
     runner.run(&msg.org, &msg.autopost).await
+}
+
+/// Local mode: receives runs from the queue, up to `concurrency` at once, forever.
+pub async fn run_pool(
+    runner: Runner,
+    queue: Arc<dyn Queue>,
+    concurrency: usize,
+    visibility: Duration,
+) {
+    let slots = Arc::new(Semaphore::new(concurrency.max(1)));
+    loop {
+        if slots.acquire().await.is_err() {
+            return;
+        }
+        let free = slots.available_permits().clamp(1, 10);
+        let msgs = match queue
+            .receive(AUTOPOST_QUEUE, free, visibility, Duration::from_secs(1))
+            .await
+        {
+            Ok(m) => m,
+            Err(e) => {
+                tracing::warn!(error = %e, "autopost queue receive failed");
+                tokio::time::sleep(Duration::from_secs(1)).await;
+                continue;
+            }
+        };
+        for m in msgs {
+            let Ok(permit) = slots.clone().acquire_owned().await else {
+                return;
+            };
+            let (runner, queue) = (runner.clone(), queue.clone());
+            tokio::spawn(async move {
+                match process(&runner, &m.body).await {
+                    Ok(_) => {
+                        if let Err(e) = queue.ack(AUTOPOST_QUEUE, &m.receipt).await {
+                            tracing::warn!(error = %e, "autopost message ack failed");
+                        }
+                    }
+                    Err(e) => {
+                        tracing::warn!(error = %e, "autopost run failed; the message comes back")
+                    }
+                }
+                drop(permit);
+            });
+        }
+    }
 }

@@ -55,7 +55,7 @@ impl AutopostRepo {
                 list.push(a);
             }
         }
-        list.sort_by(|a, b| a.created_at.cmp(&b.created_at));
+        list.sort_by_key(|a| a.created_at);
         Ok(list)
     }
 

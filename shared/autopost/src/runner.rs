@@ -164,11 +164,20 @@ impl Runner {
     /// already: the items after the `lastUrl` the web app's test returned, or only the newest
     /// one (`syncLast`, or no `lastUrl`), as Postiz posts only the newest; later runs take
     /// every item not seen before.
-    fn unseen<'a>(&self, a: &AutoPost, state: &FeedState, items: &'a [FeedItem]) -> Vec<&'a FeedItem> {
+    fn unseen<'a>(
+        &self,
+        a: &AutoPost,
+        state: &FeedState,
+        items: &'a [FeedItem],
+    ) -> Vec<&'a FeedItem> {
         if state.primed {
             return items.iter().filter(|i| !state.has_seen(&i.key)).collect();
         }
-        let last = a.last_url.as_deref().map(str::trim).filter(|l| !l.is_empty());
+        let last = a
+            .last_url
+            .as_deref()
+            .map(str::trim)
+            .filter(|l| !l.is_empty());
         match last {
             Some(url) if !a.sync_last => match items.iter().rposition(|i| i.link == url) {
                 Some(at) => items[at + 1..].iter().collect(),
@@ -190,7 +199,12 @@ impl Runner {
     }
 
     /// The drafts of one item; how many.
-    async fn draft(&self, a: &AutoPost, item: &FeedItem, channels: &[(String, String)]) -> Result<usize> {
+    async fn draft(
+        &self,
+        a: &AutoPost,
+        item: &FeedItem,
+        channels: &[(String, String)],
+    ) -> Result<usize> {
         let text = self.text(a, item).await;
         let content = if item.link.is_empty() {
             text
@@ -234,7 +248,11 @@ impl Runner {
     /// The post text: the AI's (`generateContent`, AI on), else the configured content, else
     /// the item's title.
     async fn text(&self, a: &AutoPost, item: &FeedItem) -> String {
-        let description = if item.text.is_empty() { &item.title } else { &item.text };
+        let description = if item.text.is_empty() {
+            &item.title
+        } else {
+            &item.text
+        };
         if a.generate_content {
             if let Some(ai) = &self.ai {
                 match postiz_ai::autopost_text(ai, description).await {
@@ -257,7 +275,11 @@ impl Runner {
             return None;
         }
         let (ai, media) = (self.ai.as_ref()?, self.media.as_ref()?);
-        let description = if item.text.is_empty() { &item.title } else { &item.text };
+        let description = if item.text.is_empty() {
+            &item.title
+        } else {
+            &item.text
+        };
         let picture = match postiz_ai::autopost_picture(ai, description).await {
             Ok(p) => p,
             Err(e) => {
@@ -286,7 +308,14 @@ fn skipped(why: &str) -> RunReport {
 pub fn draft_id(autopost: &str, item: &str, channel: &str) -> String {
     let d = Sha256::digest(format!("{autopost}\n{item}\n{channel}").as_bytes());
     let h = hex::encode(&d[..16]);
-    format!("{}-{}-{}-{}-{}", &h[..8], &h[8..12], &h[12..16], &h[16..20], &h[20..32])
+    format!(
+        "{}-{}-{}-{}-{}",
+        &h[..8],
+        &h[8..12],
+        &h[12..16],
+        &h[16..20],
+        &h[20..32]
+    )
 }
 
 fn escape(text: &str) -> String {

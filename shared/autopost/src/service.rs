@@ -30,7 +30,12 @@ pub struct RunMessage {
 }
 
 /// Queues a run of `autopost` after `delay`.
-pub async fn queue_run(queue: &dyn Queue, org: &str, autopost: &str, delay: Duration) -> Result<()> {
+pub async fn queue_run(
+    queue: &dyn Queue,
+    org: &str,
+    autopost: &str,
+    delay: Duration,
+) -> Result<()> {
     let msg = RunMessage {
         org: org.to_string(),
         autopost: autopost.to_string(),
@@ -211,7 +216,9 @@ impl AutopostService {
                 })),
                 None => Ok(json!({"success": false, "message": "The feed has no items"})),
             },
-            Ok(Read::NotModified) => Ok(json!({"success": false, "message": "The feed answered 304"})),
+            Ok(Read::NotModified) => {
+                Ok(json!({"success": false, "message": "The feed answered 304"}))
+            }
             Err(e) => Ok(json!({"success": false, "message": e.to_string()})),
         }
     }
@@ -221,7 +228,10 @@ impl AutopostService {
             .length("title", input.title.as_deref(), 1, 255)
             .required("url", input.url.as_deref())
             .check(
-                input.content.as_deref().is_none_or(|c| c.chars().count() <= 5000),
+                input
+                    .content
+                    .as_deref()
+                    .is_none_or(|c| c.chars().count() <= 5000),
                 "content must be shorter than or equal to 5000 characters",
             )
             .finish()?;
@@ -232,7 +242,10 @@ impl AutopostService {
         wanted.dedup();
         if !wanted.is_empty() {
             let channels = self.channels.list(org).await?;
-            if let Some(unknown) = wanted.iter().find(|id| !channels.iter().any(|c| &c.id == *id)) {
+            if let Some(unknown) = wanted
+                .iter()
+                .find(|id| !channels.iter().any(|c| &c.id == *id))
+            {
                 return Err(Error::NotFound(format!("Channel not found: {unknown}")));
             }
         }
@@ -277,8 +290,13 @@ impl AutopostService {
         if !a.active {
             return;
         }
-        if let Err(e) =
-            queue_run(self.queue.as_ref(), &a.organization_id, &a.id, Duration::ZERO).await
+        if let Err(e) = queue_run(
+            self.queue.as_ref(),
+            &a.organization_id,
+            &a.id,
+            Duration::ZERO,
+        )
+        .await
         {
             tracing::warn!(autopost = %a.id, error = %e, "first run not queued; the hourly run takes it");
         }

@@ -94,6 +94,9 @@ pub const PUBLISH_QUEUE: &str = "publish";
 /// Logical name of the outgoing webhooks' delivery queue.
 pub const WEBHOOK_QUEUE: &str = "webhooks";
 
+/// Logical name of the RSS autopost runs' queue.
+pub const AUTOPOST_QUEUE: &str = "autopost";
+
 /// Every queue the product uses (their DLQs are implied).
 pub fn queues() -> Vec<QueueDef> {
     // Visibility: 6 times the publish-worker function's timeout (900 s in template.yaml), as
@@ -107,6 +110,8 @@ pub fn queues() -> Vec<QueueDef> {
     vec![
         QueueDef::with_dlq(PUBLISH_QUEUE, 5400, 5),
         QueueDef::with_dlq(WEBHOOK_QUEUE, 720, 200),
+        // Autopost runs: 6 times the autopost-worker function's timeout (300 s).
+        QueueDef::with_dlq(AUTOPOST_QUEUE, 1800, 5),
     ]
 }
 

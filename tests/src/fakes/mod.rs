@@ -4,6 +4,7 @@
 pub mod bluesky;
 pub mod discord;
 pub mod facebook;
+pub mod feed;
 pub mod instagram;
 pub mod linkedin;
 pub mod mastodon;

@@ -34,6 +34,7 @@ const BODY_IDS: &[&str] = &[
     "POST /public/v1/posts",
     "POST /webhooks",
     "PUT /webhooks",
+    "POST /autopost",
 ];
 
 /// Operations with no id of an organization's data to try (lists, the caller's own
@@ -53,7 +54,6 @@ const NO_IDS: &[&str] = &[
     "POST /auth/register",
     "POST /auth/resend-activation",
     "GET /autopost",
-    "POST /autopost",
     "POST /autopost/send",
     "GET /billing",
     "POST /billing/add-subscription",
@@ -195,7 +195,6 @@ const OPEN_BY_DESIGN: &[(&str, &str)] = &[
 /// organization never reads them): nothing of theirs exists to try, so an id of theirs is a
 /// random one; their answers are only checked for leaks.
 const NOT_BUILT: &[&str] = &[
-    "/autopost/",
     "/third-party/",
     "/billing/check/",
     "/copilot/",
@@ -261,6 +260,8 @@ struct Seeded {
     /// A webhook and one of its deliveries.
     webhook: String,
     delivery: String,
+    /// An RSS feed.
+    autopost: String,
 }
 
 async fn post_json(s: &Session, path: &str, body: Value) -> Value {
@@ -336,9 +337,20 @@ async fn seed(a: &Org) -> Seeded {
     )
     .await;
     let (oauth_client, grant, token) = seed_oauth(s).await;
+    let autopost = post_json(
+        s,
+        "/autopost",
+        json!({"title": "Secret feed", "url": "https://93.184.215.14:1/secret.xml",
+               "active": false, "integrations": [{"id": channel}]}),
+    )
+    .await["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
     let deliveries = s.get(&format!("/webhooks/{webhook}/deliveries")).await;
     let delivery = deliveries[0]["id"].as_str().unwrap().to_string();
     Seeded {
+        autopost,
         webhook,
         delivery,
         oauth_client,
@@ -423,6 +435,7 @@ async fn snapshot(a: &Org, d: &Seeded) -> Value {
         "/user/oauth-app".to_string(),
         "/user/approved-apps".to_string(),
         "/webhooks".to_string(),
+        "/autopost".to_string(),
     ] {
         out.insert(path.clone(), s.get(&path).await);
     }
@@ -480,6 +493,7 @@ fn id_for(path: &str, param: &str, a: &Org, d: &Seeded) -> String {
         ("/user/change-org", "org"),
         ("/user/approved-apps", "grant"),
         ("/webhooks", "webhook"),
+        ("/autopost", "autopost"),
     ];
     let Some(kind) = rules
         .iter()
@@ -504,6 +518,7 @@ fn id_for(path: &str, param: &str, a: &Org, d: &Seeded) -> String {
         "org" => a.org_id.clone(),
         "grant" => d.grant.clone(),
         "webhook" => d.webhook.clone(),
+        "autopost" => d.autopost.clone(),
         other => unreachable!("{other}"),
     }
 }

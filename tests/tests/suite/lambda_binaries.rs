@@ -153,8 +153,9 @@ async fn function_binaries_serve_their_events_through_the_runtime_api() {
         ("media", "media-library.json", 200),
         ("settings", "settings-sets.json", 200),
         ("billing", "billing-subscription.json", 200),
-        ("pending", "pending-autopost.json", 200),
+        ("pending", "pending-third-party.json", 200),
         ("webhooks", "webhooks-list.json", 200),
+        ("autopost", "autopost-list.json", 200),
         ("public-api", "public-api-is-connected.json", 200),
         ("oauth", "oauth-register.json", 201),
         ("mcp", "mcp-tools-list.json", 200),
@@ -219,6 +220,7 @@ async fn function_binaries_serve_their_events_through_the_runtime_api() {
     for (bin, file) in [
         ("post-scheduler", "post-scheduler-schedule.json"),
         ("token-refresh", "token-refresh-schedule.json"),
+        ("autopost-scheduler", "autopost-scheduler-schedule.json"),
     ] {
         let api = RuntimeApi::start().await;
         let _f = start_function(bin, &api, &envs);
@@ -422,6 +424,23 @@ async fn function_binaries_serve_their_events_through_the_runtime_api() {
         serde_json::from_str::<Value>(&payload).unwrap(),
         json!({"batchItemFailures": []}),
         "unknown and unreadable deliveries are dropped"
+    );
+
+    // The autopost worker on its event: an unknown feed and an unreadable message end there.
+    let autopost_api = RuntimeApi::start().await;
+    let _autopost = start_function("autopost-worker", &autopost_api, &envs);
+    let outcome = autopost_api
+        .invoke(
+            &event("autopost-worker-sqs.json", &[("{{ORG_ID}}", org.as_str())]),
+            within,
+        )
+        .await;
+    let Invocation::Response(payload) = outcome else {
+        panic!("the autopost worker failed: {outcome:?}");
+    };
+    assert_eq!(
+        serde_json::from_str::<Value>(&payload).unwrap(),
+        json!({"batchItemFailures": []})
     );
 
     // An event the worker cannot decode is reported as the invocation's error.

@@ -5,6 +5,8 @@
 mod account_http;
 mod agent_tools;
 mod ai_http;
+mod autopost_http;
+mod autopost_runs;
 mod aws_faults;
 mod backup_restore;
 mod billing_http;

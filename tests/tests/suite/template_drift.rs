@@ -2,7 +2,7 @@
 //! function for every Lambda binary, and each function's triggers and permissions: HTTP
 //! routes, schedules, the publish worker's SQS source, queue and secret access.
 
-use postiz_storage::schema::{queues, PUBLISH_QUEUE, TABLE, WEBHOOK_QUEUE};
+use postiz_storage::schema::{queues, AUTOPOST_QUEUE, PUBLISH_QUEUE, TABLE, WEBHOOK_QUEUE};
 use serde_yaml::Value;
 use std::collections::BTreeSet;
 
@@ -330,6 +330,7 @@ fn scheduled_functions_run_on_their_schedule_one_at_a_time() {
     for (bin, expr) in [
         ("token-refresh", "rate(15 minutes)"),
         ("post-scheduler", "rate(1 minute)"),
+        ("autopost-scheduler", "rate(1 hour)"),
     ] {
         let f = function(&t, bin);
         let schedules = events_of(&f, "ScheduleV2");
@@ -441,8 +442,10 @@ const SENDERS: &[(&str, &[&str])] = &[
             "publish-worker",
             "webhooks",
             "webhook-delivery",
+            "autopost-worker",
         ],
     ),
+    (AUTOPOST_QUEUE, &["autopost", "autopost-scheduler"]),
 ];
 
 #[test]
@@ -513,6 +516,28 @@ fn only_the_right_functions_send_to_each_queue() {
             "{id}: horizon {horizon} <= period {period}"
         );
     }
+}
+
+#[test]
+fn autopost_worker_consumes_the_autopost_queue_with_partial_batches() {
+    let t = template();
+    let f = function(&t, "autopost-worker");
+    let sources = events_of(&f, "SQS");
+    assert_eq!(sources.len(), 1, "one SQS event source");
+    assert_eq!(
+        tagged(&sources[0]["Queue"]),
+        intrinsic("!GetAtt", &format!("{}.Arn", queue_id(&t, AUTOPOST_QUEUE)))
+    );
+    assert_eq!(
+        sources[0]["FunctionResponseTypes"][0].as_str(),
+        Some("ReportBatchItemFailures")
+    );
+    let timeout = setting(&t, &f, "Timeout").as_u64().unwrap();
+    let def = queues()
+        .into_iter()
+        .find(|q| q.name == AUTOPOST_QUEUE)
+        .unwrap();
+    assert!(u64::from(def.visibility_timeout_secs) >= 6 * timeout);
 }
 
 #[test]
