@@ -281,6 +281,24 @@ async fn webhooks_walk(frontend: &Path, backend_url: &str) {
     );
 }
 
+/// The Auto Post settings (billing off, the hourly run every 2 s): add a feed with the app's
+/// test, new items as drafts once, switch off, edit, delete.
+async fn autopost_walk(frontend: &Path, backend_url: &str) {
+    let (fake, _seen) = mastodon::app();
+    let fake_url = serve(fake).await;
+    let data = tempfile::tempdir().unwrap();
+    let mut backend_env = postiz_tests::client::mastodon_env(fake_url).to_vec();
+    backend_env.push(("AUTOPOST_TICK_SECS", "2".to_string()));
+    let stack = start_stack(frontend, backend_url, false, data.path(), &backend_env, &[]).await;
+    run_script(
+        "autopost.mjs",
+        "autopost",
+        stack,
+        backend_url,
+        &[("MASTODON_CODE", mastodon::GOOD_CODE.to_string())],
+    );
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_real_web_app_works_in_both_auth_modes() {
     let Some(frontend) = std::env::var_os("POSTIZ_FRONTEND_DIR").map(PathBuf::from) else {
@@ -298,7 +316,7 @@ async fn the_real_web_app_works_in_both_auth_modes() {
     );
     let backend_url = std::env::var("POSTIZ_FRONTEND_BACKEND_URL")
         .unwrap_or_else(|_| "http://127.0.0.1:3000".into());
-    // `POSTIZ_WALK_ONLY=billing` (or `cookie`, `header`, `ai`, `oauth`, `webhooks`; comma-separated) runs
+    // `POSTIZ_WALK_ONLY=billing` (or `cookie`, `header`, `ai`, `oauth`, `webhooks`, `autopost`; comma-separated) runs
     // only those.
     let only = std::env::var("POSTIZ_WALK_ONLY").unwrap_or_default();
     let wanted = |name: &str| only.is_empty() || only.split(',').any(|w| w.trim() == name);
@@ -318,5 +336,8 @@ async fn the_real_web_app_works_in_both_auth_modes() {
     }
     if wanted("webhooks") {
         webhooks_walk(&frontend, &backend_url).await;
+    }
+    if wanted("autopost") {
+        autopost_walk(&frontend, &backend_url).await;
     }
 }
