@@ -17,11 +17,10 @@
 import http from 'node:http';
 import {
   answer,
-  BACKEND_URL,
+  backendCall,
   expect,
-  FRONTEND_URL,
-  SCALE,
-  signUp,
+  openSettingsTab,
+  signUpWithMastodon,
   sleep,
   stamp,
   T,
@@ -56,33 +55,8 @@ const server = http.createServer((req, res) => {
 await new Promise((r) => server.listen(0, '127.0.0.1', r));
 const FEED_URL = `http://127.0.0.1:${server.address().port}/feed.xml`;
 
-async function openSettingsTab(page, label) {
-  if (!new URL(page.url()).pathname.startsWith('/settings')) {
-    await page.goto(FRONTEND_URL + '/settings', { waitUntil: 'domcontentloaded', timeout: T.nav });
-  }
-  const tab = page.locator('div.cursor-pointer').filter({ hasText: new RegExp(`^${label}$`) }).first();
-  await tab.waitFor({ state: 'visible', timeout: T.nav });
-  await tab.click();
-}
-
-// A backend call from the page, with its session cookie and origin, as the app makes them.
-async function call(page, method, p, body) {
-  return page.evaluate(
-    async ([backend, method, p, body]) => {
-      const r = await fetch(`${backend}${p}`, {
-        method,
-        credentials: 'include',
-        headers: body ? { 'Content-Type': 'application/json' } : {},
-        body: body ? JSON.stringify(body) : undefined,
-      });
-      return { status: r.status, body: await r.json().catch(() => null) };
-    },
-    [BACKEND_URL, method, p, body]
-  );
-}
-
 async function drafts(page) {
-  const r = await call(page, 'GET', '/posts/list?state=draft&limit=100');
+  const r = await backendCall(page, 'GET', '/posts/list?state=draft&limit=100');
   return r.body?.p || [];
 }
 
@@ -94,27 +68,7 @@ async function main() {
   // 1. Sign up (billing off: straight to the calendar), through the onboarding if shown; then a
   // Mastodon channel on the fake network.
   const ready = await step('1-signup-channel', page, async (d) => {
-    await signUp(page, { email: EMAIL, password: PASSWORD, company: COMPANY });
-    await page.waitForURL(/\/launches/, { timeout: T.nav });
-    const onboarding = page.getByText('Connect Your Channels', { exact: true });
-    d.onboarding = await onboarding
-      .waitFor({ state: 'visible', timeout: 15000 * SCALE })
-      .then(() => true, () => false);
-    if (d.onboarding) {
-      await page.getByRole('button', { name: /Continue( without channels)?/ }).first().click();
-      await page.getByRole('button', { name: /Get Started/ }).click();
-      await onboarding.waitFor({ state: 'hidden', timeout: T.action });
-    }
-    const start = await call(page, 'GET', '/integrations/social/mastodon');
-    const state = new URL(start.body.url).searchParams.get('state');
-    const connected = await call(page, 'POST', '/integrations/social-connect/mastodon', {
-      state,
-      code: process.env.MASTODON_CODE || 'good-code',
-      timezone: 0,
-    });
-    d.connect = connected.status;
-    expect(connected.status === 201, `connect: ${JSON.stringify(connected)}`);
-    channel = connected.body.id;
+    channel = await signUpWithMastodon(page, { email: EMAIL, password: PASSWORD, company: COMPANY }, d);
   });
 
   // 2. Settings > Auto Post > Add an autopost: title, URL, Send Test, Save.

@@ -188,3 +188,56 @@ export async function signUp(page, fields) {
   expect(reg?.status === 200, `POST /auth/register: ${JSON.stringify(reg)}`);
   return reg;
 }
+
+// Opens a tab of Settings (going to /settings first when elsewhere).
+export async function openSettingsTab(page, label) {
+  if (!new URL(page.url()).pathname.startsWith('/settings')) {
+    await page.goto(FRONTEND_URL + '/settings', { waitUntil: 'domcontentloaded', timeout: T.nav });
+  }
+  const tab = page.locator('div.cursor-pointer').filter({ hasText: new RegExp(`^${label}$`) }).first();
+  await tab.waitFor({ state: 'visible', timeout: T.nav });
+  await tab.click();
+}
+
+// A backend call from the page, with its session cookie and origin, as the app makes them.
+export async function backendCall(page, method, p, body) {
+  return page.evaluate(
+    async ([backend, method, p, body]) => {
+      const r = await fetch(`${backend}${p}`, {
+        method,
+        credentials: 'include',
+        headers: body ? { 'Content-Type': 'application/json' } : {},
+        body: body ? JSON.stringify(body) : undefined,
+      });
+      return { status: r.status, body: await r.json().catch(() => null) };
+    },
+    [BACKEND_URL, method, p, body]
+  );
+}
+
+// Signs up (billing off: straight to the calendar), passes the onboarding if it shows, and
+// connects a Mastodon channel on the backend's fake network with the API calls the app's
+// connect page makes. Fills `d` (a step's details); the channel's id.
+export async function signUpWithMastodon(page, fields, d) {
+  await signUp(page, fields);
+  await page.waitForURL(/\/launches/, { timeout: T.nav });
+  const onboarding = page.getByText('Connect Your Channels', { exact: true });
+  d.onboarding = await onboarding
+    .waitFor({ state: 'visible', timeout: 15000 * SCALE })
+    .then(() => true, () => false);
+  if (d.onboarding) {
+    await page.getByRole('button', { name: /Continue( without channels)?/ }).first().click();
+    await page.getByRole('button', { name: /Get Started/ }).click();
+    await onboarding.waitFor({ state: 'hidden', timeout: T.action });
+  }
+  const start = await backendCall(page, 'GET', '/integrations/social/mastodon');
+  const state = new URL(start.body.url).searchParams.get('state');
+  const connected = await backendCall(page, 'POST', '/integrations/social-connect/mastodon', {
+    state,
+    code: process.env.MASTODON_CODE || 'good-code',
+    timezone: 0,
+  });
+  d.connect = connected.status;
+  expect(connected.status === 201, `connect: ${JSON.stringify(connected)}`);
+  return connected.body.id;
+}

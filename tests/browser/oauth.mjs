@@ -21,6 +21,7 @@ import {
   BACKEND_URL,
   expect,
   FRONTEND_URL,
+  openSettingsTab,
   SCALE,
   signUp,
   sleep,
@@ -37,15 +38,6 @@ const APP_NAME = `Walk App ${stamp}`;
 const REDIRECT = 'https://walk-app.example/callback';
 
 const { shot, step, open, finish, fail } = walk('oauth');
-
-async function openSettingsTab(page, label) {
-  if (!new URL(page.url()).pathname.startsWith('/settings')) {
-    await page.goto(FRONTEND_URL + '/settings', { waitUntil: 'domcontentloaded', timeout: T.nav });
-  }
-  const tab = page.locator('div.cursor-pointer').filter({ hasText: new RegExp(`^${label}$`) }).first();
-  await tab.waitFor({ state: 'visible', timeout: T.nav });
-  await tab.click();
-}
 
 // The decision modal's button (`Rotate`, `Delete`, `Yes, ...`).
 async function approveDecision(page, name) {

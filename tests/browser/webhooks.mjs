@@ -19,11 +19,10 @@ import crypto from 'node:crypto';
 import http from 'node:http';
 import {
   answer,
-  BACKEND_URL,
+  backendCall,
   expect,
-  FRONTEND_URL,
-  SCALE,
-  signUp,
+  openSettingsTab,
+  signUpWithMastodon,
   sleep,
   stamp,
   T,
@@ -52,31 +51,6 @@ const server = http.createServer((req, res) => {
 await new Promise((r) => server.listen(0, '127.0.0.1', r));
 const HOOK_URL = `http://127.0.0.1:${server.address().port}/hook`;
 
-async function openSettingsTab(page, label) {
-  if (!new URL(page.url()).pathname.startsWith('/settings')) {
-    await page.goto(FRONTEND_URL + '/settings', { waitUntil: 'domcontentloaded', timeout: T.nav });
-  }
-  const tab = page.locator('div.cursor-pointer').filter({ hasText: new RegExp(`^${label}$`) }).first();
-  await tab.waitFor({ state: 'visible', timeout: T.nav });
-  await tab.click();
-}
-
-// A backend call from the page, with its session cookie and origin, as the app makes them.
-async function call(page, method, p, body) {
-  return page.evaluate(
-    async ([backend, method, p, body]) => {
-      const r = await fetch(`${backend}${p}`, {
-        method,
-        credentials: 'include',
-        headers: body ? { 'Content-Type': 'application/json' } : {},
-        body: body ? JSON.stringify(body) : undefined,
-      });
-      return { status: r.status, body: await r.json().catch(() => null) };
-    },
-    [BACKEND_URL, method, p, body]
-  );
-}
-
 async function waitFor(what, probe, timeout = T.response) {
   const until = Date.now() + timeout;
   for (;;) {
@@ -101,27 +75,7 @@ async function main() {
   // 1. Sign up (billing off: straight to the calendar), through the onboarding if shown; then a
   // Mastodon channel on the fake network.
   const ready = await step('1-signup-channel', page, async (d) => {
-    await signUp(page, { email: EMAIL, password: PASSWORD, company: COMPANY });
-    await page.waitForURL(/\/launches/, { timeout: T.nav });
-    const onboarding = page.getByText('Connect Your Channels', { exact: true });
-    d.onboarding = await onboarding
-      .waitFor({ state: 'visible', timeout: 15000 * SCALE })
-      .then(() => true, () => false);
-    if (d.onboarding) {
-      await page.getByRole('button', { name: /Continue( without channels)?/ }).first().click();
-      await page.getByRole('button', { name: /Get Started/ }).click();
-      await onboarding.waitFor({ state: 'hidden', timeout: T.action });
-    }
-    const start = await call(page, 'GET', '/integrations/social/mastodon');
-    const state = new URL(start.body.url).searchParams.get('state');
-    const connected = await call(page, 'POST', '/integrations/social-connect/mastodon', {
-      state,
-      code: process.env.MASTODON_CODE || 'good-code',
-      timezone: 0,
-    });
-    d.connect = connected.status;
-    expect(connected.status === 201, `connect: ${JSON.stringify(connected)}`);
-    channel = connected.body.id;
+    channel = await signUpWithMastodon(page, { email: EMAIL, password: PASSWORD, company: COMPANY }, d);
   });
 
   // 2. Settings > Webhooks > Add a webhook: name, URL, the channel picked; "Send Test", then Save.
@@ -159,7 +113,7 @@ async function main() {
   // 3. A post published on the channel reaches the receiver, signed, with its release URL.
   await step('3-published-event', page, async (d) => {
     expect(created, 'no webhook');
-    const posted = await call(page, 'POST', '/posts', {
+    const posted = await backendCall(page, 'POST', '/posts', {
       type: 'now',
       date: new Date().toISOString(),
       shortLink: false,
