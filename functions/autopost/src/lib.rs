@@ -16,6 +16,7 @@ use axum::Json;
 use postiz_autopost::{AutopostInput, AutopostService};
 use postiz_core::Error;
 use postiz_web::documented::Documented;
+use postiz_web::dto::{channel_ids, ChannelRef};
 use postiz_web::{ApiResult, AppState, Authed, JsonBody};
 use serde::Deserialize;
 use serde_json::Value;
@@ -72,14 +73,6 @@ pub fn routes() -> Documented<Ctx> {
         .post("/autopost/send", "Read a feed's newest item", test)
 }
 
-/// A channel reference: `{id, …}` as the web app sends it, or the id alone.
-#[derive(Deserialize, utoipa::ToSchema)]
-#[serde(untagged)]
-enum ChannelRef {
-    Object { id: String },
-    Id(String),
-}
-
 /// `AutopostDto`.
 #[derive(Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
@@ -108,13 +101,7 @@ impl From<AutopostBody> for AutopostInput {
             active: b.active,
             add_picture: b.add_picture,
             generate_content: b.generate_content,
-            integrations: b.integrations.map(|list| {
-                list.into_iter()
-                    .map(|c| match c {
-                        ChannelRef::Object { id } | ChannelRef::Id(id) => id,
-                    })
-                    .collect()
-            }),
+            integrations: channel_ids(b.integrations),
         }
     }
 }

@@ -17,6 +17,7 @@ use axum::http::StatusCode;
 use axum::Json;
 use postiz_core::Error;
 use postiz_web::documented::Documented;
+use postiz_web::dto::{channel_ids, ChannelRef};
 use postiz_web::{ApiResult, AppState, Authed, JsonBody, JsonBytes};
 use postiz_webhooks::{WebhookInput, WebhookService};
 use serde::Deserialize;
@@ -99,14 +100,6 @@ pub fn routes() -> Documented<Ctx> {
         )
 }
 
-/// A channel reference: `{id}` as Postiz sends it, or the id alone.
-#[derive(Deserialize, utoipa::ToSchema)]
-#[serde(untagged)]
-enum ChannelRef {
-    Object { id: String },
-    Id(String),
-}
-
 /// `WebhooksDto`.
 #[derive(Deserialize, utoipa::ToSchema)]
 struct WebhookBody {
@@ -122,13 +115,7 @@ impl From<WebhookBody> for WebhookInput {
             id: b.id,
             name: b.name,
             url: b.url,
-            integrations: b.integrations.map(|list| {
-                list.into_iter()
-                    .map(|c| match c {
-                        ChannelRef::Object { id } | ChannelRef::Id(id) => id,
-                    })
-                    .collect()
-            }),
+            integrations: channel_ids(b.integrations),
         }
     }
 }

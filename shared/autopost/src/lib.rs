@@ -12,11 +12,11 @@ pub mod runner;
 pub mod service;
 
 use postiz_core::Result;
+use postiz_storage::pool::Done;
 use postiz_storage::schema::AUTOPOST_QUEUE;
 use postiz_storage::Queue;
 use std::sync::Arc;
 use std::time::Duration;
-use tokio::sync::Semaphore;
 
 pub use model::{AutoPost, FeedState};
 pub use repo::AutopostRepo;
@@ -50,48 +50,30 @@ pub async fn process(runner: &Runner, body: &str) -> Result<RunReport> {
     runner.run(&msg.org, &msg.autopost).await
 }
 
-/// Local mode: receives runs from the queue, up to `concurrency` at once, forever.
+/// Local mode: runs feeds from the queue, up to `concurrency` at once, forever.
 pub async fn run_pool(
     runner: Runner,
     queue: Arc<dyn Queue>,
     concurrency: usize,
     visibility: Duration,
 ) {
-    let slots = Arc::new(Semaphore::new(concurrency.max(1)));
-    loop {
-        if slots.acquire().await.is_err() {
-            return;
-        }
-        let free = slots.available_permits().clamp(1, 10);
-        let msgs = match queue
-            .receive(AUTOPOST_QUEUE, free, visibility, Duration::from_secs(1))
-            .await
-        {
-            Ok(m) => m,
-            Err(e) => {
-                tracing::warn!(error = %e, "autopost queue receive failed");
-                tokio::time::sleep(Duration::from_secs(1)).await;
-                continue;
-            }
-        };
-        for m in msgs {
-            let Ok(permit) = slots.clone().acquire_owned().await else {
-                return;
-            };
-            let (runner, queue) = (runner.clone(), queue.clone());
-            tokio::spawn(async move {
-                match process(&runner, &m.body).await {
-                    Ok(_) => {
-                        if let Err(e) = queue.ack(AUTOPOST_QUEUE, &m.receipt).await {
-                            tracing::warn!(error = %e, "autopost message ack failed");
-                        }
-                    }
+    postiz_storage::pool::run_pool(
+        queue,
+        AUTOPOST_QUEUE,
+        concurrency,
+        visibility,
+        move |body| {
+            let runner = runner.clone();
+            async move {
+                match process(&runner, &body).await {
+                    Ok(_) => Done::Delete,
                     Err(e) => {
-                        tracing::warn!(error = %e, "autopost run failed; the message comes back")
+                        tracing::warn!(error = %e, "autopost run failed; the message comes back");
+                        Done::Retry
                     }
                 }
-                drop(permit);
-            });
-        }
-    }
+            }
+        },
+    )
+    .await
 }

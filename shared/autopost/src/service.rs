@@ -263,13 +263,8 @@ impl AutopostService {
     }
 
     async fn check_url(&self, url: &str) -> Result<()> {
-        let url = url.trim();
-        let allow_http = self.fetcher.policy().allow_private && url.starts_with("http://");
-        if url.len() > 2048 || !(url.starts_with("https://") || allow_http) {
-            return Err(Error::invalid(UNSAFE_URL));
-        }
         self.fetcher
-            .check(url)
+            .check_public(url)
             .await
             .map(|_| ())
             .map_err(|_| Error::invalid(UNSAFE_URL))

@@ -39,6 +39,20 @@ impl GuardedFetcher {
         Ok(url)
     }
 
+    /// Checks a URL a user saves for later fetches (a webhook, a feed): at most 2,048
+    /// characters, `https` (or `http` where private addresses are allowed: local receivers),
+    /// and resolving to allowed addresses only, as [`check`](Self::check).
+    pub async fn check_public(&self, url: &str) -> Result<Url, FetchError> {
+        let url = url.trim();
+        let plain_ok = self.policy.allow_private && url.starts_with("http://");
+        if url.len() > 2048 || !(url.starts_with("https://") || plain_ok) {
+            return Err(FetchError::Refused(
+                "only public https URLs are allowed".into(),
+            ));
+        }
+        self.check(url).await
+    }
+
     /// GETs `url`, following up to `max_redirects` redirects, each vetted like the first URL.
     /// Any 2xx final response is returned; anything else is [`FetchError::Failed`].
     pub async fn get(&self, url: &str) -> Result<Fetched, FetchError> {

@@ -8,6 +8,7 @@
 pub mod answer_cache;
 pub mod blobs;
 pub mod item;
+pub mod pool;
 pub mod queue;
 pub mod schema;
 pub mod secrets;

@@ -8,6 +8,7 @@ pub mod bootstrap;
 pub mod config;
 pub mod cookies;
 pub mod documented;
+pub mod dto;
 pub mod error;
 pub mod extract;
 pub mod guard;

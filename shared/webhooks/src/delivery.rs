@@ -8,11 +8,11 @@
 
 use postiz_core::{Clock, Result};
 use postiz_fetch::{FetchPolicy, GuardedFetcher};
+use postiz_storage::pool::Done;
 use postiz_storage::schema::WEBHOOK_QUEUE;
 use postiz_storage::{AppKeys, Queue};
 use std::sync::Arc;
 use std::time::Duration;
-use tokio::sync::Semaphore;
 
 use crate::model::{Delivery, DeliveryMessage, DeliveryStatus};
 use crate::repo::WebhookRepo;
@@ -271,54 +271,25 @@ fn wait(d: chrono::Duration) -> Duration {
 /// The longest a message is kept hidden at once (SQS allows 12 hours).
 const MAX_WAIT: Duration = Duration::from_secs(2 * 3600);
 
-/// Local mode: receives from the queue and handles up to `concurrency` messages at once,
-/// forever. The attempts in flight belong to the pool: aborting it stops them too, as a
-/// killed process would.
+/// Local mode: delivers from the queue, up to `concurrency` messages at once, forever; the
+/// attempts in flight stop with the pool, as with a killed process.
 pub async fn run_pool(
     deliverer: Deliverer,
     queue: Arc<dyn Queue>,
     concurrency: usize,
     visibility: Duration,
 ) {
-    let slots = Arc::new(Semaphore::new(concurrency.max(1)));
-    let mut running = tokio::task::JoinSet::new();
-    loop {
-        while running.try_join_next().is_some() {}
-        if slots.acquire().await.is_err() {
-            return;
-        }
-        let free = slots.available_permits().clamp(1, 10);
-        let msgs = match queue
-            .receive(WEBHOOK_QUEUE, free, visibility, Duration::from_secs(1))
-            .await
-        {
-            Ok(m) => m,
-            Err(e) => {
-                tracing::warn!(error = %e, "webhook queue receive failed");
-                tokio::time::sleep(Duration::from_secs(1)).await;
-                continue;
-            }
-        };
-        for m in msgs {
-            let Ok(permit) = slots.clone().acquire_owned().await else {
-                return;
-            };
-            let (deliverer, queue) = (deliverer.clone(), queue.clone());
-            running.spawn(async move {
-                match deliverer.process(&m.body).await {
-                    Ok(handled) => {
-                        let kept = match handled.keep_for() {
-                            Some(wait) => queue.change_visibility(WEBHOOK_QUEUE, &m.receipt, wait).await,
-                            None => queue.ack(WEBHOOK_QUEUE, &m.receipt).await,
-                        };
-                        if let Err(e) = kept {
-                            tracing::warn!(error = %e, "webhook message not kept or deleted");
-                        }
-                    }
-                    Err(e) => tracing::warn!(error = %e, "webhook delivery failed; the message comes back"),
+    postiz_storage::pool::run_pool(queue, WEBHOOK_QUEUE, concurrency, visibility, move |body| {
+        let deliverer = deliverer.clone();
+        async move {
+            match deliverer.process(&body).await {
+                Ok(handled) => handled.keep_for().map_or(Done::Delete, Done::KeepFor),
+                Err(e) => {
+                    tracing::warn!(error = %e, "webhook delivery failed; the message comes back");
+                    Done::Retry
                 }
-                drop(permit);
-            });
+            }
         }
-    }
+    })
+    .await
 }

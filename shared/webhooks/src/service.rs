@@ -239,17 +239,8 @@ impl WebhookService {
     }
 
     async fn check_url(&self, url: &str) -> Result<()> {
-        let url = url.trim();
-        if url.len() > 2048 {
-            return Err(Error::invalid(UNSAFE_URL));
-        }
-        // Plain http is accepted only where private addresses are (a local receiver).
-        let allow_http = self.fetcher.policy().allow_private && url.starts_with("http://");
-        if !(url.starts_with("https://") || allow_http) {
-            return Err(Error::invalid(UNSAFE_URL));
-        }
         self.fetcher
-            .check(url)
+            .check_public(url)
             .await
             .map(|_| ())
             .map_err(|_| Error::invalid(UNSAFE_URL))
