@@ -85,6 +85,20 @@ pub async fn spawn(state: &AppState) -> Jobs {
         }
         Err(e) => tracing::warn!(error = %e, "RSS autopost is off: its runner could not start"),
     }
+    // Email: senders on the email queue (the email-sender Lambda in AWS), when a provider
+    // is configured (without one, messages go to the outbox folder instead).
+    match postiz_email_sender_fn::sender(state).await {
+        Ok(Some(sender)) => {
+            set.spawn(postiz_email::run_pool(
+                sender,
+                a.queue.clone(),
+                env_number("EMAIL_CONCURRENCY", 4) as usize,
+                Duration::from_secs(env_number("EMAIL_RETRY_SECS", 60)),
+            ));
+        }
+        Ok(None) => {}
+        Err(e) => tracing::error!(error = %e, "email is off: its provider is set up wrongly"),
+    }
     if let Some(store) = state.adapters.embedded.clone() {
         // DynamoDB deletes expired items itself; the embedded store sweeps them here.
         set.spawn(async move {

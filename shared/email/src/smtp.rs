@@ -8,9 +8,10 @@ use lettre::message::Mailbox;
 use lettre::transport::smtp::authentication::Credentials;
 use lettre::transport::smtp::client::{Tls, TlsParameters};
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
-use postiz_core::email::{EmailMessage, Mailer};
-use postiz_core::{Error, Result};
+use postiz_core::email::EmailMessage;
 use std::time::Duration;
+
+use crate::transport::{SendError, Transport};
 
 /// How an SMTP server is reached and who sends.
 #[derive(Clone)]
@@ -101,27 +102,23 @@ impl SmtpMailer {
         })
     }
 
-    fn message(&self, m: &EmailMessage) -> Result<Message> {
+    fn message(&self, m: &EmailMessage) -> Result<Message, SendError> {
         let to: Mailbox =
             m.to.parse()
-                .map_err(|e| Error::BadRequest(format!("not an email address ({e})")))?;
+                .map_err(|e| SendError::Permanent(format!("not an email address ({e})")))?;
         Message::builder()
             .from(self.from.clone())
             .to(to)
             .subject(m.subject.clone())
             .header(ContentType::TEXT_HTML)
             .body(m.html.clone())
-            .map_err(Error::internal)
+            .map_err(|e| SendError::Permanent(format!("the message could not be built: {e}")))
     }
 }
 
 #[async_trait]
-impl Mailer for SmtpMailer {
-    async fn send(&self, message: &EmailMessage) -> Result<()> {
-        if !message.to.contains('@') {
-            tracing::info!("email skipped: the recipient is not an address");
-            return Ok(());
-        }
+impl Transport for SmtpMailer {
+    async fn deliver(&self, _id: &str, message: &EmailMessage) -> Result<(), SendError> {
         let email = self.message(message)?;
         let mut last = None;
         for attempt in 0..3 {
@@ -135,13 +132,15 @@ impl Mailer for SmtpMailer {
                 }
                 // A permanent refusal (5xx) will not change on a retry.
                 Err(e) if e.is_permanent() => {
-                    return Err(Error::Unavailable(format!("SMTP refused the message: {e}")))
+                    return Err(SendError::Permanent(format!(
+                        "SMTP refused the message: {e}"
+                    )))
                 }
                 Err(e) => last = Some(e),
             }
         }
         let e = last.map(|e| e.to_string()).unwrap_or_default();
-        Err(Error::Unavailable(format!("SMTP: {e}")))
+        Err(SendError::Transient(format!("SMTP: {e}")))
     }
 }
 

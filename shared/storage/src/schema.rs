@@ -97,6 +97,9 @@ pub const WEBHOOK_QUEUE: &str = "webhooks";
 /// Logical name of the RSS autopost runs' queue.
 pub const AUTOPOST_QUEUE: &str = "autopost";
 
+/// Logical name of the email queue (every email goes through it).
+pub const EMAIL_QUEUE: &str = "emails";
+
 /// Every queue the product uses (their DLQs are implied).
 pub fn queues() -> Vec<QueueDef> {
     // Visibility: 6 times the publish-worker function's timeout (900 s in template.yaml), as
@@ -112,6 +115,9 @@ pub fn queues() -> Vec<QueueDef> {
         QueueDef::with_dlq(WEBHOOK_QUEUE, 720, 200),
         // Autopost runs: 6 times the autopost-worker function's timeout (300 s).
         QueueDef::with_dlq(AUTOPOST_QUEUE, 1800, 5),
+        // Emails: 6 times the email-sender function's timeout (75 s); a message that fails
+        // comes back every 7.5 minutes, 5 times (over half an hour), then waits in the DLQ.
+        QueueDef::with_dlq(EMAIL_QUEUE, 450, 5),
     ]
 }
 

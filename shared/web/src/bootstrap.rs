@@ -53,29 +53,17 @@ pub async fn adapters(kind: StorageKind, public_base: &str) -> Result<Adapters> 
     }
 }
 
-/// The email provider `EMAIL_PROVIDER` names (SMTP: `nodemailer`), else the outbox folder
-/// `dir` when there is one, else nothing is sent. `EMAIL_PASS` may come from the app's
-/// secrets (`password`) instead of the environment.
-/// SMTP with a login whose password is not in the environment: read it from the secrets.
-#[cfg(feature = "aws")]
-fn smtp_wants_secret_password() -> bool {
-    let set = |k: &str| std::env::var(k).is_ok_and(|v| !v.trim().is_empty());
-    postiz_email::wants_smtp() && set("EMAIL_USER") && !set("EMAIL_PASS")
-}
-
-fn mailer(dir: Option<PathBuf>, password: Option<String>) -> Result<Arc<dyn Mailer>> {
-    let var = |k: &str| match (std::env::var(k).ok(), k) {
-        (Some(v), _) if !v.trim().is_empty() => Some(v),
-        (_, "EMAIL_PASS") => password.clone(),
-        _ => None,
-    };
-    if let Some(provider) = postiz_email::from_vars(var).map_err(postiz_core::Error::Internal)? {
-        return Ok(provider);
+/// With an email provider (`EMAIL_PROVIDER`), every message goes on the email queue (the
+/// email-sender function or the local server's senders deliver it); without one, into the
+/// outbox folder `dir` when there is one, else nowhere.
+fn mailer(queue: &Arc<dyn Queue>, dir: Option<PathBuf>) -> Arc<dyn Mailer> {
+    if postiz_email::Provider::from_env().is_some() {
+        return Arc::new(postiz_email::QueueMailer::new(queue.clone()));
     }
-    Ok(match dir {
+    match dir {
         Some(d) => Arc::new(OutboxMailer::new(d)),
         None => Arc::new(NoopMailer),
-    })
+    }
 }
 
 #[cfg(feature = "embedded")]
@@ -94,13 +82,14 @@ async fn embedded(clock: Arc<dyn Clock>, public_base: &str) -> Result<Adapters> 
     let outbox = std::env::var("EMAIL_OUTBOX_DIR")
         .map(PathBuf::from)
         .unwrap_or_else(|_| dir.join("outbox"));
+    let queue: Arc<dyn Queue> = Arc::new(store.clone());
     Ok(Adapters {
         table: Arc::new(store.clone()),
-        queue: Arc::new(store.clone()),
+        mailer: mailer(&queue, Some(outbox)),
+        queue,
         blobs: Arc::new(blobs.clone()),
         secrets: Arc::new(secrets),
         clock,
-        mailer: mailer(Some(outbox), None)?,
         embedded: Some(store),
         file_blobs: Some(blobs),
     })
@@ -128,18 +117,14 @@ async fn aws(clock: Arc<dyn Clock>) -> Result<Adapters> {
         .unwrap_or(false)
         || std::env::var("AWS_ENDPOINT_URL").is_ok();
     let secrets = Arc::new(SecretsManager::new(&config, &names.app_secret));
-    let password = if smtp_wants_secret_password() {
-        secrets.get("EMAIL_PASS").await.ok()
-    } else {
-        None
-    };
+    let queue: Arc<dyn Queue> = Arc::new(SqsQueue::new(&config, &names.queue_prefix));
     let mailer = mailer(
+        &queue,
         std::env::var("EMAIL_OUTBOX_DIR").ok().map(PathBuf::from),
-        password,
-    )?;
+    );
     Ok(Adapters {
         table: Arc::new(DynamoTable::new(&config, &names.table, clock.clone())),
-        queue: Arc::new(SqsQueue::new(&config, &names.queue_prefix)),
+        queue,
         blobs: Arc::new(S3Blobs::new(&config, &names.bucket, path_style)),
         secrets,
         clock,

@@ -12,6 +12,7 @@ pub mod openai;
 pub mod pinterest;
 pub mod receiver;
 pub mod reddit;
+pub mod resend;
 pub mod slack;
 pub mod stripe;
 pub mod tavily;

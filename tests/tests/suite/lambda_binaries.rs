@@ -426,6 +426,49 @@ async fn function_binaries_serve_their_events_through_the_runtime_api() {
         "unknown and unreadable deliveries are dropped"
     );
 
+    // The email sender on its event, against the fake Resend: delivered in the layout, and
+    // a second copy of the same message (SQS delivers at least once) is not sent again.
+    {
+        let (fake, sent) = postiz_tests::fakes::resend::app(0);
+        let base = serve(fake).await;
+        let api = RuntimeApi::start().await;
+        let mut with_email = envs.clone();
+        with_email.extend([
+            ("EMAIL_PROVIDER", "resend".to_string()),
+            (
+                "RESEND_API_KEY",
+                postiz_tests::fakes::resend::KEY.to_string(),
+            ),
+            ("RESEND_API_URL", base),
+            ("EMAIL_FROM_ADDRESS", "team@postiz.example".to_string()),
+        ]);
+        let _f = start_function("email-sender", &api, &with_email);
+        let email_id = postiz_tests::unique("email");
+        let record = event(
+            "email-sender-sqs.json",
+            &[("{{EMAIL_ID}}", email_id.as_str())],
+        );
+        for _ in 0..2 {
+            let outcome = api.invoke(&record, within).await;
+            let Invocation::Response(payload) = outcome else {
+                panic!("the email sender failed: {outcome:?}");
+            };
+            assert_eq!(
+                serde_json::from_str::<Value>(&payload).unwrap(),
+                json!({"batchItemFailures": []})
+            );
+        }
+        let log = sent.lock().unwrap();
+        assert_eq!(log.sent.len(), 1, "sent once");
+        assert_eq!(log.requests.len(), 1, "the copy did not reach Resend");
+        assert_eq!(log.sent[0].idempotency_key, email_id);
+        assert_eq!(log.sent[0].body["to"], json!(["ada@example.com"]));
+        let html = log.sent[0].body["html"].as_str().unwrap();
+        assert!(
+            html.contains(">Activate your account</h1>") && html.contains("/auth/activate/abc")
+        );
+    }
+
     // The autopost worker on its event: an unknown feed and an unreadable message end there.
     let autopost_api = RuntimeApi::start().await;
     let _autopost = start_function("autopost-worker", &autopost_api, &envs);

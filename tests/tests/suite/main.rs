@@ -20,6 +20,7 @@ mod contract_secrets;
 mod contract_settings;
 mod contract_table;
 mod copilot_http;
+mod email_resend;
 mod email_smtp;
 mod frontend_contract;
 mod hardening_http;

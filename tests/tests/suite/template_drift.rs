@@ -2,7 +2,9 @@
 //! function for every Lambda binary, and each function's triggers and permissions: HTTP
 //! routes, schedules, the publish worker's SQS source, queue and secret access.
 
-use postiz_storage::schema::{queues, AUTOPOST_QUEUE, PUBLISH_QUEUE, TABLE, WEBHOOK_QUEUE};
+use postiz_storage::schema::{
+    queues, AUTOPOST_QUEUE, EMAIL_QUEUE, PUBLISH_QUEUE, TABLE, WEBHOOK_QUEUE,
+};
 use serde_yaml::Value;
 use std::collections::BTreeSet;
 
@@ -446,6 +448,8 @@ const SENDERS: &[(&str, &[&str])] = &[
         ],
     ),
     (AUTOPOST_QUEUE, &["autopost", "autopost-scheduler"]),
+    // Activation, password reset (auth) and team invites (users).
+    (EMAIL_QUEUE, &["auth", "users"]),
 ];
 
 #[test]
@@ -567,6 +571,39 @@ fn webhook_delivery_consumes_the_webhooks_queue_with_partial_batches() {
         .find(|q| q.name == WEBHOOK_QUEUE)
         .unwrap();
     assert!(u64::from(def.visibility_timeout_secs) >= 6 * timeout);
+}
+
+#[test]
+fn email_sender_consumes_the_email_queue_one_message_at_a_time() {
+    let t = template();
+    let f = function(&t, "email-sender");
+    assert!(events_of(&f, "HttpApi").is_empty());
+    let sources = events_of(&f, "SQS");
+    assert_eq!(sources.len(), 1, "one SQS event source");
+    assert_eq!(
+        tagged(&sources[0]["Queue"]),
+        intrinsic("!GetAtt", &format!("{}.Arn", queue_id(&t, EMAIL_QUEUE)))
+    );
+    assert_eq!(
+        sources[0]["FunctionResponseTypes"][0].as_str(),
+        Some("ReportBatchItemFailures")
+    );
+    // Three tries of at most 20 s each (shared/email) fit the timeout, for a batch of one.
+    assert_eq!(sources[0]["BatchSize"].as_u64(), Some(1));
+    let timeout = setting(&t, &f, "Timeout").as_u64().unwrap();
+    assert!(3 * 20 + 2 < timeout, "timeout {timeout}");
+    let def = queues()
+        .into_iter()
+        .find(|q| q.name == EMAIL_QUEUE)
+        .unwrap();
+    assert!(u64::from(def.visibility_timeout_secs) >= 6 * timeout);
+    // Every function knows whether email is on (it queues only then); the sender alone has
+    // the provider's settings.
+    assert!(!t["Globals"]["Function"]["Environment"]["Variables"]["EMAIL_PROVIDER"].is_null());
+    for (id, other) in resources_of(&t, "AWS::Serverless::Function") {
+        let has_host = !env_var(&t, &other, "EMAIL_HOST").is_null();
+        assert_eq!(has_host, binary_of(&id, &other) == "email-sender", "{id}");
+    }
 }
 
 #[test]
