@@ -170,6 +170,12 @@ pub fn routes() -> Documented<Ctx> {
             preview_comments,
         )
         .open()
+        .get(
+            "/l/{code}",
+            "A built-in short link: a redirect to its URL (the click is counted)",
+            follow_short_link,
+        )
+        .open()
         .get("/posts/{id}", "One post with its thread", thread)
         .delete(
             "/posts/{id}",
@@ -271,13 +277,54 @@ async fn valid(
     ))
 }
 
-/// Whether to ask the user about shortening the links of these messages. No link shortener
-/// is configured on this server, so never, as Postiz answers without one.
-async fn should_shortlink(Authed(_s): Authed, JsonBody(_body): JsonBody<Value>) -> Created {
-    (
-        StatusCode::CREATED,
-        Json(serde_json::json!({ "ask": false })),
+/// `{messages: [..]}` of `POST /posts/should-shortlink`.
+#[derive(Deserialize, utoipa::ToSchema)]
+struct ShouldShortlink {
+    #[serde(default)]
+    messages: Vec<String>,
+}
+
+/// Whether to ask the user about shortening the links of these messages: a shortener is
+/// configured and some link is not short yet.
+async fn should_shortlink(
+    State(ctx): State<Ctx>,
+    Authed(_s): Authed,
+    JsonBody(body): JsonBody<ShouldShortlink>,
+) -> Created {
+    let ask = ctx.module.posts.short_links.should_ask(&body.messages);
+    (StatusCode::CREATED, Json(serde_json::json!({ "ask": ask })))
+}
+
+/// `GET /l/:code`: 302 to the link's URL, counting the click (not for crawlers fetching a
+/// preview, nor for `HEAD`); 404 for a code that is not a built-in link.
+async fn follow_short_link(
+    State(ctx): State<Ctx>,
+    method: axum::http::Method,
+    headers: axum::http::HeaderMap,
+    Path(code): Path<String>,
+) -> ApiResult<axum::response::Response> {
+    use axum::response::IntoResponse;
+    let repo = ctx.module.posts.short_links.repo();
+    let Some(link) = repo.code(&code).await? else {
+        return Err(Error::NotFound("Short link not found".into()).into());
+    };
+    let agent = headers
+        .get(axum::http::header::USER_AGENT)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default();
+    if method == axum::http::Method::GET && !postiz_shortlinks::builtin::is_crawler(agent) {
+        if let Err(e) = repo.count_click(&link.code).await {
+            tracing::warn!(error = %e, "a short link click was not counted");
+        }
+    }
+    Ok((
+        StatusCode::FOUND,
+        [
+            (axum::http::header::LOCATION, link.url),
+            (axum::http::header::CACHE_CONTROL, "no-store".to_string()),
+        ],
     )
+        .into_response())
 }
 
 async fn find_slot(State(ctx): State<Ctx>, Authed(s): Authed) -> ApiResult<Json<Value>> {

@@ -52,6 +52,8 @@ pub struct Posts {
     billing: postiz_billing::Billing,
     /// Lifecycle events for outgoing webhooks.
     events: Events,
+    /// Short links (`shortLink: true`) and their clicks.
+    pub short_links: postiz_shortlinks::ShortLinks,
 }
 
 /// A calendar window with what is needed to show its posts (which are read as they are
@@ -205,6 +207,10 @@ impl Posts {
     ) -> Self {
         Self {
             events,
+            short_links: postiz_shortlinks::ShortLinks::from_env(
+                repo.table().clone(),
+                clock.clone(),
+            ),
             channels,
             clock,
             dispatcher,
@@ -325,9 +331,12 @@ impl Posts {
 
     /// `POST /posts`: creates or edits one post per channel entry; returns
     /// `[{postId, integration}]`. Every entry is checked before anything is written.
-    pub async fn create(&self, org: &str, req: CreatePost, method: &str) -> Result<Value> {
+    pub async fn create(&self, org: &str, mut req: CreatePost, method: &str) -> Result<Value> {
         let kind = req.check_shape(self.restrict_domain.as_deref())?;
         self.check_allowance(org).await?;
+        if req.short_link == Some(true) {
+            self.shorten_links(org, &mut req).await?;
+        }
         let now = self.clock.now();
         let when = req.when(kind, now)?;
         let mut plans = Vec::new();
@@ -403,6 +412,22 @@ impl Posts {
             out.push(json!({"postId": post.id, "integration": c.id}));
         }
         Ok(Value::Array(out))
+    }
+
+    /// Replaces the links of every message by short links (each distinct URL once).
+    async fn shorten_links(&self, org: &str, req: &mut CreatePost) -> Result<()> {
+        let texts: Vec<String> = req
+            .posts
+            .iter()
+            .flat_map(|e| e.value.iter().map(|v| v.content.clone()))
+            .collect();
+        let mut short = self.short_links.shorten_all(org, &texts).await?.into_iter();
+        for v in req.posts.iter_mut().flat_map(|e| e.value.iter_mut()) {
+            if let Some(t) = short.next() {
+                v.content = t;
+            }
+        }
+        Ok(())
     }
 
     async fn existing(&self, org: &str, e: &ChannelPost) -> Result<Option<Post>> {

@@ -127,14 +127,16 @@ impl Posts {
         Ok(Value::Array(rows))
     }
 
-    /// `GET /posts/:id/statistics`: clicks on the post's short links. No link shortener is
-    /// configured on this server, so there are none, as Postiz answers without one.
+    /// `GET /posts/:id/statistics`: `{clicks: [{short, original, clicks}]}` for the short
+    /// links in the post's thread that the organization made (none when short links are
+    /// off, as Postiz answers without a provider).
     pub async fn statistics(&self, org: &str, id: &str) -> Result<Value> {
         if !is_plausible_id(id) {
             return Err(Error::NotFound("Post not found".into()));
         }
-        self.get(org, id).await?;
-        Ok(json!({ "clicks": [] }))
+        let post = self.get(org, id).await?;
+        let texts: Vec<String> = post.parts.iter().map(|m| m.content.clone()).collect();
+        Ok(json!({ "clicks": self.short_links.statistics(org, &texts).await? }))
     }
 
     /// `GET /posts/group/:group/debug-export` (platform administrators; 403 otherwise): the

@@ -13,6 +13,7 @@ pub mod pinterest;
 pub mod receiver;
 pub mod reddit;
 pub mod resend;
+pub mod shortener;
 pub mod slack;
 pub mod stripe;
 pub mod tavily;

@@ -188,6 +188,10 @@ const OPEN_BY_DESIGN: &[(&str, &str)] = &[
         "GET /public/posts/{id}/comments",
         "the comments of the public preview",
     ),
+    (
+        "GET /l/{code}",
+        "a short link put in a published post: anyone who has it follows it to its URL",
+    ),
 ];
 
 /// Path prefixes of features not built yet, or whose data this sweep's server (no AI model)
@@ -471,6 +475,8 @@ fn id_for(path: &str, param: &str, a: &Org, d: &Seeded) -> String {
         "provider" => return "mastodon".into(),
         "function" => return "subreddits".into(),
         "delivery" => return d.delivery.clone(),
+        // This server makes no short links (short_links_http checks their organizations).
+        "code" => return "NoSuch12".into(),
         _ => {}
     }
     let rules: &[(&str, &str)] = &[

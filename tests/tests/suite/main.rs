@@ -55,6 +55,7 @@ mod publish_lookup;
 mod publish_rules;
 mod secrets_redaction;
 mod settings_http;
+mod short_links_http;
 mod template_drift;
 mod util;
 mod webhook_faults;

@@ -321,7 +321,8 @@ fn http_routes_are_on_the_api_and_claimed_once() {
             "/posts".to_string(),
             "/posts/{proxy+}".to_string(),
             "/public/posts/{proxy+}".to_string(),
-            "/analytics/post/{id}".to_string()
+            "/analytics/post/{id}".to_string(),
+            "/l/{code}".to_string()
         ])
     );
 }
