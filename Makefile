@@ -76,4 +76,7 @@ build-AutopostWorkerFunction:
 build-EmailSenderFunction:
 	$(call bootstrap,email-sender)
 
-.PHONY: build-EmailSenderFunction build-AutopostFunction build-AutopostSchedulerFunction build-AutopostWorkerFunction build-WebhooksFunction build-WebhookDeliveryFunction build-OAuthFunction build-McpFunction build-BillingFunction build-StripeWebhookFunction build-AuthFunction build-UsersFunction build-SettingsFunction build-PendingFunction build-PublicApiFunction build-MediaFunction build-IntegrationsFunction build-TokenRefreshFunction build-PostsFunction build-PostSchedulerFunction build-PublishWorkerFunction
+build-DigestFunction:
+	$(call bootstrap,digest)
+
+.PHONY: build-DigestFunction build-EmailSenderFunction build-AutopostFunction build-AutopostSchedulerFunction build-AutopostWorkerFunction build-WebhooksFunction build-WebhookDeliveryFunction build-OAuthFunction build-McpFunction build-BillingFunction build-StripeWebhookFunction build-AuthFunction build-UsersFunction build-SettingsFunction build-PendingFunction build-PublicApiFunction build-MediaFunction build-IntegrationsFunction build-TokenRefreshFunction build-PostsFunction build-PostSchedulerFunction build-PublishWorkerFunction

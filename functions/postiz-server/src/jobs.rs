@@ -33,7 +33,7 @@ pub async fn spawn(state: &AppState) -> Jobs {
     });
     // Publishing: the scheduler every second (EventBridge every minute in AWS) and a pool of
     // workers on the queue (the publish-worker Lambda in AWS).
-    let module = postiz_posts_fn::module(state, Arc::new(LocalGate::default())).await;
+    let module = postiz_posts_fn::publishing_module(state, Arc::new(LocalGate::default())).await;
     let every = Duration::from_millis(env_number("SCHEDULER_TICK_MS", 1000));
     set.spawn(worker::run_scheduler(module.scheduler.clone(), every));
     set.spawn(worker::run_pool(
@@ -99,6 +99,19 @@ pub async fn spawn(state: &AppState) -> Jobs {
         Ok(None) => {}
         Err(e) => tracing::error!(error = %e, "email is off: its provider is set up wrongly"),
     }
+    // Notification emails: due digests and streak reminders every minute
+    // (`DIGEST_TICK_SECS`; an EventBridge schedule every 15 minutes in AWS).
+    let digest = postiz_digest_fn::job(state);
+    let every = Duration::from_secs(env_number("DIGEST_TICK_SECS", 60).max(1));
+    set.spawn(async move {
+        let mut tick = tokio::time::interval(every);
+        loop {
+            tick.tick().await;
+            if let Err(e) = digest.run().await {
+                tracing::warn!(error = %e, "notification job run failed");
+            }
+        }
+    });
     if let Some(store) = state.adapters.embedded.clone() {
         // DynamoDB deletes expired items itself; the embedded store sweeps them here.
         set.spawn(async move {

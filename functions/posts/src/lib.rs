@@ -59,16 +59,29 @@ pub fn horizon() -> Duration {
 /// The posts module on the app's ports, with providers configured from the environment and
 /// the app's secrets, and the given concurrency gate.
 pub async fn module(app: &AppState, gate: Arc<dyn postiz_posts::Gate>) -> PostsModule {
+    module_with(app, gate, false).await
+}
+
+/// The module for the publishing jobs: like [`module`], with notices also emailed to the
+/// members (published posts in their digest, failures at once) and posting streaks kept.
+pub async fn publishing_module(app: &AppState, gate: Arc<dyn postiz_posts::Gate>) -> PostsModule {
+    module_with(app, gate, true).await
+}
+
+async fn module_with(app: &AppState, gate: Arc<dyn postiz_posts::Gate>, mail: bool) -> PostsModule {
     let a = &app.adapters;
     let own_media = postiz_media::MediaUrls::from_env(a.blobs.clone()).recogniser();
     let providers =
         postiz_integrations::providers_from_secrets(a.secrets.clone(), Some(own_media)).await;
-    let channels = Channels::on_table(
+    let mut channels = Channels::on_table(
         a.table.clone(),
         providers,
         app.keys.clone(),
         a.clock.clone(),
     );
+    if mail {
+        channels = channels.with_mailer(a.mailer.clone());
+    }
     PostsModule::new(
         a.table.clone(),
         a.queue.clone(),

@@ -17,7 +17,7 @@ pub async fn module(state: &AppState) -> PostsModule {
         a.clock.clone(),
         chrono::Duration::seconds(60),
     ));
-    postiz_posts_fn::module(state, gate).await
+    postiz_posts_fn::publishing_module(state, gate).await
 }
 
 /// The time a message may need, from its start to its end: a video's download, upload and

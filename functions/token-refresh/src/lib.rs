@@ -23,6 +23,7 @@ pub async fn job(state: &AppState) -> RefreshJob {
         providers,
         state.keys.clone(),
         a.clock.clone(),
-    );
+    )
+    .with_mailer(a.mailer.clone());
     RefreshJob::new(channels, a.clock.clone(), horizon())
 }

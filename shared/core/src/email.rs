@@ -22,6 +22,12 @@ pub struct EmailMessage {
 pub trait Mailer: Send + Sync + 'static {
     /// Delivers (or durably queues) `message`.
     async fn send(&self, message: &EmailMessage) -> Result<()>;
+
+    /// Whether messages go nowhere (no email configured): then nothing needs preparing
+    /// for email.
+    fn drops_everything(&self) -> bool {
+        false
+    }
 }
 
 /// Writes each message as a JSON file into a folder, for people and tests to read.
@@ -88,5 +94,9 @@ impl Mailer for NoopMailer {
     async fn send(&self, message: &EmailMessage) -> Result<()> {
         tracing::info!(subject = %message.subject, "no email provider configured; message dropped");
         Ok(())
+    }
+
+    fn drops_everything(&self) -> bool {
+        true
     }
 }

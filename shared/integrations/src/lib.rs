@@ -2,18 +2,22 @@
 //! the token refresh job, customers, posting times, and the in-app notifications the jobs
 //! raise.
 
+pub mod mail;
 pub mod model;
 pub mod notifications;
 pub mod public;
 pub mod refresh;
 pub mod repo;
 pub mod service;
+pub mod streak;
 
+pub use mail::{NoticeJob, NoticeKind, NoticeMail, NoticeReport};
 pub use model::Channel;
 pub use notifications::Notifications;
 pub use refresh::RefreshJob;
 pub use repo::ChannelRepo;
 pub use service::{ChannelAllowance, Channels};
+pub use streak::Streaks;
 
 use postiz_providers::{ProviderConfig, Providers};
 use std::sync::Arc;

@@ -11,6 +11,8 @@ use postiz_storage::{Key, KeyRange, Query, Table};
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;
 
+use crate::mail::{NoticeKind, NoticeMail};
+
 /// One notification.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -34,17 +36,59 @@ fn sort_key(at: DateTime<Utc>) -> String {
     format!("NOTIF#{}", at.to_rfc3339_opts(SecondsFormat::Millis, true))
 }
 
-/// The notifications store.
+/// The notifications store, and the emails that go with notices when it has a mailer.
 #[derive(Clone)]
 pub struct Notifications {
     table: Arc<dyn Table>,
     clock: Arc<dyn Clock>,
+    mail: Option<NoticeMail>,
 }
 
 impl Notifications {
-    /// Notifications on `table`.
+    /// Notifications on `table` (in the app only).
     pub fn new(table: Arc<dyn Table>, clock: Arc<dyn Clock>) -> Self {
-        Self { table, clock }
+        Self {
+            table,
+            clock,
+            mail: None,
+        }
+    }
+
+    /// Notices also emailed to the organization's members, through `mailer`.
+    pub fn with_mailer(mut self, mailer: Arc<dyn postiz_core::email::Mailer>) -> Self {
+        if mailer.drops_everything() {
+            return self;
+        }
+        self.mail = Some(NoticeMail::new(
+            self.table.clone(),
+            self.clock.clone(),
+            mailer,
+        ));
+        self
+    }
+
+    /// Whether notices are emailed too.
+    pub fn has_mail(&self) -> bool {
+        self.mail.is_some()
+    }
+
+    /// A notice: stored in the app, and emailed as the members' preferences say (see
+    /// [`crate::mail`]). A failed email is logged; the notice stays.
+    pub async fn notify(
+        &self,
+        org: &str,
+        kind: NoticeKind,
+        subject: &str,
+        text: &str,
+    ) -> Result<()> {
+        self.create(org, text, None).await?;
+        if let Some(mail) = &self.mail {
+            let html = format!("<p>{}</p>", crate::mail::escape(text));
+            if let Err(e) = mail.send(org, kind, subject, &html).await {
+                tracing::warn!(error = %e, "a notification email was not sent");
+            }
+        }
+        Ok(())
     }
 
     /// Adds a notification for the organization.

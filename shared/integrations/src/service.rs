@@ -154,6 +154,12 @@ impl Channels {
         )
     }
 
+    /// Notices also emailed to members (the publishing and refresh jobs).
+    pub fn with_mailer(mut self, mailer: Arc<dyn postiz_core::email::Mailer>) -> Self {
+        self.notifications = self.notifications.with_mailer(mailer);
+        self
+    }
+
     /// The notifications store the service writes to.
     pub fn notifications(&self) -> &Notifications {
         &self.notifications
@@ -725,13 +731,14 @@ impl Channels {
                 .map(|p| p.info().name)
                 .unwrap_or("the network");
             self.notifications
-                .create(
+                .notify(
                     &c.organization_id,
+                    crate::mail::NoticeKind::Info,
+                    &format!("Could not refresh your {provider} channel {}", c.name),
                     &format!(
                         "Could not refresh your {provider} channel {}. Please reconnect it.",
                         c.name
                     ),
-                    None,
                 )
                 .await?;
         }

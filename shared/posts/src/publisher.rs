@@ -5,7 +5,7 @@
 
 use chrono::{Duration, Utc};
 use postiz_core::{new_id, redact, Clock, Result};
-use postiz_integrations::{Channel, Channels};
+use postiz_integrations::{Channel, Channels, NoticeKind};
 use postiz_providers::{PostDetails, Provider, ProviderError, Published};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
@@ -421,9 +421,18 @@ impl Publisher {
             .unwrap_or_default();
         self.notify(
             &channel.organization_id,
+            NoticeKind::Published,
+            &format!("Your post has been published on {name}"),
             &format!("Your post has been published on {name} at {url}"),
         )
         .await;
+        if self.channels.notifications().has_mail() {
+            let streaks =
+                postiz_integrations::Streaks::new(self.repo.table().clone(), self.clock.clone());
+            if let Err(e) = streaks.published(&channel.organization_id).await {
+                tracing::warn!(error = %e, "the posting streak was not recorded");
+            }
+        }
         let post = Self::snapshot(held).await;
         self.events
             .emit(
@@ -692,7 +701,9 @@ impl Publisher {
         }
         let post = Self::snapshot(held).await;
         if let Some(note) = note {
-            self.notify(&post.organization_id, &note).await;
+            let subject = postiz_integrations::mail::subject_of(&note);
+            self.notify(&post.organization_id, NoticeKind::Failed, &subject, &note)
+                .await;
         }
         let channel = self
             .channels
@@ -729,9 +740,15 @@ impl Publisher {
         Ok(ok)
     }
 
-    async fn notify(&self, org: &str, text: &str) {
+    async fn notify(&self, org: &str, kind: NoticeKind, subject: &str, text: &str) {
         let text = redact::secrets(text);
-        if let Err(e) = self.channels.notifications().create(org, &text, None).await {
+        let subject = redact::secrets(subject);
+        if let Err(e) = self
+            .channels
+            .notifications()
+            .notify(org, kind, &subject, &text)
+            .await
+        {
             tracing::warn!(error = %e, "could not store a notification");
         }
     }

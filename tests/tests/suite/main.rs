@@ -30,6 +30,7 @@ mod lambda_binaries;
 mod lambda_events;
 mod mcp_http;
 mod media_http;
+mod notification_emails;
 mod openapi;
 mod postiz_cli;
 mod posts_api;

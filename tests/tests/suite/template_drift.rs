@@ -334,6 +334,7 @@ fn scheduled_functions_run_on_their_schedule_one_at_a_time() {
         ("token-refresh", "rate(15 minutes)"),
         ("post-scheduler", "rate(1 minute)"),
         ("autopost-scheduler", "rate(1 hour)"),
+        ("digest", "rate(15 minutes)"),
     ] {
         let f = function(&t, bin);
         let schedules = events_of(&f, "ScheduleV2");
@@ -449,8 +450,12 @@ const SENDERS: &[(&str, &[&str])] = &[
         ],
     ),
     (AUTOPOST_QUEUE, &["autopost", "autopost-scheduler"]),
-    // Activation, password reset (auth) and team invites (users).
-    (EMAIL_QUEUE, &["auth", "users"]),
+    // Activation, password reset (auth), team invites (users), and notices: publishing
+    // outcomes, channels to reconnect, digests and streak reminders.
+    (
+        EMAIL_QUEUE,
+        &["auth", "users", "publish-worker", "token-refresh", "digest"],
+    ),
 ];
 
 #[test]
