@@ -1,5 +1,6 @@
-//! The `pending` function: the routes of features this server does not have yet, so that
-//! every page of Postiz's web app works meanwhile. Each answers what Postiz answers when the
+//! The `pending` function: the platform administrators' dashboards (`/admin/*`, built:
+//! see `admin`), and the routes of features this server does not have yet, so that every
+//! page of Postiz's web app works meanwhile. Each answers what Postiz answers when the
 //! feature is switched off or empty (an empty list, `{}`, `false`); an action that would need
 //! the feature is refused with a 400 that says so, where Postiz would fail with a 5xx, hang
 //! or log the user out. The issue that builds a feature moves its routes to their own
@@ -8,7 +9,7 @@
 //! | routes | feature |
 //! |---|---|
 //! | `/third-party*` | third-party media services |
-//! | `/admin/*` | platform administrators' dashboards |
+//! | `/admin/*` | platform administrators' dashboards (built) |
 //!
 //! Refusals use `postiz_core::Error::not_built` and `Error::admin_feature_not_built`.
 

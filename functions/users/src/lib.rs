@@ -1,6 +1,7 @@
 //! The `users` function: the signed-in user, their organizations, the team and the
 //! organization's API key (`/user/*`, `/settings/team*`).
 
+mod impersonate;
 mod pending;
 
 use axum::extract::{Path, State};
@@ -73,7 +74,7 @@ pub fn routes() -> Documented<AppState> {
         .get("/settings/team", "Members of the organization", team)
         .post("/settings/team", "Invite a member", invite)
         .delete("/settings/team/{id}", "Remove a member", remove_member);
-    pending::routes(d)
+    pending::routes(impersonate::routes(d))
 }
 
 /// `/user/self`, with the organization's plan from billing (ULTIMATE while Stripe is off).

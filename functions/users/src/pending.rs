@@ -25,16 +25,6 @@ pub(crate) fn routes(d: Documented<AppState>) -> Documented<AppState> {
         "Stripe's prices by interval (none without Stripe)",
         tiers,
     )
-    .get(
-        "/user/impersonate",
-        "Find a user to act as (platform administrators)",
-        admin_only,
-    )
-    .post(
-        "/user/impersonate",
-        "Act as another user (platform administrators)",
-        admin_only,
-    )
     .post(
         "/user/switch",
         "Swap logins between users (platform administrators)",
@@ -82,7 +72,7 @@ async fn tiers(Authed(_s): Authed) -> Json<Value> {
 }
 
 async fn admin_only(Authed(s): Authed) -> ApiResult<Json<Value>> {
-    Err(Error::admin_feature_not_built(s.user.is_super_admin, "Acting as another user").into())
+    Err(Error::admin_feature_not_built(s.user.is_super_admin, "Swapping logins").into())
 }
 
 #[derive(Deserialize, utoipa::ToSchema)]

@@ -64,6 +64,8 @@ pub struct Session {
     pub role: Role,
     /// The session token's claims.
     pub claims: SessionClaims,
+    /// The platform administrator acting as this user (`impersonate`), if any.
+    pub impersonated_by: Option<String>,
 }
 
 /// What registration produced.
@@ -351,6 +353,117 @@ impl Accounts {
 
     /// Resolves a session token and the `showorg` choice into a [`Session`].
     pub async fn authenticate(&self, token: &str, show_org: Option<&str>) -> Result<Session> {
+        self.authenticate_as(token, show_org, None).await
+    }
+
+    /// Like [`Accounts::authenticate`]; a platform administrator with an `impersonate`
+    /// choice (a membership, `<org>:<user>`, from [`Accounts::find_to_impersonate`]) acts
+    /// as that member in that organization, as Postiz does. An unknown choice is ignored.
+    pub async fn authenticate_as(
+        &self,
+        token: &str,
+        show_org: Option<&str>,
+        impersonate: Option<&str>,
+    ) -> Result<Session> {
+        let own = self.authenticate_own(token, show_org).await?;
+        let Some(target) = impersonate.filter(|t| !t.is_empty() && own.user.is_super_admin) else {
+            return Ok(own);
+        };
+        match self.membership_view(target).await? {
+            Some((mut user, org, role)) => {
+                // As Postiz: the administrator keeps the administrators' tools.
+                user.is_super_admin = true;
+                tracing::info!(admin_id = %own.user.id, user_id = %user.id, org_id = %org.id, "acting as another user");
+                Ok(Session {
+                    user,
+                    org,
+                    role,
+                    claims: own.claims,
+                    impersonated_by: Some(own.user.id),
+                })
+            }
+            None => Ok(own),
+        }
+    }
+
+    /// The member, organization and role of an `<org>:<user>` membership, when it is live.
+    async fn membership_view(&self, id: &str) -> Result<Option<(User, Organization, Role)>> {
+        let Some((org_id, user_id)) = id.split_once(':') else {
+            return Ok(None);
+        };
+        if org_id.is_empty() || user_id.is_empty() || id.len() > 200 {
+            return Ok(None);
+        }
+        let (m, user, org) = tokio::join!(
+            self.repo.membership(org_id, user_id),
+            self.repo.user(user_id),
+            self.repo.organization(org_id),
+        );
+        Ok(match (m?, user?, org?) {
+            (Some(m), Some(u), Some(o)) if !m.disabled && u.deleted_at.is_none() => {
+                Some((u, o, m.role))
+            }
+            _ => None,
+        })
+    }
+
+    /// `GET /user/impersonate?name=` (platform administrators): the memberships of the user
+    /// whose email or id is `name`, or of the organization whose id it is (exact matches:
+    /// Postiz searches by substring over every user, which would read the whole table).
+    pub async fn find_to_impersonate(&self, s: &Session, name: &str) -> Result<Value> {
+        if !s.user.is_super_admin {
+            return Err(Error::BadRequest("Unauthorized".into()));
+        }
+        let name = name.trim();
+        if name.is_empty() || name.len() > 320 {
+            return Ok(json!([]));
+        }
+        let mut memberships = Vec::new();
+        let by_email = self.repo.user_by_email(LOCAL, &name.to_lowercase()).await?;
+        let by_id = self.repo.user(name).await?;
+        for u in by_email.into_iter().chain(by_id) {
+            memberships.extend(self.repo.memberships_of_user(&u.id).await?);
+        }
+        memberships.extend(self.repo.members(name).await?);
+        let mut out = Vec::new();
+        let mut seen = std::collections::HashSet::new();
+        for m in memberships {
+            let id = format!("{}:{}", m.organization_id, m.user_id);
+            if !seen.insert(id.clone()) {
+                continue;
+            }
+            let Some((u, o, role)) = self.membership_view(&id).await? else {
+                continue;
+            };
+            out.push(json!({
+                "id": id,
+                "role": role,
+                "organization": {"id": o.id, "name": o.name, "subscription": null},
+                "user": {"id": u.id, "name": u.name, "email": u.email},
+            }));
+        }
+        Ok(Value::Array(out))
+    }
+
+    /// `POST /user/impersonate` (platform administrators): checks the choice (an empty one
+    /// stops acting as another user) and records it in the log.
+    pub async fn start_impersonating(&self, s: &Session, id: &str) -> Result<()> {
+        let admin = s.impersonated_by.as_deref().unwrap_or(&s.user.id);
+        if !s.user.is_super_admin {
+            return Err(Error::BadRequest("Unauthorized".into()));
+        }
+        if id.is_empty() {
+            tracing::warn!(admin_id = %admin, "stopped acting as another user");
+            return Ok(());
+        }
+        let Some((u, o, _)) = self.membership_view(id).await? else {
+            return Err(Error::NotFound("User not found".into()));
+        };
+        tracing::warn!(admin_id = %admin, user_id = %u.id, org_id = %o.id, "started acting as another user");
+        Ok(())
+    }
+
+    async fn authenticate_own(&self, token: &str, show_org: Option<&str>) -> Result<Session> {
         let claims: SessionClaims = self
             .keys
             .jwt()
@@ -391,6 +504,7 @@ impl Accounts {
             user,
             org,
             claims,
+            impersonated_by: None,
         })
     }
 
@@ -551,7 +665,7 @@ impl Accounts {
                 ("role", json!(s.role)),
                 ("isLifetime", json!(false)),
                 ("admin", json!(s.user.is_super_admin)),
-                ("impersonate", json!(false)),
+                ("impersonate", json!(s.impersonated_by.is_some())),
                 // No billing yet: Postiz reports no trial when Stripe is off.
                 ("isTrailing", json!(false)),
                 ("allowTrial", json!(s.org.allow_trial)),

@@ -5,6 +5,7 @@
 pub mod mail;
 pub mod model;
 pub mod notifications;
+pub mod platform_log;
 pub mod public;
 pub mod refresh;
 pub mod repo;
@@ -14,6 +15,7 @@ pub mod streak;
 pub use mail::{NoticeJob, NoticeKind, NoticeMail, NoticeReport};
 pub use model::Channel;
 pub use notifications::Notifications;
+pub use platform_log::PlatformLog;
 pub use refresh::RefreshJob;
 pub use repo::ChannelRepo;
 pub use service::{ChannelAllowance, Channels};

@@ -81,6 +81,11 @@ impl ChannelRepo {
         Self { table }
     }
 
+    /// The table.
+    pub fn table(&self) -> &Arc<dyn Table> {
+        &self.table
+    }
+
     /// The live channels of an organization, oldest first.
     pub async fn list(&self, org: &str) -> Result<Vec<Channel>> {
         let items = self

@@ -376,6 +376,10 @@ impl Channels {
         };
         self.repo.create(&c).await?;
         tracing::info!(org_id = %org, channel_id = %c.id, provider = info.identifier, "channel connected");
+        let log = crate::PlatformLog::new(self.repo.table().clone(), self.clock.clone());
+        if let Err(e) = log.connected(info.identifier).await {
+            tracing::warn!(error = %e, "the connection was not counted");
+        }
         Ok(c)
     }
 

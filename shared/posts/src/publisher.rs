@@ -73,6 +73,8 @@ pub enum Outcome {
 /// The publisher.
 #[derive(Clone)]
 pub struct Publisher {
+    /// The administrators' publishing log and daily counts.
+    platform: postiz_integrations::PlatformLog,
     repo: PostRepo,
     channels: Arc<Channels>,
     clock: Arc<dyn Clock>,
@@ -119,6 +121,7 @@ impl Publisher {
             repo.table().clone(),
         ));
         Self {
+            platform: postiz_integrations::PlatformLog::new(repo.table().clone(), clock.clone()),
             repo,
             channels,
             clock,
@@ -426,6 +429,17 @@ impl Publisher {
             &format!("Your post has been published on {name} at {url}"),
         )
         .await;
+        if let Err(e) = self
+            .platform
+            .published(
+                &channel.organization_id,
+                &channel.id,
+                &channel.provider_identifier,
+            )
+            .await
+        {
+            tracing::warn!(error = %e, "the publish was not counted");
+        }
         if self.channels.notifications().has_mail() {
             let streaks =
                 postiz_integrations::Streaks::new(self.repo.table().clone(), self.clock.clone());
@@ -712,6 +726,22 @@ impl Publisher {
             .await
             .ok()
             .flatten();
+        let logged = self
+            .platform
+            .error(postiz_integrations::platform_log::ErrorEntry {
+                org: &post.organization_id,
+                channel: &post.integration_id,
+                provider: channel
+                    .as_ref()
+                    .map_or("unknown", |c| c.provider_identifier.as_str()),
+                post: &post.id,
+                message: reason,
+                content: &post.root().content,
+            })
+            .await;
+        if let Err(e) = logged {
+            tracing::warn!(error = %e, "the publishing error was not logged");
+        }
         self.events
             .emit(
                 &post.organization_id,

@@ -105,11 +105,15 @@ where
         let state = AppState::from_ref(state);
         let token = header_or_cookie(&parts.headers, "auth").ok_or(Error::Unauthenticated)?;
         let show_org = header_or_cookie(&parts.headers, "showorg");
+        let impersonate = header_or_cookie(&parts.headers, "impersonate");
         let session = state
             .accounts
-            .authenticate(&token, show_org.as_deref())
+            .authenticate_as(&token, show_org.as_deref(), impersonate.as_deref())
             .await?;
         tracing::Span::current().record("user_id", session.user.id.as_str());
+        if let Some(admin) = &session.impersonated_by {
+            tracing::Span::current().record("impersonated_by", admin.as_str());
+        }
         Ok(Authed(session))
     }
 }

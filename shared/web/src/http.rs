@@ -104,7 +104,7 @@ pub fn finish(routes: Router<AppState>, state: AppState) -> Router {
                     .get(&REQUEST_ID)
                     .and_then(|v| v.to_str().ok())
                     .unwrap_or("-");
-                tracing::info_span!("request", request_id = %id, method = %req.method(), path = %logged_path(req.uri().path()), user_id = tracing::field::Empty)
+                tracing::info_span!("request", request_id = %id, method = %req.method(), path = %logged_path(req.uri().path()), user_id = tracing::field::Empty, impersonated_by = tracing::field::Empty)
             }),
         )
         .layer(PropagateRequestIdLayer::new(REQUEST_ID))

@@ -3,6 +3,7 @@
 //! and the template drift check.
 
 mod account_http;
+mod admin_http;
 mod agent_tools;
 mod ai_http;
 mod autopost_http;
