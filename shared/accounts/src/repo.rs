@@ -43,6 +43,22 @@ pub fn org_key(id: &str) -> Key {
 pub fn member_key(org_id: &str, user_id: &str) -> Key {
     Key::new(format!("ORG#{org_id}"), format!("MEMBER#{user_id}"))
 }
+/// Key of an organization's posting streak (written by the publishing job: see
+/// `postiz_integrations::streak`).
+pub fn streak_key(org_id: &str) -> Key {
+    Key::new(format!("ORG#{org_id}"), "STREAK")
+}
+/// After an organization's last publish, when its streak reminder goes
+/// (`STREAK_REMIND_SECS`, default 22 hours); the streak ends two hours later.
+pub fn streak_remind_after() -> chrono::Duration {
+    chrono::Duration::seconds(
+        std::env::var("STREAK_REMIND_SECS")
+            .ok()
+            .and_then(|v| v.parse::<i64>().ok())
+            .unwrap_or(22 * 3600)
+            .max(0),
+    )
+}
 /// Key of the API key lookup guard.
 pub fn api_key_guard(hash: &str) -> Key {
     Key::new(format!("APIKEY#{hash}"), "GUARD")
@@ -146,6 +162,28 @@ impl AccountsRepo {
             }
             Err(e) => Err(e.into()),
         }
+    }
+
+    /// Since when the organization has published at least once a day (`None` when its last
+    /// publish is older than the reminder time plus two hours, or there was none).
+    pub async fn streak_since(
+        &self,
+        org_id: &str,
+        now: chrono::DateTime<chrono::Utc>,
+    ) -> Result<Option<chrono::DateTime<chrono::Utc>>> {
+        let Some(item) = self.table.get(&streak_key(org_id)).await? else {
+            return Ok(None);
+        };
+        let at = |k: &str| {
+            item.get(k)
+                .and_then(serde_json::Value::as_i64)
+                .and_then(chrono::DateTime::<chrono::Utc>::from_timestamp_millis)
+        };
+        let ends = streak_remind_after() + chrono::Duration::hours(2);
+        Ok(match (at("streakSince"), at("lastPublishedAt")) {
+            (Some(since), Some(last)) if now - last < ends => Some(since),
+            _ => None,
+        })
     }
 
     /// A user by id.

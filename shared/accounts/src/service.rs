@@ -669,7 +669,10 @@ impl Accounts {
                 // No billing yet: Postiz reports no trial when Stripe is off.
                 ("isTrailing", json!(false)),
                 ("allowTrial", json!(s.org.allow_trial)),
-                ("streakSince", json!(s.org.streak_since)),
+                (
+                    "streakSince",
+                    json!(self.repo.streak_since(&s.org.id, self.clock.now()).await?),
+                ),
                 ("publicApi", json!(public_api)),
             ] {
                 m.insert(k.into(), val);

@@ -237,18 +237,10 @@ impl AutopostService {
             .finish()?;
         let url = input.url.unwrap_or_default().trim().to_string();
         self.check_url(&url).await?;
-        let mut wanted = input.integrations.unwrap_or_default();
-        wanted.sort();
-        wanted.dedup();
-        if !wanted.is_empty() {
-            let channels = self.channels.list(org).await?;
-            if let Some(unknown) = wanted
-                .iter()
-                .find(|id| !channels.iter().any(|c| &c.id == *id))
-            {
-                return Err(Error::NotFound(format!("Channel not found: {unknown}")));
-            }
-        }
+        let wanted = self
+            .channels
+            .check_owned(org, input.integrations.unwrap_or_default())
+            .await?;
         a.title = input.title.unwrap_or_default().trim().to_string();
         a.content = input.content.filter(|c| !c.trim().is_empty());
         a.url = url;

@@ -86,6 +86,27 @@ impl ChannelRepo {
         &self.table
     }
 
+    /// Checks that every id of `wanted` is a live channel of the organization (404 naming
+    /// the first that is not); answers them sorted, each once.
+    pub async fn check_owned(&self, org: &str, wanted: Vec<String>) -> Result<Vec<String>> {
+        let mut wanted = wanted;
+        wanted.sort();
+        wanted.dedup();
+        if wanted.is_empty() {
+            return Ok(wanted);
+        }
+        let channels = self.list(org).await?;
+        if let Some(unknown) = wanted
+            .iter()
+            .find(|id| !channels.iter().any(|c| &c.id == *id))
+        {
+            return Err(postiz_core::Error::NotFound(format!(
+                "Channel not found: {unknown}"
+            )));
+        }
+        Ok(wanted)
+    }
+
     /// The live channels of an organization, oldest first.
     pub async fn list(&self, org: &str) -> Result<Vec<Channel>> {
         let items = self

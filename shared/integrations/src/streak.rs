@@ -7,10 +7,10 @@
 //! |---|---|---|
 //! | the streak (gsi2 `STREAKS` / `<remindAtMs13>#<org>` until the reminder went) | `ORG#<org>` | `STREAK` |
 
-use chrono::{DateTime, Duration, Utc};
+use chrono::{DateTime, Utc};
 use postiz_core::{Clock, Result};
 use postiz_storage::schema::GSI2;
-use postiz_storage::{Condition, Key, KeyRange, Query, Table, Update};
+use postiz_storage::{Condition, KeyRange, Query, Table, Update};
 use serde_json::{json, Value};
 use std::sync::Arc;
 
@@ -18,30 +18,11 @@ use crate::mail::NoticeMail;
 
 /// Sparse index partition of streaks with a reminder to send.
 pub const STREAK_PARTITION: &str = "STREAKS";
-/// After the last publish, when the reminder goes (`STREAK_REMIND_SECS`, default 22 hours);
-/// the streak ends two hours later.
-fn remind_after() -> Duration {
-    Duration::seconds(
-        std::env::var("STREAK_REMIND_SECS")
-            .ok()
-            .and_then(|v| v.parse::<i64>().ok())
-            .unwrap_or(22 * 3600)
-            .max(0),
-    )
-}
-
-/// After the last publish, when the streak ends.
-fn ends_after() -> Duration {
-    remind_after() + Duration::hours(2)
-}
+use postiz_accounts::repo::{streak_key, streak_remind_after as remind_after};
 /// The reminder's subject and message (Postiz's).
 pub const REMINDER_SUBJECT: &str = "Streak Reminder";
 const REMINDER_HTML: &str =
     "<p>You are about to lose your streak in two hours! Schedule a post now to keep it!</p>";
-
-fn streak_key(org: &str) -> Key {
-    Key::new(format!("ORG#{org}"), "STREAK")
-}
 
 /// The organizations' streaks.
 #[derive(Clone)]
@@ -58,19 +39,9 @@ impl Streaks {
 
     /// Since when the organization has published at least once a day, if it has.
     pub async fn since(&self, org: &str) -> Result<Option<DateTime<Utc>>> {
-        let now = self.clock.now();
-        let Some(item) = self.table.get(&streak_key(org)).await? else {
-            return Ok(None);
-        };
-        let at = |k: &str| {
-            item.get(k)
-                .and_then(Value::as_i64)
-                .and_then(DateTime::<Utc>::from_timestamp_millis)
-        };
-        Ok(match (at("streakSince"), at("lastPublishedAt")) {
-            (Some(since), Some(last)) if now - last < ends_after() => Some(since),
-            _ => None,
-        })
+        postiz_accounts::AccountsRepo::new(self.table.clone())
+            .streak_since(org, self.clock.now())
+            .await
     }
 
     /// Records a publish: the streak goes on (or starts), and its reminder moves to 22 hours

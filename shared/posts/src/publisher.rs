@@ -440,12 +440,10 @@ impl Publisher {
         {
             tracing::warn!(error = %e, "the publish was not counted");
         }
-        if self.channels.notifications().has_mail() {
-            let streaks =
-                postiz_integrations::Streaks::new(self.repo.table().clone(), self.clock.clone());
-            if let Err(e) = streaks.published(&channel.organization_id).await {
-                tracing::warn!(error = %e, "the posting streak was not recorded");
-            }
+        let streaks =
+            postiz_integrations::Streaks::new(self.repo.table().clone(), self.clock.clone());
+        if let Err(e) = streaks.published(&channel.organization_id).await {
+            tracing::warn!(error = %e, "the posting streak was not recorded");
         }
         let post = Self::snapshot(held).await;
         self.events

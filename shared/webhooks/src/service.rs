@@ -104,18 +104,10 @@ impl WebhookService {
             .finish()?;
         let url = input.url.unwrap_or_default().trim().to_string();
         self.check_url(&url).await?;
-        let mut wanted = input.integrations.unwrap_or_default();
-        wanted.sort();
-        wanted.dedup();
-        if !wanted.is_empty() {
-            let channels = self.channels.list(org).await?;
-            if let Some(unknown) = wanted
-                .iter()
-                .find(|id| !channels.iter().any(|c| &c.id == *id))
-            {
-                return Err(Error::NotFound(format!("Channel not found: {unknown}")));
-            }
-        }
+        let wanted = self
+            .channels
+            .check_owned(org, input.integrations.unwrap_or_default())
+            .await?;
         let now = self.clock.now();
         let name = input.name.unwrap_or_default().trim().to_string();
         match input.id.filter(|i| !i.is_empty()) {

@@ -103,6 +103,10 @@ async fn members_get_digests_failures_and_streak_reminders_as_they_chose() {
     wait_state(&s, &first, "PUBLISHED").await;
     let published = "Your post has been published on Mastodon";
     let digest = wait_for(&outbox, published, 1).await.remove(0);
+    assert!(
+        s.get("/user/self").await["streakSince"].is_string(),
+        "a streak started"
+    );
     assert_eq!(digest.to, email);
     assert!(
         digest
