@@ -3,30 +3,11 @@
 //! fail; acting as another member (`impersonate`) shows that member's organization until
 //! it is stopped; nobody else gets any of it.
 
-use postiz_tests::fakes::{mastodon, serve};
-use postiz_tests::Running;
 use reqwest::Method;
 use serde_json::{json, Value};
 use std::time::{Duration, Instant};
 
-use crate::util::Session;
-
-async fn publish_now(s: &Session, channel: &str, text: &str) -> String {
-    let (status, posted) = s
-        .call(
-            Method::POST,
-            "/posts",
-            Some(json!({
-                "type": "now", "date": chrono::Utc::now().to_rfc3339(), "shortLink": false,
-                "tags": [],
-                "posts": [{"integration": {"id": channel}, "settings": {"__type": "mastodon"},
-                           "value": [{"content": format!("<p>{text}</p>")}]}],
-            })),
-        )
-        .await;
-    assert!(status < 300, "{posted}");
-    posted[0]["postId"].as_str().unwrap().to_string()
-}
+use crate::util::{publish_now, Session};
 
 async fn settled(s: &Session, id: &str) -> String {
     let deadline = Instant::now() + Duration::from_secs(30);
@@ -54,22 +35,9 @@ fn count_of(v: &Value, provider: &str) -> i64 {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn administrators_see_errors_and_statistics_and_act_as_members() {
-    let (fake, seen) = mastodon::app();
-    let fake_url = serve(fake).await;
-    let dir = tempfile::tempdir().unwrap();
     let admin_email = format!("{}@example.com", postiz_tests::unique("staff"));
-    let srv = Running::server(&[
-        ("DATA_DIR", dir.path().display().to_string()),
-        ("MASTODON_URL", fake_url),
-        ("MASTODON_CLIENT_ID", mastodon::CLIENT_ID.to_string()),
-        (
-            "MASTODON_CLIENT_SECRET",
-            mastodon::CLIENT_SECRET.to_string(),
-        ),
-        ("SUPER_ADMIN_EMAILS", admin_email.clone()),
-    ])
-    .ready(Duration::from_secs(60))
-    .await;
+    let (srv, _dir, seen) =
+        crate::util::mastodon_server(&[("SUPER_ADMIN_EMAILS", admin_email.clone())]).await;
     let base = &srv.base;
     let (member, member_email) = Session::register(base).await;
     let channel = postiz_tests::client::connect_mastodon(&member.http, base, &member.token).await;

@@ -4,7 +4,7 @@
 //! next run; switch off, edit, delete; another organization sees and changes nothing. Without
 //! the setting, a loopback feed is refused.
 
-use postiz_tests::fakes::{feed, mastodon, serve};
+use postiz_tests::fakes::{feed, serve};
 use postiz_tests::Running;
 use reqwest::Method;
 use serde_json::{json, Value};
@@ -13,13 +13,7 @@ use std::time::{Duration, Instant};
 use crate::util::Session;
 
 async fn server(extra: &[(&str, String)]) -> (Running, tempfile::TempDir) {
-    let (fake, _seen) = mastodon::app();
-    let fake_url = serve(fake).await;
-    let dir = tempfile::tempdir().unwrap();
-    let mut env = vec![("DATA_DIR", dir.path().display().to_string())];
-    env.extend(postiz_tests::client::mastodon_env(fake_url));
-    env.extend(extra.iter().cloned());
-    let srv = Running::server(&env).ready(Duration::from_secs(60)).await;
+    let (srv, dir, _) = crate::util::mastodon_server(extra).await;
     (srv, dir)
 }
 

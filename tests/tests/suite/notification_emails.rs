@@ -6,14 +6,12 @@
 //! Every notice is also an in-app notification.
 
 use postiz_core::email::{EmailMessage, OutboxMailer};
-use postiz_tests::fakes::{mastodon, serve};
-use postiz_tests::Running;
 use reqwest::Method;
 use serde_json::json;
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use crate::util::Session;
+use crate::util::{publish_now, Session};
 
 fn with_subject(outbox: &Path, subject: &str) -> Vec<EmailMessage> {
     OutboxMailer::new(outbox)
@@ -44,23 +42,6 @@ async fn wait_for(outbox: &Path, subject: &str, n: usize) -> Vec<EmailMessage> {
     }
 }
 
-async fn publish_now(s: &Session, channel: &str, text: &str) -> String {
-    let (status, posted) = s
-        .call(
-            Method::POST,
-            "/posts",
-            Some(json!({
-                "type": "now", "date": chrono::Utc::now().to_rfc3339(), "shortLink": false,
-                "tags": [],
-                "posts": [{"integration": {"id": channel}, "settings": {"__type": "mastodon"},
-                           "value": [{"content": format!("<p>{text}</p>")}]}],
-            })),
-        )
-        .await;
-    assert!(status < 300, "{posted}");
-    posted[0]["postId"].as_str().unwrap().to_string()
-}
-
 async fn wait_state(s: &Session, id: &str, state: &str) {
     let deadline = Instant::now() + Duration::from_secs(30);
     loop {
@@ -75,25 +56,15 @@ async fn wait_state(s: &Session, id: &str, state: &str) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn members_get_digests_failures_and_streak_reminders_as_they_chose() {
-    let (fake, seen) = mastodon::app();
-    let fake_url = serve(fake).await;
-    let dir = tempfile::tempdir().unwrap();
-    let outbox = dir.path().join("outbox");
-    let srv = Running::server(&[
-        ("DATA_DIR", dir.path().display().to_string()),
-        ("MASTODON_URL", fake_url),
-        ("MASTODON_CLIENT_ID", mastodon::CLIENT_ID.to_string()),
-        (
-            "MASTODON_CLIENT_SECRET",
-            mastodon::CLIENT_SECRET.to_string(),
-        ),
-        // Also on the AWS adapters (where the outbox is only used when named).
+    let mail = tempfile::tempdir().unwrap();
+    let outbox = mail.path().join("outbox");
+    let (srv, _dir, seen) = crate::util::mastodon_server(&[
+        // Named, so that the AWS adapters use it too.
         ("EMAIL_OUTBOX_DIR", outbox.display().to_string()),
         ("DIGEST_WINDOW_SECS", "2".into()),
         ("DIGEST_TICK_SECS", "1".into()),
         ("STREAK_REMIND_SECS", "5".into()),
     ])
-    .ready(Duration::from_secs(60))
     .await;
     let (s, email) = Session::register(&srv.base).await;
     let channel = postiz_tests::client::connect_mastodon(&s.http, &srv.base, &s.token).await;

@@ -9,29 +9,15 @@
 //!   link's id. A provider that fails makes the save fail with 502, and nothing is saved.
 //! - Without any shortener (a loopback backend URL), nothing is asked or shortened.
 
-use postiz_tests::fakes::{mastodon, serve, shortener};
+use postiz_tests::fakes::{serve, shortener};
 use postiz_tests::Running;
 use reqwest::Method;
 use serde_json::{json, Value};
-use std::time::Duration;
 
 use crate::util::Session;
 
 async fn server(extra: &[(&str, String)]) -> (Running, tempfile::TempDir) {
-    let (fake, _seen) = mastodon::app();
-    let fake_url = serve(fake).await;
-    let dir = tempfile::tempdir().unwrap();
-    let mut env = vec![
-        ("DATA_DIR", dir.path().display().to_string()),
-        ("MASTODON_URL", fake_url),
-        ("MASTODON_CLIENT_ID", mastodon::CLIENT_ID.to_string()),
-        (
-            "MASTODON_CLIENT_SECRET",
-            mastodon::CLIENT_SECRET.to_string(),
-        ),
-    ];
-    env.extend(extra.iter().cloned());
-    let srv = Running::server(&env).ready(Duration::from_secs(60)).await;
+    let (srv, dir, _) = crate::util::mastodon_server(extra).await;
     (srv, dir)
 }
 

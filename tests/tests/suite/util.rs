@@ -262,3 +262,42 @@ pub fn code_in_redirect(answer: &serde_json::Value) -> String {
     let code = redirect.query_pairs().find(|(k, _)| k == "code");
     code.expect("a code").1.into_owned()
 }
+
+/// A `postiz-server` on its own data folder with a fake Mastodon (and its log) and `extra`
+/// settings.
+pub async fn mastodon_server(
+    extra: &[(&str, String)],
+) -> (
+    postiz_tests::Running,
+    TempDir,
+    postiz_tests::fakes::mastodon::Shared,
+) {
+    let (fake, seen) = postiz_tests::fakes::mastodon::app();
+    let fake_url = postiz_tests::fakes::serve(fake).await;
+    let dir = tempfile::tempdir().unwrap();
+    let mut env = vec![("DATA_DIR", dir.path().display().to_string())];
+    env.extend(postiz_tests::client::mastodon_env(fake_url));
+    env.extend(extra.iter().cloned());
+    let srv = postiz_tests::Running::server(&env)
+        .ready(std::time::Duration::from_secs(60))
+        .await;
+    (srv, dir, seen)
+}
+
+/// Publishes `text` at once on the Mastodon channel; the post's id.
+pub async fn publish_now(s: &Session, channel: &str, text: &str) -> String {
+    let (status, posted) = s
+        .call(
+            reqwest::Method::POST,
+            "/posts",
+            Some(serde_json::json!({
+                "type": "now", "date": chrono::Utc::now().to_rfc3339(), "shortLink": false,
+                "tags": [],
+                "posts": [{"integration": {"id": channel}, "settings": {"__type": "mastodon"},
+                           "value": [{"content": format!("<p>{text}</p>")}]}],
+            })),
+        )
+        .await;
+    assert!(status < 300, "{posted}");
+    posted[0]["postId"].as_str().unwrap().to_string()
+}

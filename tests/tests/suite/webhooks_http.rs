@@ -6,7 +6,7 @@
 //! the setting, a loopback URL is refused.
 
 use hmac::{Hmac, Mac};
-use postiz_tests::fakes::{mastodon, receiver, serve};
+use postiz_tests::fakes::{receiver, serve};
 use postiz_tests::Running;
 use reqwest::Method;
 use serde_json::{json, Value};
@@ -16,20 +16,7 @@ use std::time::{Duration, Instant};
 use crate::util::Session;
 
 async fn server(extra: &[(&str, String)]) -> (Running, tempfile::TempDir) {
-    let (fake, _seen) = mastodon::app();
-    let fake_url = serve(fake).await;
-    let dir = tempfile::tempdir().unwrap();
-    let mut env = vec![
-        ("DATA_DIR", dir.path().display().to_string()),
-        ("MASTODON_URL", fake_url),
-        ("MASTODON_CLIENT_ID", mastodon::CLIENT_ID.to_string()),
-        (
-            "MASTODON_CLIENT_SECRET",
-            mastodon::CLIENT_SECRET.to_string(),
-        ),
-    ];
-    env.extend(extra.iter().cloned());
-    let srv = Running::server(&env).ready(Duration::from_secs(60)).await;
+    let (srv, dir, _) = crate::util::mastodon_server(extra).await;
     (srv, dir)
 }
 
