@@ -46,6 +46,8 @@ pub struct Runner {
     clock: Arc<dyn Clock>,
     ai: Option<Ai>,
     media: Option<MediaService>,
+    /// With billing on, a plan without RSS autopost stops the organization's feeds.
+    billing: postiz_billing::Billing,
 }
 
 impl Runner {
@@ -58,6 +60,9 @@ impl Runner {
         media: Option<MediaService>,
     ) -> Self {
         Self {
+            billing: postiz_billing::Billing::from_env(postiz_billing::BillingRepo::new(
+                posts.repo.table().clone(),
+            )),
             repo,
             posts,
             fetcher: GuardedFetcher::new(feed::feed_policy()),
@@ -86,6 +91,15 @@ impl Runner {
         };
         if !autopost.active {
             return Ok(skipped("inactive"));
+        }
+        // As Postiz: a plan without RSS autopost (FREE after a cancellation) stops the feed.
+        if self.billing.enabled() && !self.billing.plan(org).await?.tier.plan().auto_post {
+            let mut stopped = autopost.clone();
+            stopped.active = false;
+            stopped.updated_at = self.clock.now();
+            self.repo.put(&stopped).await?;
+            tracing::info!(autopost = %id, "feed switched off: the plan does not include RSS autopost");
+            return Ok(skipped("the plan does not include RSS autopost"));
         }
         let (mut state, version) = self.repo.state(id).await?;
         let now = self.clock.now();

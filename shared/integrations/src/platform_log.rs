@@ -207,6 +207,8 @@ impl PlatformLog {
             chosen.push(json!({
                 "id": text("id"),
                 "message": text("message"),
+                // Postiz keeps the request's body; the post is under `post` here.
+                "body": "",
                 "platform": text("platform"),
                 "organizationId": org_id,
                 "postId": text("postId"),

@@ -364,3 +364,48 @@ async fn a_post_queued_before_billing_does_not_go_out_without_a_subscription() {
         "nothing was sent to the network"
     );
 }
+
+/// As Postiz: when the plan drops to FREE (no RSS autopost), the organization's feeds stop at
+/// their next run.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn feeds_stop_when_the_plan_drops_to_free() {
+    let (feed, _) = postiz_tests::fakes::feed::app();
+    let feed_url = format!("{}/feed.xml", serve(feed).await);
+    let dir = tempfile::tempdir().unwrap();
+    let srv = Running::server(&[
+        ("DATA_DIR", dir.path().display().to_string()),
+        ("FRONTEND_URL", APP.to_string()),
+        ("STRIPE_SECRET_KEY", "sk_test_billing_http".to_string()),
+        ("STRIPE_SIGNING_KEY", SIGNING.to_string()),
+        ("FETCH_ALLOW_PRIVATE", "true".to_string()),
+        ("AUTOPOST_TICK_SECS", "1".to_string()),
+    ])
+    .ready(Duration::from_secs(60))
+    .await;
+    let (s, _) = Session::register(&srv.base).await;
+    let org = me(&s).await["orgId"].as_str().unwrap().to_string();
+    let now = chrono::Utc::now().timestamp();
+    let created = subscription_event(
+        "evt_p",
+        "customer.subscription.created",
+        &org,
+        "PRO",
+        now - 5,
+    );
+    assert_eq!(deliver(&s, &created, SIGNING).await.0, 200);
+    let body = json!({
+        "title": "Blog", "content": "", "onSlot": false, "syncLast": false, "url": feed_url,
+        "active": true, "addPicture": false, "generateContent": false, "integrations": [],
+    });
+    let (status, answer) = s.call(Method::POST, "/autopost", Some(body)).await;
+    assert!(status < 300, "{answer}");
+    assert_eq!(s.get("/autopost").await[0]["active"], true);
+
+    let deleted = subscription_event("evt_q", "customer.subscription.deleted", &org, "PRO", now);
+    assert_eq!(deliver(&s, &deleted, SIGNING).await.0, 200);
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    while s.get("/autopost").await[0]["active"] != false {
+        assert!(std::time::Instant::now() < deadline, "the feed is still on");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}

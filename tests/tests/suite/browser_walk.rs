@@ -299,6 +299,30 @@ async fn autopost_walk(frontend: &Path, backend_url: &str) {
     );
 }
 
+/// Short links and the administrators' pages (billing off, the built-in shortener on the
+/// backend's own URL, the walk's account a platform administrator): the editor's short-link
+/// question answered yes, the link followed and counted, Admin Stats and Errors.
+async fn links_walk(frontend: &Path, backend_url: &str) {
+    let (fake, _seen) = mastodon::app();
+    let fake_url = serve(fake).await;
+    let data = tempfile::tempdir().unwrap();
+    let admin = format!("{}@example.com", postiz_tests::unique("links-admin"));
+    let mut backend_env = postiz_tests::client::mastodon_env(fake_url).to_vec();
+    backend_env.push(("SHORT_LINK_URL", backend_url.to_string()));
+    backend_env.push(("SUPER_ADMIN_EMAILS", admin.clone()));
+    let stack = start_stack(frontend, backend_url, false, data.path(), &backend_env, &[]).await;
+    run_script(
+        "links.mjs",
+        "links",
+        stack,
+        backend_url,
+        &[
+            ("MASTODON_CODE", mastodon::GOOD_CODE.to_string()),
+            ("ADMIN_EMAIL", admin),
+        ],
+    );
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_real_web_app_works_in_both_auth_modes() {
     let Some(frontend) = std::env::var_os("POSTIZ_FRONTEND_DIR").map(PathBuf::from) else {
@@ -316,7 +340,8 @@ async fn the_real_web_app_works_in_both_auth_modes() {
     );
     let backend_url = std::env::var("POSTIZ_FRONTEND_BACKEND_URL")
         .unwrap_or_else(|_| "http://127.0.0.1:3000".into());
-    // `POSTIZ_WALK_ONLY=billing` (or `cookie`, `header`, `ai`, `oauth`, `webhooks`, `autopost`; comma-separated) runs
+    // `POSTIZ_WALK_ONLY=billing` (or `cookie`, `header`, `ai`, `oauth`, `webhooks`, `autopost`,
+    // `links`; comma-separated) runs
     // only those.
     let only = std::env::var("POSTIZ_WALK_ONLY").unwrap_or_default();
     let wanted = |name: &str| only.is_empty() || only.split(',').any(|w| w.trim() == name);
@@ -339,5 +364,8 @@ async fn the_real_web_app_works_in_both_auth_modes() {
     }
     if wanted("autopost") {
         autopost_walk(&frontend, &backend_url).await;
+    }
+    if wanted("links") {
+        links_walk(&frontend, &backend_url).await;
     }
 }
