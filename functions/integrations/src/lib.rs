@@ -282,11 +282,23 @@ async fn delete_channel(
     JsonBody(b): JsonBody<IdBody>,
 ) -> ApiResult<Json<Value>> {
     let id = id_of(b)?;
+    let channel = ctx.channels.repo.get(&s.org.id, &id).await?;
     let deleted = ctx.channels.delete(&s.org.id, &id).await?;
     let a = &ctx.app.adapters;
-    let posts = PostRepo::new(a.table.clone())
-        .delete_for_channel(&s.org.id, &id, a.clock.now())
-        .await?;
+    let events = postiz_webhooks::Events::new(
+        postiz_webhooks::WebhookRepo::new(a.table.clone()),
+        a.queue.clone(),
+        a.clock.clone(),
+    );
+    let posts = postiz_posts::service::delete_channel_posts(
+        &PostRepo::new(a.table.clone()),
+        &events,
+        &s.org.id,
+        &id,
+        channel.as_ref(),
+        a.clock.now(),
+    )
+    .await?;
     tracing::info!(channel_id = %id, posts, "channel deleted with its posts");
     Ok(Json(deleted))
 }

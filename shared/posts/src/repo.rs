@@ -237,14 +237,14 @@ impl PostRepo {
     }
 
     /// Soft-deletes every live post of `channel` (Postiz deletes a channel's posts with it),
-    /// so nothing queued for it fails later; how many were deleted. Reads the org's live
-    /// posts once; a post changed meanwhile is read again (three tries).
+    /// so nothing queued for it fails later; the posts deleted. Reads the org's live posts
+    /// once; a post changed meanwhile is read again (three tries).
     pub async fn delete_for_channel(
         &self,
         org: &str,
         channel: &str,
         now: DateTime<Utc>,
-    ) -> Result<usize> {
+    ) -> Result<Vec<Post>> {
         #[derive(serde::Deserialize)]
         #[serde(rename_all = "camelCase")]
         struct Owner {
@@ -259,10 +259,10 @@ impl PostRepo {
             .filter(|o| o.integration_id == channel)
             .map(|o| o.id)
             .collect();
-        let mut deleted = 0;
+        let mut deleted = Vec::new();
         for id in ids {
             match self.soft_delete(org, &id, now).await {
-                Ok(Some(true)) => deleted += 1,
+                Ok(Some(true)) => deleted.extend(self.get(org, &id).await?),
                 Ok(_) => {}
                 // Changed three times meanwhile: the publisher deletes it when it comes due.
                 Err(Error::Conflict(_)) => {}

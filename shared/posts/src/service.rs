@@ -840,11 +840,19 @@ impl Posts {
         Ok(views::thread(&p, c.as_ref()))
     }
 
-    /// Soft-deletes the posts of a channel being deleted; how many.
+    /// Soft-deletes the posts of a channel being deleted, each announced as `post.deleted`
+    /// to the outgoing webhooks; how many.
     pub async fn delete_for_channel(&self, org: &str, channel: &str) -> Result<usize> {
-        self.repo
-            .delete_for_channel(org, channel, self.clock.now())
-            .await
+        let c = self.channels.repo.get(org, channel).await?;
+        delete_channel_posts(
+            &self.repo,
+            &self.events,
+            org,
+            channel,
+            c.as_ref(),
+            self.clock.now(),
+        )
+        .await
     }
 
     /// `DELETE /posts/:group`: soft-deletes the thread; a queued message finds it gone.
@@ -1018,4 +1026,23 @@ fn check_tag(name: &str, color: &str) -> Result<(String, String)> {
         return Err(Error::invalid("color must be at most 50 characters"));
     }
     Ok((name.to_string(), color.to_string()))
+}
+
+/// Soft-deletes the posts of `channel` (of `org`; `c` when it can still be read) and announces
+/// each as `post.deleted` to the outgoing webhooks; how many were deleted.
+pub async fn delete_channel_posts(
+    repo: &PostRepo,
+    events: &Events,
+    org: &str,
+    channel: &str,
+    c: Option<&Channel>,
+    now: DateTime<Utc>,
+) -> Result<usize> {
+    let gone = repo.delete_for_channel(org, channel, now).await?;
+    for p in &gone {
+        events
+            .emit(org, channel, EventKind::Deleted, views::webhook_post(p, c))
+            .await;
+    }
+    Ok(gone.len())
 }

@@ -443,6 +443,8 @@ const SENDERS: &[(&str, &[&str])] = &[
             "public-api",
             "ai",
             "mcp",
+            // Deleting a channel deletes its posts: post.deleted for each.
+            "integrations",
             "publish-worker",
             "webhooks",
             "webhook-delivery",

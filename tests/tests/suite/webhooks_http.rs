@@ -330,3 +330,54 @@ async fn without_the_setting_private_and_plain_http_urls_are_refused() {
     }
     assert_eq!(s.get("/webhooks").await, json!([]));
 }
+
+/// Deleting a channel deletes its posts with it: each is announced as `post.deleted`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn deleting_a_channel_announces_its_posts_deleted() {
+    let (hook_app, log) = receiver::app(0, 0.0);
+    let hook_base = serve(hook_app).await;
+    let (srv, _dir) = server(&[("FETCH_ALLOW_PRIVATE", "true".into())]).await;
+    let (s, _) = Session::register(&srv.base).await;
+    let channel = postiz_tests::client::connect_mastodon(&s.http, &srv.base, &s.token).await;
+    let (status, _) = s
+        .call(
+            Method::POST,
+            "/webhooks",
+            Some(json!({"name": "All", "url": format!("{hook_base}/all"),
+                        "integrations": [{"id": channel}]})),
+        )
+        .await;
+    assert_eq!(status, 201);
+    let (status, posted) = s
+        .call(
+            Method::POST,
+            "/posts",
+            Some(json!({
+                "type": "draft", "date": "2031-01-01T10:00:00Z", "shortLink": false, "tags": [],
+                "posts": [{"integration": {"id": channel}, "settings": {"__type": "mastodon"},
+                           "value": [{"content": "<p>Gone with the channel</p>"}]}],
+            })),
+        )
+        .await;
+    assert!(status < 300, "{posted}");
+    let post = posted[0]["postId"].as_str().unwrap().to_string();
+    let (status, body) = s
+        .call(
+            Method::DELETE,
+            "/integrations",
+            Some(json!({ "id": channel })),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    let deleted = wait_for("post.deleted", || {
+        log.lock()
+            .unwrap()
+            .hits
+            .iter()
+            .find(|h| h.header("postiz-event") == "post.deleted")
+            .cloned()
+    })
+    .await;
+    let body: Value = serde_json::from_slice(&deleted.body).unwrap();
+    assert_eq!(body[0]["id"], post.as_str(), "{body}");
+}
