@@ -67,11 +67,6 @@ impl Notifications {
         self
     }
 
-    /// Whether notices are emailed too.
-    pub fn has_mail(&self) -> bool {
-        self.mail.is_some()
-    }
-
     /// A notice: stored in the app, and emailed as the members' preferences say (see
     /// [`crate::mail`]). A failed email is logged; the notice stays.
     pub async fn notify(

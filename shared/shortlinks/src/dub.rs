@@ -5,9 +5,9 @@
 
 use async_trait::async_trait;
 use postiz_core::{Error, Result};
-use serde_json::{json, Value};
+use serde_json::json;
 
-use crate::{http, refused, unreachable, LinkRecord, Made, Shortener};
+use crate::{call, http, LinkRecord, Made, Shortener};
 
 /// The Dub adapter.
 pub struct Dub {
@@ -51,18 +51,14 @@ impl Shortener for Dub {
     }
 
     async fn shorten(&self, org: &str, url: &str) -> Result<Made> {
-        let r = self
-            .http
-            .post(format!("{}/links", self.endpoint))
-            .bearer_auth(&self.token)
-            .json(&json!({"url": url, "domain": self.domain, "tenantId": org}))
-            .send()
-            .await
-            .map_err(|e| unreachable("Dub", e))?;
-        if !r.status().is_success() {
-            return Err(refused("Dub", r).await);
-        }
-        let v: Value = r.json().await.map_err(|e| unreachable("Dub", e))?;
+        let v = call(
+            "Dub",
+            self.http
+                .post(format!("{}/links", self.endpoint))
+                .bearer_auth(&self.token)
+                .json(&json!({"url": url, "domain": self.domain, "tenantId": org})),
+        )
+        .await?;
         match (v["shortLink"].as_str(), v["id"].as_str()) {
             (Some(short), Some(id)) => Ok(Made {
                 short: short.into(),
@@ -75,18 +71,14 @@ impl Shortener for Dub {
     }
 
     async fn clicks(&self, link: &LinkRecord) -> Result<i64> {
-        let r = self
-            .http
-            .get(format!("{}/links/info", self.endpoint))
-            .query(&[("linkId", link.remote_id.as_str())])
-            .bearer_auth(&self.token)
-            .send()
-            .await
-            .map_err(|e| unreachable("Dub", e))?;
-        if !r.status().is_success() {
-            return Err(refused("Dub", r).await);
-        }
-        let v: Value = r.json().await.map_err(|e| unreachable("Dub", e))?;
+        let v = call(
+            "Dub",
+            self.http
+                .get(format!("{}/links/info", self.endpoint))
+                .query(&[("linkId", link.remote_id.as_str())])
+                .bearer_auth(&self.token),
+        )
+        .await?;
         Ok(v["clicks"].as_i64().unwrap_or(0))
     }
 }

@@ -6,10 +6,10 @@
 
 use async_trait::async_trait;
 use postiz_core::{Error, Result};
-use serde_json::{json, Value};
+use serde_json::json;
 
 use crate::dub::on_domain;
-use crate::{http, refused, unreachable, LinkRecord, Made, Shortener};
+use crate::{call, http, LinkRecord, Made, Shortener};
 
 /// The Kutt adapter.
 pub struct Kutt {
@@ -52,18 +52,14 @@ impl Shortener for Kutt {
         if self.custom_domain {
             body["domain"] = json!(self.domain);
         }
-        let r = self
-            .http
-            .post(format!("{}/links", self.endpoint))
-            .header("X-API-KEY", &self.key)
-            .json(&body)
-            .send()
-            .await
-            .map_err(|e| unreachable("Kutt", e))?;
-        if !r.status().is_success() {
-            return Err(refused("Kutt", r).await);
-        }
-        let v: Value = r.json().await.map_err(|e| unreachable("Kutt", e))?;
+        let v = call(
+            "Kutt",
+            self.http
+                .post(format!("{}/links", self.endpoint))
+                .header("X-API-KEY", &self.key)
+                .json(&body),
+        )
+        .await?;
         match (v["link"].as_str(), v["id"].as_str()) {
             (Some(short), Some(id)) => Ok(Made {
                 short: short.into(),
@@ -76,21 +72,17 @@ impl Shortener for Kutt {
     }
 
     async fn clicks(&self, link: &LinkRecord) -> Result<i64> {
-        let r = self
-            .http
-            .get(format!(
-                "{}/links/{}/stats",
-                self.endpoint,
-                link.remote_id.replace(['/', '?', '#'], "")
-            ))
-            .header("X-API-KEY", &self.key)
-            .send()
-            .await
-            .map_err(|e| unreachable("Kutt", e))?;
-        if !r.status().is_success() {
-            return Err(refused("Kutt", r).await);
-        }
-        let v: Value = r.json().await.map_err(|e| unreachable("Kutt", e))?;
+        let v = call(
+            "Kutt",
+            self.http
+                .get(format!(
+                    "{}/links/{}/stats",
+                    self.endpoint,
+                    link.remote_id.replace(['/', '?', '#'], "")
+                ))
+                .header("X-API-KEY", &self.key),
+        )
+        .await?;
         Ok(v["visit_count"].as_i64().unwrap_or(0))
     }
 }

@@ -57,17 +57,24 @@ pub(crate) fn http() -> reqwest::Client {
         .unwrap_or_default()
 }
 
-/// A provider's failure, with the URL left out of the text (keys travel in headers, but
-/// the link being shortened is the user's).
-pub(crate) fn unreachable(provider: &str, e: reqwest::Error) -> Error {
-    Error::Unavailable(format!(
-        "{provider} could not be reached: {}",
-        e.without_url()
-    ))
+/// Sends a provider's request; its JSON answer, or why there is none. Failures leave the URL
+/// out of the text (keys travel in headers, but the link being shortened is the user's).
+pub(crate) async fn call(provider: &str, request: reqwest::RequestBuilder) -> Result<Value> {
+    let unreachable = |e: reqwest::Error| {
+        Error::Unavailable(format!(
+            "{provider} could not be reached: {}",
+            e.without_url()
+        ))
+    };
+    let r = request.send().await.map_err(unreachable)?;
+    if !r.status().is_success() {
+        return Err(refused(provider, r).await);
+    }
+    r.json().await.map_err(unreachable)
 }
 
 /// A provider's answer that is not a success.
-pub(crate) async fn refused(provider: &str, r: reqwest::Response) -> Error {
+async fn refused(provider: &str, r: reqwest::Response) -> Error {
     let status = r.status().as_u16();
     let text = r.text().await.unwrap_or_default();
     let reason: String = serde_json::from_str::<Value>(&text)
@@ -129,12 +136,7 @@ impl ShortLinks {
         Self::new(shortener, table, clock)
     }
 
-    /// Whether a shortener is configured.
-    pub fn enabled(&self) -> bool {
-        self.shortener.is_some()
-    }
-
-    /// The built-in links' redirects (`None` when the built-in shortener is not in use).
+    /// The stored links (the built-in shortener's redirects read it).
     pub fn repo(&self) -> &ShortLinkRepo {
         &self.repo
     }

@@ -7,10 +7,10 @@
 
 use async_trait::async_trait;
 use postiz_core::{Error, Result};
-use serde_json::{json, Value};
+use serde_json::json;
 
 use crate::dub::on_domain;
-use crate::{http, refused, unreachable, LinkRecord, Made, Shortener};
+use crate::{call, http, LinkRecord, Made, Shortener};
 
 /// The Short.io adapter.
 pub struct ShortIo {
@@ -56,18 +56,14 @@ impl Shortener for ShortIo {
     }
 
     async fn shorten(&self, _org: &str, url: &str) -> Result<Made> {
-        let r = self
-            .http
-            .post(format!("{}/links", self.api))
-            .header("authorization", &self.key)
-            .json(&json!({"originalURL": url, "domain": self.domain}))
-            .send()
-            .await
-            .map_err(|e| unreachable("Short.io", e))?;
-        if !r.status().is_success() {
-            return Err(refused("Short.io", r).await);
-        }
-        let v: Value = r.json().await.map_err(|e| unreachable("Short.io", e))?;
+        let v = call(
+            "Short.io",
+            self.http
+                .post(format!("{}/links", self.api))
+                .header("authorization", &self.key)
+                .json(&json!({"originalURL": url, "domain": self.domain})),
+        )
+        .await?;
         let id = v["idString"]
             .as_str()
             .map(str::to_string)
@@ -84,22 +80,18 @@ impl Shortener for ShortIo {
     }
 
     async fn clicks(&self, link: &LinkRecord) -> Result<i64> {
-        let r = self
-            .http
-            .get(format!(
-                "{}/statistics/link/{}",
-                self.statistics,
-                link.remote_id.replace(['/', '?', '#'], "")
-            ))
-            .query(&[("period", "total"), ("tz", "UTC")])
-            .header("authorization", &self.key)
-            .send()
-            .await
-            .map_err(|e| unreachable("Short.io", e))?;
-        if !r.status().is_success() {
-            return Err(refused("Short.io", r).await);
-        }
-        let v: Value = r.json().await.map_err(|e| unreachable("Short.io", e))?;
+        let v = call(
+            "Short.io",
+            self.http
+                .get(format!(
+                    "{}/statistics/link/{}",
+                    self.statistics,
+                    link.remote_id.replace(['/', '?', '#'], "")
+                ))
+                .query(&[("period", "total"), ("tz", "UTC")])
+                .header("authorization", &self.key),
+        )
+        .await?;
         Ok(v["totalClicks"].as_i64().unwrap_or(0))
     }
 }
