@@ -7,6 +7,7 @@
 
 pub mod catalogue;
 pub mod config;
+pub mod creds;
 pub mod error;
 pub mod http;
 pub mod networks;

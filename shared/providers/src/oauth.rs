@@ -57,6 +57,43 @@ pub fn url_with_query(base: &str, params: &[(&str, &str)]) -> String {
     url.to_string()
 }
 
+/// The answer of an OAuth 2 token endpoint (code exchange or refresh).
+#[derive(Debug, Clone, serde::Deserialize)]
+pub struct TokenAnswer {
+    /// The access token.
+    pub access_token: String,
+    /// A refresh token, when the network issues one.
+    #[serde(default)]
+    pub refresh_token: Option<String>,
+    /// Seconds until the access token expires.
+    #[serde(default)]
+    pub expires_in: Option<i64>,
+}
+
+/// Posts an OAuth 2 token request as a form; a refused code or refresh token is a
+/// `RefreshNeeded` for refreshes and a `BadRequest` for connects (`connecting`).
+pub async fn token_request(
+    http: &crate::http::Http,
+    url: &str,
+    form: &[(&str, &str)],
+    connecting: bool,
+) -> crate::ProviderResult<TokenAnswer> {
+    let req = http.client().post(url).form(form);
+    http.json(req, crate::http::no_mapping)
+        .await
+        .map_err(|e| match e {
+            crate::ProviderError::BadRequest { user_message }
+            | crate::ProviderError::RefreshNeeded(user_message) => {
+                if connecting {
+                    crate::ProviderError::bad(format!("The code was refused: {user_message}"))
+                } else {
+                    crate::ProviderError::RefreshNeeded(user_message)
+                }
+            }
+            other => other,
+        })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

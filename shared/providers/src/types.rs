@@ -64,6 +64,33 @@ pub struct ProviderInfo {
     pub tools: &'static [&'static str],
 }
 
+impl ProviderInfo {
+    /// A provider's catalogue data with the common defaults (one step, no scopes, no form, no
+    /// refresh, no tools); set the rest with struct update syntax.
+    pub fn basic(
+        identifier: &'static str,
+        name: &'static str,
+        editor: Editor,
+        max_length: usize,
+        max_concurrency: u32,
+    ) -> Self {
+        Self {
+            identifier,
+            name,
+            editor,
+            max_length,
+            two_step: false,
+            scopes: &[],
+            custom_fields: None,
+            is_web3: false,
+            tool_tip: None,
+            refreshes: false,
+            max_concurrency,
+            tools: &[],
+        }
+    }
+}
+
 /// The start of an OAuth flow.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AuthRequest {

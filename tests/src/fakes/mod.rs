@@ -1,25 +1,33 @@
 //! Local fake servers speaking the documented HTTP APIs of social networks, so the real
 //! provider clients run against them. Each counts what it received.
 
+pub mod articles;
 pub mod bluesky;
 pub mod discord;
+pub mod dribbble;
 pub mod facebook;
 pub mod feed;
 pub mod instagram;
+pub mod lemmy;
 pub mod linkedin;
 pub mod mastodon;
+pub mod nostr_relay;
 pub mod openai;
 pub mod pinterest;
 pub mod receiver;
+pub mod recorder;
 pub mod reddit;
 pub mod resend;
 pub mod shortener;
 pub mod slack;
+pub mod streams;
 pub mod stripe;
 pub mod tavily;
 pub mod telegram;
 pub mod threads;
 pub mod tiktok;
+pub mod tumblr;
+pub mod vk;
 pub mod x;
 pub mod youtube;
 

@@ -8,13 +8,20 @@ use crate::Provider;
 
 pub mod bluesky;
 mod bluesky_video;
+pub mod devto;
 pub mod discord;
 pub mod facebook;
 mod facebook_story;
+pub mod hashnode;
 pub mod instagram;
+pub mod kick;
+pub mod lemmy;
 pub mod linkedin;
+pub mod listmonk;
 pub mod mastodon;
+pub mod medium;
 pub mod meta;
+pub mod nostr;
 pub mod pinterest;
 pub mod reddit;
 mod reddit_tools;
@@ -22,6 +29,11 @@ pub mod slack;
 pub mod telegram;
 pub mod threads;
 pub mod tiktok;
+pub mod twitch;
+pub mod vk;
+pub mod dribbble;
+pub mod tumblr;
+pub mod wordpress;
 pub mod x;
 mod x_video;
 pub mod youtube;
@@ -90,5 +102,17 @@ pub fn all(config: &ProviderConfig, http: &Http) -> Vec<Arc<dyn Provider>> {
         Arc::new(tiktok::TikTok::new(config, http.clone())),
         Arc::new(x::X::new(config, http.clone())),
         Arc::new(youtube::YouTube::new(config, http.clone())),
+        Arc::new(devto::DevTo::new(config, http.clone())),
+        Arc::new(hashnode::Hashnode::new(config, http.clone())),
+        Arc::new(lemmy::Lemmy::new(config, http.clone())),
+        Arc::new(listmonk::Listmonk::new(config, http.clone())),
+        Arc::new(medium::Medium::new(config, http.clone())),
+        Arc::new(wordpress::WordPress::new(config, http.clone())),
+        Arc::new(kick::Kick::new(config, http.clone())),
+        Arc::new(nostr::Nostr::new(config, http.clone())),
+        Arc::new(twitch::Twitch::new(config, http.clone())),
+        Arc::new(vk::Vk::new(config, http.clone())),
+        Arc::new(dribbble::Dribbble::new(config, http.clone())),
+        Arc::new(tumblr::Tumblr::new(config, http.clone())),
     ]
 }
