@@ -23,6 +23,9 @@ pub fn rules_text(identifier: &str) -> &'static str {
             "Pinterest needs 1 to 5 media files; a video needs exactly 2 items (the video and a cover image)."
         }
         "bluesky" => "Bluesky can have up to 4 pictures; a video must be alone.",
+        "lemmy" => "Lemmy takes at most one picture, used as the cover.",
+        "dribbble" => "Dribbble needs exactly one picture (no video), 400x300 or 800x600 pixels.",
+        "tumblr" => "Tumblr takes up to 30 pictures and at most one video.",
         _ => "",
     }
 }
@@ -109,6 +112,88 @@ pub fn settings_schema(identifier: &str) -> Option<Value> {
             &[],
             json!({"post_type": {"type": "string", "enum": ["post", "story"]}}),
         ),
+        "devto" => object(
+            &["title"],
+            json!({
+                "title": {"type": "string", "minLength": 2},
+                "main_image": {"type": "object"},
+                "canonical": {"type": "string"},
+                "organization": {"type": "string"},
+                "tags": {"type": "array", "maxItems": 4, "items": {"type": "object"}},
+            }),
+        ),
+        "medium" => object(
+            &["title", "subtitle"],
+            json!({
+                "title": {"type": "string", "minLength": 2},
+                "subtitle": {"type": "string", "minLength": 2},
+                "canonical": {"type": "string"},
+                "publication": {"type": "string"},
+                "tags": {"type": "array", "maxItems": 4, "items": {"type": "object"}},
+            }),
+        ),
+        "hashnode" => object(
+            &["title", "publication", "tags"],
+            json!({
+                "title": {"type": "string", "minLength": 6},
+                "subtitle": {"type": "string", "minLength": 2},
+                "main_image": {"type": "object"},
+                "canonical": {"type": "string"},
+                "publication": {"type": "string"},
+                "tags": {"type": "array", "minItems": 1, "items": {"type": "object"}},
+            }),
+        ),
+        "wordpress" => object(
+            &["title", "type"],
+            json!({
+                "title": {"type": "string", "minLength": 2},
+                "main_image": {"type": "object"},
+                "type": {"type": "string"},
+                "categories": {"type": "array"},
+                "tags": {"type": "array"},
+                "status": {"type": "string", "enum": ["publish", "draft", "pending", "private"]},
+            }),
+        ),
+        "listmonk" => object(
+            &["subject", "list"],
+            json!({
+                "subject": {"type": "string", "minLength": 1},
+                "preview": {"type": "string"},
+                "list": {"type": "string", "description": "List must be an id"},
+                "template": {"type": "string", "description": "Template must be an id"},
+            }),
+        ),
+        "lemmy" => object(
+            &["subreddit"],
+            json!({"subreddit": {"type": "array", "minItems": 1, "items": object(&["value"], json!({
+                "value": object(&["id", "title"], json!({
+                    "subreddit": {"type": "string"},
+                    "id": {"type": "string"},
+                    "title": {"type": "string", "minLength": 2},
+                    "url": {"type": "string"},
+                })),
+            }))}}),
+        ),
+        "twitch" => object(
+            &[],
+            json!({
+                "messageType": {"type": "string", "enum": ["message", "announcement"]},
+                "announcementColor": {"type": "string", "enum": ["primary", "blue", "green", "orange", "purple"]},
+            }),
+        ),
+        "dribbble" => object(
+            &["title"],
+            json!({"title": {"type": "string", "minLength": 1}, "team": {"type": "string"}}),
+        ),
+        "tumblr" => object(
+            &[],
+            json!({
+                "title": {"type": "string"},
+                "link": {"type": "string"},
+                "sourceUrl": {"type": "string"},
+                "tags": {"type": "array", "items": {"type": "object"}},
+            }),
+        ),
         _ => return None,
     };
     Some(s)
@@ -165,6 +250,11 @@ fn check_value(name: &str, schema: &Value, value: &Value) -> Result<(), String> 
             if let Some(min) = schema["minItems"].as_u64() {
                 if (items.len() as u64) < min {
                     return Err(format!("{name} must contain at least {min} elements"));
+                }
+            }
+            if let Some(max) = schema["maxItems"].as_u64() {
+                if (items.len() as u64) > max {
+                    return Err(format!("{name} must contain no more than {max} elements"));
                 }
             }
             for item in items {
@@ -233,6 +323,30 @@ mod tests {
             .unwrap_err()
             .contains("at least 1"));
         assert!(check_settings("mastodon", &json!({"anything": 1})).is_ok());
+        assert_eq!(
+            check_settings(
+                "hashnode",
+                &json!({"title": "Short", "publication": "p", "tags": [{}]})
+            )
+            .unwrap_err(),
+            "title must be longer than or equal to 6 characters"
+        );
+        assert!(check_settings(
+            "devto",
+            &json!({"title": "Hi", "tags": [{}, {}, {}, {}, {}]})
+        )
+        .unwrap_err()
+        .contains("no more than 4"));
+        assert!(check_settings(
+            "wordpress",
+            &json!({"title": "Hi", "type": "posts", "status": "live"})
+        )
+        .unwrap_err()
+        .starts_with("status must be one of"));
+        assert_eq!(
+            check_settings("listmonk", &json!({"subject": "S"})).unwrap_err(),
+            "list should not be empty"
+        );
         assert!(check_settings("linkedin", &Value::Null).is_ok());
     }
 

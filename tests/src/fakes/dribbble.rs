@@ -20,7 +20,13 @@ pub const CLIENT_SECRET: &str = "dribbble-secret";
 pub const GOOD_CODE: &str = "dribbble-code";
 const TOKEN: &str = "Bearer dribbble-token";
 
-async fn handle(State(calls): State<Calls>, method: Method, uri: Uri, h: HeaderMap, body: Bytes) -> Response {
+async fn handle(
+    State(calls): State<Calls>,
+    method: Method,
+    uri: Uri,
+    h: HeaderMap,
+    body: Bytes,
+) -> Response {
     let call = record(&calls, &method, &uri, &h, &body);
     match (method.as_str(), uri.path()) {
         ("POST", "/oauth/token") => {
@@ -48,7 +54,10 @@ async fn handle(State(calls): State<Calls>, method: Method, uri: Uri, h: HeaderM
 pub fn app() -> (Router, Calls) {
     let calls = Calls::default();
     (
-        Router::new().route("/files/{name}", get(picture)).fallback(any(handle)).with_state(calls.clone()),
+        Router::new()
+            .route("/files/{name}", get(picture))
+            .fallback(any(handle))
+            .with_state(calls.clone()),
         calls,
     )
 }

@@ -20,7 +20,10 @@ pub const CLIENT_SECRET: &str = "tumblr-secret";
 pub const GOOD_CODE: &str = "tumblr-code";
 
 fn tumblr_error(status: StatusCode, code: u32, detail: &str) -> Response {
-    error(status, json!({"meta": {"status": status.as_u16(), "msg": "Bad Request"}, "response": [], "errors": [{"title": "Bad Request", "code": code, "detail": detail}]}))
+    error(
+        status,
+        json!({"meta": {"status": status.as_u16(), "msg": "Bad Request"}, "response": [], "errors": [{"title": "Bad Request", "code": code, "detail": detail}]}),
+    )
 }
 
 /// The NPF payload of a multipart post (its `json` part), with the media identifiers sent.
@@ -28,7 +31,10 @@ fn multipart_payload(body: &[u8]) -> (Value, Vec<String>) {
     let text = String::from_utf8_lossy(body);
     let mut payload = Value::Null;
     let mut names = Vec::new();
-    for section in text.split("Content-Disposition: form-data; name=\"").skip(1) {
+    for section in text
+        .split("Content-Disposition: form-data; name=\"")
+        .skip(1)
+    {
         let name = section.split('"').next().unwrap_or_default().to_string();
         if name == "json" {
             let json = section.split("\r\n\r\n").nth(1).unwrap_or_default();
@@ -41,21 +47,41 @@ fn multipart_payload(body: &[u8]) -> (Value, Vec<String>) {
     (payload, names)
 }
 
-async fn handle(State(calls): State<Calls>, method: Method, uri: Uri, h: HeaderMap, body: Bytes) -> Response {
+async fn handle(
+    State(calls): State<Calls>,
+    method: Method,
+    uri: Uri,
+    h: HeaderMap,
+    body: Bytes,
+) -> Response {
     let mut call = record(&calls, &method, &uri, &h, &body);
     let path = uri.path();
     if path == "/v2/oauth2/token" {
         let b = &call.body;
-        let ok = b["client_id"] == CLIENT_ID && b["client_secret"] == CLIENT_SECRET
-            && (b["code"] == GOOD_CODE || b["refresh_token"].as_str().is_some_and(|t| t.starts_with("tumblr-refresh")));
+        let ok = b["client_id"] == CLIENT_ID
+            && b["client_secret"] == CLIENT_SECRET
+            && (b["code"] == GOOD_CODE
+                || b["refresh_token"]
+                    .as_str()
+                    .is_some_and(|t| t.starts_with("tumblr-refresh")));
         if !ok {
-            return error(StatusCode::BAD_REQUEST, json!({"error": "invalid_grant", "error_description": "Invalid grant"}));
+            return error(
+                StatusCode::BAD_REQUEST,
+                json!({"error": "invalid_grant", "error_description": "Invalid grant"}),
+            );
         }
         let n = to(&calls, "POST", "/v2/oauth2/token").len();
         return Json(json!({"access_token": format!("tumblr-access-{n}"), "refresh_token": format!("tumblr-refresh-{n}"), "expires_in": 2520, "scope": "write offline_access"})).into_response();
     }
-    if !call.auth.as_deref().is_some_and(|a| a.starts_with("Bearer tumblr-access-")) {
-        return error(StatusCode::UNAUTHORIZED, json!({"meta": {"status": 401, "msg": "Unauthorized"}, "response": []}));
+    if !call
+        .auth
+        .as_deref()
+        .is_some_and(|a| a.starts_with("Bearer tumblr-access-"))
+    {
+        return error(
+            StatusCode::UNAUTHORIZED,
+            json!({"meta": {"status": 401, "msg": "Unauthorized"}, "response": []}),
+        );
     }
     match (method.as_str(), path) {
         ("GET", "/v2/user/info") => Json(json!({"meta": {"status": 200, "msg": "OK"}, "response": {"user": {"name": "adatumbles", "blogs": [
@@ -96,7 +122,10 @@ async fn handle(State(calls): State<Calls>, method: Method, uri: Uri, h: HeaderM
 pub fn app() -> (Router, Calls) {
     let calls = Calls::default();
     (
-        Router::new().route("/files/{name}", get(picture)).fallback(any(handle)).with_state(calls.clone()),
+        Router::new()
+            .route("/files/{name}", get(picture))
+            .fallback(any(handle))
+            .with_state(calls.clone()),
         calls,
     )
 }

@@ -19,11 +19,21 @@ pub const CLIENT_ID: &str = "51234567";
 /// The code the fake accepts.
 pub const GOOD_CODE: &str = "vk-code";
 
-async fn handle(State(calls): State<Calls>, method: Method, uri: Uri, h: HeaderMap, body: Bytes) -> Response {
+async fn handle(
+    State(calls): State<Calls>,
+    method: Method,
+    uri: Uri,
+    h: HeaderMap,
+    body: Bytes,
+) -> Response {
     let call = record(&calls, &method, &uri, &h, &body);
     let b = &call.body;
     let path = uri.path();
-    let host = h.get("host").and_then(|v| v.to_str().ok()).unwrap_or_default().to_string();
+    let host = h
+        .get("host")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_string();
     match path {
         "/oauth2/auth" => {
             let ok = b["client_id"] == CLIENT_ID
@@ -68,7 +78,10 @@ async fn handle(State(calls): State<Calls>, method: Method, uri: Uri, h: HeaderM
 pub fn app() -> (Router, Calls) {
     let calls = Calls::default();
     (
-        Router::new().route("/files/{name}", get(picture)).fallback(any(handle)).with_state(calls.clone()),
+        Router::new()
+            .route("/files/{name}", get(picture))
+            .fallback(any(handle))
+            .with_state(calls.clone()),
         calls,
     )
 }

@@ -45,6 +45,7 @@ mod providers_lemmy;
 mod providers_linkedin;
 mod providers_mastodon;
 mod providers_nostr;
+mod providers_oauth_more;
 mod providers_pinterest;
 mod providers_reddit;
 mod providers_slack;

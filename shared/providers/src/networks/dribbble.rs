@@ -49,7 +49,11 @@ impl Dribbble {
     }
 
     async fn user(&self, token: &str) -> ProviderResult<Value> {
-        let req = self.http.client().get(format!("{}/v2/user", self.api)).bearer_auth(token);
+        let req = self
+            .http
+            .client()
+            .get(format!("{}/v2/user", self.api))
+            .bearer_auth(token);
         self.http.json(req, no_mapping).await
     }
 }
@@ -86,7 +90,11 @@ impl Provider for Dribbble {
                 ("state", &state),
             ],
         );
-        Ok(AuthRequest { url, code_verifier: random_string(8), state })
+        Ok(AuthRequest {
+            url,
+            code_verifier: random_string(8),
+            state,
+        })
     }
 
     async fn authenticate(&self, code: &str, _code_verifier: &str) -> ProviderResult<AuthTokens> {
@@ -116,10 +124,19 @@ impl Provider for Dribbble {
 
     async fn publish(&self, auth: &ChannelAuth, post: &PostDetails) -> ProviderResult<Published> {
         self.check(post).map_err(ProviderError::bad)?;
-        let image = self.http.open_media(&post.media[0].url).await?.into_part()?;
+        let image = self
+            .http
+            .open_media(&post.media[0].url)
+            .await?
+            .into_part()?;
         let mut form = Form::new()
             .part("image", image)
-            .text("title", text_setting(&post.settings, "title").unwrap_or_default().to_string())
+            .text(
+                "title",
+                text_setting(&post.settings, "title")
+                    .unwrap_or_default()
+                    .to_string(),
+            )
             .text("description", post.message.clone());
         if let Some(team) = post.settings["team"].as_str().filter(|t| !t.is_empty()) {
             form = form.text("team_id", team.to_string());
@@ -145,7 +162,9 @@ impl Provider for Dribbble {
             .unwrap_or_default();
         let id = location.rsplit('/').next().unwrap_or_default().to_string();
         if id.is_empty() {
-            return Err(ProviderError::Unknown("Dribbble gave no shot location".into()));
+            return Err(ProviderError::Unknown(
+                "Dribbble gave no shot location".into(),
+            ));
         }
         Ok(Published {
             url: format!("{}/shots/{id}", self.web),

@@ -20,26 +20,60 @@ const TEXT_BLOCK: usize = 4096;
 
 /// Postiz's mapped Tumblr error codes.
 const CODES: &[(u32, ErrorCase)] = &[
-    (8023, ErrorCase::bad("", "Tumblr daily posting limit reached.")),
-    (8001, ErrorCase::bad("", "Tumblr rejected the post content format.")),
-    (8004, ErrorCase::bad("", "Tumblr daily media upload limit reached.")),
-    (8005, ErrorCase::bad("", "Tumblr rejected one of the uploaded media files.")),
-    (8006, ErrorCase::retry("", "Tumblr had a media upload error.")),
-    (8009, ErrorCase::retry("", "Tumblr had a video upload error.")),
-    (8010, ErrorCase::bad("", "Tumblr is still transcoding a video upload for this blog. Please try again later.")),
-    (8011, ErrorCase::bad("", "Tumblr daily video upload limit reached.")),
+    (
+        8023,
+        ErrorCase::bad("", "Tumblr daily posting limit reached."),
+    ),
+    (
+        8001,
+        ErrorCase::bad("", "Tumblr rejected the post content format."),
+    ),
+    (
+        8004,
+        ErrorCase::bad("", "Tumblr daily media upload limit reached."),
+    ),
+    (
+        8005,
+        ErrorCase::bad("", "Tumblr rejected one of the uploaded media files."),
+    ),
+    (
+        8006,
+        ErrorCase::retry("", "Tumblr had a media upload error."),
+    ),
+    (
+        8009,
+        ErrorCase::retry("", "Tumblr had a video upload error."),
+    ),
+    (
+        8010,
+        ErrorCase::bad(
+            "",
+            "Tumblr is still transcoding a video upload for this blog. Please try again later.",
+        ),
+    ),
+    (
+        8011,
+        ErrorCase::bad("", "Tumblr daily video upload limit reached."),
+    ),
     (8022, ErrorCase::bad("", "Tumblr blog queue limit reached.")),
 ];
 
 fn map_error(status: u16, body: &str) -> Option<ProviderError> {
     if status == 401 || body.contains("invalid_grant") || body.contains("invalid_token") {
-        return Some(ProviderError::RefreshNeeded("Please re-authenticate your Tumblr account.".into()));
+        return Some(ProviderError::RefreshNeeded(
+            "Please re-authenticate your Tumblr account.".into(),
+        ));
     }
     if body.contains("daily posting limit") {
         return Some(ProviderError::bad("Tumblr daily posting limit reached."));
     }
     let v: Value = serde_json::from_str(body).unwrap_or(Value::Null);
-    let codes: Vec<u64> = v["errors"].as_array().into_iter().flatten().filter_map(|e| e["code"].as_u64()).collect();
+    let codes: Vec<u64> = v["errors"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|e| e["code"].as_u64())
+        .collect();
     for (code, case) in CODES {
         if codes.contains(&u64::from(*code)) {
             return Some(case.error());
@@ -47,7 +81,9 @@ fn map_error(status: u16, body: &str) -> Option<ProviderError> {
     }
     match status {
         429 => Some(ProviderError::transient("Tumblr API rate limit reached.")),
-        503 => Some(ProviderError::transient("Tumblr posting via the API is temporarily unavailable.")),
+        503 => Some(ProviderError::transient(
+            "Tumblr posting via the API is temporarily unavailable.",
+        )),
         _ => None,
     }
 }
@@ -67,7 +103,11 @@ pub struct Tumblr {
 /// NPF text blocks of at most [`TEXT_BLOCK`] characters, one per paragraph where they fit.
 fn text_blocks(message: &str) -> Vec<Value> {
     let mut blocks = Vec::new();
-    for paragraph in message.split("\n\n").map(str::trim).filter(|p| !p.is_empty()) {
+    for paragraph in message
+        .split("\n\n")
+        .map(str::trim)
+        .filter(|p| !p.is_empty())
+    {
         let chars: Vec<char> = paragraph.chars().collect();
         for piece in chars.chunks(TEXT_BLOCK) {
             blocks.push(json!({"type": "text", "text": piece.iter().collect::<String>()}));
@@ -97,7 +137,11 @@ impl Tumblr {
     }
 
     async fn user(&self, token: &str) -> ProviderResult<Value> {
-        let req = self.http.client().get(format!("{}/v2/user/info", self.api)).bearer_auth(token);
+        let req = self
+            .http
+            .client()
+            .get(format!("{}/v2/user/info", self.api))
+            .bearer_auth(token);
         let v: Value = self.http.json(req, map_error).await?;
         Ok(v["response"]["user"].clone())
     }
@@ -109,15 +153,24 @@ impl Tumblr {
     async fn account(&self, t: crate::oauth::TokenAnswer) -> ProviderResult<AuthTokens> {
         let user = self.user(&t.access_token).await?;
         let blogs = user["blogs"].as_array().cloned().unwrap_or_default();
-        let primary = blogs.iter().find(|b| b["primary"] == true).or(blogs.first());
+        let primary = blogs
+            .iter()
+            .find(|b| b["primary"] == true)
+            .or(blogs.first());
         let name = user["name"].as_str().unwrap_or_default().to_string();
         Ok(AuthTokens {
             id: name.clone(),
-            name: if name.is_empty() { "Tumblr".into() } else { name.clone() },
+            name: if name.is_empty() {
+                "Tumblr".into()
+            } else {
+                name.clone()
+            },
             access_token: t.access_token,
             refresh_token: t.refresh_token,
             expires_in: t.expires_in,
-            picture: primary.and_then(|b| b["name"].as_str()).map(|b| self.avatar(b)),
+            picture: primary
+                .and_then(|b| b["name"].as_str())
+                .map(|b| self.avatar(b)),
             username: Some(name),
             additional_settings: None,
         })
@@ -131,7 +184,11 @@ impl Provider for Tumblr {
     }
 
     fn check(&self, post: &PostDetails) -> Result<(), String> {
-        let videos = post.media.iter().filter(|m| m.kind == MediaKind::Video).count();
+        let videos = post
+            .media
+            .iter()
+            .filter(|m| m.kind == MediaKind::Video)
+            .count();
         if post.media.len() - videos > 30 {
             return Err("Tumblr supports up to 30 images in one post.".into());
         }
@@ -153,7 +210,11 @@ impl Provider for Tumblr {
                 ("redirect_uri", &self.redirect_uri),
             ],
         );
-        Ok(AuthRequest { url, code_verifier: random_string(8), state })
+        Ok(AuthRequest {
+            url,
+            code_verifier: random_string(8),
+            state,
+        })
     }
 
     async fn authenticate(&self, code: &str, _code_verifier: &str) -> ProviderResult<AuthTokens> {
@@ -202,7 +263,11 @@ impl Provider for Tumblr {
                 let name = b["name"].as_str()?;
                 Some(Page {
                     id: name.to_string(),
-                    name: b["title"].as_str().filter(|t| !t.is_empty()).unwrap_or(name).to_string(),
+                    name: b["title"]
+                        .as_str()
+                        .filter(|t| !t.is_empty())
+                        .unwrap_or(name)
+                        .to_string(),
                     picture: Some(self.avatar(name)),
                 })
             })
@@ -236,7 +301,11 @@ impl Provider for Tumblr {
         }
         content.extend(text_blocks(&post.message));
         if let Some(link) = text_setting(s, "link") {
-            let link = if link.starts_with("http") { link.to_string() } else { format!("https://{link}") };
+            let link = if link.starts_with("http") {
+                link.to_string()
+            } else {
+                format!("https://{link}")
+            };
             content.push(json!({"type": "link", "url": link}));
         }
         let mut parts = Vec::new();
@@ -259,7 +328,10 @@ impl Provider for Tumblr {
         }
         let mut payload = json!({"content": content, "state": "published"});
         if let Some(tags) = s["tags"].as_array() {
-            let list: Vec<&str> = tags.iter().filter_map(|t| t["value"].as_str().or(t.as_str())).collect();
+            let list: Vec<&str> = tags
+                .iter()
+                .filter_map(|t| t["value"].as_str().or(t.as_str()))
+                .collect();
             payload["tags"] = json!(list.join(","));
         } else if let Some(tags) = text_setting(s, "tags") {
             payload["tags"] = json!(tags);
@@ -309,8 +381,14 @@ mod tests {
             map_error(400, r#"{"errors":[{"title":"Bad","code":8023}]}"#),
             Some(ProviderError::bad("Tumblr daily posting limit reached."))
         );
-        assert!(matches!(map_error(401, "{}"), Some(ProviderError::RefreshNeeded(_))));
-        assert!(matches!(map_error(429, "{}"), Some(ProviderError::Transient { .. })));
+        assert!(matches!(
+            map_error(401, "{}"),
+            Some(ProviderError::RefreshNeeded(_))
+        ));
+        assert!(matches!(
+            map_error(429, "{}"),
+            Some(ProviderError::Transient { .. })
+        ));
         assert_eq!(map_error(400, r#"{"errors":[{"code":1}]}"#), None);
     }
 }
