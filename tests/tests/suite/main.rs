@@ -40,6 +40,7 @@ mod providers_articles;
 mod providers_bluesky;
 mod providers_discord;
 mod providers_facebook;
+mod providers_http;
 mod providers_instagram;
 mod providers_lemmy;
 mod providers_linkedin;
