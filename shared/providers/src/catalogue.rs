@@ -77,8 +77,15 @@ impl Providers {
                     "editor": i.editor,
                     "isExternal": false,
                     "isWeb3": i.is_web3,
-                    "isChromeExtension": false,
+                    "isChromeExtension": i.extension_cookies.is_some(),
                 });
+                if let Some(cookies) = i.extension_cookies {
+                    let list: Vec<Value> = cookies
+                        .iter()
+                        .map(|(name, domain)| json!({"name": name, "domain": domain}))
+                        .collect();
+                    v["extensionCookies"] = Value::Array(list);
+                }
                 if let Some(fields) = &i.custom_fields {
                     v["customFields"] = json!(fields);
                 }

@@ -62,6 +62,8 @@ pub struct ProviderInfo {
     pub max_concurrency: u32,
     /// Helper tools callable from the UI and the public API (never other method names).
     pub tools: &'static [&'static str],
+    /// Connected with cookies the Postiz browser extension reads (`(name, domain)` pairs).
+    pub extension_cookies: Option<&'static [(&'static str, &'static str)]>,
 }
 
 impl ProviderInfo {
@@ -87,6 +89,7 @@ impl ProviderInfo {
             refreshes: false,
             max_concurrency,
             tools: &[],
+            extension_cookies: None,
         }
     }
 }

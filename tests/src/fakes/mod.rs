@@ -3,6 +3,7 @@
 
 pub mod articles;
 pub mod bluesky;
+pub mod community;
 pub mod discord;
 pub mod dribbble;
 pub mod facebook;

@@ -121,6 +121,7 @@ impl Bluesky {
                 refreshes: false,
                 max_concurrency: 2,
                 tools: &[],
+                extension_cookies: None,
             },
             video: VideoService::new(config, http.clone()),
             http,

@@ -112,6 +112,7 @@ impl Discord {
                 refreshes: true,
                 max_concurrency: 5,
                 tools: &["channels"],
+                extension_cookies: None,
             },
             http,
             api: config.base_url("DISCORD_URL", "https://discord.com/api"),

@@ -146,6 +146,7 @@ impl Facebook {
                 refreshes: false,
                 max_concurrency: 500,
                 tools: &[],
+                extension_cookies: None,
             },
             http,
             graph: format!(

@@ -443,6 +443,7 @@ impl Instagram {
                 refreshes: false,
                 max_concurrency: 400,
                 tools: &[],
+                extension_cookies: None,
             },
             containers: Containers {
                 http: http.clone(),
@@ -657,6 +658,7 @@ impl InstagramStandalone {
                 refreshes: true,
                 max_concurrency: 200,
                 tools: &[],
+                extension_cookies: None,
             },
             containers: Containers {
                 http: http.clone(),

@@ -96,6 +96,7 @@ impl LinkedIn {
                 refreshes: true,
                 max_concurrency: 2,
                 tools: &[],
+                extension_cookies: None,
             },
             http,
             api: config.base_url("LINKEDIN_URL", "https://api.linkedin.com"),

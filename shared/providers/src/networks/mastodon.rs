@@ -92,6 +92,7 @@ impl Mastodon {
                 refreshes: false,
                 max_concurrency: 5,
                 tools: &[],
+                extension_cookies: None,
             },
             http,
             base: config.base_url("MASTODON_URL", "https://mastodon.social"),

@@ -13,6 +13,7 @@ pub mod discord;
 pub mod dribbble;
 pub mod facebook;
 mod facebook_story;
+pub mod farcaster;
 pub mod hashnode;
 pub mod instagram;
 pub mod kick;
@@ -22,10 +23,13 @@ pub mod listmonk;
 pub mod mastodon;
 pub mod medium;
 pub mod meta;
+pub mod mewe;
+pub mod moltbook;
 pub mod nostr;
 pub mod pinterest;
 pub mod reddit;
 mod reddit_tools;
+pub mod skool;
 pub mod slack;
 pub mod telegram;
 pub mod threads;
@@ -33,6 +37,7 @@ pub mod tiktok;
 pub mod tumblr;
 pub mod twitch;
 pub mod vk;
+pub mod whop;
 pub mod wordpress;
 pub mod x;
 mod x_video;
@@ -114,5 +119,10 @@ pub fn all(config: &ProviderConfig, http: &Http) -> Vec<Arc<dyn Provider>> {
         Arc::new(vk::Vk::new(config, http.clone())),
         Arc::new(dribbble::Dribbble::new(config, http.clone())),
         Arc::new(tumblr::Tumblr::new(config, http.clone())),
+        Arc::new(farcaster::Farcaster::new(config, http.clone())),
+        Arc::new(mewe::MeWe::new(config, http.clone())),
+        Arc::new(moltbook::Moltbook::new(config, http.clone())),
+        Arc::new(skool::Skool::new(config, http.clone())),
+        Arc::new(whop::Whop::new(config, http.clone())),
     ]
 }

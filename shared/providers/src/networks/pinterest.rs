@@ -114,6 +114,7 @@ impl Pinterest {
                 refreshes: true,
                 max_concurrency: 3,
                 tools: &["boards"],
+                extension_cookies: None,
             },
             http,
             api: config.base_url("PINTEREST_URL", "https://api.pinterest.com"),

@@ -138,6 +138,7 @@ impl Reddit {
                 refreshes: true,
                 max_concurrency: 1,
                 tools: &["subreddits", "restrictions"],
+                extension_cookies: None,
             },
             http,
             web: config.base_url("REDDIT_URL", "https://www.reddit.com"),

@@ -79,6 +79,7 @@ impl Slack {
                 refreshes: false,
                 max_concurrency: 3,
                 tools: &["channels"],
+                extension_cookies: None,
             },
             http,
             base: config.base_url("SLACK_URL", "https://slack.com"),

@@ -74,6 +74,7 @@ impl Telegram {
                 refreshes: false,
                 max_concurrency: 3,
                 tools: &[],
+                extension_cookies: None,
             },
             http,
             api: format!(

@@ -87,6 +87,7 @@ impl Threads {
                 refreshes: true,
                 max_concurrency: 2,
                 tools: &[],
+                extension_cookies: None,
             },
             http,
             graph: config.base_url("THREADS_URL", "https://graph.threads.net"),

@@ -188,6 +188,7 @@ impl TikTok {
                 refreshes: true,
                 max_concurrency: 10_000,
                 tools: &[],
+                extension_cookies: None,
             },
             http,
             api: config.base_url("TIKTOK_URL", "https://open.tiktokapis.com"),

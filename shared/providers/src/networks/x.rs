@@ -173,6 +173,7 @@ impl X {
                 refreshes: false,
                 max_concurrency: 10,
                 tools: &[],
+                extension_cookies: None,
             },
             http,
             api: config.base_url("X_URL", "https://api.twitter.com"),

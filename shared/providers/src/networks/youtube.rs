@@ -165,6 +165,7 @@ impl YouTube {
                 refreshes: true,
                 max_concurrency: 200,
                 tools: &[],
+                extension_cookies: None,
             },
             http,
             api: config.base_url("YOUTUBE_API_URL", "https://www.googleapis.com"),
