@@ -159,6 +159,16 @@ pub fn routes() -> Documented<Ctx> {
             "Find the Telegram chat that sent /connect",
             telegram_updates,
         )
+        .post(
+            "/integrations/moltbook/register",
+            "Register a Moltbook agent",
+            moltbook_register,
+        )
+        .get(
+            "/integrations/moltbook/status",
+            "Whether a Moltbook agent was claimed",
+            moltbook_status,
+        )
         .get(
             "/notifications",
             "Latest notification and unread count",
@@ -430,6 +440,39 @@ async fn telegram_updates(
             .discover("telegram", &json!({ "word": word }))
             .await?,
     ))
+}
+
+#[derive(Deserialize, utoipa::ToSchema)]
+struct MoltbookAgent {
+    name: Option<String>,
+    description: Option<String>,
+}
+
+async fn moltbook_register(
+    State(ctx): State<Ctx>,
+    Authed(_s): Authed,
+    JsonBody(b): JsonBody<MoltbookAgent>,
+) -> ApiResult<impl IntoResponse> {
+    let data = json!({"action": "register", "name": b.name, "description": b.description});
+    Ok((
+        StatusCode::CREATED,
+        Json(ctx.channels.discover("moltbook", &data).await?),
+    ))
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct ApiKeyQuery {
+    api_key: Option<String>,
+}
+
+async fn moltbook_status(
+    State(ctx): State<Ctx>,
+    Authed(_s): Authed,
+    Query(q): Query<ApiKeyQuery>,
+) -> ApiResult<Json<Value>> {
+    let data = json!({"action": "status", "apiKey": q.api_key.unwrap_or_default()});
+    Ok(Json(ctx.channels.discover("moltbook", &data).await?))
 }
 
 async fn unread(State(ctx): State<Ctx>, Authed(s): Authed) -> ApiResult<Json<Value>> {

@@ -1,7 +1,6 @@
 //! Channel features this server does not have yet, answering what Postiz answers for a
 //! provider without them: plugs (automations after publishing), @-mention lookups, bot
-//! name and picture changes, channel analytics, the logged-out page pick of partner flows,
-//! and Moltbook agents. Every channel id is looked up in the caller's organization first.
+//! name and picture changes, channel analytics and the logged-out page pick of partner flows. Every channel id is looked up in the caller's organization first.
 
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
@@ -59,16 +58,6 @@ pub(crate) fn routes(d: Documented<Ctx>) -> Documented<Ctx> {
         public_page,
     )
     .open()
-    .get(
-        "/integrations/moltbook/status",
-        "Whether a Moltbook agent was claimed",
-        moltbook_status,
-    )
-    .post(
-        "/integrations/moltbook/register",
-        "Register a Moltbook agent",
-        moltbook_register,
-    )
     .get(
         "/analytics/{id}",
         "A channel's statistics over the last days",
@@ -179,18 +168,6 @@ async fn nickname(
 /// is the way.
 async fn public_page() -> ApiResult<Json<Value>> {
     Err(Error::BadRequest("Invalid or expired state".into()).into())
-}
-
-async fn moltbook_status(Authed(_s): Authed) -> Json<Value> {
-    Json(json!({ "claimed": false }))
-}
-
-/// Postiz's answer when registering fails.
-async fn moltbook_register(Authed(_s): Authed) -> (StatusCode, Json<Value>) {
-    (
-        StatusCode::CREATED,
-        Json(json!({ "error": "Moltbook is not available on this server yet" })),
-    )
 }
 
 /// No provider reports statistics yet: an empty list, as Postiz answers for providers

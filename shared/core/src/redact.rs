@@ -35,6 +35,8 @@ const SECRET_NAMES: &[&str] = &[
     "oauth_verifier",
     "oauth_signature",
     "authorization",
+    "loginrequesttoken",
+    "signer_uuid",
 ];
 
 /// Schemes whose next word is a credential (`Authorization: Bearer …`).

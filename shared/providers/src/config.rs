@@ -109,6 +109,11 @@ pub const CREDENTIAL_NAMES: &[&str] = &[
     "DRIBBBLE_CLIENT_SECRET",
     "TUMBLR_CLIENT_ID",
     "TUMBLR_CLIENT_SECRET",
+    "NEYNAR_CLIENT_ID",
+    "NEYNAR_SECRET_KEY",
+    "WHOP_CLIENT_ID",
+    "MEWE_APP_ID",
+    "MEWE_API_KEY",
 ];
 
 #[cfg(test)]

@@ -26,6 +26,7 @@ pub fn rules_text(identifier: &str) -> &'static str {
         "lemmy" => "Lemmy takes at most one picture, used as the cover.",
         "dribbble" => "Dribbble needs exactly one picture (no video), 400x300 or 800x600 pixels.",
         "tumblr" => "Tumblr takes up to 30 pictures and at most one video.",
+        "wrapcast" => "Farcaster/Warpcast can only accept pictures",
         _ => "",
     }
 }
@@ -194,6 +195,39 @@ pub fn settings_schema(identifier: &str) -> Option<Value> {
                 "tags": {"type": "array", "items": {"type": "object"}},
             }),
         ),
+        "moltbook" => object(
+            &["submolt"],
+            json!({"submolt": {"type": "string", "minLength": 1}}),
+        ),
+        "whop" => object(
+            &["company", "experience"],
+            json!({
+                "company": {"type": "string", "minLength": 1, "description": "Company ID"},
+                "experience": {"type": "string", "minLength": 1, "description": "Experience ID for the Whop forum"},
+                "title": {"type": "string"},
+            }),
+        ),
+        "mewe" => object(
+            &["postType"],
+            json!({
+                "postType": {"type": "string", "enum": ["timeline", "group"]},
+                "group": {"type": "string", "description": "Group must be an id"},
+            }),
+        ),
+        "skool" => object(
+            &["group", "label", "title"],
+            json!({
+                "group": {"type": "string", "minLength": 1, "description": "Group must be an id"},
+                "label": {"type": "string", "minLength": 1, "description": "Label must be an id"},
+                "title": {"type": "string", "minLength": 1},
+            }),
+        ),
+        "wrapcast" => object(
+            &[],
+            json!({"subreddit": {"type": "array", "items": object(&["value"], json!({
+                "value": object(&["id"], json!({"id": {"type": "string"}})),
+            }))}}),
+        ),
         _ => return None,
     };
     Some(s)
@@ -211,6 +245,9 @@ pub fn check_settings(identifier: &str, settings: &Value) -> Result<(), String> 
     let mut schema = schema;
     if identifier == "x" && settings["post_type"] == "article" {
         schema["required"] = json!([]);
+    }
+    if identifier == "mewe" && settings["postType"] == "group" {
+        schema["required"] = json!(["postType", "group"]);
     }
     check_value("settings", &schema, settings)
 }

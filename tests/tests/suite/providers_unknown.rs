@@ -10,7 +10,7 @@ use postiz_tests::fakes::serve;
 use serde_json::json;
 
 /// Every provider identifier the catalogue must list.
-pub const ALL: [&str; 28] = [
+pub const ALL: [&str; 33] = [
     "bluesky",
     "devto",
     "discord",
@@ -26,9 +26,12 @@ pub const ALL: [&str; 28] = [
     "listmonk",
     "mastodon",
     "medium",
+    "mewe",
+    "moltbook",
     "nostr",
     "pinterest",
     "reddit",
+    "skool",
     "slack",
     "telegram",
     "threads",
@@ -36,7 +39,9 @@ pub const ALL: [&str; 28] = [
     "tumblr",
     "twitch",
     "vk",
+    "whop",
     "wordpress",
+    "wrapcast",
     "x",
     "youtube",
 ];
@@ -84,6 +89,11 @@ async fn a_garbage_answer_is_unknown_for_every_provider() {
         "VK_API_URL",
         "DRIBBBLE_API_URL",
         "TUMBLR_API_URL",
+        "MOLTBOOK_URL",
+        "NEYNAR_URL",
+        "WHOP_URL",
+        "MEWE_HOST",
+        "SKOOL_API_URL",
     ];
     let providers = Providers::new(&ProviderConfig::from_pairs(
         url_vars
@@ -124,6 +134,9 @@ async fn a_garbage_answer_is_unknown_for_every_provider() {
                 vec![],
             ),
             "dribbble" => (json!({"title": "t"}), vec![media(&base, MediaKind::Image)]),
+            "whop" => (json!({"company": "c", "experience": "e"}), vec![]),
+            "mewe" => (json!({"postType": "timeline"}), vec![]),
+            "skool" => (json!({"group": "g", "label": "l", "title": "t"}), vec![]),
             _ => (json!({}), vec![]),
         };
         let post = PostDetails {
@@ -140,6 +153,7 @@ async fn a_garbage_answer_is_unknown_for_every_provider() {
             custom: Some(json!({
                 "service": base, "identifier": "a", "password": "b",
                 "domain": base, "username": "a", "url": base,
+                "auth_token": "a", "client_id": "c",
             })),
         };
         match p.publish(&auth, &post).await {

@@ -181,16 +181,16 @@ impl Provider for MeWe {
             ),
             _ => "/me/post".to_string(),
         };
-        let resp = self
+        // MeWe answers the new post as JSON; anything else (a proxy's page) is no success.
+        let v: Value = self
             .http
-            .send(
+            .json(
                 self.dev(reqwest::Method::POST, &path)
                     .bearer_auth(&auth.access_token)
                     .json(&body),
                 map_error,
             )
             .await?;
-        let v: Value = resp.json().await.unwrap_or(Value::Null);
         let id = v["postId"]
             .as_str()
             .map(str::to_string)
