@@ -19,6 +19,12 @@ pub fn rules_text(identifier: &str) -> &'static str {
         "tiktok" => {
             "TikTok needs at least one media file; several items must all be images; a video must be alone."
         }
+        "tiktok-business" => {
+            "TikTok needs at least one media file; several items must all be images (at most 35); a video must be alone."
+        }
+        "gmb" => {
+            "Google My Business posts can have text content and optionally one image. Posts can be updates, events, or offers."
+        }
         "pinterest" => {
             "Pinterest needs 1 to 5 media files; a video needs exactly 2 items (the video and a cover image)."
         }
@@ -86,7 +92,7 @@ pub fn settings_schema(identifier: &str) -> Option<Value> {
                 "dominant_color": {"type": "string"},
             }),
         ),
-        "tiktok" => object(
+        "tiktok" | "tiktok-business" => object(
             &["privacy_level", "duet", "stitch", "comment"],
             json!({
                 "title": {"type": "string"},
@@ -193,6 +199,22 @@ pub fn settings_schema(identifier: &str) -> Option<Value> {
                 "link": {"type": "string"},
                 "sourceUrl": {"type": "string"},
                 "tags": {"type": "array", "items": {"type": "object"}},
+            }),
+        ),
+        "gmb" => object(
+            &[],
+            json!({
+                "topicType": {"type": "string", "enum": ["STANDARD", "EVENT", "OFFER"]},
+                "callToActionType": {"type": "string", "enum": ["NONE", "BOOK", "ORDER", "SHOP", "LEARN_MORE", "SIGN_UP", "GET_OFFER", "CALL"]},
+                "callToActionUrl": {"type": "string"},
+                "eventTitle": {"type": "string"},
+                "eventStartDate": {"type": "string"},
+                "eventEndDate": {"type": "string"},
+                "eventStartTime": {"type": "string"},
+                "eventEndTime": {"type": "string"},
+                "offerCouponCode": {"type": "string"},
+                "offerRedeemUrl": {"type": "string"},
+                "offerTerms": {"type": "string"},
             }),
         ),
         "moltbook" => object(

@@ -38,6 +38,7 @@ mod posts_api;
 mod posts_http;
 mod providers_articles;
 mod providers_bluesky;
+mod providers_business;
 mod providers_community;
 mod providers_discord;
 mod providers_facebook;

@@ -64,6 +64,18 @@ async fn credential_networks_connect_and_publish_through_the_server() {
     let (s, _) = Session::register(&srv.base).await;
 
     let catalogue = s.get("/integrations").await;
+    let mut listed: Vec<&str> = catalogue["social"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["identifier"].as_str().unwrap())
+        .collect();
+    listed.sort_unstable();
+    assert_eq!(
+        listed,
+        crate::providers_unknown::ALL.to_vec(),
+        "the catalogue lists Postiz's 35 networks"
+    );
     let wordpress = catalogue["social"]
         .as_array()
         .unwrap()

@@ -10,12 +10,13 @@ use postiz_tests::fakes::serve;
 use serde_json::json;
 
 /// Every provider identifier the catalogue must list.
-pub const ALL: [&str; 33] = [
+pub const ALL: [&str; 35] = [
     "bluesky",
     "devto",
     "discord",
     "dribbble",
     "facebook",
+    "gmb",
     "hashnode",
     "instagram",
     "instagram-standalone",
@@ -36,6 +37,7 @@ pub const ALL: [&str; 33] = [
     "telegram",
     "threads",
     "tiktok",
+    "tiktok-business",
     "tumblr",
     "twitch",
     "vk",
@@ -94,6 +96,8 @@ async fn a_garbage_answer_is_unknown_for_every_provider() {
         "WHOP_URL",
         "MEWE_HOST",
         "SKOOL_API_URL",
+        "GMB_POSTS_URL",
+        "TIKTOK_BUSINESS_URL",
     ];
     let providers = Providers::new(&ProviderConfig::from_pairs(
         url_vars
@@ -121,7 +125,7 @@ async fn a_garbage_answer_is_unknown_for_every_provider() {
                 json!({"post_type": "post"}),
                 vec![media(&base, MediaKind::Image)],
             ),
-            "tiktok" => (json!({}), vec![media(&base, MediaKind::Video)]),
+            "tiktok" | "tiktok-business" => (json!({}), vec![media(&base, MediaKind::Video)]),
             "devto" | "medium" => (json!({"title": "t"}), vec![]),
             "hashnode" => (
                 json!({"title": "a title", "publication": "p", "tags": [{"value": "1"}]}),
@@ -147,7 +151,11 @@ async fn a_garbage_answer_is_unknown_for_every_provider() {
         };
         assert!(p.check(&post).is_ok(), "{id}: {:?}", p.check(&post));
         let auth = ChannelAuth {
-            internal_id: "123".into(),
+            internal_id: if id == "gmb" {
+                "accounts/1/locations/2".into()
+            } else {
+                "123".into()
+            },
             access_token: "token:secret".into(),
             refresh_token: None,
             custom: Some(json!({

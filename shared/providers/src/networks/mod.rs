@@ -14,6 +14,7 @@ pub mod dribbble;
 pub mod facebook;
 mod facebook_story;
 pub mod farcaster;
+pub mod gmb;
 pub mod hashnode;
 pub mod instagram;
 pub mod kick;
@@ -34,6 +35,7 @@ pub mod slack;
 pub mod telegram;
 pub mod threads;
 pub mod tiktok;
+pub mod tiktok_business;
 pub mod tumblr;
 pub mod twitch;
 pub mod vk;
@@ -124,5 +126,7 @@ pub fn all(config: &ProviderConfig, http: &Http) -> Vec<Arc<dyn Provider>> {
         Arc::new(moltbook::Moltbook::new(config, http.clone())),
         Arc::new(skool::Skool::new(config, http.clone())),
         Arc::new(whop::Whop::new(config, http.clone())),
+        Arc::new(gmb::Gmb::new(config, http.clone())),
+        Arc::new(tiktok_business::TikTokBusiness::new(config, http.clone())),
     ]
 }
