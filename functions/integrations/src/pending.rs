@@ -1,6 +1,7 @@
 //! Channel features this server does not have yet, answering what Postiz answers for a
 //! provider without them: plugs (automations after publishing), @-mention lookups, bot
-//! name and picture changes, channel analytics and the logged-out page pick of partner flows. Every channel id is looked up in the caller's organization first.
+//! name and picture changes and the logged-out page pick of partner flows; and channel
+//! statistics (`/analytics/:id`). Every channel id is looked up in the caller's organization first.
 
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
@@ -170,14 +171,15 @@ async fn public_page() -> ApiResult<Json<Value>> {
     Err(Error::BadRequest("Invalid or expired state".into()).into())
 }
 
-/// No provider reports statistics yet: an empty list, as Postiz answers for providers
-/// without analytics (the page then offers to refresh the channel).
+/// The channel's statistics over `?date=N` days (`[]` for networks without them).
 async fn analytics(
     State(ctx): State<Ctx>,
     Authed(s): Authed,
     Path(id): Path<String>,
-    Query(_q): Query<HashMap<String, String>>,
+    Query(q): Query<HashMap<String, String>>,
 ) -> ApiResult<Json<Value>> {
-    channel(&ctx, &s.org.id, &id).await?;
-    Ok(Json(json!([])))
+    let days = postiz_integrations::stats::days_of(q.get("date").map(String::as_str));
+    Ok(Json(
+        ctx.channels.channel_stats(&s.org.id, &id, days).await?,
+    ))
 }

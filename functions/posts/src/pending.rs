@@ -1,7 +1,6 @@
-//! Post features this server does not have yet, answering what Postiz answers when each is
-//! switched off: post analytics (no provider reports statistics yet).
+//! Post statistics (`/analytics/post/:id`), read from the post's network.
 
-use axum::extract::{Path, State};
+use axum::extract::{Path, Query, State};
 use axum::Json;
 use postiz_web::documented::Documented;
 use postiz_web::{ApiResult, Authed};
@@ -17,12 +16,25 @@ pub(crate) fn routes(d: Documented<Ctx>) -> Documented<Ctx> {
     )
 }
 
+/// The `date` query parameter: days to look back.
+#[derive(serde::Deserialize)]
+struct DateQuery {
+    date: Option<String>,
+}
+
 /// A post of the organization: `{missing: true}` when it was published without the
-/// network's id, else no statistics (`[]`), as Postiz answers for providers without them.
+/// network's id, else its statistics (`[]` for networks without them).
 async fn post_analytics(
     State(ctx): State<Ctx>,
     Authed(s): Authed,
     Path(id): Path<String>,
+    Query(q): Query<DateQuery>,
 ) -> ApiResult<Json<Value>> {
-    Ok(Json(ctx.module.posts.post_analytics(&s.org.id, &id).await?))
+    let days = postiz_integrations::stats::days_of(q.date.as_deref());
+    Ok(Json(
+        ctx.module
+            .posts
+            .post_analytics(&s.org.id, &id, days)
+            .await?,
+    ))
 }

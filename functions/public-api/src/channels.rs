@@ -224,8 +224,14 @@ pub async fn connect_url(
     ))
 }
 
-/// Channel analytics: no provider here reports statistics yet, so `[]` (Postiz's answer for
-/// providers without analytics) once the channel is known.
+/// The `date` query parameter of the statistics: days to look back.
+#[derive(serde::Deserialize)]
+pub struct DateQuery {
+    /// Days (1 to 365; 7 when absent).
+    pub date: Option<String>,
+}
+
+/// Channel analytics, read from the network with a fresh token and kept an hour.
 #[utoipa::path(
     get,
     path = "/public/v1/analytics/{id}",
@@ -233,7 +239,7 @@ pub async fn connect_url(
     summary = "Channel statistics",
     tag = "channels",
     description = "The channel's statistics: `[{label, percentageChange, data: [{total, date}]}]` \
-(`[]` for providers without statistics).",
+(`[]` for providers without statistics), kept an hour per channel and period.",
     params(
         ("id" = String, Path, description = "Channel id"),
         ("date" = Option<String>, Query, description = "Days to look back"),
@@ -247,9 +253,11 @@ pub async fn analytics(
     State(ctx): State<Ctx>,
     ApiKeyOrg(org): ApiKeyOrg,
     Path(id): Path<String>,
+    Query(q): Query<DateQuery>,
 ) -> ApiResult<Json<Value>> {
     ctx.channels.public_channel(&org.id, &id).await?;
-    Ok(Json(json!([])))
+    let days = postiz_integrations::stats::days_of(q.date.as_deref());
+    Ok(Json(ctx.channels.channel_stats(&org.id, &id, days).await?))
 }
 
 #[utoipa::path(

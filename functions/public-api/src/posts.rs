@@ -378,16 +378,17 @@ pub async fn settings(
     ))
 }
 
-/// Post analytics: `{"missing": true}` for a post published without a release id, else `[]`
-/// (no provider here reports statistics yet).
+/// Post analytics: `{"missing": true}` for a post published without a release id, else its
+/// statistics read from the network (kept an hour).
 #[utoipa::path(
     get,
     path = "/public/v1/analytics/post/{id}",
     operation_id = "postAnalytics",
     summary = "Post statistics",
     tag = "posts",
-    description = "The post's statistics: `[]` (no provider reports any yet), or `{\"missing\": true}` \
-for a post published without a release id.",
+    description = "The post's statistics: `[{label, percentageChange, data: [{total, date}]}]` (`[]` \
+before it is published or for providers without statistics), or `{\"missing\": true}` for a post \
+published without a release id.",
     params(
         ("id" = String, Path, description = "Post id"),
         ("date" = Option<String>, Query, description = "Days to look back"),
@@ -398,6 +399,10 @@ pub async fn analytics(
     State(ctx): State<Ctx>,
     ApiKeyOrg(org): ApiKeyOrg,
     Path(id): Path<String>,
+    Query(q): Query<crate::channels::DateQuery>,
 ) -> ApiResult<Json<Value>> {
-    Ok(Json(ctx.module.posts.post_analytics(&org.id, &id).await?))
+    let days = postiz_integrations::stats::days_of(q.date.as_deref());
+    Ok(Json(
+        ctx.module.posts.post_analytics(&org.id, &id, days).await?,
+    ))
 }

@@ -10,6 +10,7 @@ pub mod public;
 pub mod refresh;
 pub mod repo;
 pub mod service;
+pub mod stats;
 pub mod streak;
 
 pub use mail::{NoticeJob, NoticeKind, NoticeMail, NoticeReport};

@@ -64,6 +64,12 @@ fn channel_item(c: &Channel) -> Result<Item> {
     Ok(item)
 }
 
+/// Statistics of a channel or a post, kept an hour: a partition of their own, out of the
+/// organization's channel listing.
+fn stats_key(org: &str, subject: &str, days: u32) -> Key {
+    Key::new(format!("STATS#{org}#{subject}"), format!("DAYS#{days}"))
+}
+
 /// Channels, customers, OAuth states and locks on the table.
 #[derive(Clone)]
 pub struct ChannelRepo {
@@ -337,6 +343,36 @@ impl ChannelRepo {
             .delete(&Key::new(format!("LOCK#{name}"), "LOCK"), None)
             .await?;
         Ok(())
+    }
+
+    /// Statistics kept for `subject` (a channel or a post of `org`) over `days`, unless they
+    /// expired by `now` (epoch seconds).
+    pub async fn cached_stats(
+        &self,
+        org: &str,
+        subject: &str,
+        days: u32,
+        now: i64,
+    ) -> Result<Option<Value>> {
+        let item = self.table.get(&stats_key(org, subject, days)).await?;
+        Ok(item
+            .filter(|i| !postiz_storage::item::ItemExt::is_expired(i, now))
+            .and_then(|mut i| i.remove("data")))
+    }
+
+    /// Keeps statistics for `subject` over `days` until `until` (epoch seconds).
+    pub async fn keep_stats(
+        &self,
+        org: &str,
+        subject: &str,
+        days: u32,
+        data: &Value,
+        until: i64,
+    ) -> Result<()> {
+        let mut item = stats_key(org, subject, days).to_item();
+        item.insert("data".into(), data.clone());
+        item.insert("ttl".into(), json!(until));
+        Ok(self.table.put(item, None).await?)
     }
 
     /// Customers of an organization.

@@ -56,7 +56,7 @@ pub struct Channels {
     pub repo: ChannelRepo,
     providers: Providers,
     keys: Arc<AppKeys>,
-    clock: Arc<dyn Clock>,
+    pub(crate) clock: Arc<dyn Clock>,
     notifications: Notifications,
     /// Public channel lists kept while the table is unchanged (embedded store).
     pub(crate) answers: Arc<AnswerCache<Value>>,
@@ -170,7 +170,7 @@ impl Channels {
         &self.providers
     }
 
-    fn provider(&self, identifier: &str) -> Result<Arc<dyn Provider>> {
+    pub(crate) fn provider(&self, identifier: &str) -> Result<Arc<dyn Provider>> {
         self.providers
             .get(identifier)
             .ok_or_else(|| Error::NotFound(format!("Unknown provider {identifier}")))

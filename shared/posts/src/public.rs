@@ -144,16 +144,26 @@ impl Posts {
         }
     }
 
-    /// The analytics of a post of the organization: `{missing: true}` when it was published
-    /// without the network's id, else none (`[]`, as Postiz answers for providers without
-    /// them); 404 for a post it does not have.
-    pub async fn post_analytics(&self, org: &str, id: &str) -> Result<Value> {
+    /// The statistics of a post of the organization over `days`: `{missing: true}` when it
+    /// was published without the network's id, `[]` before it is published or for networks
+    /// without statistics; 404 for a post it does not have.
+    pub async fn post_analytics(&self, org: &str, id: &str, days: u32) -> Result<Value> {
         let p = self.live(org, id).await?;
-        Ok(if p.root().release_id.as_deref() == Some("missing") {
-            json!({"missing": true})
-        } else {
-            json!([])
-        })
+        match p.root().release_id.as_deref() {
+            Some("missing") => Ok(json!({"missing": true})),
+            Some(release) if !release.is_empty() => {
+                match self
+                    .channels
+                    .post_stats(org, &p.integration_id, &p.id, release, days)
+                    .await
+                {
+                    // The channel was deleted since: no statistics to read.
+                    Err(Error::NotFound(_)) => Ok(json!([])),
+                    other => other,
+                }
+            }
+            _ => Ok(json!([])),
+        }
     }
 
     /// `PUT /public/v1/posts/:id/status`: `draft` takes a post out of the queue, `schedule`

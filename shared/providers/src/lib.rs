@@ -5,6 +5,7 @@
 //! URLs and app credentials come from [`ProviderConfig`] (Postiz's environment names), so
 //! tests point every provider at a local fake server.
 
+pub mod analytics;
 pub mod catalogue;
 pub mod config;
 pub mod creds;
@@ -133,6 +134,22 @@ pub trait Provider: Send + Sync + 'static {
     /// user sent `/connect <word>` to the bot).
     async fn discover(&self, _data: &Value) -> ProviderResult<Value> {
         Err(ProviderError::NotSupported("discovery"))
+    }
+
+    /// The channel's statistics over the last `days` days in Postiz's shape
+    /// (`[{label, data: [{total, date}], percentageChange}]`); none for networks without them.
+    async fn analytics(&self, _auth: &ChannelAuth, _days: u32) -> ProviderResult<Vec<Value>> {
+        Ok(Vec::new())
+    }
+
+    /// The statistics of one published message (`post_id` is the network's id).
+    async fn post_analytics(
+        &self,
+        _auth: &ChannelAuth,
+        _post_id: &str,
+        _days: u32,
+    ) -> ProviderResult<Vec<Value>> {
+        Ok(Vec::new())
     }
 
     /// Runs one of the provider's declared helper tools ([`ProviderInfo::tools`]).

@@ -35,6 +35,10 @@ pub struct Seen {
     pub chunked: HashMap<String, Chunked>,
     /// Requests refused for a bad signature.
     pub bad_signatures: usize,
+    /// Reads of a user's timeline (`GET /2/users/:id/tweets`), pages included.
+    pub timeline_reads: usize,
+    /// Reads of one post (`GET /2/tweets/:id`).
+    pub lookups: usize,
 }
 
 /// Shared state of one fake.
@@ -390,6 +394,95 @@ async fn tweets(
     Json(json!({"data": {"id": id, "text": text, "edit_history_tweet_ids": [id]}})).into_response()
 }
 
+/// One post of the timeline: its id, age in days and metrics (impressions, likes,
+/// retweets, replies, quotes, bookmarks).
+const TIMELINE: &[(&str, i64, [u64; 6])] = &[
+    ("1790000000000000003", 1, [1000, 40, 5, 3, 1, 2]),
+    ("1790000000000000002", 2, [500, 10, 1, 0, 0, 1]),
+    ("1790000000000000001", 20, [200, 4, 0, 1, 0, 0]),
+];
+
+fn metrics(m: &[u64; 6]) -> Value {
+    json!({"impression_count": m[0], "like_count": m[1], "retweet_count": m[2], "reply_count": m[3], "quote_count": m[4], "bookmark_count": m[5]})
+}
+
+/// `GET /2/users/:id/tweets`: the posts within `start_time..end_time`, one per page (so
+/// pagination is exercised), with `public_metrics` and `created_at`.
+async fn timeline(
+    State(seen): State<Shared>,
+    method: Method,
+    headers: HeaderMap,
+    OriginalUri(uri): OriginalUri,
+    axum::extract::Path(user): axum::extract::Path<String>,
+) -> Response {
+    if verify(&seen, &method, &headers, &uri).is_none() {
+        return unauthorized(&seen);
+    }
+    seen.lock().unwrap().timeline_reads += 1;
+    if user != "42" {
+        return (
+            StatusCode::FORBIDDEN,
+            Json(json!({"title": "Forbidden", "detail": "not your timeline", "status": 403})),
+        )
+            .into_response();
+    }
+    let q: HashMap<String, String> =
+        url::form_urlencoded::parse(uri.query().unwrap_or("").as_bytes())
+            .into_owned()
+            .collect();
+    let start = q
+        .get("start_time")
+        .and_then(|t| chrono::DateTime::parse_from_rfc3339(t).ok());
+    let now = chrono::Utc::now();
+    let within: Vec<&(&str, i64, [u64; 6])> = TIMELINE
+        .iter()
+        .filter(|(_, age, _)| start.is_none_or(|s| now - chrono::Duration::days(*age) >= s))
+        .collect();
+    let page: usize = q
+        .get("pagination_token")
+        .and_then(|t| t.parse().ok())
+        .unwrap_or(0);
+    let Some((id, age, m)) = within.get(page) else {
+        return Json(json!({"meta": {"result_count": 0}})).into_response();
+    };
+    let created = (now - chrono::Duration::days(*age))
+        .format("%Y-%m-%dT%H:%M:%S.000Z")
+        .to_string();
+    let mut meta = json!({"result_count": 1});
+    if page + 1 < within.len() {
+        meta["next_token"] = json!((page + 1).to_string());
+    }
+    Json(json!({"data": [{"id": id, "text": "t", "created_at": created, "public_metrics": metrics(m)}], "meta": meta})).into_response()
+}
+
+/// `GET /2/tweets/:id` with `public_metrics`.
+async fn lookup(
+    State(seen): State<Shared>,
+    method: Method,
+    headers: HeaderMap,
+    OriginalUri(uri): OriginalUri,
+    axum::extract::Path(id): axum::extract::Path<String>,
+) -> Response {
+    if verify(&seen, &method, &headers, &uri).is_none() {
+        return unauthorized(&seen);
+    }
+    seen.lock().unwrap().lookups += 1;
+    let published = seen.lock().unwrap().tweets.len() as u64;
+    let known = TIMELINE
+        .iter()
+        .find(|(t, _, _)| *t == id)
+        .map(|(_, _, m)| *m)
+        .or_else(|| {
+            let n: u64 = id.parse().ok()?;
+            (n > 1_800_000_000_000_000_000 && n <= 1_800_000_000_000_000_000 + published)
+                .then_some([77, 7, 1, 1, 0, 0])
+        });
+    match known {
+        Some(m) => Json(json!({"data": {"id": id, "text": "t", "public_metrics": metrics(&m)}})).into_response(),
+        None => (StatusCode::OK, Json(json!({"errors": [{"title": "Not Found Error", "detail": format!("Could not find tweet with id: [{id}]."), "type": "https://api.twitter.com/2/problems/resource-not-found"}]}))).into_response(),
+    }
+}
+
 /// The fake's routes and its shared state.
 pub fn app() -> (Router, Shared) {
     let seen: Shared = Arc::default();
@@ -413,6 +506,8 @@ pub fn app() -> (Router, Shared) {
             ),
         )
         .route("/2/tweets", post(tweets))
+        .route("/2/tweets/{id}", get(lookup))
+        .route("/2/users/{id}/tweets", get(timeline))
         .route(
             "/files/{name}",
             get(|| async {

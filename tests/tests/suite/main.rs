@@ -6,6 +6,7 @@ mod account_http;
 mod admin_http;
 mod agent_tools;
 mod ai_http;
+mod analytics_http;
 mod autopost_http;
 mod autopost_runs;
 mod aws_faults;

@@ -42,6 +42,7 @@ pub mod vk;
 pub mod whop;
 pub mod wordpress;
 pub mod x;
+mod x_analytics;
 mod x_video;
 pub mod youtube;
 

@@ -26,6 +26,7 @@ pub struct X {
     web: String,
     consumer: Consumer,
     redirect_uri: String,
+    analytics_off: bool,
 }
 
 /// The length X counts (twitter-text v3): most Latin, Greek, Cyrillic, Hebrew, Arabic and
@@ -184,6 +185,16 @@ impl X {
                 secret: config.or("X_API_SECRET", ""),
             },
             redirect_uri: config.redirect_uri("x"),
+            analytics_off: config.get("DISABLE_X_ANALYTICS").is_some(),
+        }
+    }
+
+    fn stats(&self) -> super::x_analytics::XStats<'_> {
+        super::x_analytics::XStats {
+            http: &self.http,
+            api: &self.api,
+            consumer: &self.consumer,
+            map: map_error,
         }
     }
 
@@ -437,6 +448,29 @@ impl Provider for X {
                 "value": d["verified"].as_bool().unwrap_or(false),
             }])),
         })
+    }
+
+    async fn analytics(&self, auth: &ChannelAuth, days: u32) -> ProviderResult<Vec<Value>> {
+        if self.analytics_off {
+            return Ok(Vec::new());
+        }
+        let token = token_pair(&auth.access_token)?;
+        self.stats()
+            .channel(&auth.internal_id, token, days, chrono::Utc::now())
+            .await
+    }
+
+    async fn post_analytics(
+        &self,
+        auth: &ChannelAuth,
+        post_id: &str,
+        _days: u32,
+    ) -> ProviderResult<Vec<Value>> {
+        if self.analytics_off {
+            return Ok(Vec::new());
+        }
+        let token = token_pair(&auth.access_token)?;
+        self.stats().post(post_id, token, chrono::Utc::now()).await
     }
 
     async fn publish(&self, auth: &ChannelAuth, post: &PostDetails) -> ProviderResult<Published> {
