@@ -252,7 +252,23 @@ pub fn app() -> (Router, Shared) {
         .route("/v20.0/oauth/access_token", get(access_token))
         .route("/v20.0/me", get(me))
         .route("/v20.0/me/accounts", get(accounts))
-        .route("/v20.0/{id}/{edge}", post(edge))
+        .route(
+            "/v20.0/{id}/{edge}",
+            post(edge).get(
+                |Path((id, edge)): Path<(String, String)>,
+                 Query(q): Query<HashMap<String, String>>| async move {
+                    if edge != "insights" || token_of(&q) != Some(PAGE_TOKEN) {
+                        return graph_error(
+                            StatusCode::BAD_REQUEST,
+                            190,
+                            Some(463),
+                            "Error validating access token: Session has expired",
+                        );
+                    }
+                    Json(super::insights::answer(&q, id != PAGE_ID)).into_response()
+                },
+            ),
+        )
         .route("/video-upload/v20.0/{video}", post(video_upload))
         .with_state(seen.clone());
     (router, seen)

@@ -21,7 +21,8 @@ pub const GOOD_CODE: &str = "ig-code";
 /// The business account linked to the user's page.
 pub const IG_ID: &str = "17841400000000001";
 const FB_USER_TOKEN: &str = "fb-long-user";
-const PAGE_TOKEN: &str = "ig-page-token";
+/// The page token of the Instagram business account.
+pub const PAGE_TOKEN: &str = "ig-page-token";
 
 /// What the fake saw.
 #[derive(Debug, Default)]
@@ -148,6 +149,9 @@ async fn get3(Path((_version, id, edge)): Path<(String, String, String)>, Query(
                 return Json(json!({"access_token": "fb-short"})).into_response();
             }
             graph_error(100, Some(36009), "This authorization code has been used.")
+        }
+        (_, "insights") if q.get("access_token").is_some_and(|t| t == PAGE_TOKEN || t.starts_with("igs")) => {
+            Json(super::insights::answer(&q, id != IG_ID)).into_response()
         }
         ("me", "accounts") if q.get("access_token").map(String::as_str) == Some(FB_USER_TOKEN) => Json(json!({"data": [
             {"id": "page-1", "name": "Shop Page", "access_token": PAGE_TOKEN, "instagram_business_account": {"id": IG_ID}},

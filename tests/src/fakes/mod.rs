@@ -9,6 +9,7 @@ pub mod dribbble;
 pub mod facebook;
 pub mod feed;
 pub mod gmb;
+pub mod insights;
 pub mod instagram;
 pub mod lemmy;
 pub mod linkedin;

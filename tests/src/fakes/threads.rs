@@ -211,6 +211,9 @@ async fn list(
     if !valid(&seen, &q) {
         return expired();
     }
+    if edge == "threads_insights" || edge == "insights" {
+        return Json(super::insights::answer(&q, edge == "insights")).into_response();
+    }
     if user != USER_ID || edge != "threads" {
         return graph_error(
             StatusCode::BAD_REQUEST,

@@ -53,6 +53,7 @@ mod providers_oauth_more;
 mod providers_pinterest;
 mod providers_reddit;
 mod providers_slack;
+mod providers_stats;
 mod providers_streams;
 mod providers_telegram;
 mod providers_threads;

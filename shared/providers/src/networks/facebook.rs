@@ -125,6 +125,29 @@ struct Id {
     id: String,
 }
 
+/// Postiz's names of the page metrics.
+fn page_label(name: &str) -> String {
+    match name {
+        "page_total_media_view_unique" => "Page Impressions",
+        "page_post_engagements" => "Posts Engagement",
+        "page_daily_follows" => "Page followers",
+        _ => "Media views",
+    }
+    .to_string()
+}
+
+/// Postiz's names of the post metrics.
+fn post_label(name: &str) -> String {
+    match name {
+        "post_total_media_view_unique" => "Impressions",
+        "post_clicks" => "Clicks",
+        "post_clicks_by_type" => "Clicks by Type",
+        "post_reactions_by_type_total" => "Reactions",
+        other => other,
+    }
+    .to_string()
+}
+
 fn picture(v: &Value) -> Option<String> {
     v["picture"]["data"]["url"].as_str().map(str::to_string)
 }
@@ -297,6 +320,47 @@ impl Provider for Facebook {
             refresh_token: None,
             additional_settings: None,
         })
+    }
+
+    /// Page insights (Postiz's metrics and labels), one point per day.
+    async fn analytics(&self, auth: &ChannelAuth, days: u32) -> ProviderResult<Vec<Value>> {
+        let now = chrono::Utc::now();
+        let since = now - chrono::Duration::days(i64::from(days));
+        let query = [
+            ("metric", "page_total_media_view_unique,page_media_view,page_post_engagements,page_daily_follows".to_string()),
+            ("period", "day".to_string()),
+            ("since", since.timestamp().to_string()),
+            ("until", now.timestamp().to_string()),
+        ];
+        let url = format!("{}/{}/insights", self.graph, auth.internal_id);
+        let metrics =
+            super::meta_insights::read(&self.http, &url, &query, &auth.access_token, map_error)
+                .await?;
+        Ok(super::meta_insights::channel(
+            &metrics,
+            since.date_naive(),
+            now.date_naive(),
+            page_label,
+        ))
+    }
+
+    /// A post's reach, reactions and clicks.
+    async fn post_analytics(
+        &self,
+        auth: &ChannelAuth,
+        post_id: &str,
+        _days: u32,
+    ) -> ProviderResult<Vec<Value>> {
+        let query = [("metric", "post_total_media_view_unique,post_reactions_by_type_total,post_clicks,post_clicks_by_type".to_string())];
+        let url = format!("{}/{post_id}/insights", self.graph);
+        let metrics =
+            super::meta_insights::read(&self.http, &url, &query, &auth.access_token, map_error)
+                .await?;
+        Ok(super::meta_insights::post(
+            &metrics,
+            chrono::Utc::now(),
+            post_label,
+        ))
     }
 
     async fn publish(&self, auth: &ChannelAuth, post: &PostDetails) -> ProviderResult<Published> {

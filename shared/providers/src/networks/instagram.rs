@@ -209,6 +209,70 @@ struct Containers {
     audio: bool,
 }
 
+/// Postiz's names of the Instagram metrics.
+fn ig_label(name: &str) -> String {
+    match name {
+        "follower_count" => "Follower Count".to_string(),
+        other => super::meta_insights::capitalized(other),
+    }
+}
+
+impl Containers {
+    /// Account insights: followers and reach per day, then likes, views, comments, shares,
+    /// saves and replies in total (Postiz's two reads).
+    async fn account_stats(
+        &self,
+        account: &str,
+        token: &str,
+        days: u32,
+    ) -> ProviderResult<Vec<Value>> {
+        let now = chrono::Utc::now();
+        let since = now - chrono::Duration::days(i64::from(days));
+        let url = format!("{}/{account}/insights", self.graph);
+        let window = [
+            ("period", "day".to_string()),
+            ("since", since.timestamp().to_string()),
+            ("until", now.timestamp().to_string()),
+        ];
+        let mut daily = vec![("metric", "follower_count,reach".to_string())];
+        daily.extend(window.iter().cloned());
+        let mut totals = vec![
+            (
+                "metric",
+                "likes,views,comments,shares,saves,replies".to_string(),
+            ),
+            ("metric_type", "total_value".to_string()),
+        ];
+        totals.extend(window.iter().cloned());
+        let mut metrics =
+            super::meta_insights::read(&self.http, &url, &daily, token, map_error).await?;
+        metrics
+            .extend(super::meta_insights::read(&self.http, &url, &totals, token, map_error).await?);
+        Ok(super::meta_insights::channel(
+            &metrics,
+            since.date_naive(),
+            now.date_naive(),
+            ig_label,
+        ))
+    }
+
+    /// A post's views, likes, comments, shares and saves.
+    async fn media_stats(&self, media: &str, token: &str) -> ProviderResult<Vec<Value>> {
+        let url = format!("{}/{media}/insights", self.graph);
+        let query = [(
+            "metric",
+            "views,likes,comments,shares,saved,reach".to_string(),
+        )];
+        let metrics =
+            super::meta_insights::read(&self.http, &url, &query, token, map_error).await?;
+        Ok(super::meta_insights::post(
+            &metrics,
+            chrono::Utc::now(),
+            ig_label,
+        ))
+    }
+}
+
 /// A comment: text only (Instagram comments carry no media); the post's media rules are the
 /// root's.
 fn comment_check(comment: &PostDetails) -> Result<(), String> {
@@ -607,6 +671,23 @@ impl Provider for Instagram {
         })
     }
 
+    async fn analytics(&self, auth: &ChannelAuth, days: u32) -> ProviderResult<Vec<Value>> {
+        self.containers
+            .account_stats(&auth.internal_id, &auth.access_token, days)
+            .await
+    }
+
+    async fn post_analytics(
+        &self,
+        auth: &ChannelAuth,
+        post_id: &str,
+        _days: u32,
+    ) -> ProviderResult<Vec<Value>> {
+        self.containers
+            .media_stats(post_id, &auth.access_token)
+            .await
+    }
+
     async fn publish(&self, auth: &ChannelAuth, post: &PostDetails) -> ProviderResult<Published> {
         self.containers
             .publish(&auth.internal_id, &auth.access_token, post)
@@ -768,6 +849,23 @@ impl Provider for InstagramStandalone {
     async fn refresh(&self, auth: &ChannelAuth) -> ProviderResult<AuthTokens> {
         self.login()
             .refresh_channel(&self.http, auth, LONG_LIVED_SECS)
+            .await
+    }
+
+    async fn analytics(&self, auth: &ChannelAuth, days: u32) -> ProviderResult<Vec<Value>> {
+        self.containers
+            .account_stats(&auth.internal_id, &auth.access_token, days)
+            .await
+    }
+
+    async fn post_analytics(
+        &self,
+        auth: &ChannelAuth,
+        post_id: &str,
+        _days: u32,
+    ) -> ProviderResult<Vec<Value>> {
+        self.containers
+            .media_stats(post_id, &auth.access_token)
             .await
     }
 

@@ -24,6 +24,7 @@ pub mod listmonk;
 pub mod mastodon;
 pub mod medium;
 pub mod meta;
+mod meta_insights;
 pub mod mewe;
 pub mod moltbook;
 pub mod nostr;

@@ -381,6 +381,47 @@ impl Provider for Threads {
         }))
     }
 
+    /// Profile insights: views per day, likes, replies, reposts and quotes in total.
+    async fn analytics(&self, auth: &ChannelAuth, days: u32) -> ProviderResult<Vec<Value>> {
+        let now = chrono::Utc::now();
+        let since = now - chrono::Duration::days(i64::from(days));
+        let query = [
+            ("metric", "views,likes,replies,reposts,quotes".to_string()),
+            ("period", "day".to_string()),
+            ("since", since.timestamp().to_string()),
+            ("until", now.timestamp().to_string()),
+        ];
+        let url = format!("{}/v1.0/{}/threads_insights", self.graph, auth.internal_id);
+        let metrics =
+            super::meta_insights::read(&self.http, &url, &query, &auth.access_token, map_error)
+                .await?;
+        Ok(super::meta_insights::channel(
+            &metrics,
+            since.date_naive(),
+            now.date_naive(),
+            super::meta_insights::capitalized,
+        ))
+    }
+
+    /// A post's views, likes, replies, reposts and quotes.
+    async fn post_analytics(
+        &self,
+        auth: &ChannelAuth,
+        post_id: &str,
+        _days: u32,
+    ) -> ProviderResult<Vec<Value>> {
+        let query = [("metric", "views,likes,replies,reposts,quotes".to_string())];
+        let url = format!("{}/v1.0/{post_id}/insights", self.graph);
+        let metrics =
+            super::meta_insights::read(&self.http, &url, &query, &auth.access_token, map_error)
+                .await?;
+        Ok(super::meta_insights::post(
+            &metrics,
+            chrono::Utc::now(),
+            super::meta_insights::capitalized,
+        ))
+    }
+
     async fn publish(&self, auth: &ChannelAuth, post: &PostDetails) -> ProviderResult<Published> {
         self.post(auth, post, None).await
     }
