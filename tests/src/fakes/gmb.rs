@@ -83,6 +83,26 @@ async fn handle(
             let n = to(&calls, "POST", "/v4/").len();
             Json(json!({"name": format!("accounts/111/locations/9001/localPosts/{n}"), "state": "LIVE", "searchUrl": format!("https://local.google.example/post/{n}")})).into_response()
         }
+        ("GET", "/v1/locations/9001:fetchMultiDailyMetricsTimeSeries") => {
+            let metrics: Vec<String> = url::form_urlencoded::parse(q.as_bytes()).filter(|(k, _)| k == "dailyMetrics").map(|(_, v)| v.to_string()).collect();
+            if metrics.is_empty() || !q.contains("dailyRange.startDate.year") {
+                return google_error(StatusCode::BAD_REQUEST, "INVALID_ARGUMENT", "dailyRange is required");
+            }
+            let series: Vec<serde_json::Value> = metrics
+                .iter()
+                .map(|m| {
+                    let values: Vec<serde_json::Value> = super::insights::last_days()
+                        .into_iter()
+                        .map(|(day, ago)| {
+                            let parts: Vec<u32> = day.split('-').map(|p| p.parse().unwrap()).collect();
+                            json!({"date": {"year": parts[0], "month": parts[1], "day": parts[2]}, "value": super::insights::daily(m, ago).to_string()})
+                        })
+                        .collect();
+                    json!({"dailyMetric": m, "timeSeries": {"datedValues": values}})
+                })
+                .collect();
+            Json(json!({"multiDailyMetricTimeSeries": [{"dailyMetricTimeSeries": series}]})).into_response()
+        }
         ("POST", p) if p.starts_with("/v4/") => google_error(StatusCode::NOT_FOUND, "NOT_FOUND", "Requested entity was not found."),
         _ => google_error(StatusCode::NOT_FOUND, "NOT_FOUND", "Not found"),
     }

@@ -42,3 +42,19 @@ pub fn answer(q: &HashMap<String, String>, post: bool) -> Value {
         .collect();
     json!({"data": data})
 }
+
+/// The last three days (oldest first) as `YYYY-MM-DD`, with each one's age in days.
+pub fn last_days() -> Vec<(String, i64)> {
+    let now = chrono::Utc::now();
+    (0..3)
+        .rev()
+        .map(|ago| {
+            (
+                (now - chrono::Duration::days(ago))
+                    .format("%Y-%m-%d")
+                    .to_string(),
+                ago,
+            )
+        })
+        .collect()
+}

@@ -254,6 +254,35 @@ async fn finalize_video(
 }
 
 /// The fake's routes and its shared state.
+/// The page statistics endpoints: one element per day of the last three.
+async fn page_stats(State(seen): State<Shared>, h: HeaderMap, uri: axum::http::Uri) -> Response {
+    if !authed(&h, &seen) {
+        return (StatusCode::UNAUTHORIZED, Json(json!({"status": 401, "serviceErrorCode": 65600, "message": "Invalid access token"}))).into_response();
+    }
+    let q = uri.query().unwrap_or_default().to_string();
+    if !q.contains("timeGranularityType%3ADAY") && !q.contains("timeGranularityType:DAY") {
+        return (
+            StatusCode::BAD_REQUEST,
+            Json(json!({"status": 400, "message": "timeIntervals is required"})),
+        )
+            .into_response();
+    }
+    let elements: Vec<Value> = super::insights::last_days()
+        .into_iter()
+        .map(|(day, ago)| {
+            let start = chrono::NaiveDate::parse_from_str(&day, "%Y-%m-%d").unwrap().and_hms_opt(0, 0, 0).unwrap().and_utc().timestamp_millis();
+            let d = |m: &str| super::insights::daily(m, ago);
+            json!({
+                "timeRange": {"start": start, "end": start + 86_400_000},
+                "totalPageStatistics": {"views": {"allPageViews": {"pageViews": d("pageViews")}}},
+                "followerGains": {"organicFollowerGain": d("organicFollowerGain"), "paidFollowerGain": 0},
+                "totalShareStatistics": {"clickCount": d("clickCount"), "shareCount": 1, "engagement": 0.05, "commentCount": 2},
+            })
+        })
+        .collect();
+    Json(json!({"elements": elements, "paging": {"count": 10, "start": 0}})).into_response()
+}
+
 pub fn app() -> (Router, Shared) {
     let seen: Shared = Arc::default();
     let router = Router::new()
@@ -262,6 +291,12 @@ pub fn app() -> (Router, Shared) {
         .route("/v2/me", get(me))
         .route("/v2/organizationalEntityAcls", get(acls))
         .route("/v2/organizations/{id}", get(organization))
+        .route("/v2/organizationPageStatistics", get(page_stats))
+        .route(
+            "/v2/organizationalEntityFollowerStatistics",
+            get(page_stats),
+        )
+        .route("/v2/organizationalEntityShareStatistics", get(page_stats))
         .route("/rest/images", post(init_upload))
         .route("/rest/videos", post(video_action))
         .route("/upload-part/{n}", put(upload_part))

@@ -140,6 +140,29 @@ async fn user_account(State(seen): State<Shared>, h: HeaderMap) -> Response {
     Json(json!({"id": "pin-user-1", "username": "pinner", "profile_image": "https://i.pinimg.example/pinner.jpg", "account_type": "BUSINESS"})).into_response()
 }
 
+/// `user_account/analytics`: three days of daily metrics.
+async fn account_analytics(State(seen): State<Shared>, h: HeaderMap) -> Response {
+    if !bearer_ok(&h, &seen) {
+        return error(StatusCode::UNAUTHORIZED, 2, "Authentication failed.");
+    }
+    let daily: Vec<Value> = super::insights::last_days()
+        .into_iter()
+        .map(|(date, ago)| {
+            let d = |m: &str| super::insights::daily(m, ago);
+            json!({"date": date, "data_status": "READY", "metrics": {"IMPRESSION": d("IMPRESSION"), "PIN_CLICK": d("PIN_CLICK"), "SAVE": d("SAVE"), "ENGAGEMENT": d("ENGAGEMENT"), "PIN_CLICK_RATE": 0.5}})
+        })
+        .collect();
+    Json(json!({"all": {"daily_metrics": daily, "summary_metrics": {}}})).into_response()
+}
+
+/// `pins/:id/analytics`: a pin's lifetime figures.
+async fn pin_analytics(State(seen): State<Shared>, h: HeaderMap) -> Response {
+    if !bearer_ok(&h, &seen) {
+        return error(StatusCode::UNAUTHORIZED, 2, "Authentication failed.");
+    }
+    Json(json!({"all": {"lifetime_metrics": {"IMPRESSION": 300, "PIN_CLICK": 12, "OUTBOUND_CLICK": 4, "SAVE": 6}}})).into_response()
+}
+
 async fn boards(State(seen): State<Shared>, h: HeaderMap) -> Response {
     if !bearer_ok(&h, &seen) {
         return error(StatusCode::UNAUTHORIZED, 2, "Authentication failed.");
@@ -242,6 +265,8 @@ pub fn app() -> (Router, Shared) {
     let router = Router::new()
         .route("/v5/oauth/token", post(token))
         .route("/v5/user_account", get(user_account))
+        .route("/v5/user_account/analytics", get(account_analytics))
+        .route("/v5/pins/{id}/analytics", get(pin_analytics))
         .route("/v5/boards", get(boards))
         .route("/v5/pins", post(pins))
         .route("/v5/media", post(register_media))

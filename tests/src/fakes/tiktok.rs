@@ -82,7 +82,24 @@ async fn user(State(seen): State<Shared>, h: HeaderMap) -> Response {
     if !authed(&h, &seen) {
         return invalid_token();
     }
-    Json(envelope(json!({"user": {"open_id": "tt-open-1", "display_name": "Tik Tammy", "avatar_url": "https://p16.tiktok.example/t.jpg", "username": "tiktammy"}}), "ok", "")).into_response()
+    Json(envelope(json!({"user": {"open_id": "tt-open-1", "display_name": "Tik Tammy", "avatar_url": "https://p16.tiktok.example/t.jpg", "username": "tiktammy", "follower_count": 1500, "following_count": 20, "likes_count": 9000, "video_count": 42}}), "ok", "")).into_response()
+}
+
+/// `video/list` and `video/query`: two recent videos with counters.
+async fn videos(State(seen): State<Shared>, h: HeaderMap) -> Response {
+    if !authed(&h, &seen) {
+        return invalid_token();
+    }
+    let list = json!([
+        {"id": "7300000000000000001", "view_count": 1000, "like_count": 100, "comment_count": 10, "share_count": 1},
+        {"id": "7300000000000000002", "view_count": 500, "like_count": 50, "comment_count": 5, "share_count": 0}
+    ]);
+    Json(envelope(
+        json!({"videos": list, "has_more": false}),
+        "ok",
+        "",
+    ))
+    .into_response()
 }
 
 async fn init(State(seen): State<Shared>, h: HeaderMap, Json(b): Json<Value>) -> Response {
@@ -150,6 +167,8 @@ pub fn app() -> (Router, Shared) {
     let router = Router::new()
         .route("/v2/oauth/token/", post(token))
         .route("/v2/user/info/", get(user))
+        .route("/v2/video/list/", post(videos))
+        .route("/v2/video/query/", post(videos))
         .route("/v2/post/publish/video/init/", post(init))
         .route("/v2/post/publish/content/init/", post(init))
         .route("/v2/post/publish/status/fetch/", post(status))

@@ -57,6 +57,16 @@ async fn handle(
         return fail(40002, "invalid_params: business_id");
     }
     match (method.as_str(), path) {
+        ("GET", "/business/get/") if q.contains("video_views") => {
+            let metrics: Vec<Value> = super::insights::last_days()
+                .into_iter()
+                .map(|(date, ago)| {
+                    let d = |m: &str| super::insights::daily(m, ago);
+                    json!({"date": date, "video_views": d("video_views"), "likes": d("likes"), "comments": d("comments"), "shares": d("shares"), "profile_views": d("profile_views"), "followers_count": 100})
+                })
+                .collect();
+            ok(json!({"username": "adatok", "metrics": metrics}))
+        }
         ("GET", "/business/get/") => ok(
             json!({"username": "adatok", "display_name": "Ada Tok", "profile_image": "https://tt.example/a.jpg"}),
         ),

@@ -96,6 +96,67 @@ async fn userinfo(State(seen): State<Shared>, h: HeaderMap) -> Response {
     Json(json!({"id": "google-user-1", "name": "Yuki Tube", "picture": "https://lh3.example/yuki.jpg"})).into_response()
 }
 
+/// YouTube Analytics `reports`: three days of the asked metrics, per day.
+async fn reports(
+    State(seen): State<Shared>,
+    h: HeaderMap,
+    Query(q): Query<HashMap<String, String>>,
+) -> Response {
+    if !authed(&h, &seen) {
+        return unauthorized();
+    }
+    if q.get("ids").map(String::as_str) != Some("channel==MINE")
+        || q.get("dimensions").map(String::as_str) != Some("day")
+    {
+        return google_error(
+            StatusCode::BAD_REQUEST,
+            "badRequest",
+            "Unknown identifier or dimensions",
+        );
+    }
+    let metrics: Vec<String> = q
+        .get("metrics")
+        .map(|m| m.split(',').map(str::to_string).collect())
+        .unwrap_or_default();
+    let mut headers = vec![json!({"name": "day", "columnType": "DIMENSION"})];
+    headers.extend(
+        metrics
+            .iter()
+            .map(|m| json!({"name": m, "columnType": "METRIC"})),
+    );
+    let rows: Vec<Value> = super::insights::last_days()
+        .into_iter()
+        .map(|(day, ago)| {
+            let mut row = vec![json!(day)];
+            row.extend(
+                metrics
+                    .iter()
+                    .map(|m| json!(super::insights::daily(m, ago))),
+            );
+            Value::Array(row)
+        })
+        .collect();
+    Json(json!({"kind": "youtubeAnalytics#resultTable", "columnHeaders": headers, "rows": rows}))
+        .into_response()
+}
+
+/// `videos?part=statistics`: a video's counters (as strings, as YouTube sends them).
+async fn video_stats(
+    State(seen): State<Shared>,
+    h: HeaderMap,
+    Query(q): Query<HashMap<String, String>>,
+) -> Response {
+    if !authed(&h, &seen) {
+        return unauthorized();
+    }
+    let items = if q.get("id").is_some_and(|id| id.starts_with("vid")) {
+        json!([{"id": q["id"], "statistics": {"viewCount": "1200", "likeCount": "80", "favoriteCount": "0", "commentCount": "9"}}])
+    } else {
+        json!([])
+    };
+    Json(json!({"items": items})).into_response()
+}
+
 async fn channels(State(seen): State<Shared>, h: HeaderMap) -> Response {
     if !authed(&h, &seen) {
         return unauthorized();
@@ -201,6 +262,8 @@ pub fn app() -> (Router, Shared) {
         .route("/token", post(token))
         .route("/oauth2/v2/userinfo", get(userinfo))
         .route("/youtube/v3/channels", get(channels))
+        .route("/youtube/v3/videos", get(video_stats))
+        .route("/v2/reports", get(reports))
         .route("/upload/youtube/v3/videos", post(open_session))
         .route("/upload/session/{id}", put(upload))
         .route("/upload/youtube/v3/thumbnails/set", post(set_thumbnail))

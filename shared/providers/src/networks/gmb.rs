@@ -69,6 +69,7 @@ pub struct Gmb {
     google_accounts: String,
     token_url: String,
     web: String,
+    performance_api: String,
     client_id: String,
     client_secret: String,
     redirect_uri: String,
@@ -179,6 +180,10 @@ impl Gmb {
                 config.base_url("GOOGLE_TOKEN_URL", "https://oauth2.googleapis.com")
             ),
             web: config.base_url("GMB_WEB_URL", "https://business.google.com"),
+            performance_api: config.base_url(
+                "GMB_PERFORMANCE_URL",
+                "https://businessprofileperformance.googleapis.com",
+            ),
             client_id: client_id.to_string(),
             client_secret: client_secret.to_string(),
             redirect_uri: config.redirect_uri("gmb"),
@@ -397,6 +402,26 @@ impl Provider for Gmb {
             refresh_token: auth.refresh_token.clone(),
             ..Default::default()
         })
+    }
+
+    async fn analytics(&self, auth: &ChannelAuth, days: u32) -> ProviderResult<Vec<Value>> {
+        let location = auth
+            .internal_id
+            .split("/locations/")
+            .nth(1)
+            .unwrap_or_default();
+        if location.is_empty() || !location.chars().all(|c| c.is_ascii_alphanumeric()) {
+            return Ok(Vec::new());
+        }
+        super::stats_more::gmb(
+            &self.http,
+            &self.performance_api,
+            &auth.access_token,
+            &format!("locations/{location}"),
+            days,
+            map_error,
+        )
+        .await
     }
 
     async fn publish(&self, auth: &ChannelAuth, post: &PostDetails) -> ProviderResult<Published> {

@@ -425,6 +425,27 @@ impl Provider for LinkedIn {
         })
     }
 
+    /// A page's views, follower gains and share statistics per day (pages only).
+    async fn analytics(&self, auth: &ChannelAuth, days: u32) -> ProviderResult<Vec<Value>> {
+        if !self.page {
+            return Ok(Vec::new());
+        }
+        let headers = [
+            ("LinkedIn-Version", VERSION),
+            ("X-Restli-Protocol-Version", "2.0.0"),
+        ];
+        super::stats_more::linkedin_page(
+            &self.http,
+            &self.api,
+            &auth.access_token,
+            &auth.internal_id,
+            days,
+            map_error,
+            &headers,
+        )
+        .await
+    }
+
     async fn publish(&self, auth: &ChannelAuth, post: &PostDetails) -> ProviderResult<Published> {
         self.check(post).map_err(ProviderError::bad)?;
         let mut images = Vec::new();

@@ -33,6 +33,7 @@ pub mod reddit;
 mod reddit_tools;
 pub mod skool;
 pub mod slack;
+mod stats_more;
 pub mod telegram;
 pub mod threads;
 pub mod tiktok;

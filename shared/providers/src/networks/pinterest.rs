@@ -329,6 +329,28 @@ impl Provider for Pinterest {
         self.tokens_with_profile(t, Some(refresh)).await
     }
 
+    async fn analytics(&self, auth: &ChannelAuth, days: u32) -> ProviderResult<Vec<Value>> {
+        super::stats_more::pinterest(&self.http, &self.api, &auth.access_token, days, map_error)
+            .await
+    }
+
+    async fn post_analytics(
+        &self,
+        auth: &ChannelAuth,
+        post_id: &str,
+        days: u32,
+    ) -> ProviderResult<Vec<Value>> {
+        super::stats_more::pinterest_pin(
+            &self.http,
+            &self.api,
+            &auth.access_token,
+            post_id,
+            days,
+            map_error,
+        )
+        .await
+    }
+
     async fn publish(&self, auth: &ChannelAuth, post: &PostDetails) -> ProviderResult<Published> {
         self.check(post).map_err(ProviderError::bad)?;
         let s = &post.settings;

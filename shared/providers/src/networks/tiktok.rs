@@ -348,6 +348,26 @@ impl Provider for TikTok {
         ))
     }
 
+    async fn analytics(&self, auth: &ChannelAuth, _days: u32) -> ProviderResult<Vec<Value>> {
+        super::stats_more::tiktok(&self.http, &self.api, &auth.access_token, map_error).await
+    }
+
+    async fn post_analytics(
+        &self,
+        auth: &ChannelAuth,
+        post_id: &str,
+        _days: u32,
+    ) -> ProviderResult<Vec<Value>> {
+        super::stats_more::tiktok_video(
+            &self.http,
+            &self.api,
+            &auth.access_token,
+            post_id,
+            map_error,
+        )
+        .await
+    }
+
     async fn publish(&self, auth: &ChannelAuth, post: &PostDetails) -> ProviderResult<Published> {
         self.check(post).map_err(ProviderError::bad)?;
         let s = &post.settings;

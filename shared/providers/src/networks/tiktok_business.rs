@@ -383,6 +383,17 @@ impl Provider for TikTokBusiness {
         .await
     }
 
+    async fn analytics(&self, auth: &ChannelAuth, days: u32) -> ProviderResult<Vec<Value>> {
+        super::stats_more::tiktok_business(
+            &self.http,
+            &self.api,
+            &auth.access_token,
+            &auth.internal_id,
+            days,
+        )
+        .await
+    }
+
     async fn publish(&self, auth: &ChannelAuth, post: &PostDetails) -> ProviderResult<Published> {
         self.check(post).map_err(ProviderError::bad)?;
         let business = &auth.internal_id;

@@ -33,6 +33,7 @@ pub struct YouTube {
     client_id: String,
     client_secret: String,
     redirect_uri: String,
+    analytics_api: String,
 }
 
 /// Postiz's YouTube cases, in the order Postiz checks them.
@@ -177,6 +178,10 @@ impl YouTube {
             client_id: config.or("YOUTUBE_CLIENT_ID", ""),
             client_secret: config.or("YOUTUBE_CLIENT_SECRET", ""),
             redirect_uri: config.redirect_uri("youtube"),
+            analytics_api: config.base_url(
+                "YOUTUBE_ANALYTICS_URL",
+                "https://youtubeanalytics.googleapis.com",
+            ),
         }
     }
 
@@ -353,6 +358,33 @@ impl Provider for YouTube {
             expires_in: None,
             additional_settings: None,
         })
+    }
+
+    async fn analytics(&self, auth: &ChannelAuth, days: u32) -> ProviderResult<Vec<Value>> {
+        super::stats_more::youtube(
+            &self.http,
+            &self.analytics_api,
+            &auth.access_token,
+            days,
+            map_error,
+        )
+        .await
+    }
+
+    async fn post_analytics(
+        &self,
+        auth: &ChannelAuth,
+        post_id: &str,
+        _days: u32,
+    ) -> ProviderResult<Vec<Value>> {
+        super::stats_more::youtube_video(
+            &self.http,
+            &self.api,
+            &auth.access_token,
+            post_id,
+            map_error,
+        )
+        .await
     }
 
     async fn publish(&self, auth: &ChannelAuth, post: &PostDetails) -> ProviderResult<Published> {
