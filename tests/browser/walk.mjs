@@ -1696,6 +1696,24 @@ async function main() {
     await shot(page, 'x-connected');
   });
 
+  // ------------------------------------------------------------ 16. the X channel's statistics
+  // The analytics page lists the channels whose networks report statistics (X here) and
+  // draws a card per metric from GET /analytics/:id?date=7, which reads the fake X's timeline.
+  await step('16-analytics', page, async (d) => {
+    skipUnless(loggedIn || signedUp, 'not logged in');
+    const stats = waitForBackend(page, 'GET', /^\/analytics\/[^/]+$/, T.nav).catch((e) => e);
+    await clickTopMenu(page, '/analytics');
+    const resp = await stats;
+    expect(!(resp instanceof Error), `no GET /analytics/:id from the analytics page (${snippet(resp?.message, 150)})`);
+    d.analytics = await respSummary(resp);
+    expect(resp.status() === 200, `GET /analytics/:id answered ${resp.status()}: ${d.analytics.body}`);
+    await page.getByText('Impressions', { exact: true }).first().waitFor({ state: 'visible', timeout: T.nav });
+    await page.getByText('Likes', { exact: true }).first().waitFor({ state: 'visible', timeout: T.nav });
+    d.cards = await page.getByText(/^(Impressions|Likes|Retweets|Replies|Quotes|Bookmarks)$/).count();
+    await shot(page, 'analytics-x');
+    expect(d.cards >= 6, `the analytics page shows ${d.cards} of X's 6 metric cards`);
+  });
+
   await browser.close();
 }
 
