@@ -37,12 +37,12 @@ fn token_answer(n: usize) -> Response {
 }
 
 /// Checks a token request; `Ok(n)` is the number of the token to issue.
-fn token(fake: &Fake, form: &serde_json::Value, pkce: bool) -> Result<usize, Response> {
+fn token(fake: &Fake, form: &serde_json::Value, pkce: bool) -> Result<usize, Box<Response>> {
     if form["client_id"] != CLIENT_ID || form["client_secret"] != CLIENT_SECRET {
-        return Err(error(
+        return Err(Box::new(error(
             StatusCode::BAD_REQUEST,
             json!({"status": 400, "message": "invalid client"}),
-        ));
+        )));
     }
     let n = to(&fake.calls, "POST", "/oauth").len();
     match form["grant_type"].as_str() {
@@ -51,10 +51,10 @@ fn token(fake: &Fake, form: &serde_json::Value, pkce: bool) -> Result<usize, Res
                 let verifier = form["code_verifier"].as_str().unwrap_or_default();
                 let computed = URL_SAFE_NO_PAD.encode(Sha256::digest(verifier.as_bytes()));
                 if fake.challenge.lock().unwrap().as_deref() != Some(computed.as_str()) {
-                    return Err(error(
+                    return Err(Box::new(error(
                         StatusCode::BAD_REQUEST,
                         json!({"error": "invalid_grant", "error_description": "code verifier mismatch"}),
-                    ));
+                    )));
                 }
             }
             Ok(n)
@@ -66,10 +66,10 @@ fn token(fake: &Fake, form: &serde_json::Value, pkce: bool) -> Result<usize, Res
         {
             Ok(n)
         }
-        _ => Err(error(
+        _ => Err(Box::new(error(
             StatusCode::BAD_REQUEST,
             json!({"status": 400, "message": "Invalid authorization code"}),
-        )),
+        ))),
     }
 }
 
@@ -89,7 +89,7 @@ async fn kick(
     if path == "/oauth/token" {
         return match token(&fake, &call.body, true) {
             Ok(n) => token_answer(n),
-            Err(r) => r,
+            Err(r) => *r,
         };
     }
     if !bearer_ok(call.auth.as_deref()) {
@@ -133,7 +133,7 @@ async fn twitch(
     if path == "/oauth2/token" {
         return match token(&fake, &call.body, false) {
             Ok(n) => token_answer(n),
-            Err(r) => r,
+            Err(r) => *r,
         };
     }
     if !bearer_ok(call.auth.as_deref())

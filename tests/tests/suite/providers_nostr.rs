@@ -75,8 +75,14 @@ async fn nostr_signs_notes_that_an_independent_verifier_accepts() {
         .await
         .unwrap();
 
-    let r = relay.lock().unwrap();
-    let stored: Vec<_> = r.events.iter().filter(|e| e["kind"] == 1).collect();
+    let stored: Vec<serde_json::Value> = relay
+        .lock()
+        .unwrap()
+        .events
+        .iter()
+        .filter(|e| e["kind"] == 1)
+        .cloned()
+        .collect();
     assert_eq!(stored.len(), 2, "the accepting relay holds both notes");
     assert_eq!(
         stored[0]["content"],
@@ -100,7 +106,6 @@ async fn nostr_signs_notes_that_an_independent_verifier_accepts() {
         nostr_relay::verify(&forged).is_err(),
         "the verifier is not a rubber stamp"
     );
-    drop(r);
     assert_eq!(
         refusing.lock().unwrap().refused.len(),
         2,

@@ -386,7 +386,7 @@ mod tests {
         let vk = SigningKey::from_bytes(&hex::decode(key).unwrap())
             .unwrap()
             .verifying_key()
-            .clone();
+            .to_owned();
         let sig =
             k256::schnorr::Signature::try_from(hex::decode(&e.sig).unwrap().as_slice()).unwrap();
         assert!(vk.verify_raw(&hex::decode(&e.id).unwrap(), &sig).is_ok());

@@ -216,6 +216,10 @@ impl TikTokBusiness {
             ProviderError::BadRequest { user_message } if !connecting => {
                 ProviderError::RefreshNeeded(user_message)
             }
+            // A refused code while connecting is the user's to retry, not a dead channel.
+            ProviderError::RefreshNeeded(user_message) if connecting => {
+                ProviderError::bad(user_message)
+            }
             other => other,
         })?;
         let token = data["access_token"].as_str().ok_or_else(|| {
