@@ -52,6 +52,8 @@ pub struct Seen {
     pub media_checks: std::collections::HashMap<String, u32>,
     /// Pins created: (id, request body).
     pub pins: Vec<(String, Value)>,
+    /// Reads of the account's statistics.
+    pub stats_reads: usize,
 }
 
 /// Shared state of one fake.
@@ -145,6 +147,7 @@ async fn account_analytics(State(seen): State<Shared>, h: HeaderMap) -> Response
     if !bearer_ok(&h, &seen) {
         return error(StatusCode::UNAUTHORIZED, 2, "Authentication failed.");
     }
+    seen.lock().unwrap().stats_reads += 1;
     let daily: Vec<Value> = super::insights::last_days()
         .into_iter()
         .map(|(date, ago)| {

@@ -226,3 +226,52 @@ async fn a_refused_call_refreshes_once_and_retries() {
         "another org's channel"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn statistics_renew_an_expired_token_first_and_are_kept_an_hour() {
+    let w = world().await;
+    let id = connect(&w, "org-a").await;
+    w.clock.advance(Duration::days(31));
+    let stats = w.channels.channel_stats("org-a", &id, 7).await.unwrap();
+    assert_eq!(
+        w.fake.lock().unwrap().refreshes,
+        1,
+        "the expired token was renewed first"
+    );
+    assert!(
+        stats
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|s| s["label"] == "Impressions"),
+        "{stats}"
+    );
+    let reads = w.fake.lock().unwrap().stats_reads;
+    assert_eq!(reads, 1);
+
+    // Within the hour the kept answer serves; after it, the network is read again.
+    w.clock.advance(Duration::minutes(59));
+    assert_eq!(
+        w.channels.channel_stats("org-a", &id, 7).await.unwrap(),
+        stats
+    );
+    assert_eq!(w.fake.lock().unwrap().stats_reads, reads);
+    w.clock.advance(Duration::minutes(2));
+    w.channels.channel_stats("org-a", &id, 7).await.unwrap();
+    assert_eq!(w.fake.lock().unwrap().stats_reads, reads + 1);
+
+    // Another organization's channel id is not found; a dead token gives no statistics and
+    // nothing is kept.
+    assert!(w.channels.channel_stats("org-b", &id, 7).await.is_err());
+    w.fake.lock().unwrap().refresh_mode = RefreshMode::Dead;
+    w.clock.advance(Duration::days(31));
+    let none = w.channels.channel_stats("org-a", &id, 30).await.unwrap();
+    assert_eq!(none, serde_json::json!([]));
+    let after = w.channels.repo.get("org-a", &id).await.unwrap().unwrap();
+    assert!(after.refresh_needed, "the channel asks for a reconnect");
+    assert_eq!(
+        w.fake.lock().unwrap().stats_reads,
+        reads + 1,
+        "no read with a dead token"
+    );
+}
