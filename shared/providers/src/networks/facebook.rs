@@ -209,6 +209,21 @@ impl Facebook {
         Ok(v["data"].as_array().cloned().unwrap_or_default())
     }
 
+    fn insights<'a>(
+        &'a self,
+        object: &str,
+        token: &'a str,
+        label: fn(&str) -> String,
+    ) -> super::meta_insights::Insights<'a> {
+        super::meta_insights::Insights {
+            http: &self.http,
+            url: format!("{}/{object}/insights", self.graph),
+            token,
+            map: map_error,
+            label,
+        }
+    }
+
     async fn post_to(&self, path: &str, token: &str, body: Value) -> ProviderResult<String> {
         let req = self
             .http
@@ -324,24 +339,11 @@ impl Provider for Facebook {
 
     /// Page insights (Postiz's metrics and labels), one point per day.
     async fn analytics(&self, auth: &ChannelAuth, days: u32) -> ProviderResult<Vec<Value>> {
-        let now = chrono::Utc::now();
-        let since = now - chrono::Duration::days(i64::from(days));
-        let query = [
-            ("metric", "page_total_media_view_unique,page_media_view,page_post_engagements,page_daily_follows".to_string()),
-            ("period", "day".to_string()),
-            ("since", since.timestamp().to_string()),
-            ("until", now.timestamp().to_string()),
-        ];
-        let url = format!("{}/{}/insights", self.graph, auth.internal_id);
         let metrics =
-            super::meta_insights::read(&self.http, &url, &query, &auth.access_token, map_error)
-                .await?;
-        Ok(super::meta_insights::channel(
-            &metrics,
-            since.date_naive(),
-            now.date_naive(),
-            page_label,
-        ))
+            "page_total_media_view_unique,page_media_view,page_post_engagements,page_daily_follows";
+        self.insights(&auth.internal_id, &auth.access_token, page_label)
+            .over_days(days, &[&[("metric", metrics)]])
+            .await
     }
 
     /// A post's reach, reactions and clicks.
@@ -351,16 +353,9 @@ impl Provider for Facebook {
         post_id: &str,
         _days: u32,
     ) -> ProviderResult<Vec<Value>> {
-        let query = [("metric", "post_total_media_view_unique,post_reactions_by_type_total,post_clicks,post_clicks_by_type".to_string())];
-        let url = format!("{}/{post_id}/insights", self.graph);
-        let metrics =
-            super::meta_insights::read(&self.http, &url, &query, &auth.access_token, map_error)
-                .await?;
-        Ok(super::meta_insights::post(
-            &metrics,
-            chrono::Utc::now(),
-            post_label,
-        ))
+        self.insights(post_id, &auth.access_token, post_label)
+            .post_figures("post_total_media_view_unique,post_reactions_by_type_total,post_clicks,post_clicks_by_type")
+            .await
     }
 
     async fn publish(&self, auth: &ChannelAuth, post: &PostDetails) -> ProviderResult<Published> {

@@ -12,7 +12,7 @@ use super::devto::text_setting;
 use crate::config::ProviderConfig;
 use crate::error::{first_match, ErrorCase, ProviderError, ProviderResult};
 use crate::http::Http;
-use crate::oauth::{new_state, random_string, refreshed, stored_refresh_token, url_with_query};
+use crate::oauth::{refreshed, stored_refresh_token, url_with_query};
 use crate::types::*;
 use crate::Provider;
 
@@ -66,13 +66,9 @@ pub struct Gmb {
     info_api: String,
     posts_api: String,
     userinfo_api: String,
-    google_accounts: String,
-    token_url: String,
     web: String,
     performance_api: String,
-    client_id: String,
-    client_secret: String,
-    redirect_uri: String,
+    google: super::google::GoogleApp,
 }
 
 /// `{year, month, day}` of a `YYYY-MM-DD` (or RFC 3339) date; today when absent.
@@ -174,28 +170,13 @@ impl Gmb {
             ),
             posts_api: config.base_url("GMB_POSTS_URL", "https://mybusiness.googleapis.com"),
             userinfo_api: config.base_url("YOUTUBE_API_URL", "https://www.googleapis.com"),
-            google_accounts: config.base_url("GOOGLE_ACCOUNTS_URL", "https://accounts.google.com"),
-            token_url: format!(
-                "{}/token",
-                config.base_url("GOOGLE_TOKEN_URL", "https://oauth2.googleapis.com")
-            ),
             web: config.base_url("GMB_WEB_URL", "https://business.google.com"),
             performance_api: config.base_url(
                 "GMB_PERFORMANCE_URL",
                 "https://businessprofileperformance.googleapis.com",
             ),
-            client_id: client_id.to_string(),
-            client_secret: client_secret.to_string(),
-            redirect_uri: config.redirect_uri("gmb"),
+            google: super::google::GoogleApp::new(config, "gmb", client_id, client_secret),
         }
-    }
-
-    async fn token(
-        &self,
-        form: &[(&str, &str)],
-        connecting: bool,
-    ) -> ProviderResult<crate::oauth::TokenAnswer> {
-        crate::oauth::token_request(&self.http, &self.token_url, form, connecting).await
     }
 
     async fn get(&self, url: String, token: &str) -> ProviderResult<Value> {
@@ -312,39 +293,11 @@ impl Provider for Gmb {
     }
 
     async fn auth_url(&self) -> ProviderResult<AuthRequest> {
-        let state = new_state();
-        let url = url_with_query(
-            &format!("{}/o/oauth2/v2/auth", self.google_accounts),
-            &[
-                ("client_id", &self.client_id),
-                ("redirect_uri", &self.redirect_uri),
-                ("response_type", "code"),
-                ("access_type", "offline"),
-                ("prompt", "consent"),
-                ("scope", &SCOPES.join(" ")),
-                ("state", &state),
-            ],
-        );
-        Ok(AuthRequest {
-            url,
-            code_verifier: random_string(8),
-            state,
-        })
+        Ok(self.google.authorize(SCOPES))
     }
 
     async fn authenticate(&self, code: &str, _code_verifier: &str) -> ProviderResult<AuthTokens> {
-        let t = self
-            .token(
-                &[
-                    ("code", code),
-                    ("client_id", &self.client_id),
-                    ("client_secret", &self.client_secret),
-                    ("redirect_uri", &self.redirect_uri),
-                    ("grant_type", "authorization_code"),
-                ],
-                true,
-            )
-            .await?;
+        let t = self.google.exchange(&self.http, code).await?;
         let me = self
             .get(
                 format!("{}/oauth2/v2/userinfo", self.userinfo_api),
@@ -363,17 +316,9 @@ impl Provider for Gmb {
     }
 
     async fn refresh(&self, auth: &ChannelAuth) -> ProviderResult<AuthTokens> {
-        let refresh = stored_refresh_token(auth)?;
         let t = self
-            .token(
-                &[
-                    ("client_id", &self.client_id),
-                    ("client_secret", &self.client_secret),
-                    ("refresh_token", refresh),
-                    ("grant_type", "refresh_token"),
-                ],
-                false,
-            )
+            .google
+            .renew(&self.http, stored_refresh_token(auth)?)
             .await?;
         Ok(refreshed(
             auth,

@@ -218,6 +218,16 @@ fn ig_label(name: &str) -> String {
 }
 
 impl Containers {
+    fn insights<'a>(&'a self, object: &str, token: &'a str) -> super::meta_insights::Insights<'a> {
+        super::meta_insights::Insights {
+            http: &self.http,
+            url: format!("{}/{object}/insights", self.graph),
+            token,
+            map: map_error,
+            label: ig_label,
+        }
+    }
+
     /// Account insights: followers and reach per day, then likes, views, comments, shares,
     /// saves and replies in total (Postiz's two reads).
     async fn account_stats(
@@ -226,50 +236,21 @@ impl Containers {
         token: &str,
         days: u32,
     ) -> ProviderResult<Vec<Value>> {
-        let now = chrono::Utc::now();
-        let since = now - chrono::Duration::days(i64::from(days));
-        let url = format!("{}/{account}/insights", self.graph);
-        let window = [
-            ("period", "day".to_string()),
-            ("since", since.timestamp().to_string()),
-            ("until", now.timestamp().to_string()),
+        let daily: &[(&str, &str)] = &[("metric", "follower_count,reach")];
+        let totals: &[(&str, &str)] = &[
+            ("metric", "likes,views,comments,shares,saves,replies"),
+            ("metric_type", "total_value"),
         ];
-        let mut daily = vec![("metric", "follower_count,reach".to_string())];
-        daily.extend(window.iter().cloned());
-        let mut totals = vec![
-            (
-                "metric",
-                "likes,views,comments,shares,saves,replies".to_string(),
-            ),
-            ("metric_type", "total_value".to_string()),
-        ];
-        totals.extend(window.iter().cloned());
-        let mut metrics =
-            super::meta_insights::read(&self.http, &url, &daily, token, map_error).await?;
-        metrics
-            .extend(super::meta_insights::read(&self.http, &url, &totals, token, map_error).await?);
-        Ok(super::meta_insights::channel(
-            &metrics,
-            since.date_naive(),
-            now.date_naive(),
-            ig_label,
-        ))
+        self.insights(account, token)
+            .over_days(days, &[daily, totals])
+            .await
     }
 
     /// A post's views, likes, comments, shares and saves.
     async fn media_stats(&self, media: &str, token: &str) -> ProviderResult<Vec<Value>> {
-        let url = format!("{}/{media}/insights", self.graph);
-        let query = [(
-            "metric",
-            "views,likes,comments,shares,saved,reach".to_string(),
-        )];
-        let metrics =
-            super::meta_insights::read(&self.http, &url, &query, token, map_error).await?;
-        Ok(super::meta_insights::post(
-            &metrics,
-            chrono::Utc::now(),
-            ig_label,
-        ))
+        self.insights(media, token)
+            .post_figures("views,likes,comments,shares,saved,reach")
+            .await
     }
 }
 

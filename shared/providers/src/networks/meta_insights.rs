@@ -35,6 +35,64 @@ pub(super) async fn read(
     Ok(v["data"].as_array().cloned().unwrap_or_default())
 }
 
+/// Where and how one object's insights are read.
+pub(super) struct Insights<'a> {
+    /// The HTTP client.
+    pub http: &'a Http,
+    /// The insights edge (`…/{id}/insights`).
+    pub url: String,
+    /// The access token.
+    pub token: &'a str,
+    /// The network's error reading.
+    pub map: ErrorMapper,
+    /// The label of each metric name.
+    pub label: fn(&str) -> String,
+}
+
+impl Insights<'_> {
+    /// The account's metrics over the last `days` days: one read per entry of `reads` (its
+    /// own query pairs, the period added), shaped as one list.
+    pub async fn over_days(
+        &self,
+        days: u32,
+        reads: &[&[(&str, &str)]],
+    ) -> ProviderResult<Vec<Value>> {
+        let now = Utc::now();
+        let since = now - chrono::Duration::days(i64::from(days));
+        let window = [
+            ("period", "day".to_string()),
+            ("since", since.timestamp().to_string()),
+            ("until", now.timestamp().to_string()),
+        ];
+        let mut metrics = Vec::new();
+        for pairs in reads {
+            let mut query: Vec<(&str, String)> =
+                pairs.iter().map(|(k, v)| (*k, v.to_string())).collect();
+            query.extend(window.iter().cloned());
+            metrics.extend(read(self.http, &self.url, &query, self.token, self.map).await?);
+        }
+        Ok(channel(
+            &metrics,
+            since.date_naive(),
+            now.date_naive(),
+            self.label,
+        ))
+    }
+
+    /// A post's lifetime `metrics` (comma-separated), today.
+    pub async fn post_figures(&self, metrics: &str) -> ProviderResult<Vec<Value>> {
+        let found = read(
+            self.http,
+            &self.url,
+            &[("metric", metrics.to_string())],
+            self.token,
+            self.map,
+        )
+        .await?;
+        Ok(post(&found, Utc::now(), self.label))
+    }
+}
+
 /// The metrics of a channel over `since..=until` in Postiz's shape, named by `label`.
 pub(super) fn channel(
     metrics: &[Value],

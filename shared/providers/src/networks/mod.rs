@@ -15,6 +15,7 @@ pub mod facebook;
 mod facebook_story;
 pub mod farcaster;
 pub mod gmb;
+mod google;
 pub mod hashnode;
 pub mod instagram;
 pub mod kick;

@@ -35,6 +35,9 @@ pub struct Threads {
     poll: Duration,
 }
 
+/// The metrics of Threads' insights.
+const METRICS: &str = "views,likes,replies,reposts,quotes";
+
 /// Postiz's mapped cases for Threads' error bodies, in the order Postiz checks them.
 const CASES: &[ErrorCase] = &[
     ErrorCase::refresh("Error validating access token", "Threads access token expired"),
@@ -72,6 +75,16 @@ fn map_error(status: u16, body: &str) -> Option<ProviderError> {
 
 impl Threads {
     /// Configured from `THREADS_APP_ID`, `THREADS_APP_SECRET`, `THREADS_URL`, `THREADS_WEB_URL`.
+    fn insights<'a>(&'a self, edge: String, token: &'a str) -> super::meta_insights::Insights<'a> {
+        super::meta_insights::Insights {
+            http: &self.http,
+            url: format!("{}/v1.0/{edge}", self.graph),
+            token,
+            map: map_error,
+            label: super::meta_insights::capitalized,
+        }
+    }
+
     pub fn new(config: &ProviderConfig, http: Http) -> Self {
         Self {
             info: ProviderInfo {
@@ -383,24 +396,12 @@ impl Provider for Threads {
 
     /// Profile insights: views per day, likes, replies, reposts and quotes in total.
     async fn analytics(&self, auth: &ChannelAuth, days: u32) -> ProviderResult<Vec<Value>> {
-        let now = chrono::Utc::now();
-        let since = now - chrono::Duration::days(i64::from(days));
-        let query = [
-            ("metric", "views,likes,replies,reposts,quotes".to_string()),
-            ("period", "day".to_string()),
-            ("since", since.timestamp().to_string()),
-            ("until", now.timestamp().to_string()),
-        ];
-        let url = format!("{}/v1.0/{}/threads_insights", self.graph, auth.internal_id);
-        let metrics =
-            super::meta_insights::read(&self.http, &url, &query, &auth.access_token, map_error)
-                .await?;
-        Ok(super::meta_insights::channel(
-            &metrics,
-            since.date_naive(),
-            now.date_naive(),
-            super::meta_insights::capitalized,
-        ))
+        self.insights(
+            format!("{}/threads_insights", auth.internal_id),
+            &auth.access_token,
+        )
+        .over_days(days, &[&[("metric", METRICS)]])
+        .await
     }
 
     /// A post's views, likes, replies, reposts and quotes.
@@ -410,16 +411,9 @@ impl Provider for Threads {
         post_id: &str,
         _days: u32,
     ) -> ProviderResult<Vec<Value>> {
-        let query = [("metric", "views,likes,replies,reposts,quotes".to_string())];
-        let url = format!("{}/v1.0/{post_id}/insights", self.graph);
-        let metrics =
-            super::meta_insights::read(&self.http, &url, &query, &auth.access_token, map_error)
-                .await?;
-        Ok(super::meta_insights::post(
-            &metrics,
-            chrono::Utc::now(),
-            super::meta_insights::capitalized,
-        ))
+        self.insights(format!("{post_id}/insights"), &auth.access_token)
+            .post_figures(METRICS)
+            .await
     }
 
     async fn publish(&self, auth: &ChannelAuth, post: &PostDetails) -> ProviderResult<Published> {

@@ -9,7 +9,7 @@ use serde_json::{json, Value};
 use crate::config::ProviderConfig;
 use crate::error::{first_match_or_retry, ErrorCase, ProviderError, ProviderResult};
 use crate::http::Http;
-use crate::oauth::{new_state, random_string, refreshed, stored_refresh_token, url_with_query};
+use crate::oauth::{refreshed, stored_refresh_token};
 use crate::types::*;
 use crate::Provider;
 
@@ -28,11 +28,7 @@ pub struct YouTube {
     info: ProviderInfo,
     http: Http,
     api: String,
-    accounts: String,
-    token_url: String,
-    client_id: String,
-    client_secret: String,
-    redirect_uri: String,
+    google: super::google::GoogleApp,
     analytics_api: String,
 }
 
@@ -170,36 +166,17 @@ impl YouTube {
             },
             http,
             api: config.base_url("YOUTUBE_API_URL", "https://www.googleapis.com"),
-            accounts: config.base_url("GOOGLE_ACCOUNTS_URL", "https://accounts.google.com"),
-            token_url: format!(
-                "{}/token",
-                config.base_url("GOOGLE_TOKEN_URL", "https://oauth2.googleapis.com")
+            google: super::google::GoogleApp::new(
+                config,
+                "youtube",
+                &config.or("YOUTUBE_CLIENT_ID", ""),
+                &config.or("YOUTUBE_CLIENT_SECRET", ""),
             ),
-            client_id: config.or("YOUTUBE_CLIENT_ID", ""),
-            client_secret: config.or("YOUTUBE_CLIENT_SECRET", ""),
-            redirect_uri: config.redirect_uri("youtube"),
             analytics_api: config.base_url(
                 "YOUTUBE_ANALYTICS_URL",
                 "https://youtubeanalytics.googleapis.com",
             ),
         }
-    }
-
-    async fn token(&self, form: &[(&str, &str)], refreshing: bool) -> ProviderResult<Value> {
-        let req = self.http.client().post(&self.token_url).form(form);
-        self.http
-            .json(req, |status, body| {
-                (status == 400 || status == 401).then(|| {
-                    ProviderError::bad(format!("Google refused the token request: {body}"))
-                })
-            })
-            .await
-            .map_err(|e| match (refreshing, e) {
-                (true, ProviderError::BadRequest { user_message }) => {
-                    ProviderError::RefreshNeeded(user_message)
-                }
-                (_, other) => other,
-            })
     }
 
     async fn channels(&self, token: &str) -> ProviderResult<Vec<Value>> {
@@ -244,40 +221,12 @@ impl Provider for YouTube {
     }
 
     async fn auth_url(&self) -> ProviderResult<AuthRequest> {
-        let state = new_state();
-        let url = url_with_query(
-            &format!("{}/o/oauth2/v2/auth", self.accounts),
-            &[
-                ("client_id", &self.client_id),
-                ("redirect_uri", &self.redirect_uri),
-                ("response_type", "code"),
-                ("access_type", "offline"),
-                ("prompt", "consent"),
-                ("scope", &SCOPES.join(" ")),
-                ("state", &state),
-            ],
-        );
-        Ok(AuthRequest {
-            url,
-            code_verifier: random_string(8),
-            state,
-        })
+        Ok(self.google.authorize(SCOPES))
     }
 
     async fn authenticate(&self, code: &str, _code_verifier: &str) -> ProviderResult<AuthTokens> {
-        let t = self
-            .token(
-                &[
-                    ("code", code),
-                    ("client_id", &self.client_id),
-                    ("client_secret", &self.client_secret),
-                    ("redirect_uri", &self.redirect_uri),
-                    ("grant_type", "authorization_code"),
-                ],
-                false,
-            )
-            .await?;
-        let access = t["access_token"].as_str().unwrap_or_default().to_string();
+        let t = self.google.exchange(&self.http, code).await?;
+        let access = t.access_token.clone();
         let req = self
             .http
             .client()
@@ -290,30 +239,22 @@ impl Provider for YouTube {
             picture: me["picture"].as_str().map(str::to_string),
             username: None,
             access_token: access,
-            refresh_token: t["refresh_token"].as_str().map(str::to_string),
-            expires_in: t["expires_in"].as_i64(),
+            refresh_token: t.refresh_token,
+            expires_in: t.expires_in,
             additional_settings: None,
         })
     }
 
     async fn refresh(&self, auth: &ChannelAuth) -> ProviderResult<AuthTokens> {
-        let refresh = stored_refresh_token(auth)?;
         let t = self
-            .token(
-                &[
-                    ("client_id", &self.client_id),
-                    ("client_secret", &self.client_secret),
-                    ("refresh_token", refresh),
-                    ("grant_type", "refresh_token"),
-                ],
-                true,
-            )
+            .google
+            .renew(&self.http, stored_refresh_token(auth)?)
             .await?;
         Ok(refreshed(
             auth,
-            t["access_token"].as_str().unwrap_or_default().to_string(),
-            t["refresh_token"].as_str().map(str::to_string),
-            t["expires_in"].as_i64(),
+            t.access_token,
+            t.refresh_token,
+            t.expires_in,
         ))
     }
 
