@@ -260,7 +260,10 @@ async fn page_stats(State(seen): State<Shared>, h: HeaderMap, uri: axum::http::U
         return (StatusCode::UNAUTHORIZED, Json(json!({"status": 401, "serviceErrorCode": 65600, "message": "Invalid access token"}))).into_response();
     }
     let q = uri.query().unwrap_or_default().to_string();
-    if !q.contains("timeGranularityType%3ADAY") && !q.contains("timeGranularityType:DAY") {
+    // Rest.li 2.0 syntax, literal: `timeIntervals=(timeRange:(start:…,end:…),timeGranularityType:DAY)`.
+    let literal =
+        q.contains("timeIntervals=(timeRange:(start:") && q.contains("),timeGranularityType:DAY)");
+    if !literal || !q.contains("urn%3Ali%3Aorganization%3A") {
         return (
             StatusCode::BAD_REQUEST,
             Json(json!({"status": 400, "message": "timeIntervals is required"})),

@@ -436,21 +436,20 @@ pub(super) async fn linkedin_page(
 ) -> ProviderResult<Vec<Value>> {
     let (from, to, since) = period(days);
     let org = format!("urn:li:organization:{organization}");
+    // Rest.li 2.0: the structure of `timeIntervals` stays literal, only the URN is encoded.
     let range = format!(
-        "(start:{},end:{},timeGranularityType:DAY)",
+        "(timeRange:(start:{},end:{}),timeGranularityType:DAY)",
         since.timestamp_millis(),
         Utc::now().timestamp_millis()
     );
+    let urn: String = url::form_urlencoded::byte_serialize(org.as_bytes()).collect();
     let get = |path: &str, key: &str| {
         let mut req = http
             .client()
-            .get(format!("{api}{path}"))
-            .bearer_auth(token)
-            .query(&[
-                ("q", key),
-                (key, org.as_str()),
-                ("timeIntervals", range.as_str()),
-            ]);
+            .get(format!(
+                "{api}{path}?q={key}&{key}={urn}&timeIntervals={range}"
+            ))
+            .bearer_auth(token);
         for (k, v) in headers {
             req = req.header(*k, *v);
         }
