@@ -3,6 +3,7 @@
 //! (`/integrations/*`), and the in-app notifications (`/notifications*`).
 
 mod pending;
+mod plugs;
 
 use axum::extract::{FromRef, Path, Query, State};
 use axum::http::StatusCode;
@@ -175,7 +176,7 @@ pub fn routes() -> Documented<Ctx> {
             unread,
         )
         .get("/notifications/list", "Notifications, paginated", latest);
-    pending::routes(d)
+    pending::routes(plugs::routes(d))
 }
 
 async fn catalogue(State(ctx): State<Ctx>) -> Json<Value> {

@@ -1,7 +1,6 @@
 //! Channel features this server does not have yet, answering what Postiz answers for a
-//! provider without them: plugs (automations after publishing), @-mention lookups, bot
-//! name and picture changes and the logged-out page pick of partner flows; and channel
-//! statistics (`/analytics/:id`). Every channel id is looked up in the caller's organization first.
+//! provider without them: @-mention lookups, bot name and picture changes and the
+//! logged-out page pick of partner flows; and channel statistics (`/analytics/:id`). Every channel id is looked up in the caller's organization first.
 
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
@@ -18,32 +17,7 @@ use std::collections::HashMap;
 use crate::Ctx;
 
 pub(crate) fn routes(d: Documented<Ctx>) -> Documented<Ctx> {
-    d.get(
-        "/integrations/plug/list",
-        "Plugs the providers offer (none yet)",
-        plug_list,
-    )
-    .get(
-        "/integrations/{id}/internal-plugs",
-        "Plugs a provider offers inside a post (none yet); the id is the provider's identifier",
-        internal_plugs,
-    )
-    .get(
-        "/integrations/{id}/plugs",
-        "Plugs set on a channel",
-        channel_plugs,
-    )
-    .post(
-        "/integrations/{id}/plugs",
-        "Set a plug on a channel",
-        save_plug,
-    )
-    .put(
-        "/integrations/plugs/{id}/activate",
-        "Switch a plug on or off",
-        activate_plug,
-    )
-    .post(
+    d.post(
         "/integrations/mentions",
         "Accounts matching an @-mention",
         mentions,
@@ -74,59 +48,6 @@ async fn channel(ctx: &Ctx, org: &str, id: &str) -> Result<Channel, Error> {
         None
     };
     found.ok_or_else(|| Error::NotFound("Channel not found".into()))
-}
-
-async fn plug_list(Authed(_s): Authed) -> Json<Value> {
-    Json(json!({ "plugs": [] }))
-}
-
-async fn internal_plugs(
-    State(ctx): State<Ctx>,
-    Authed(_s): Authed,
-    Path(identifier): Path<String>,
-) -> ApiResult<Json<Value>> {
-    if ctx.channels.providers().get(&identifier).is_none() {
-        return Err(Error::NotFound(format!("Unknown provider {identifier}")).into());
-    }
-    Ok(Json(json!({ "internalPlugs": [] })))
-}
-
-async fn channel_plugs(
-    State(ctx): State<Ctx>,
-    Authed(s): Authed,
-    Path(id): Path<String>,
-) -> ApiResult<Json<Value>> {
-    channel(&ctx, &s.org.id, &id).await?;
-    Ok(Json(json!([])))
-}
-
-#[derive(Deserialize, utoipa::ToSchema)]
-struct PlugBody {
-    func: Option<String>,
-    fields: Option<Vec<Value>>,
-}
-
-/// Checks `PlugDto`, then refuses: no provider offers a plug of that name.
-async fn save_plug(
-    State(ctx): State<Ctx>,
-    Authed(s): Authed,
-    Path(id): Path<String>,
-    JsonBody(b): JsonBody<PlugBody>,
-) -> ApiResult<Json<Value>> {
-    Checks::new()
-        .length("func", b.func.as_deref(), 1, 200)
-        .check(b.fields.is_some(), "fields should not be null or undefined")
-        .finish()?;
-    channel(&ctx, &s.org.id, &id).await?;
-    Err(Error::BadRequest(format!(
-        "The channel's provider has no plug {}",
-        b.func.unwrap_or_default()
-    ))
-    .into())
-}
-
-async fn activate_plug(Authed(_s): Authed) -> ApiResult<Json<Value>> {
-    Err(Error::NotFound("Plug not found".into()).into())
 }
 
 #[derive(Deserialize, utoipa::ToSchema)]

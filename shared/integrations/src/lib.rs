@@ -6,6 +6,7 @@ pub mod mail;
 pub mod model;
 pub mod notifications;
 pub mod platform_log;
+pub mod plugs;
 pub mod public;
 pub mod refresh;
 pub mod repo;

@@ -120,7 +120,7 @@ impl Channels {
     }
 
     /// The channel with a renewed token, or `None` when it cannot be renewed now.
-    async fn fresh(&self, c: &Channel) -> Result<Option<Channel>> {
+    pub(crate) async fn fresh(&self, c: &Channel) -> Result<Option<Channel>> {
         match self.refresh(c).await? {
             RefreshOutcome::Refreshed => self.repo.get(&c.organization_id, &c.id).await,
             RefreshOutcome::Dead | RefreshOutcome::Later | RefreshOutcome::Locked => Ok(None),
@@ -128,7 +128,7 @@ impl Channels {
     }
 
     /// The organization's channel `id` that is not deleted, or 404.
-    async fn live_channel(&self, org: &str, id: &str) -> Result<Channel> {
+    pub(crate) async fn live_channel(&self, org: &str, id: &str) -> Result<Channel> {
         let found = if postiz_core::validate::is_plausible_id(id) {
             self.repo.get(org, id).await?
         } else {

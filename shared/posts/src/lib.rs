@@ -8,6 +8,7 @@ pub mod dispatch;
 pub mod format;
 pub mod gate;
 pub mod model;
+pub mod plugs;
 pub mod public;
 pub mod publisher;
 pub mod repo;
@@ -28,6 +29,7 @@ use std::sync::Arc;
 pub use dispatch::{Dispatcher, PublishMessage};
 pub use gate::{Gate, LocalGate, TableGate};
 pub use model::{Post, PostState};
+pub use plugs::{PlugMessage, PlugOutcome, PlugRuns};
 pub use publisher::{Outcome, Publisher, PublisherConfig};
 pub use repo::PostRepo;
 pub use scheduler::{Scheduler, SweepReport};
@@ -62,6 +64,12 @@ impl PostsModule {
             queue.clone(),
             clock.clone(),
         );
+        let plugs = PlugRuns::new(
+            table.clone(),
+            channels.clone(),
+            queue.clone(),
+            clock.clone(),
+        );
         let repo = PostRepo::new(table);
         let dispatcher = Dispatcher::new(queue, repo.clone(), clock.clone(), horizon);
         Self {
@@ -72,8 +80,13 @@ impl PostsModule {
                 dispatcher.clone(),
                 events.clone(),
             ),
-            scheduler: Scheduler::new(repo.clone(), dispatcher.clone(), clock.clone()),
-            publisher: Publisher::new(repo, channels, clock, gate, config, events),
+            scheduler: Scheduler::new(
+                repo.clone(),
+                dispatcher.clone(),
+                plugs.clone(),
+                clock.clone(),
+            ),
+            publisher: Publisher::new(repo, channels, clock, gate, config, events, plugs),
             dispatcher,
         }
     }

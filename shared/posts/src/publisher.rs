@@ -14,6 +14,7 @@ use tokio::sync::Mutex;
 use crate::dispatch::PublishMessage;
 use crate::gate::{Gate, Permit};
 use crate::model::{Post, PostState, REPEAT_MARGIN};
+use crate::plugs::PlugRuns;
 use crate::repo::PostRepo;
 use crate::service::details_of;
 use crate::views;
@@ -68,6 +69,8 @@ pub enum Outcome {
     Skipped(&'static str),
     /// The provider's concurrency cap is reached: try the message again shortly.
     Busy,
+    /// A plug-run message (same queue) was handled.
+    Plug(crate::plugs::PlugOutcome),
 }
 
 /// The publisher.
@@ -84,6 +87,8 @@ pub struct Publisher {
     billing: postiz_billing::Billing,
     /// Lifecycle events for outgoing webhooks.
     events: Events,
+    /// Plug runs scheduled after each publish.
+    plugs: PlugRuns,
 }
 
 /// A claimed post, shared with the lease-renewal task.
@@ -116,6 +121,7 @@ impl Publisher {
         gate: Arc<dyn Gate>,
         config: PublisherConfig,
         events: Events,
+        plugs: PlugRuns,
     ) -> Self {
         let billing = postiz_billing::Billing::from_env(postiz_billing::BillingRepo::new(
             repo.table().clone(),
@@ -129,7 +135,13 @@ impl Publisher {
             config,
             billing,
             events,
+            plugs,
         }
+    }
+
+    /// The plug runs this publisher schedules (their messages share the publish queue).
+    pub fn plug_runs(&self) -> &PlugRuns {
+        &self.plugs
     }
 
     /// Handles one queue message.
@@ -411,6 +423,14 @@ impl Publisher {
                 }
                 Step::Stop(Outcome::Skipped("comments not supported")) => break,
                 Step::Stop(outcome) => return Ok(outcome),
+            }
+        }
+        // Before settling, with fixed run ids: a worker that dies here leaves the post to
+        // the next one, which schedules the same runs again (nothing added twice).
+        if let Some(release) = root_id.as_deref() {
+            let post = Self::snapshot(held).await;
+            if let Err(e) = self.plugs.schedule(&post, &channel, release).await {
+                tracing::warn!(error = %e, "plug runs not scheduled");
             }
         }
         if !self.settle(held, PostState::Published, None).await? {

@@ -11,6 +11,7 @@ use std::sync::Arc;
 
 use crate::dispatch::Dispatcher;
 use crate::model::PostState;
+use crate::plugs::PlugRuns;
 use crate::repo::PostRepo;
 
 /// Entries read per query page.
@@ -36,6 +37,8 @@ pub struct SweepReport {
     pub redriven: usize,
     /// Entries skipped (lease still live, or changed meanwhile).
     pub skipped: usize,
+    /// Plug runs sent.
+    pub plug_runs: usize,
 }
 
 /// The scheduler.
@@ -43,6 +46,7 @@ pub struct SweepReport {
 pub struct Scheduler {
     repo: PostRepo,
     dispatcher: Dispatcher,
+    plugs: PlugRuns,
     clock: Arc<dyn Clock>,
 }
 
@@ -51,11 +55,17 @@ fn hour_of(t: DateTime<Utc>) -> DateTime<Utc> {
 }
 
 impl Scheduler {
-    /// A scheduler sending what the dispatcher's horizon covers.
-    pub fn new(repo: PostRepo, dispatcher: Dispatcher, clock: Arc<dyn Clock>) -> Self {
+    /// A scheduler sending what the dispatcher's horizon covers, and the plug runs due.
+    pub fn new(
+        repo: PostRepo,
+        dispatcher: Dispatcher,
+        plugs: PlugRuns,
+        clock: Arc<dyn Clock>,
+    ) -> Self {
         Self {
             repo,
             dispatcher,
+            plugs,
             clock,
         }
     }
@@ -81,6 +91,7 @@ impl Scheduler {
             }
             hour += Duration::hours(1);
         }
+        report.plug_runs = self.plugs.sweep().await?;
         Ok(report)
     }
 

@@ -171,7 +171,7 @@ pub fn media_of(m: &MediaRef) -> Media {
     }
 }
 
-fn editor_format(p: &dyn Provider) -> crate::format::Format {
+pub(crate) fn editor_format(p: &dyn Provider) -> crate::format::Format {
     use crate::format::Format;
     match p.info().editor {
         postiz_providers::Editor::None => Format::None,

@@ -10,6 +10,7 @@ use tokio::sync::Semaphore;
 use tracing::Instrument;
 
 use crate::dispatch::PublishMessage;
+use crate::plugs::PlugMessage;
 use crate::publisher::{Outcome, Publisher};
 use crate::scheduler::Scheduler;
 
@@ -17,6 +18,12 @@ use crate::scheduler::Scheduler;
 /// is at its cap waits in the due index, not in the queue); `Err` means it must be
 /// delivered again after its visibility timeout (a store failure).
 pub async fn process(publisher: &Publisher, body: &str) -> Result<Outcome> {
+    if let (None, Some(plug)) = (PublishMessage::parse(body), PlugMessage::parse(body)) {
+        let span = tracing::info_span!("plug_run", run = %plug.plug_run, org = %plug.org);
+        let outcome = publisher.plug_runs().handle(&plug).instrument(span).await?;
+        tracing::info!(run = %plug.plug_run, ?outcome, "plug run handled");
+        return Ok(Outcome::Plug(outcome));
+    }
     let Some(msg) = PublishMessage::parse(body) else {
         tracing::warn!(body, "unreadable publish message dropped");
         return Ok(Outcome::Skipped("unreadable message"));

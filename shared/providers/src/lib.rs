@@ -14,6 +14,7 @@ pub mod http;
 pub mod networks;
 pub mod oauth;
 pub mod oauth1;
+pub mod plugs;
 pub mod rules;
 pub mod types;
 
@@ -150,6 +151,27 @@ pub trait Provider: Send + Sync + 'static {
         _days: u32,
     ) -> ProviderResult<Vec<Value>> {
         Ok(Vec::new())
+    }
+
+    /// Global plugs a channel of this provider can set (none by default).
+    fn plugs(&self) -> &'static [plugs::PlugDef] {
+        &[]
+    }
+
+    /// Internal plugs a post on this provider can set, run by the channels picked in the post
+    /// (none by default).
+    fn internal_plugs(&self) -> &'static [plugs::InternalPlugDef] {
+        &[]
+    }
+
+    /// How many likes the published message `post_id` has now.
+    async fn likes(&self, _auth: &ChannelAuth, _post_id: &str) -> ProviderResult<u64> {
+        Err(ProviderError::NotSupported("likes"))
+    }
+
+    /// Reposts (retweets, reshares) the message `post_id` from this channel's account.
+    async fn repost(&self, _auth: &ChannelAuth, _post_id: &str) -> ProviderResult<()> {
+        Err(ProviderError::NotSupported("reposts"))
     }
 
     /// Runs one of the provider's declared helper tools ([`ProviderInfo::tools`]).

@@ -36,6 +36,10 @@ pub struct Seen {
     pub video_uploads: Vec<usize>,
     /// Video jobs, one per distinct file.
     pub jobs: Vec<VideoJob>,
+    /// Like counts of posts by rkey, set by a test (0 otherwise).
+    pub likes: HashMap<String, u64>,
+    /// Reposts: the `subject` of each `app.bsky.feed.repost` record.
+    pub reposts: Vec<Value>,
 }
 
 /// One encoding job of the fake video service.
@@ -148,6 +152,29 @@ async fn create_record(State(seen): State<Shared>, h: HeaderMap, Json(b): Json<V
     if let Some(r) = authed(&h, &seen) {
         return r;
     }
+    if b["repo"] == DID && b["collection"] == "app.bsky.feed.repost" {
+        let subject = &b["record"]["subject"];
+        let mut s = seen.lock().unwrap();
+        let rkey = subject["uri"]
+            .as_str()
+            .unwrap_or("")
+            .rsplit('/')
+            .next()
+            .unwrap_or("")
+            .to_string();
+        let known =
+            s.records.iter().any(|(k, _)| *k == rkey) && subject["cid"] == format!("bafycid{rkey}");
+        if !known {
+            return xrpc_error(
+                StatusCode::BAD_REQUEST,
+                "InvalidRequest",
+                "Invalid repost subject",
+            );
+        }
+        s.reposts.push(subject.clone());
+        let n = s.reposts.len();
+        return Json(json!({"uri": format!("at://{DID}/app.bsky.feed.repost/3krepost{n}"), "cid": format!("bafyrepost{n}")})).into_response();
+    }
     if b["repo"] != DID || b["collection"] != "app.bsky.feed.post" {
         return xrpc_error(
             StatusCode::BAD_REQUEST,
@@ -191,6 +218,27 @@ async fn get_record(
         Some((k, v)) => Json(json!({"uri": format!("at://{DID}/app.bsky.feed.post/{k}"), "cid": format!("bafycid{k}"), "value": v})).into_response(),
         None => xrpc_error(StatusCode::BAD_REQUEST, "RecordNotFound", "Could not locate record"),
     }
+}
+
+/// `app.bsky.feed.getPostThread` (depth 0): the post with its `likeCount`.
+async fn get_post_thread(
+    State(seen): State<Shared>,
+    h: HeaderMap,
+    Query(q): Query<HashMap<String, String>>,
+) -> Response {
+    if let Some(r) = authed(&h, &seen) {
+        return r;
+    }
+    let uri = q.get("uri").cloned().unwrap_or_default();
+    let rkey = uri.rsplit('/').next().unwrap_or("").to_string();
+    let s = seen.lock().unwrap();
+    if !uri.starts_with(&format!("at://{DID}/app.bsky.feed.post/"))
+        || !s.records.iter().any(|(k, _)| *k == rkey)
+    {
+        return xrpc_error(StatusCode::BAD_REQUEST, "NotFound", "Post not found");
+    }
+    let likes = s.likes.get(&rkey).copied().unwrap_or(0);
+    Json(json!({"thread": {"$type": "app.bsky.feed.defs#threadViewPost", "post": {"uri": uri, "cid": format!("bafycid{rkey}"), "likeCount": likes, "repostCount": s.reposts.len()}}})).into_response()
 }
 
 /// `com.atproto.repo.listRecords`: the account's posts, newest first.
@@ -326,6 +374,7 @@ pub fn app() -> (Router, Shared) {
         .route("/xrpc/com.atproto.repo.uploadBlob", post(upload_blob))
         .route("/xrpc/com.atproto.repo.createRecord", post(create_record))
         .route("/xrpc/com.atproto.repo.getRecord", get(get_record))
+        .route("/xrpc/app.bsky.feed.getPostThread", get(get_post_thread))
         .route("/xrpc/com.atproto.repo.listRecords", get(list_records))
         .route(
             "/xrpc/com.atproto.server.getServiceAuth",

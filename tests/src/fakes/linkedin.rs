@@ -38,6 +38,8 @@ pub struct Seen {
     pub videos_finalized: usize,
     /// Comments: (object, body).
     pub comments: Vec<(String, Value)>,
+    /// Like counts of posts by URN, set by a test (0 otherwise).
+    pub likes: HashMap<String, u64>,
 }
 
 /// Shared state of one fake.
@@ -168,6 +170,31 @@ async fn posts(State(seen): State<Shared>, h: HeaderMap, Json(b): Json<Value>) -
     s.posts.push(b);
     let urn = format!("urn:li:share:{}", 7_000_000 + s.posts.len());
     (StatusCode::CREATED, [("x-restli-id", urn)], "").into_response()
+}
+
+/// `GET /rest/socialActions/:urn`: the post's likes summary.
+async fn social_actions(
+    State(seen): State<Shared>,
+    h: HeaderMap,
+    Path(object): Path<String>,
+) -> Response {
+    if !authed(&h, &seen) {
+        return li_error(StatusCode::UNAUTHORIZED, "Invalid access token");
+    }
+    if !versioned(&h) {
+        return li_error(StatusCode::BAD_REQUEST, "A version must be present");
+    }
+    let s = seen.lock().unwrap();
+    let known = object
+        .strip_prefix("urn:li:share:")
+        .and_then(|n| n.parse::<usize>().ok())
+        .and_then(|n| n.checked_sub(7_000_000))
+        .is_some_and(|k| k >= 1 && k <= s.posts.len());
+    if !known {
+        return li_error(StatusCode::NOT_FOUND, "Not Found");
+    }
+    let likes = s.likes.get(&object).copied().unwrap_or(0);
+    Json(json!({"target": object, "likesSummary": {"totalLikes": likes, "likedByCurrentUser": false}, "commentsSummary": {"count": s.comments.iter().filter(|(o, _)| *o == object).count()}})).into_response()
 }
 
 async fn comments(
@@ -309,6 +336,7 @@ pub fn app() -> (Router, Shared) {
         )
         .route("/upload/{n}", put(upload))
         .route("/rest/posts", post(posts))
+        .route("/rest/socialActions/{object}", get(social_actions))
         .route("/rest/socialActions/{object}/comments", post(comments))
         .route(
             "/files/{name}",

@@ -31,6 +31,8 @@ pub struct Seen {
     pub published: Vec<(String, HashMap<String, String>)>,
     /// When each post was published (unix seconds), by post id.
     pub published_at: HashMap<String, i64>,
+    /// Like counts of published posts, set by a test (the insights fake's figure otherwise).
+    pub likes: HashMap<String, u64>,
 }
 
 /// Shared state of one fake.
@@ -210,6 +212,12 @@ async fn list(
 ) -> Response {
     if !valid(&seen, &q) {
         return expired();
+    }
+    let set_likes = seen.lock().unwrap().likes.get(&user).copied();
+    if let (true, Some(n)) = (edge == "insights", set_likes) {
+        if q.get("metric").map(String::as_str) == Some("likes") {
+            return Json(json!({"data": [{"name": "likes", "period": "lifetime", "values": [{"value": n}]}]})).into_response();
+        }
     }
     if edge == "threads_insights" || edge == "insights" {
         return Json(super::insights::answer(&q, edge == "insights")).into_response();

@@ -39,6 +39,10 @@ pub struct Seen {
     pub timeline_reads: usize,
     /// Reads of one post (`GET /2/tweets/:id`).
     pub lookups: usize,
+    /// Like counts set by a test for published posts (7 otherwise).
+    pub likes: HashMap<String, u64>,
+    /// Retweets: (user id, tweet id).
+    pub retweets: Vec<(String, String)>,
 }
 
 /// Shared state of one fake.
@@ -476,11 +480,43 @@ async fn lookup(
             let n: u64 = id.parse().ok()?;
             (n > 1_800_000_000_000_000_000 && n <= 1_800_000_000_000_000_000 + published)
                 .then_some([77, 7, 1, 1, 0, 0])
+        })
+        .map(|mut m| {
+            if let Some(likes) = seen.lock().unwrap().likes.get(&id) {
+                m[1] = *likes;
+            }
+            m
         });
     match known {
         Some(m) => Json(json!({"data": {"id": id, "text": "t", "public_metrics": metrics(&m)}})).into_response(),
         None => (StatusCode::OK, Json(json!({"errors": [{"title": "Not Found Error", "detail": format!("Could not find tweet with id: [{id}]."), "type": "https://api.twitter.com/2/problems/resource-not-found"}]}))).into_response(),
     }
+}
+
+/// `POST /2/users/:id/retweets` with `{tweet_id}`: the post must exist (published here).
+async fn retweet(
+    State(seen): State<Shared>,
+    method: Method,
+    headers: HeaderMap,
+    OriginalUri(uri): OriginalUri,
+    axum::extract::Path(user): axum::extract::Path<String>,
+    Json(b): Json<Value>,
+) -> Response {
+    if verify(&seen, &method, &headers, &uri).is_none() {
+        return unauthorized(&seen);
+    }
+    let tweet = b["tweet_id"].as_str().unwrap_or_default().to_string();
+    let mut s = seen.lock().unwrap();
+    let known = tweet
+        .parse::<u64>()
+        .ok()
+        .and_then(|n| n.checked_sub(1_800_000_000_000_000_000))
+        .is_some_and(|k| k >= 1 && k <= s.tweets.len() as u64);
+    if !known {
+        return (StatusCode::BAD_REQUEST, Json(json!({"errors": [{"message": "The `tweet_id` query parameter value is not valid"}], "title": "Invalid Request", "type": "https://api.twitter.com/2/problems/invalid-request"}))).into_response();
+    }
+    s.retweets.push((user, tweet));
+    Json(json!({"data": {"retweeted": true}})).into_response()
 }
 
 /// The fake's routes and its shared state.
@@ -507,6 +543,7 @@ pub fn app() -> (Router, Shared) {
         )
         .route("/2/tweets", post(tweets))
         .route("/2/tweets/{id}", get(lookup))
+        .route("/2/users/{id}/retweets", post(retweet))
         .route("/2/users/{id}/tweets", get(timeline))
         .route(
             "/files/{name}",

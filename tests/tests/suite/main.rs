@@ -34,6 +34,7 @@ mod mcp_http;
 mod media_http;
 mod notification_emails;
 mod openapi;
+mod plug_runs;
 mod postiz_cli;
 mod posts_api;
 mod posts_http;

@@ -93,7 +93,8 @@ pub async fn connect_channel(
     v["id"].as_str().unwrap().to_string()
 }
 
-/// Receives every visible publish message and runs it through the publisher; the outcomes.
+/// Receives every visible message of the publish queue and handles it as a worker does
+/// (posts through the publisher, plug runs through their runner); the outcomes.
 pub async fn drain(
     module: &postiz_posts::PostsModule,
     queue: &std::sync::Arc<dyn postiz_storage::Queue>,
@@ -114,8 +115,12 @@ pub async fn drain(
             return out;
         }
         for m in msgs {
-            let msg = postiz_posts::PublishMessage::parse(&m.body).unwrap();
-            out.push(module.publisher.handle(&msg).await.unwrap());
+            // Post messages and plug-run messages share the queue.
+            out.push(
+                postiz_posts::worker::process(&module.publisher, &m.body)
+                    .await
+                    .unwrap(),
+            );
             queue.ack(PUBLISH_QUEUE, &m.receipt).await.unwrap();
         }
     }

@@ -13,6 +13,7 @@ use crate::config::ProviderConfig;
 use crate::error::{ProviderError, ProviderResult};
 use crate::http::Http;
 use crate::oauth::new_state;
+use crate::plugs::{self, PlugDef};
 use crate::types::*;
 use crate::Provider;
 
@@ -367,6 +368,54 @@ impl Provider for Bluesky {
 
     async fn publish(&self, auth: &ChannelAuth, post: &PostDetails) -> ProviderResult<Published> {
         self.post(auth, post, None).await
+    }
+
+    fn plugs(&self) -> &'static [PlugDef] {
+        const PLUGS: &[PlugDef] = &[
+            plugs::auto_repost("bluesky-autoRepostPost"),
+            plugs::auto_plug("bluesky-autoPlugPost"),
+        ];
+        PLUGS
+    }
+
+    /// The post's `likeCount` (`app.bsky.feed.getPostThread`, depth 0).
+    async fn likes(&self, auth: &ChannelAuth, post_id: &str) -> ProviderResult<u64> {
+        let creds = credentials(auth.custom.as_ref())?;
+        let service = service_url(&creds.service)?;
+        self.http.vet(&service).await?;
+        let req = self
+            .http
+            .client()
+            .get(format!("{service}/xrpc/app.bsky.feed.getPostThread"))
+            .query(&[("uri", post_id), ("depth", "0")])
+            .bearer_auth(&auth.access_token);
+        let v: Value = self.http.json(req, map_error).await?;
+        v["thread"]["post"]["likeCount"]
+            .as_u64()
+            .ok_or_else(|| ProviderError::Unknown("Bluesky did not return the post's likes".into()))
+    }
+
+    /// An `app.bsky.feed.repost` record pointing at the post.
+    async fn repost(&self, auth: &ChannelAuth, post_id: &str) -> ProviderResult<()> {
+        let creds = credentials(auth.custom.as_ref())?;
+        let service = service_url(&creds.service)?;
+        self.http.vet(&service).await?;
+        let subject = self
+            .record_ref(&service, &auth.access_token, post_id)
+            .await?;
+        let record = json!({
+            "$type": "app.bsky.feed.repost",
+            "subject": subject,
+            "createdAt": chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
+        });
+        let req = self
+            .http
+            .client()
+            .post(format!("{service}/xrpc/com.atproto.repo.createRecord"))
+            .bearer_auth(&auth.access_token)
+            .json(&json!({"repo": auth.internal_id, "collection": "app.bsky.feed.repost", "record": record}));
+        let _: Created = self.http.json(req, map_error).await?;
+        Ok(())
     }
 
     async fn comment(

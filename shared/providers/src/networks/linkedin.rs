@@ -11,6 +11,7 @@ use crate::config::ProviderConfig;
 use crate::error::{first_match, ErrorCase, ProviderError, ProviderResult};
 use crate::http::Http;
 use crate::oauth::{new_state, random_string, refreshed, stored_refresh_token, url_with_query};
+use crate::plugs::{self, InternalPlugDef, PlugDef};
 use crate::types::*;
 use crate::Provider;
 
@@ -487,6 +488,62 @@ impl Provider for LinkedIn {
             url: format!("{}/feed/update/{urn}", self.web),
             id: urn,
         })
+    }
+
+    /// Pages repost or reply after N likes; personal accounts have none (as Postiz).
+    fn plugs(&self) -> &'static [PlugDef] {
+        const PLUGS: &[PlugDef] = &[
+            plugs::auto_repost("linkedin-page-autoRepostPost"),
+            plugs::auto_plug("linkedin-page-autoPlugPost"),
+        ];
+        if self.page {
+            PLUGS
+        } else {
+            &[]
+        }
+    }
+
+    fn internal_plugs(&self) -> &'static [InternalPlugDef] {
+        const INTERNAL: &[InternalPlugDef] = &[
+            plugs::ADD_COMMENT,
+            plugs::repost_users("linkedin-repost-post-users", &["linkedin", "linkedin-page"]),
+        ];
+        INTERNAL
+    }
+
+    /// `likesSummary.totalLikes` of the post's social actions.
+    async fn likes(&self, auth: &ChannelAuth, post_id: &str) -> ProviderResult<u64> {
+        let url = format!(
+            "{}/rest/socialActions/{}",
+            self.api,
+            crate::oauth1::pct(post_id)
+        );
+        let req = self.rest(self.http.client().get(url), &auth.access_token);
+        let v: Value = self.http.json(req, map_error).await?;
+        v["likesSummary"]["totalLikes"].as_u64().ok_or_else(|| {
+            ProviderError::Unknown("LinkedIn did not return the post's likes".into())
+        })
+    }
+
+    /// A reshare of the post by this channel (person or organization).
+    async fn repost(&self, auth: &ChannelAuth, post_id: &str) -> ProviderResult<()> {
+        let body = json!({
+            "author": self.author(&auth.internal_id),
+            "commentary": "",
+            "visibility": "PUBLIC",
+            "distribution": {"feedDistribution": "MAIN_FEED", "targetEntities": [], "thirdPartyDistributionChannels": []},
+            "lifecycleState": "PUBLISHED",
+            "isReshareDisabledByAuthor": false,
+            "reshareContext": {"parent": post_id},
+        });
+        let req = self
+            .rest(
+                self.http.client().post(format!("{}/rest/posts", self.api)),
+                &auth.access_token,
+            )
+            .json(&body);
+        self.http.send(req, map_error).await?;
+        Ok(())
     }
 
     async fn comment(

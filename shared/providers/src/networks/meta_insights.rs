@@ -79,6 +79,26 @@ impl Insights<'_> {
         ))
     }
 
+    /// One lifetime `metric` of a post (its first value, or its total), if reported.
+    pub async fn lifetime(&self, metric: &str) -> ProviderResult<Option<f64>> {
+        let found = read(
+            self.http,
+            &self.url,
+            &[("metric", metric.to_string())],
+            self.token,
+            self.map,
+        )
+        .await?;
+        Ok(found.iter().find(|m| m["name"] == metric).and_then(|m| {
+            let v = &m["values"][0]["value"];
+            if v.is_null() {
+                m.get("total_value").map(|t| amount(&t["value"]))
+            } else {
+                Some(amount(v))
+            }
+        }))
+    }
+
     /// A post's lifetime `metrics` (comma-separated), today.
     pub async fn post_figures(&self, metrics: &str) -> ProviderResult<Vec<Value>> {
         let found = read(

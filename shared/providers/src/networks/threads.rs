@@ -11,6 +11,7 @@ use crate::config::ProviderConfig;
 use crate::error::{first_match, ErrorCase, ProviderError, ProviderResult};
 use crate::http::Http;
 use crate::oauth::{new_state, random_string, url_with_query};
+use crate::plugs::{self, PlugDef};
 use crate::types::*;
 use crate::Provider;
 
@@ -418,6 +419,23 @@ impl Provider for Threads {
 
     async fn publish(&self, auth: &ChannelAuth, post: &PostDetails) -> ProviderResult<Published> {
         self.post(auth, post, None).await
+    }
+
+    fn plugs(&self) -> &'static [PlugDef] {
+        const PLUGS: &[PlugDef] = &[plugs::auto_plug("threads-autoPlugPost")];
+        PLUGS
+    }
+
+    /// The post's lifetime `likes` insight.
+    async fn likes(&self, auth: &ChannelAuth, post_id: &str) -> ProviderResult<u64> {
+        let likes = self
+            .insights(format!("{post_id}/insights"), &auth.access_token)
+            .lifetime("likes")
+            .await?
+            .ok_or_else(|| {
+                ProviderError::Unknown("Threads did not return the post's likes".into())
+            })?;
+        Ok(likes.max(0.0) as u64)
     }
 
     async fn comment(

@@ -11,6 +11,7 @@ use crate::config::ProviderConfig;
 use crate::error::{first_match, ErrorCase, ProviderError, ProviderResult};
 use crate::http::Http;
 use crate::oauth1::Consumer;
+use crate::plugs::{self, InternalPlugDef, PlugDef};
 use crate::types::*;
 use crate::Provider;
 
@@ -475,6 +476,64 @@ impl Provider for X {
 
     async fn publish(&self, auth: &ChannelAuth, post: &PostDetails) -> ProviderResult<Published> {
         self.tweet(auth, post, None).await
+    }
+
+    /// Both read likes, so both are off with `DISABLE_X_ANALYTICS`, as in Postiz.
+    fn plugs(&self) -> &'static [PlugDef] {
+        const PLUGS: &[PlugDef] = &[
+            plugs::auto_repost("x-autoRepostPost"),
+            plugs::auto_plug("x-autoPlugPost"),
+        ];
+        if self.analytics_off {
+            &[]
+        } else {
+            PLUGS
+        }
+    }
+
+    fn internal_plugs(&self) -> &'static [InternalPlugDef] {
+        const INTERNAL: &[InternalPlugDef] = &[plugs::repost_users("x-repost-post-users", &["x"])];
+        INTERNAL
+    }
+
+    /// The post's `like_count` (its public metrics).
+    async fn likes(&self, auth: &ChannelAuth, post_id: &str) -> ProviderResult<u64> {
+        let token = token_pair(&auth.access_token)?;
+        let url = crate::oauth::url_with_query(
+            &format!("{}/2/tweets/{}", self.api, crate::oauth1::pct(post_id)),
+            &[("tweet.fields", "public_metrics")],
+        );
+        let header = self.consumer.header("GET", &url, &[], &[], Some(token));
+        let req = self.http.client().get(&url).header("Authorization", header);
+        let v: Value = self.http.json(req, map_error).await?;
+        v["data"]["public_metrics"]["like_count"]
+            .as_u64()
+            .ok_or_else(|| ProviderError::Unknown("X did not return the post's likes".into()))
+    }
+
+    /// A retweet by the channel's account (`POST /2/users/:id/retweets`).
+    async fn repost(&self, auth: &ChannelAuth, post_id: &str) -> ProviderResult<()> {
+        let token = token_pair(&auth.access_token)?;
+        let url = format!(
+            "{}/2/users/{}/retweets",
+            self.api,
+            crate::oauth1::pct(&auth.internal_id)
+        );
+        let header = self.consumer.header("POST", &url, &[], &[], Some(token));
+        let req = self
+            .http
+            .client()
+            .post(&url)
+            .header("Authorization", header)
+            .json(&json!({ "tweet_id": post_id }));
+        let v: Value = self.http.json(req, map_error).await?;
+        if v["data"]["retweeted"].as_bool() == Some(true) {
+            Ok(())
+        } else {
+            Err(ProviderError::Unknown(
+                "X did not confirm the repost".into(),
+            ))
+        }
     }
 
     async fn comment(
