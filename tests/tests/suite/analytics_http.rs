@@ -9,26 +9,6 @@ use std::time::{Duration, Instant};
 
 use crate::util::Session;
 
-async fn connect_x(s: &Session) -> String {
-    let start = s.get("/integrations/social/x").await;
-    let state = start["url"]
-        .as_str()
-        .unwrap()
-        .split("oauth_token=")
-        .nth(1)
-        .unwrap()
-        .to_string();
-    let (status, ch) = s
-        .call(
-            reqwest::Method::POST,
-            "/integrations/social-connect/x",
-            Some(json!({"state": state, "code": x::VERIFIER})),
-        )
-        .await;
-    assert_eq!(status, 201, "{ch}");
-    ch["id"].as_str().unwrap().to_string()
-}
-
 fn series<'a>(stats: &'a Value, label: &str) -> &'a Value {
     stats
         .as_array()
@@ -62,7 +42,7 @@ async fn x_statistics_are_read_once_an_hour_per_period() {
     .ready(Duration::from_secs(30))
     .await;
     let (s, _) = Session::register(&srv.base).await;
-    let channel = connect_x(&s).await;
+    let channel = crate::util::connect_x(&s).await;
 
     let month = s.get(&format!("/analytics/{channel}?date=30")).await;
     let labels: Vec<&str> = month

@@ -12,7 +12,7 @@
 //! Every operation must be classified: an operation without path ids that is in none of the
 //! tables fails the test, so the sweep cannot fall behind the routes.
 
-use postiz_tests::fakes::{mastodon, serve};
+use postiz_tests::fakes::{mastodon, serve, x};
 use postiz_tests::Running;
 use reqwest::Method;
 use serde_json::{json, Value};
@@ -202,7 +202,6 @@ const NOT_BUILT: &[&str] = &[
     "/third-party/",
     "/billing/check/",
     "/copilot/",
-    "/integrations/plugs/",
     "/announcements/",
     "/media/generate-video/",
 ];
@@ -266,6 +265,9 @@ struct Seeded {
     delivery: String,
     /// An RSS feed.
     autopost: String,
+    /// An X channel and the plug set on it.
+    x_channel: String,
+    plug: String,
 }
 
 async fn post_json(s: &Session, path: &str, body: Value) -> Value {
@@ -351,9 +353,24 @@ async fn seed(a: &Org) -> Seeded {
         .as_str()
         .unwrap()
         .to_string();
+    let x_channel = crate::util::connect_x(s).await;
+    let (status, saved) = s
+        .call(
+            Method::POST,
+            &format!("/integrations/{x_channel}/plugs"),
+            Some(json!({"func": "autoRepostPost", "fields": [{"name": "likesAmount", "value": "3"}]})),
+        )
+        .await;
+    assert_eq!(status, 201, "{saved}");
+    let plug = s.get(&format!("/integrations/{x_channel}/plugs")).await[0]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
     let deliveries = s.get(&format!("/webhooks/{webhook}/deliveries")).await;
     let delivery = deliveries[0]["id"].as_str().unwrap().to_string();
     Seeded {
+        x_channel,
+        plug,
         autopost,
         webhook,
         delivery,
@@ -440,6 +457,7 @@ async fn snapshot(a: &Org, d: &Seeded) -> Value {
         "/user/approved-apps".to_string(),
         "/webhooks".to_string(),
         "/autopost".to_string(),
+        format!("/integrations/{}/plugs", d.x_channel),
     ] {
         out.insert(path.clone(), s.get(&path).await);
     }
@@ -491,6 +509,7 @@ fn id_for(path: &str, param: &str, a: &Org, d: &Seeded) -> String {
         ("/public/v1/analytics", "channel"),
         ("/public/v1/find-slot", "channel"),
         ("/public/v1/integration", "channel"),
+        ("/integrations/plugs", "plug"),
         ("/integrations", "channel"),
         ("/media", "media"),
         ("/sets", "set"),
@@ -525,6 +544,7 @@ fn id_for(path: &str, param: &str, a: &Org, d: &Seeded) -> String {
         "grant" => d.grant.clone(),
         "webhook" => d.webhook.clone(),
         "autopost" => d.autopost.clone(),
+        "plug" => d.plug.clone(),
         other => unreachable!("{other}"),
     }
 }
@@ -552,6 +572,9 @@ fn body_for(path: &str, a: &Org, d: &Seeded) -> Value {
         "provider": "mastodon",
         "functionName": "subreddits",
         "data": {},
+        "func": "autoRepostPost",
+        "fields": [{"name": "likesAmount", "value": "1"}],
+        "status": true,
     })
 }
 
@@ -602,6 +625,8 @@ async fn call(caller: &Org, method: &str, path: &str, body: Option<&Value>) -> (
 async fn no_operation_reaches_another_organization() {
     let dir = tempfile::tempdir().unwrap();
     let (fake, _) = mastodon::app();
+    let (x_app, _) = x::app();
+    let x_fake = serve(x_app).await;
     let srv = Running::server(&[
         ("DATA_DIR", dir.path().display().to_string()),
         ("API_LIMIT", "1000000".to_string()),
@@ -612,6 +637,10 @@ async fn no_operation_reaches_another_organization() {
             mastodon::CLIENT_SECRET.to_string(),
         ),
         ("FETCH_ALLOW_PRIVATE", "true".to_string()),
+        ("X_URL", x_fake.clone()),
+        ("X_UPLOAD_URL", x_fake),
+        ("X_API_KEY", x::KEY.to_string()),
+        ("X_API_SECRET", x::SECRET.to_string()),
     ])
     .ready(Duration::from_secs(60))
     .await;

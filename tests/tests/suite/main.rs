@@ -35,6 +35,7 @@ mod media_http;
 mod notification_emails;
 mod openapi;
 mod plug_runs;
+mod plugs_http;
 mod postiz_cli;
 mod posts_api;
 mod posts_http;

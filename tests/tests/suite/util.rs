@@ -306,3 +306,25 @@ pub async fn publish_now(s: &Session, channel: &str, text: &str) -> String {
     assert!(status < 300, "{posted}");
     posted[0]["postId"].as_str().unwrap().to_string()
 }
+
+/// Connects the fake X account to the session's organization through the server (the
+/// three-legged flow's callback); the channel id.
+pub async fn connect_x(s: &Session) -> String {
+    let start = s.get("/integrations/social/x").await;
+    let state = start["url"]
+        .as_str()
+        .unwrap()
+        .split("oauth_token=")
+        .nth(1)
+        .unwrap()
+        .to_string();
+    let (status, ch) = s
+        .call(
+            reqwest::Method::POST,
+            "/integrations/social-connect/x",
+            Some(serde_json::json!({"state": state, "code": postiz_tests::fakes::x::VERIFIER})),
+        )
+        .await;
+    assert_eq!(status, 201, "{ch}");
+    ch["id"].as_str().unwrap().to_string()
+}
