@@ -53,6 +53,7 @@ mod providers_mastodon;
 mod providers_nostr;
 mod providers_oauth_more;
 mod providers_pinterest;
+mod providers_plugs;
 mod providers_reddit;
 mod providers_slack;
 mod providers_stats;
