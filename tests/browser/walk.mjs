@@ -1759,6 +1759,14 @@ async function main() {
     const row = (stored || []).find((p) => p.plugFunction === 'autoRepostPost');
     expect(row && row.activated === true, `the plug is not stored on: ${snippet(JSON.stringify(stored), 200)}`);
     expect(JSON.parse(row.data).some((f) => f.name === 'likesAmount' && f.value === '25'), `likesAmount not stored: ${row.data}`);
+    // The card's switch turns it off.
+    const switched = waitForBackend(page, 'PUT', new RegExp(`^/integrations/plugs/${row.id}/activate$`), T.nav).catch((e) => e);
+    await page.locator('div.w-\\[57px\\].rounded-\\[100px\\]').first().click();
+    const sw = await switched;
+    expect(!(sw instanceof Error), `no PUT /integrations/plugs/:id/activate from the card's switch (${snippet(sw?.message, 150)})`);
+    d.switched = await respSummary(sw);
+    expect(sw.status() === 200, `PUT /integrations/plugs/:id/activate answered ${sw.status()}: ${d.switched.body}`);
+    await shot(page, 'plug-off');
   });
 
   await browser.close();
