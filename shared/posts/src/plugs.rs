@@ -149,9 +149,22 @@ fn millis(v: Option<&Value>) -> u64 {
     }
 }
 
+/// An internal plug set in a post and switched on.
+#[derive(Debug, Clone, PartialEq)]
+pub struct InternalPlugSetting {
+    /// The plug's identifier (`linkedin-add-comment`).
+    pub identifier: String,
+    /// Delay after the publish, in milliseconds.
+    pub delay_ms: u64,
+    /// The picked channels' ids, each once.
+    pub channels: Vec<String>,
+    /// The plug's other fields (`comment`, ...).
+    pub fields: Map<String, Value>,
+}
+
 /// Internal plugs set in a post's settings: `plug--<identifier>--<field>` grouped by
-/// identifier, the ones switched on, each with its delay, picked channel ids and fields.
-pub fn internal_plugs_in(settings: &Value) -> Vec<(String, u64, Vec<String>, Map<String, Value>)> {
+/// identifier, the ones switched on.
+pub fn internal_plugs_in(settings: &Value) -> Vec<InternalPlugSetting> {
     let mut by_plug: std::collections::BTreeMap<String, Map<String, Value>> = Default::default();
     if let Some(map) = settings.as_object() {
         for (key, value) in map {
@@ -183,7 +196,12 @@ pub fn internal_plugs_in(settings: &Value) -> Vec<(String, u64, Vec<String>, Map
             for k in ["active", "delay", "integrations"] {
                 fields.remove(k);
             }
-            (identifier, delay, channels, fields)
+            InternalPlugSetting {
+                identifier,
+                delay_ms: delay,
+                channels,
+                fields,
+            }
         })
         .collect()
 }
@@ -259,7 +277,13 @@ impl PlugRuns {
                 });
             }
         }
-        for (identifier, delay, targets, fields) in internal_plugs_in(&post.settings) {
+        for plug in internal_plugs_in(&post.settings) {
+            let InternalPlugSetting {
+                identifier,
+                delay_ms: delay,
+                channels: targets,
+                fields,
+            } = plug;
             for target in targets.into_iter().filter(|t| *t != channel.id) {
                 runs.push(PlugRun {
                     id: format!("{}.{}.{identifier}.{target}", post.id, post.round),
@@ -589,10 +613,10 @@ mod tests {
         });
         let found = internal_plugs_in(&settings);
         assert_eq!(found.len(), 1, "switched-off plugs are not run");
-        let (identifier, delay, channels, fields) = &found[0];
-        assert_eq!(identifier, "x-repost-post-users");
-        assert_eq!(*delay, 3_600_000);
-        assert_eq!(channels, &vec!["a".to_string(), "b".to_string()]);
-        assert!(fields.is_empty());
+        let p = &found[0];
+        assert_eq!(p.identifier, "x-repost-post-users");
+        assert_eq!(p.delay_ms, 3_600_000);
+        assert_eq!(p.channels, vec!["a".to_string(), "b".to_string()]);
+        assert!(p.fields.is_empty());
     }
 }

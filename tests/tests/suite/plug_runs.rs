@@ -173,10 +173,8 @@ async fn auto_plug_replies_with_the_promotion_and_stops_after_three_checks() {
 
     // A plug switched off before its check is dropped without reading the network.
     let third = publish(&w, &channel, "x", json!({}), "third").await;
-    w.x.lock()
-        .unwrap()
-        .likes
-        .insert(release_of(&w, &third).await, 5000);
+    let third_release = release_of(&w, &third).await;
+    w.x.lock().unwrap().likes.insert(third_release, 5000);
     let id = w.w.channels.plugs_of(ORG, &channel).await.unwrap()[0]
         .id
         .clone();
