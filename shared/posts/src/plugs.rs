@@ -521,29 +521,28 @@ impl PlugRuns {
         if !self.mark_acting(r).await? {
             return Ok(PlugOutcome::Skipped("taken by another worker"));
         }
-        let mut done = plugs::act_internal(
-            provider.as_ref(),
-            &auth,
-            &def,
-            &r.release_id,
-            &comment,
-            &r.id,
-        )
-        .await;
-        if matches!(done, Err(ProviderError::RefreshNeeded(_))) {
-            // Refused before anything was done: renew the token once and act again.
-            if let Some((_, renewed)) = self.channels.renewed_channel(&channel).await? {
-                done = plugs::act_internal(
-                    provider.as_ref(),
-                    &renewed,
-                    &def,
-                    &r.release_id,
-                    &comment,
-                    &r.id,
-                )
-                .await;
+        // A token refused before anything was done is renewed once, and the action tried again.
+        let mut auth = auth;
+        let mut renewed = false;
+        let done = loop {
+            let done = plugs::act_internal(
+                provider.as_ref(),
+                &auth,
+                &def,
+                &r.release_id,
+                &comment,
+                &r.id,
+            )
+            .await;
+            if renewed || !matches!(done, Err(ProviderError::RefreshNeeded(_))) {
+                break done;
             }
-        }
+            renewed = true;
+            match self.channels.renewed_channel(&channel).await? {
+                Some((_, fresh)) => auth = fresh,
+                None => break done,
+            }
+        };
         self.after_action(r, done).await
     }
 

@@ -3,7 +3,6 @@
 //! hour per (organization, channel, days) so a reload does not reach the network, the public
 //! API's routes, post statistics once published, and no reading across organizations.
 
-use postiz_tests::fakes::{serve, x};
 use serde_json::{json, Value};
 use std::time::{Duration, Instant};
 
@@ -29,18 +28,7 @@ fn sum(s: &Value) -> i64 {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn x_statistics_are_read_once_an_hour_per_period() {
-    let (app, seen) = x::app();
-    let fake = serve(app).await;
-    let data = tempfile::tempdir().unwrap();
-    let srv = postiz_tests::Running::server(&[
-        ("DATA_DIR", data.path().display().to_string()),
-        ("X_URL", fake.clone()),
-        ("X_UPLOAD_URL", fake),
-        ("X_API_KEY", x::KEY.to_string()),
-        ("X_API_SECRET", x::SECRET.to_string()),
-    ])
-    .ready(Duration::from_secs(30))
-    .await;
+    let (srv, _data, seen) = crate::util::x_server().await;
     let (s, _) = Session::register(&srv.base).await;
     let channel = crate::util::connect_x(&s).await;
 

@@ -3,26 +3,13 @@
 //! internal plugs, setting a plug (checked against its form), reading and switching it, and
 //! no access across organizations.
 
-use postiz_tests::fakes::{serve, x};
 use serde_json::{json, Value};
-use std::time::Duration;
 
 use crate::util::Session;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn plugs_are_listed_set_read_and_switched() {
-    let (app, _seen) = x::app();
-    let fake = serve(app).await;
-    let data = tempfile::tempdir().unwrap();
-    let srv = postiz_tests::Running::server(&[
-        ("DATA_DIR", data.path().display().to_string()),
-        ("X_URL", fake.clone()),
-        ("X_UPLOAD_URL", fake),
-        ("X_API_KEY", x::KEY.to_string()),
-        ("X_API_SECRET", x::SECRET.to_string()),
-    ])
-    .ready(Duration::from_secs(30))
-    .await;
+    let (srv, _data, _seen) = crate::util::x_server().await;
     let (s, _) = Session::register(&srv.base).await;
 
     // The catalogue: the four providers with global plugs, in Postiz's shape.

@@ -289,6 +289,28 @@ pub async fn mastodon_server(
     (srv, dir, seen)
 }
 
+/// A `postiz-server` on its own data folder with a fake X.
+pub async fn x_server() -> (
+    postiz_tests::Running,
+    TempDir,
+    postiz_tests::fakes::x::Shared,
+) {
+    use postiz_tests::fakes::x;
+    let (app, seen) = x::app();
+    let fake = postiz_tests::fakes::serve(app).await;
+    let dir = tempfile::tempdir().unwrap();
+    let srv = postiz_tests::Running::server(&[
+        ("DATA_DIR", dir.path().display().to_string()),
+        ("X_URL", fake.clone()),
+        ("X_UPLOAD_URL", fake),
+        ("X_API_KEY", x::KEY.to_string()),
+        ("X_API_SECRET", x::SECRET.to_string()),
+    ])
+    .ready(std::time::Duration::from_secs(30))
+    .await;
+    (srv, dir, seen)
+}
+
 /// Publishes `text` at once on the Mastodon channel; the post's id.
 pub async fn publish_now(s: &Session, channel: &str, text: &str) -> String {
     let (status, posted) = s

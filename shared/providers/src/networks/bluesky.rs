@@ -146,6 +146,14 @@ impl Bluesky {
         })
     }
 
+    /// The channel's PDS, checked before any request reaches it.
+    async fn service_of(&self, auth: &ChannelAuth) -> ProviderResult<String> {
+        let creds = credentials(auth.custom.as_ref())?;
+        let service = service_url(&creds.service)?;
+        self.http.vet(&service).await?;
+        Ok(service)
+    }
+
     async fn record_ref(&self, service: &str, token: &str, uri: &str) -> ProviderResult<Value> {
         let mut parts = uri.trim_start_matches("at://").splitn(3, '/');
         let (repo, collection, rkey) = (
@@ -169,9 +177,7 @@ impl Bluesky {
         post: &PostDetails,
         reply: Option<(&str, &str)>,
     ) -> ProviderResult<Published> {
-        let creds = credentials(auth.custom.as_ref())?;
-        let service = service_url(&creds.service)?;
-        self.http.vet(&service).await?;
+        let service = self.service_of(auth).await?;
         let token = &auth.access_token;
         let mut images = Vec::new();
         let mut video = None;
@@ -274,9 +280,7 @@ impl Provider for Bluesky {
         post: &PostDetails,
         since: chrono::DateTime<chrono::Utc>,
     ) -> ProviderResult<Option<Published>> {
-        let creds = credentials(auth.custom.as_ref())?;
-        let service = service_url(&creds.service)?;
-        self.http.vet(&service).await?;
+        let service = self.service_of(auth).await?;
         let req = self
             .http
             .client()
@@ -380,9 +384,7 @@ impl Provider for Bluesky {
 
     /// The post's `likeCount` (`app.bsky.feed.getPostThread`, depth 0).
     async fn likes(&self, auth: &ChannelAuth, post_id: &str) -> ProviderResult<u64> {
-        let creds = credentials(auth.custom.as_ref())?;
-        let service = service_url(&creds.service)?;
-        self.http.vet(&service).await?;
+        let service = self.service_of(auth).await?;
         let req = self
             .http
             .client()
@@ -397,9 +399,7 @@ impl Provider for Bluesky {
 
     /// An `app.bsky.feed.repost` record pointing at the post.
     async fn repost(&self, auth: &ChannelAuth, post_id: &str) -> ProviderResult<()> {
-        let creds = credentials(auth.custom.as_ref())?;
-        let service = service_url(&creds.service)?;
-        self.http.vet(&service).await?;
+        let service = self.service_of(auth).await?;
         let subject = self
             .record_ref(&service, &auth.access_token, post_id)
             .await?;
