@@ -22,7 +22,9 @@ struct World {
     li: linkedin::Shared,
 }
 
-async fn world() -> World {
+/// The world on `storage`: `"embedded"`, or `"aws"` (DynamoDB and SQS on the emulator;
+/// `None` without it).
+async fn world(storage: &str) -> Option<World> {
     let (x_app, x_seen) = x::app();
     let x_base = serve(x_app).await;
     let (li_app, li_seen) = linkedin::app();
@@ -39,12 +41,46 @@ async fn world() -> World {
         ("LINKEDIN_CLIENT_ID", linkedin::CLIENT_ID),
         ("LINKEDIN_CLIENT_SECRET", linkedin::CLIENT_SECRET),
     ]);
-    World {
-        w: crate::util::embedded_posts(Providers::new(&config)),
+    let providers = Providers::new(&config);
+    let w = if storage == "aws" {
+        crate::util::aws_posts(providers).await?
+    } else {
+        crate::util::embedded_posts(providers)
+    };
+    Some(World {
+        w,
         x: x_seen,
         li: li_seen,
-    }
+    })
 }
+
+/// One test per storage for each scenario.
+macro_rules! on_both_stores {
+    ($($scenario:ident),* $(,)?) => {
+        $(
+            mod $scenario {
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn embedded() {
+                    super::$scenario(super::world("embedded").await.unwrap()).await;
+                }
+
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn dynamodb_and_sqs() {
+                    if let Some(w) = super::world("aws").await {
+                        super::$scenario(w).await;
+                    }
+                }
+            }
+        )*
+    };
+}
+
+on_both_stores!(
+    auto_repost_checks_likes_every_six_hours_and_acts_once,
+    auto_plug_replies_with_the_promotion_and_stops_after_three_checks,
+    a_duplicate_message_acts_once,
+    internal_plugs_make_other_channels_repost_and_comment_after_their_delay,
+);
 
 /// The fake X account connected through the three-legged flow.
 async fn connect_x(w: &World) -> String {
@@ -108,9 +144,7 @@ async fn release_of(w: &World, post: &str) -> String {
     p.parts[0].release_id.clone().unwrap()
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn auto_repost_checks_likes_every_six_hours_and_acts_once() {
-    let w = world().await;
+async fn auto_repost_checks_likes_every_six_hours_and_acts_once(w: World) {
     let channel = connect_x(&w).await;
     let fields = json!([{"name": "likesAmount", "value": "10"}]);
     assert!(w
@@ -139,9 +173,7 @@ async fn auto_repost_checks_likes_every_six_hours_and_acts_once() {
     assert_eq!(w.x.lock().unwrap().retweets.len(), 1);
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn auto_plug_replies_with_the_promotion_and_stops_after_three_checks() {
-    let w = world().await;
+async fn auto_plug_replies_with_the_promotion_and_stops_after_three_checks(w: World) {
     let channel = connect_x(&w).await;
     let fields = json!([{"name": "likesAmount", "value": "5"}, {"name": "post", "value": "<p>Buy my course</p>"}]);
     w.w.channels
@@ -188,9 +220,7 @@ async fn auto_plug_replies_with_the_promotion_and_stops_after_three_checks() {
     assert_eq!(w.x.lock().unwrap().tweets.len(), tweets + 1);
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_duplicate_message_acts_once() {
-    let w = world().await;
+async fn a_duplicate_message_acts_once(w: World) {
     let channel = connect_x(&w).await;
     let fields = json!([{"name": "likesAmount", "value": "1"}]);
     w.w.channels
@@ -237,9 +267,7 @@ async fn a_duplicate_message_acts_once() {
     assert!(later(&w, Span::hours(1)).await.is_empty());
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn internal_plugs_make_other_channels_repost_and_comment_after_their_delay() {
-    let w = world().await;
+async fn internal_plugs_make_other_channels_repost_and_comment_after_their_delay(w: World) {
     let person =
         crate::util::connect_channel(&w.w.channels, ORG, "linkedin", linkedin::GOOD_CODE).await;
     let page =

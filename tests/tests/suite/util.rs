@@ -150,7 +150,38 @@ pub fn embedded_posts(providers: postiz_providers::Providers) -> EmbeddedPosts {
     let clock = fixed_clock();
     let (store, dir) = embedded(clock.clone(), postiz_storage::schema::queues());
     let store = Arc::new(store);
-    let table: Arc<dyn postiz_storage::Table> = store.clone();
+    posts_world(store.clone(), store, clock, dir, providers)
+}
+
+/// The same world on the emulator: a fresh DynamoDB table and SQS queues (the fixed clock
+/// drives the rules; the queues keep real time). `None` without the emulator.
+pub async fn aws_posts(providers: postiz_providers::Providers) -> Option<EmbeddedPosts> {
+    if !postiz_tests::aws_available() {
+        return None;
+    }
+    let clock = fixed_clock();
+    let table = Arc::new(dynamo(clock.clone()).await);
+    let config = postiz_tests::aws_config().await;
+    let prefix = postiz_tests::unique("posts-");
+    let p = Provisioner::new(&config, true);
+    for def in postiz_storage::schema::queues() {
+        if let Some(dlq) = def.dlq() {
+            p.create_queue(&prefix, &dlq).await.unwrap();
+        }
+        p.create_queue(&prefix, &def).await.unwrap();
+    }
+    let queue = Arc::new(postiz_storage::aws::SqsQueue::new(&config, &prefix));
+    let dir = tempfile::tempdir().unwrap();
+    Some(posts_world(table, queue, clock, dir, providers))
+}
+
+fn posts_world(
+    table: Arc<dyn postiz_storage::Table>,
+    queue: Arc<dyn postiz_storage::Queue>,
+    clock: Arc<FixedClock>,
+    dir: TempDir,
+    providers: postiz_providers::Providers,
+) -> EmbeddedPosts {
     let keys = Arc::new(postiz_storage::AppKeys::fixed(
         postiz_core::jwt::JwtSigner::new("test"),
         postiz_core::crypto::Cipher::from_secret(&postiz_core::crypto::new_key_base64()).unwrap(),
@@ -163,7 +194,7 @@ pub fn embedded_posts(providers: postiz_providers::Providers) -> EmbeddedPosts {
     ));
     let module = postiz_posts::PostsModule::new(
         table.clone(),
-        store.clone(),
+        queue.clone(),
         channels.clone(),
         clock.clone(),
         Arc::new(postiz_posts::LocalGate::default()),
@@ -173,7 +204,7 @@ pub fn embedded_posts(providers: postiz_providers::Providers) -> EmbeddedPosts {
     EmbeddedPosts {
         module,
         channels,
-        queue: store,
+        queue,
         clock,
         table,
         keys,
