@@ -72,7 +72,8 @@ impl Stripe {
         let process = Running::start(cmd, port);
         let upstream = process.base.clone();
         let http = reqwest::Client::new();
-        let deadline = Instant::now() + Duration::from_secs(30);
+        // A Python process: slow to start while the whole suite runs on two cores.
+        let deadline = Instant::now() + Duration::from_secs(90);
         loop {
             let up = http
                 .get(format!("{upstream}/v1/customers"))

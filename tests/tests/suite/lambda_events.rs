@@ -272,13 +272,13 @@ async fn posts_functions_answer_their_events(state: AppState) {
     fields.sort_unstable();
     assert_eq!(
         fields,
-        ["buckets", "queries", "read", "redriven", "sent", "skipped"],
+        ["buckets", "plugRuns", "queries", "read", "redriven", "sent", "skipped"],
         "{first}"
     );
     let buckets = first["buckets"].as_u64().unwrap();
     assert!(buckets >= 49, "the first run looks back 48 hours: {first}");
     assert_eq!(first["queries"], buckets, "one query per empty bucket");
-    for field in ["read", "sent", "redriven", "skipped"] {
+    for field in ["read", "sent", "redriven", "skipped", "plugRuns"] {
         assert_eq!(first[field], 0, "{field}: {first}");
     }
     let second = serde_json::to_value(scheduler.run().await.unwrap()).unwrap();
