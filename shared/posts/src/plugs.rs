@@ -34,6 +34,10 @@ pub const PLUG_DUE: &str = "PLUG_DUE";
 const REDRIVE_AFTER: i64 = 300;
 /// Runs read per sweep.
 const SWEEP_PAGE: usize = 200;
+/// Longest delay of an internal plug (the app offers up to a day).
+const MAX_DELAY_MS: u64 = 30 * 24 * 3600 * 1000;
+/// Most channels one internal plug of a post makes act.
+const MAX_PICKED: usize = 50;
 
 /// What a run is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -250,41 +254,51 @@ impl PlugRuns {
         let now = self.clock.now();
         let org = &channel.organization_id;
         let mut runs = Vec::new();
-        if let Some(provider) = self.channels.providers().get(&channel.provider_identifier) {
-            for plug in self.channels.plugs_of(org, &channel.id).await? {
-                let Some(def) = global_plug(provider.as_ref(), &plug.plug_function) else {
-                    continue;
-                };
-                if !plug.activated {
-                    continue;
-                }
-                runs.push(PlugRun {
-                    id: format!("{}.{}.{}", post.id, post.round, plug.id),
-                    org: org.clone(),
-                    kind: RunKind::Global,
-                    channel_id: channel.id.clone(),
-                    origin_channel_id: channel.id.clone(),
-                    post_id: post.id.clone(),
-                    release_id: release_id.to_string(),
-                    function: plug.plug_function.clone(),
-                    information: Map::new(),
-                    run: 1,
-                    total_runs: def.total_runs,
-                    every_ms: def.run_every_ms,
-                    due_at: now + Duration::milliseconds(def.run_every_ms as i64),
-                    version: 0,
-                    acting_since: None,
-                });
+        let Some(provider) = self.channels.providers().get(&channel.provider_identifier) else {
+            return Ok(0);
+        };
+        for plug in self.channels.plugs_of(org, &channel.id).await? {
+            let Some(def) = global_plug(provider.as_ref(), &plug.plug_function) else {
+                continue;
+            };
+            if !plug.activated {
+                continue;
             }
+            runs.push(PlugRun {
+                id: format!("{}.{}.{}", post.id, post.round, plug.id),
+                org: org.clone(),
+                kind: RunKind::Global,
+                channel_id: channel.id.clone(),
+                origin_channel_id: channel.id.clone(),
+                post_id: post.id.clone(),
+                release_id: release_id.to_string(),
+                function: plug.plug_function.clone(),
+                information: Map::new(),
+                run: 1,
+                total_runs: def.total_runs,
+                every_ms: def.run_every_ms,
+                due_at: now + Duration::milliseconds(def.run_every_ms as i64),
+                version: 0,
+                acting_since: None,
+            });
         }
         for plug in internal_plugs_in(&post.settings) {
             let InternalPlugSetting {
                 identifier,
-                delay_ms: delay,
+                delay_ms,
                 channels: targets,
                 fields,
             } = plug;
-            for target in targets.into_iter().filter(|t| *t != channel.id) {
+            // Only the plugs this network offers in its editor, for a bounded set of channels.
+            if internal_plug(provider.as_ref(), &identifier).is_none() {
+                continue;
+            }
+            let delay = delay_ms.min(MAX_DELAY_MS) as i64;
+            let picked = targets
+                .into_iter()
+                .filter(|t| *t != channel.id && postiz_core::validate::is_plausible_id(t))
+                .take(MAX_PICKED);
+            for target in picked {
                 runs.push(PlugRun {
                     id: format!("{}.{}.{identifier}.{target}", post.id, post.round),
                     org: org.clone(),
@@ -298,7 +312,7 @@ impl PlugRuns {
                     run: 1,
                     total_runs: 1,
                     every_ms: 0,
-                    due_at: now + Duration::milliseconds(delay.min(i64::MAX as u64) as i64),
+                    due_at: now + Duration::milliseconds(delay),
                     version: 0,
                     acting_since: None,
                 });

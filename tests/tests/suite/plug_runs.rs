@@ -302,4 +302,19 @@ async fn internal_plugs_make_other_channels_repost_and_comment_after_their_delay
     assert_eq!(comments[0].0, release);
     assert_eq!(comments[0].1["actor"], "urn:li:person:abc123");
     assert_eq!(comments[0].1["message"]["text"], "Great post!");
+
+    // An absurd delay is held to 30 days (no overflow), and a plug LinkedIn does not offer
+    // (X's) is not scheduled.
+    let settings = json!({
+        "plug--linkedin-repost-post-users--active": "true",
+        "plug--linkedin-repost-post-users--delay": "9000000000000000000",
+        "plug--linkedin-repost-post-users--integrations": [{"id": person}],
+        "plug--x-repost-post-users--active": true,
+        "plug--x-repost-post-users--integrations": [{"id": person}],
+    });
+    publish(&w, &page, "linkedin-page", settings, "later news").await;
+    let reshares = w.li.lock().unwrap().posts.len();
+    assert!(later(&w, Span::days(29)).await.is_empty());
+    assert_eq!(later(&w, Span::days(1)).await, plug(PlugOutcome::Acted));
+    assert_eq!(w.li.lock().unwrap().posts.len(), reshares + 1);
 }
