@@ -66,14 +66,18 @@ impl Stripe {
     pub async fn start() -> Self {
         let port = crate::free_port();
         let mut cmd = std::process::Command::new(localstripe_bin());
-        cmd.arg("--port").arg(port.to_string());
+        // `--from-scratch`: localstripe otherwise loads `/tmp/localstripe.pickle`, one file
+        // shared by every instance, which a parallel test may be rewriting (it then fails to
+        // start) and which would carry another test's customers.
+        cmd.arg("--port")
+            .arg(port.to_string())
+            .arg("--from-scratch");
         cmd.stdout(std::process::Stdio::null())
             .stderr(std::process::Stdio::null());
         let process = Running::start(cmd, port);
         let upstream = process.base.clone();
         let http = reqwest::Client::new();
-        // A Python process: slow to start while the whole suite runs on two cores.
-        let deadline = Instant::now() + Duration::from_secs(90);
+        let deadline = Instant::now() + Duration::from_secs(30);
         loop {
             let up = http
                 .get(format!("{upstream}/v1/customers"))
