@@ -62,6 +62,9 @@ async fn channel_plugs(
     Ok(Json(json!(plugs)))
 }
 
+/// Longest plug field value (a promotion is a post).
+const MAX_FIELD_CHARS: usize = 10_000;
+
 /// Postiz's `PlugDto`.
 #[derive(Deserialize, utoipa::ToSchema)]
 struct PlugBody {
@@ -82,6 +85,10 @@ async fn save_plug(
     let well_formed = fields
         .iter()
         .all(|f| f["name"].is_string() && f["value"].is_string());
+    let short = fields.iter().all(|f| {
+        f["name"].as_str().map_or(0, str::len) <= 100
+            && f["value"].as_str().map_or(0, |v| v.chars().count()) <= MAX_FIELD_CHARS
+    });
     Checks::new()
         .length("func", b.func.as_deref(), 1, 200)
         .check(present, "fields should not be null or undefined")
@@ -92,6 +99,10 @@ async fn save_plug(
         .check(
             fields.len() <= 20,
             "fields must contain no more than 20 elements",
+        )
+        .check(
+            short,
+            format!("each field value must be at most {MAX_FIELD_CHARS} characters"),
         )
         .finish()?;
     let activated = ctx

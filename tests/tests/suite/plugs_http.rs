@@ -94,6 +94,10 @@ async fn plugs_are_listed_set_read_and_switched() {
             json!({"func": "autoRepostPost", "fields": [{"name": "likesAmount", "value": 10}]}),
             "value not a string",
         ),
+        (
+            json!({"func": "autoPlugPost", "fields": [{"name": "likesAmount", "value": "1"}, {"name": "post", "value": "x".repeat(10_001)}]}),
+            "promotion too long",
+        ),
     ] {
         let (status, answer) = s.call(reqwest::Method::POST, &path, Some(body)).await;
         assert_eq!(status, 400, "{why}: {answer}");
