@@ -257,7 +257,13 @@ impl PlugRuns {
         let Some(provider) = self.channels.providers().get(&channel.provider_identifier) else {
             return Ok(0);
         };
-        for plug in self.channels.plugs_of(org, &channel.id).await? {
+        // Most networks have no plugs: no read on their publish path.
+        let set = if provider.plugs().is_empty() {
+            Vec::new()
+        } else {
+            self.channels.plugs_of(org, &channel.id).await?
+        };
+        for plug in set {
             let Some(def) = global_plug(provider.as_ref(), &plug.plug_function) else {
                 continue;
             };
@@ -412,7 +418,7 @@ impl PlugRuns {
     }
 
     async fn drop_run(&self, r: &PlugRun, why: &str) -> Result<PlugOutcome> {
-        tracing::info!(run = %r.id, why, "plug run dropped");
+        tracing::info!(run = %r.id, post_id = %r.post_id, why, "plug run dropped");
         self.finish(r).await?;
         Ok(PlugOutcome::Dropped(why.to_string()))
     }

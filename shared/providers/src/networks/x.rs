@@ -503,9 +503,7 @@ impl Provider for X {
             &format!("{}/2/tweets/{}", self.api, crate::oauth1::pct(post_id)),
             &[("tweet.fields", "public_metrics")],
         );
-        let header = self.consumer.header("GET", &url, &[], &[], Some(token));
-        let req = self.http.client().get(&url).header("Authorization", header);
-        let v: Value = self.http.json(req, map_error).await?;
+        let v = self.stats().get(&url, token).await?;
         v["data"]["public_metrics"]["like_count"]
             .as_u64()
             .ok_or_else(|| ProviderError::Unknown("X did not return the post's likes".into()))

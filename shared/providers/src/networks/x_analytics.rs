@@ -33,7 +33,8 @@ pub(super) struct XStats<'a> {
 }
 
 impl XStats<'_> {
-    async fn get(&self, url: &str, token: (&str, &str)) -> ProviderResult<Value> {
+    /// A signed `GET` of `url`, read as JSON.
+    pub(super) async fn get(&self, url: &str, token: (&str, &str)) -> ProviderResult<Value> {
         let header = self.consumer.header("GET", url, &[], &[], Some(token));
         let req = self.http.client().get(url).header("Authorization", header);
         self.http.json(req, self.map).await
