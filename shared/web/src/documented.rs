@@ -16,6 +16,10 @@ use utoipa::openapi::security::SecurityRequirement;
 use utoipa::openapi::{ContentBuilder, Paths, RefOr, Required, ResponseBuilder};
 use utoipa::ToSchema;
 
+use std::borrow::Cow;
+
+use crate::shape::Shape;
+
 use crate::extract::{ApiKeyOrg, Authed, ClientAddress, JsonBody, JsonBytes, RawBody};
 
 /// Name of the internal API's security scheme: the session token in the `auth` cookie or
@@ -133,7 +137,23 @@ struct Entry<S> {
     public: bool,
     body: Option<BodyDoc>,
     limit: usize,
+    answer: Option<Answer>,
     handler: MethodRouter<S>,
+}
+
+/// A route's success answer: its status and the shape of its body ([`Shape`] notation).
+#[derive(Clone)]
+struct Answer {
+    status: u16,
+    shape: Cow<'static, str>,
+}
+
+impl Answer {
+    /// The parsed shape; a shape that does not parse is a bug in the route's registration.
+    fn parsed(&self, method: &str, path: &str) -> Shape {
+        Shape::parse(&self.shape)
+            .unwrap_or_else(|e| panic!("the answer shape of {method} {path}: {e}"))
+    }
 }
 
 /// An axum router that keeps the OpenAPI description of what it serves.
@@ -221,6 +241,27 @@ impl<S: Clone + Send + Sync + 'static> Documented<S> {
         self
     }
 
+    /// The last route's success answer has this [`Shape`] (in Postiz's TypeScript-like
+    /// notation), with Nest's status: 201 for a `POST`, 200 otherwise.
+    pub fn answers(self, shape: impl Into<Cow<'static, str>>) -> Self {
+        let status = match self.entries.last() {
+            Some(e) if e.method == "POST" => 201,
+            _ => 200,
+        };
+        self.answers_with(status, shape)
+    }
+
+    /// The last route's success answer has this status and [`Shape`].
+    pub fn answers_with(mut self, status: u16, shape: impl Into<Cow<'static, str>>) -> Self {
+        if let Some(last) = self.entries.last_mut() {
+            last.answer = Some(Answer {
+                status,
+                shape: shape.into(),
+            });
+        }
+        self
+    }
+
     /// Documents the last route's body (for a route whose handler cannot say it).
     pub fn body(mut self, body: Option<BodyDoc>) -> Self {
         if let (Some(last), Some(body)) = (self.entries.last_mut(), body) {
@@ -245,15 +286,34 @@ impl<S: Clone + Send + Sync + 'static> Documented<S> {
             public: false,
             body: None,
             limit: JSON_BODY_LIMIT,
+            answer: None,
             handler,
         });
         self
     }
 
-    /// The routes, for the router, each behind its body cap.
+    /// The routes, for the router, each behind its body cap. With `POSTIZ_CHECK_ANSWERS=1`
+    /// (tests and fuzzing) each success answer is checked against its documented status and
+    /// shape, and one that does not match becomes a 500 naming the difference.
     pub fn into_router(self) -> Router<S> {
+        let check = std::env::var("POSTIZ_CHECK_ANSWERS").is_ok_and(|v| v == "1");
+        self.router(check)
+    }
+
+    fn router(self, check: bool) -> Router<S> {
         self.entries.into_iter().fold(Router::new(), |router, e| {
-            router.route(e.path, e.handler.layer(DefaultBodyLimit::max(e.limit)))
+            let mut handler = e.handler.layer(DefaultBodyLimit::max(e.limit));
+            if check {
+                let expected = e
+                    .answer
+                    .as_ref()
+                    .map(|a| (a.status, a.parsed(e.method, e.path)));
+                let route = format!("{} {}", e.method, e.path);
+                handler = handler.layer(axum::middleware::from_fn(move |req, next| {
+                    crate::answer_check::checked(route.clone(), expected.clone(), req, next)
+                }));
+            }
+            router.route(e.path, handler)
         })
     }
 
@@ -261,16 +321,36 @@ impl<S: Clone + Send + Sync + 'static> Documented<S> {
     pub fn paths(&self) -> Paths {
         let mut paths = Paths::new();
         for e in &self.entries {
+            let success = match &e.answer {
+                Some(a) => {
+                    let response = ResponseBuilder::new().description("Postiz's answer");
+                    let response = match a.parsed(e.method, e.path) {
+                        Shape::Empty => response.description("Postiz's answer (no body)"),
+                        Shape::Text => response.content(
+                            "text/plain",
+                            ContentBuilder::new()
+                                .schema(Some(Shape::Text.schema()))
+                                .build(),
+                        ),
+                        shape => response.content(
+                            "application/json",
+                            ContentBuilder::new().schema(Some(shape.schema())).build(),
+                        ),
+                    };
+                    (a.status.to_string(), response.build())
+                }
+                None => (
+                    "200".to_string(),
+                    ResponseBuilder::new()
+                        .description("Postiz's answer (JSON)")
+                        .build(),
+                ),
+            };
             let mut op = OperationBuilder::new()
                 .operation_id(Some(operation_id(e.method, e.path)))
                 .summary(Some(e.summary))
                 .tag(self.tag)
-                .response(
-                    "200",
-                    ResponseBuilder::new()
-                        .description("Postiz's answer (JSON)")
-                        .build(),
-                )
+                .response(success.0, success.1)
                 .response(
                     "400",
                     ResponseBuilder::new()
@@ -327,6 +407,15 @@ impl<S: Clone + Send + Sync + 'static> Documented<S> {
             .iter()
             .filter_map(|e| e.body.as_ref())
             .flat_map(|b| b.schemas.iter().cloned())
+            .collect()
+    }
+
+    /// The `(METHOD, path)` of every route that does not say its answer's shape, for tests.
+    pub fn without_answers(&self) -> Vec<(String, String)> {
+        self.entries
+            .iter()
+            .filter(|e| e.answer.is_none())
+            .map(|e| (e.method.to_string(), e.path.to_string()))
             .collect()
     }
 
@@ -462,5 +551,61 @@ mod tests {
         assert_eq!(send("/raw", big).await.unwrap().status(), 200);
         let huge = format!(r#"{{"text":"{}"}}"#, "x".repeat(JSON_BODY_LIMIT));
         assert_eq!(send("/raw", huge).await.unwrap().status(), 413);
+    }
+
+    async fn listing() -> axum::Json<serde_json::Value> {
+        axum::Json(serde_json::json!([{"id": "a"}, {"id": 7}]))
+    }
+
+    #[tokio::test]
+    async fn answers_are_documented_and_checked_in_check_mode() {
+        use tower::ServiceExt;
+        let routes = || {
+            Documented::<()>::new("t")
+                .get("/good", "read", ok)
+                .answers_with(200, "any")
+                .get("/list", "list", listing)
+                .answers("{id: string}[]")
+                .post("/made", "make", ok)
+                .answers("string")
+        };
+        let doc = serde_json::to_value(routes().paths()).unwrap();
+        let list = &doc["/list"]["get"]["responses"]["200"]["content"]["application/json"];
+        assert_eq!(
+            list["schema"]["items"]["required"],
+            serde_json::json!(["id"])
+        );
+        assert!(
+            doc["/made"]["post"]["responses"]["201"].is_object(),
+            "{doc}"
+        );
+        assert_eq!(routes().without_answers().len(), 0);
+
+        let call = |router: Router<()>, method: &str, path: &str| {
+            let req = axum::http::Request::builder()
+                .method(method)
+                .uri(path)
+                .body(axum::body::Body::empty())
+                .unwrap();
+            router.oneshot(req)
+        };
+        // Unchecked, answers pass through; checked, a wrong item and a wrong status are 500s.
+        let plain = call(routes().router(false), "GET", "/list").await.unwrap();
+        assert_eq!(plain.status(), 200);
+        let checked = call(routes().router(true), "GET", "/list").await.unwrap();
+        assert_eq!(checked.status(), 500);
+        let body = axum::body::to_bytes(checked.into_body(), 10_000)
+            .await
+            .unwrap();
+        let text = String::from_utf8_lossy(&body);
+        assert!(
+            text.contains("$[1].id: expected string, got number 7"),
+            "{text}"
+        );
+        let made = call(routes().router(true), "POST", "/made").await.unwrap();
+        assert_eq!(made.status(), 500, "a 200 documented as 201");
+        // `any` is any JSON value; "ok" is text.
+        let good = call(routes().router(true), "GET", "/good").await.unwrap();
+        assert_eq!(good.status(), 500);
     }
 }

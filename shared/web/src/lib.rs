@@ -3,6 +3,7 @@
 //! the Lambda entry point.
 
 #[cfg(feature = "embedded")]
+mod answer_check;
 pub mod blob_routes;
 pub mod bootstrap;
 pub mod config;
@@ -14,6 +15,7 @@ pub mod extract;
 pub mod guard;
 pub mod http;
 pub mod lambda;
+pub mod shape;
 pub mod state;
 pub mod telemetry;
 
