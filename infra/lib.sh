@@ -262,8 +262,10 @@ PY
 # organization has a Mastodon channel and a few posts, and `API_LIMIT` is out of the way.
 # First the public API with the organization's key, then the internal API (the web app's
 # routes) with its session: every operation but those ending the session (logout, account
-# deletion). Fails on any 5xx answer, any request the server drops, any error of
-# schemathesis itself, and any panic in the server's log.
+# deletion). Fails on any 5xx answer, any request the server drops, any success answer
+# that does not match its documented response schema (schemathesis checks it, and the server
+# runs with POSTIZ_CHECK_ANSWERS=1, which turns an answer off its documented status or shape
+# into a 500), any error of schemathesis itself, and any panic in the server's log.
 # FUZZ_EXAMPLES (examples per operation and round), FUZZ_MAX_TIME (seconds per API: rounds
 # repeat until then), FUZZ_SEED and FUZZ_ARGS (more schemathesis flags) tune the run.
 fuzz_api() (
@@ -284,6 +286,7 @@ fuzz_api() (
     networks+=("$var=$fake")
   done
   env STORAGE=embedded DATA_DIR="$dir/data" HOST=127.0.0.1 PORT="$port" API_LIMIT=1000000 \
+    POSTIZ_CHECK_ANSWERS=1 \
     MASTODON_CLIENT_ID=fuzz MASTODON_CLIENT_SECRET=fuzz RUST_LOG=warn "${networks[@]}" \
     "$bin" >"$dir/server.log" 2>&1 &
   pids+=($!)
@@ -312,7 +315,7 @@ fuzz_api() (
     # failed a CI run with two worker threads.
     SCHEMATHESIS_HOOKS="$dir/fuzz_hooks.py" timeout 600 "$POSTIZ_VENV/bin/schemathesis" run \
       "$base/openapi.json" "${select[@]}" \
-      --checks not_a_server_error --max-examples "${FUZZ_EXAMPLES:-25}" --seed "${FUZZ_SEED:-1}" \
+      --checks not_a_server_error,response_schema_conformance --max-examples "${FUZZ_EXAMPLES:-25}" --seed "${FUZZ_SEED:-1}" \
       --max-time "${FUZZ_MAX_TIME:-100}" \
       --workers 1 --request-timeout 30 --generation-database none \
       --generation-with-security-parameters false --no-color \

@@ -162,7 +162,10 @@ impl Running {
     pub fn server(envs: &[(&str, String)]) -> Self {
         let port = free_port();
         let mut cmd = Command::new(server_bin());
-        cmd.env("PORT", port.to_string()).env("HOST", "127.0.0.1");
+        // Every success answer is checked against its documented shape (a 500 otherwise).
+        cmd.env("PORT", port.to_string())
+            .env("HOST", "127.0.0.1")
+            .env("POSTIZ_CHECK_ANSWERS", "1");
         if servers_on_aws() && !envs.iter().any(|(k, _)| *k == "STORAGE") {
             for (k, v) in aws_server_env(envs) {
                 cmd.env(k, v);

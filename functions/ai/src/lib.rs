@@ -103,6 +103,12 @@ pub fn router(ctx: Ctx) -> Router<AppState> {
     routes().into_router().with_state(ctx)
 }
 
+/// The media record a picture gets in the library (as `functions/media` answers it).
+const MEDIA_ROW: &str = "{id: string, name: string, originalName: string | null, path: string, \
+     organizationId: string, thumbnail: string | null, thumbnailTimestamp: number | null, \
+     alt: string | null, fileSize: integer, type: 'image' | 'video', createdAt: string, \
+     updatedAt: string, deletedAt: string | null}";
+
 /// The routes with their summaries, for the router and the OpenAPI document.
 pub fn routes() -> Documented<Ctx> {
     let d = Documented::new("internal-ai")
@@ -111,21 +117,27 @@ pub fn routes() -> Documented<Ctx> {
             "Split a text into a thread with AI",
             separate,
         )
+        .answers("{posts: string[]}")
         .post(
             "/posts/generator",
             "Write posts with AI (a stream of events, one JSON per line)",
             generator::generator,
         )
+        // One JSON event per line (several JSON values: not one JSON body).
+        .answers("text")
         .post(
             "/media/generate-image",
             "Generate a picture with AI (a data URL)",
             generate_image,
         )
+        // `false` when no credit is left.
+        .answers("{output: string} | boolean")
         .post(
             "/media/generate-image-with-prompt",
             "Generate a picture with AI into the media library",
             generate_into_library,
-        );
+        )
+        .answers(format!("{MEDIA_ROW} | boolean"));
     copilot::routes(d)
 }
 

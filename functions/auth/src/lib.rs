@@ -29,46 +29,57 @@ pub fn routes() -> Documented<AppState> {
             can_register,
         )
         .open()
+        .answers("{register: boolean}")
         .post(
             "/auth/register",
             "Create an account and its organization",
             register,
         )
         .open()
+        .answers_with(200, "{activate: boolean} | {register: boolean}")
         .post("/auth/login", "Log in: sets the session", login)
         .open()
+        .answers_with(200, "{login: boolean}")
         .post("/auth/forgot", "Send a password reset link", forgot)
         .open()
+        .answers("{forgot: boolean}")
         .post(
             "/auth/forgot-return",
             "Set a new password with the reset token",
             forgot_return,
         )
         .open()
+        .answers("{reset: boolean}")
         .post(
             "/auth/activate",
             "Activate an account with its token",
             activate,
         )
         .open()
+        .answers_with(200, "{can: boolean}")
         .post(
             "/auth/resend-activation",
             "Send the activation email again",
             resend_activation,
         )
         .open()
+        .answers("{success: boolean}")
         .get(
             "/auth/oauth/{provider}",
             "Start logging in with a provider (none configured)",
             oauth_login,
         )
         .open()
+        // Never answered here (no provider is configured): Postiz's answer, the link.
+        .answers("text")
         .post(
             "/auth/oauth/{provider}/exists",
             "Finish logging in with a provider (none configured)",
             oauth_exists,
         )
         .open()
+        // Never answered here: Postiz's, a new user's provider token or a login.
+        .answers_with(200, "{token: string} | {login: boolean}")
         .limit_all(AUTH_BODY_LIMIT)
 }
 

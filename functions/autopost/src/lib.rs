@@ -58,19 +58,43 @@ pub fn router(ctx: Ctx) -> axum::Router<AppState> {
     routes().into_router().with_state(ctx)
 }
 
+/// The fields of a feed's row as Postiz returns it (`postiz_autopost::service::view`);
+/// `integrations` is the JSON text of `[{id}]`.
+const ROW_FIELDS: &str = "id: string, organizationId: string, title: string, \
+                          content: string | null, onSlot: boolean, syncLast: boolean, \
+                          url: string, lastUrl: string | null, active: boolean, \
+                          addPicture: boolean, generateContent: boolean, integrations: string, \
+                          createdAt: string, updatedAt: string, deletedAt: string | null";
+
+/// The answer of an added or edited feed.
+const SAVED: &str = "{id: string, active: boolean}";
+
 /// The routes with their summaries, for the router and the OpenAPI document.
 pub fn routes() -> Documented<Ctx> {
     Documented::new("internal-autopost")
         .get("/autopost", "The organization's RSS feeds", list)
+        .answers(format!(
+            "{{{ROW_FIELDS}, lastRunAt: string | null, lastError: string | null, \
+             drafts: integer}}[]"
+        ))
         .post("/autopost", "Add an RSS feed", create)
+        .answers(SAVED)
         .put("/autopost/{id}", "Edit an RSS feed", update)
+        .answers(SAVED)
         .delete("/autopost/{id}", "Delete an RSS feed", delete)
+        .answers(format!("{{{ROW_FIELDS}}}"))
         .post(
             "/autopost/{id}/active",
             "Switch an RSS feed on or off",
             set_active,
         )
+        .answers(format!("{{{ROW_FIELDS}}}"))
         .post("/autopost/send", "Read a feed's newest item", test)
+        // `{success: false, message}` when the feed cannot be read.
+        .answers(
+            "{success: boolean, date?: string | null, url?: string, description?: string, \
+             message?: string}",
+        )
 }
 
 /// `AutopostDto`.

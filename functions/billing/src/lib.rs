@@ -75,97 +75,136 @@ pub fn router(ctx: Ctx) -> Router<AppState> {
     routes().into_router().with_state(ctx)
 }
 
-/// The routes with their summaries, for the router and the OpenAPI document.
+/// Postiz's answer to `GET /billing/charges` (ours refuses until it is built).
+const CHARGES: &str = "{id: string, amount: integer, currency: string, created: integer, \
+    status: string, refunded: boolean, amount_refunded: integer, description: string | null, \
+    receipt_url: string | null, invoice_pdf: string | null}[]";
+
+/// Postiz's answer to `GET /billing/coupon-info` (ours refuses until it is built).
+const COUPON_INFO: &str = "{tier: string | null, period: string | null, isLifetime: boolean, \
+    monthlyPrice: number, planPrice: number, nextPayment: number | null, coupons: {type: string, \
+    value: number, duration: string, durationInMonths: integer | null, \
+    remainingMonths: integer | null}[], supported: boolean}";
+
+/// The routes with their summaries, for the router and the OpenAPI document. The platform
+/// administrators' Stripe tools and the retention coupon are refused until they are built:
+/// their shapes are Postiz's answers.
 pub fn routes() -> Documented<Ctx> {
     Documented::new("internal-billing")
         .get("/billing", "The organization's subscription", subscription)
+        // The subscription row (`{id: string | null, organizationId: string, subscriptionTier:
+        // 'FREE' | 'STANDARD' | 'TEAM' | 'PRO' | 'ULTIMATE', identifier: string | null,
+        // cancelAt: string | null, period: 'MONTHLY' | 'YEARLY', totalChannels: integer,
+        // isLifetime: boolean, createdAt: string, updatedAt: string, deletedAt: null}`), or no
+        // body at all without one (Postiz's `null`): no one shape says both.
+        .answers("text")
         .get(
             "/billing/check/{id}",
             "Poll a checkout: 2 once its subscription is recorded",
             check,
         )
+        .answers("{status: integer}")
         .post(
             "/billing/subscribe",
             "Start a plan (Checkout URL) or change it in place",
             subscribe,
         )
+        .answers("{url: string} | {id: string} | {portal: string}")
         .post(
             "/billing/embedded",
             "Start a plan with Checkout embedded in the app (client secret)",
             embedded,
         )
+        .answers("{client_secret: string} | {subscribed: boolean}")
         .post(
             "/billing/prorate",
             "What a plan change costs today",
             prorate,
         )
+        .answers("{price: number}")
         .get("/billing/portal", "Stripe's billing portal", portal)
+        .answers("{portal: string}")
         .post(
             "/billing/cancel",
             "Cancel at the period's end (or undo; at once when payment fails)",
             cancel,
         )
+        .answers("{id: string, cancel_at: string | null}")
         .get(
             "/billing/check-discount",
             "Whether a retention coupon is offered (never yet)",
             off::check_discount,
         )
+        .answers("{offerCoupon: boolean}")
         .post(
             "/billing/apply-discount",
             "Apply the retention coupon (not built yet)",
             off::refused,
         )
+        // Always refused for now; Postiz answers no body.
+        .answers("empty")
         .post("/billing/finish-trial", "End the trial now", finish_trial)
+        .answers("{finish: boolean}")
         .get(
             "/billing/is-trial-finished",
             "Whether the trial is over",
             is_trial_finished,
         )
+        .answers("{finished: boolean}")
         .get(
             "/billing/chatbase-refund/preview",
             "Whether the last payment can be refunded (not built yet)",
             off::refund_preview,
         )
+        .answers("{eligible: boolean, reason: string}")
         .post(
             "/billing/chatbase-refund",
             "Refund the last payment (not built yet)",
             off::refund,
         )
+        .answers("{refunded: boolean, reason: string}")
         .get(
             "/billing/charges",
             "Charges of the organization (platform administrators)",
             off::admin_only,
         )
+        .answers(CHARGES)
         .post(
             "/billing/refund-charges",
             "Refund charges (platform administrators)",
             off::admin_only,
         )
+        .answers("{refunded: string[], failed: string[]}")
         .post(
             "/billing/cancel-subscription",
             "Cancel at once (platform administrators)",
             off::admin_only,
         )
+        .answers("{cancelled: boolean}")
         .get(
             "/billing/coupon-info",
             "Plan, price and coupons (platform administrators)",
             off::admin_only,
         )
+        .answers(COUPON_INFO)
         .post(
             "/billing/apply-coupon",
             "Attach a coupon (platform administrators)",
             off::apply_coupon,
         )
+        .answers("{applied: boolean, reason?: string}")
         .post(
             "/billing/cancel-coupon",
             "Remove the coupon (platform administrators)",
             off::admin_only,
         )
+        .answers("{cancelled: boolean, reason?: string}")
         .post(
             "/billing/add-subscription",
             "Grant a plan without Stripe (platform administrators)",
             add_subscription,
         )
+        .answers("{ok: boolean}")
 }
 
 /// The subscription row in Postiz's shape; an empty body (Postiz's `null`) without one.

@@ -91,6 +91,34 @@ impl postiz_integrations::ChannelAllowance for PlanLimit {
     }
 }
 
+/// A provider's editor, as Postiz names it.
+const EDITOR: &str = "'none' | 'normal' | 'markdown' | 'html'";
+
+/// One field of a credential form (`validation` is a regular-expression literal string).
+const CUSTOM_FIELD: &str =
+    "{key: string, label: string, validation: string, type: string, defaultValue?: string}";
+
+/// The fields of a channel as `/integrations/list` shows it (no secrets).
+fn channel_fields() -> String {
+    format!(
+        "name: string, id: string, internalId: string, disabled: boolean, editor: {EDITOR}, \
+         stripLinks: boolean, picture: string, identifier: string, inBetweenSteps: boolean, \
+         refreshNeeded: boolean, isCustomFields: boolean, customFields: {CUSTOM_FIELD}[] | null, \
+         display: string | null, type: 'social', time: {{time: integer}}[], \
+         changeProfilePicture: boolean, changeNickName: boolean, \
+         customer: {{id: string, name: string}} | null, additionalSettings: string"
+    )
+}
+
+/// A channel as `/integrations/list` shows it.
+fn channel() -> String {
+    format!("{{{}}}", channel_fields())
+}
+
+/// Pages to pick (`picture` is the URL on LinkedIn, Graph API's `{data: {url}}` elsewhere).
+const PAGES: &str =
+    "{id: string, pageId: string, name: string, picture: string | {data: {url: string}}}[]";
+
 /// The routes of this function.
 pub fn router(ctx: Ctx) -> Router<AppState> {
     routes().into_router().with_state(ctx)
@@ -105,77 +133,111 @@ pub fn routes() -> Documented<Ctx> {
             catalogue,
         )
         .open()
+        .answers(format!(
+            "{{social: {{name: string, identifier: string, toolTip: string | null, \
+             editor: {EDITOR}, isExternal: boolean, isWeb3: boolean, \
+             isChromeExtension: boolean, extensionCookies?: {{name: string, domain: string}}[], \
+             customFields?: {CUSTOM_FIELD}[]}}[], article: any[]}}"
+        ))
         .delete("/integrations", "Delete a channel", delete_channel)
+        .answers(channel())
         .get("/integrations/list", "The organization's channels", list)
+        .answers(format!("{{integrations: {}[]}}", channel()))
         .get(
             "/integrations/social/{provider}",
             "Start connecting a channel: the authorization URL",
             start_connect,
         )
+        .answers("{url: string}")
         .post(
             "/integrations/social-connect/{provider}",
             "Finish connecting a channel (the single-use state from the start is the credential)",
             connect,
         )
         .open()
+        .answers(format!(
+            "{{{}, onboarding: boolean, pages: {PAGES}}}",
+            channel_fields()
+        ))
         .post(
             "/integrations/provider/{id}/connect",
             "Pick the page of a two-step channel",
             select_page,
         )
+        .answers("{success: boolean}")
         .post("/integrations/disable", "Disable a channel", disable)
+        .answers("{}")
         .post("/integrations/enable", "Enable a channel", enable)
+        .answers("{}")
         .get(
             "/integrations/customers",
             "Customers of the organization",
             customers,
         )
+        .answers("{id: string, name: string, orgId: string}[]")
         .put(
             "/integrations/{id}/group",
             "Move a channel to a customer",
             set_group,
         )
+        .answers(channel())
         .put(
             "/integrations/{id}/customer-name",
             "Rename a channel's customer",
             set_customer_name,
         )
+        .answers(channel())
         .post(
             "/integrations/{id}/time",
             "A channel's posting times",
             set_time,
         )
+        .answers("{id: string}")
         .post(
             "/integrations/{id}/settings",
             "A channel's settings",
             set_settings,
         )
+        .answers("{}")
         .post(
             "/integrations/function",
             "Run one of a provider's declared tools",
             call_function,
         )
+        // The tool's own answer; `pages`/`companies` of a two-step channel: its pages.
+        .answers("any")
         .get(
             "/integrations/telegram/updates",
             "Find the Telegram chat that sent /connect",
             telegram_updates,
         )
+        // The chat id as Telegram gave it; `{}` while no chat sent the word.
+        .answers("{chatId?: any}")
         .post(
             "/integrations/moltbook/register",
             "Register a Moltbook agent",
             moltbook_register,
         )
+        // The agent's credentials as Moltbook gave them, or why it refused.
+        .answers("{apiKey: any, claimUrl: any, verificationCode: any} | {error: string}")
         .get(
             "/integrations/moltbook/status",
             "Whether a Moltbook agent was claimed",
             moltbook_status,
         )
+        .answers("{claimed: boolean}")
         .get(
             "/notifications",
             "Latest notification and unread count",
             unread,
         )
-        .get("/notifications/list", "Notifications, paginated", latest);
+        .answers("{total: integer}")
+        .get("/notifications/list", "Notifications, paginated", latest)
+        .answers(
+            "{lastReadNotifications: string | null, notifications: {id: string, \
+             createdAt: string, content: string, link: string | null}[], total: integer, \
+             pages: integer}",
+        );
     pending::routes(plugs::routes(d))
 }
 

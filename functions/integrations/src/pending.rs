@@ -22,21 +22,30 @@ pub(crate) fn routes(d: Documented<Ctx>) -> Documented<Ctx> {
         "Accounts matching an @-mention",
         mentions,
     )
+    .answers("{none: boolean}")
     .post(
         "/integrations/{id}/nickname",
         "Change a bot channel's name and picture",
         nickname,
     )
+    // Always refused here; Postiz answers the updated channel row.
+    .answers("object")
     .post(
         "/integrations/public/provider/{id}/connect",
         "Pick a page with the connect flow's state (partner flows)",
         public_page,
     )
     .open()
+    // Always refused here; Postiz's answer.
+    .answers("{success: boolean}")
     .get(
         "/analytics/{id}",
         "A channel's statistics over the last days",
         analytics,
+    )
+    .answers(
+        "{label: string, percentageChange: number, data: {total: number, date: string}[], \
+         average?: boolean}[]",
     )
 }
 

@@ -13,32 +13,52 @@ use serde_json::{json, Value};
 
 use crate::Ctx;
 
+/// One field of a plug's form (`validation`: a regular-expression literal string).
+const PLUG_FIELD: &str =
+    "{name: string, type: string, placeholder: string, description: string, validation?: string}";
+
+/// A plug set on a channel (`data` is the JSON text of `[{name, value}]`).
+const CHANNEL_PLUG: &str = "{id: string, organizationId: string, integrationId: string, \
+     plugFunction: string, data: string, activated: boolean}";
+
 pub(crate) fn routes(d: Documented<Ctx>) -> Documented<Ctx> {
     d.get(
         "/integrations/plug/list",
         "Global plugs each provider offers (automations after publishing)",
         plug_list,
     )
+    .answers(format!(
+        "{{plugs: {{name: string, identifier: string, plugs: {{methodName: string, \
+         identifier: string, title: string, description: string, \
+         runEveryMilliseconds: integer, totalRuns: integer, fields: {PLUG_FIELD}[]}}[]}}[]}}"
+    ))
     .get(
         "/integrations/{id}/internal-plugs",
         "Plugs a post on this provider can ask other channels to run; the id is the provider's identifier",
         internal_plugs,
     )
+    .answers(format!(
+        "{{internalPlugs: {{methodName: string, identifier: string, title: string, \
+         description: string, pickIntegration: string[], fields: {PLUG_FIELD}[]}}[]}}"
+    ))
     .get(
         "/integrations/{id}/plugs",
         "Plugs set on a channel",
         channel_plugs,
     )
+    .answers(format!("{CHANNEL_PLUG}[]"))
     .post(
         "/integrations/{id}/plugs",
         "Set a plug on a channel (created on, or its fields replaced)",
         save_plug,
     )
+    .answers("{activated: boolean}")
     .put(
         "/integrations/plugs/{id}/activate",
         "Switch a plug on or off",
         activate_plug,
     )
+    .answers("{id: string}")
 }
 
 async fn plug_list(State(ctx): State<Ctx>, Authed(_s): Authed) -> Json<Value> {

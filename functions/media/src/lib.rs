@@ -81,6 +81,18 @@ pub fn router(ctx: Ctx) -> Router<AppState> {
     routes().into_router().with_state(ctx)
 }
 
+/// A library entry (`GET /media` results, `POST /media/information`).
+pub const LIBRARY_ITEM: &str =
+    "{id: string, name: string, originalName: string | null, path: string, \
+     thumbnail: string | null, alt: string | null, thumbnailTimestamp: number | null}";
+
+/// The whole media record (uploads, deletion).
+pub const MEDIA_ROW: &str =
+    "{id: string, name: string, originalName: string | null, path: string, \
+     organizationId: string, thumbnail: string | null, thumbnailTimestamp: number | null, \
+     alt: string | null, fileSize: integer, type: 'image' | 'video', createdAt: string, \
+     updatedAt: string, deletedAt: string | null}";
+
 /// The routes with their summaries, for the router and the OpenAPI document.
 pub fn routes() -> Documented<Ctx> {
     let d = Documented::new("internal-media")
@@ -89,40 +101,48 @@ pub fn routes() -> Documented<Ctx> {
             "The media library, paginated, with search",
             library,
         )
+        .answers(format!("{{pages: integer, results: {LIBRARY_ITEM}[]}}"))
         .post(
             "/media/upload-server",
             "Upload a file (multipart)",
             upload_server,
         )
         .limit(UPLOAD_BODY_LIMIT)
+        .answers(MEDIA_ROW)
         .post(
             "/media/upload-simple",
             "Upload a file (multipart, simple answer)",
             upload_simple,
         )
         .limit(UPLOAD_BODY_LIMIT)
+        .answers(format!("{MEDIA_ROW} | {{path: string}}"))
         .post(
             "/media/information",
             "Alt text and thumbnail of a file",
             information,
         )
+        .answers(LIBRARY_ITEM)
         .post(
             "/media/create-upload",
             "Presigned upload for a big file",
             create_upload,
         )
+        .answers("{uploadId: string, key: string, url: string, contentType: string}")
         .post(
             "/media/complete-upload",
             "Finish a presigned upload (checked)",
             complete_upload,
         )
+        .answers(MEDIA_ROW)
         .delete("/media/{id}", "Delete a file", remove)
+        .answers(MEDIA_ROW)
         .get(
             "/public/stream",
             "A video for the preview, from our media or a public .mp4 URL",
             stream::stream,
         )
-        .open();
+        .open()
+        .answers("text");
     pending::routes(d)
 }
 

@@ -11,7 +11,7 @@ use postiz_web::{ApiResult, Authed, JsonBody};
 use serde::Deserialize;
 use serde_json::{json, Value};
 
-use crate::Ctx;
+use crate::{Ctx, MEDIA_ROW};
 
 const CLOUD_UPLOADS: &str =
     "Files are uploaded through /media/upload-server (or /media/create-upload) on this server";
@@ -23,26 +23,35 @@ pub(crate) fn routes(d: Documented<Ctx>) -> Documented<Ctx> {
             "AI video generators available (none yet)",
             video_options,
         )
+        .answers("object[]")
         .get(
             "/media/generate-video/{id}/allowed",
             "Whether the organization may use a video generator",
             unknown_generator,
         )
+        // Never answered yet (no generator): Postiz's `true`.
+        .answers("boolean")
         .post(
             "/media/generate-video",
             "Generate a video with AI",
             generate_video,
         )
+        // Never answered yet (no generator): the new media row.
+        .answers(MEDIA_ROW)
         .post(
             "/media/video/function",
             "Call a video generator's helper",
             unknown_generator,
         )
+        // Never answered yet (no generator): whatever the helper returns.
+        .answers("any")
         .post(
             "/media/save-media",
             "Register a file uploaded to Cloudflare R2",
             save_media,
-        );
+        )
+        // Only Postiz's `false` (no name); a named file is refused.
+        .answers("boolean");
     [
         "/media/create-multipart-upload",
         "/media/prepare-upload-parts",
@@ -53,11 +62,13 @@ pub(crate) fn routes(d: Documented<Ctx>) -> Documented<Ctx> {
     ]
     .into_iter()
     .fold(d, |d, path| {
+        // Never answered here (always 400); Postiz answers 200 with S3's answer.
         d.post(
             path,
             "A step of Cloudflare R2 multipart uploads",
             cloud_upload,
         )
+        .answers_with(200, "any")
     })
 }
 

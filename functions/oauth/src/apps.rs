@@ -12,34 +12,51 @@ use serde_json::{json, Value};
 
 use crate::Ctx;
 
+/// The fields of an app as `/user/oauth-app` answers it (no secret).
+const APP_FIELDS: &str = "id: string, organizationId: string | null, name: string, \
+     description: string | null, pictureId: string | null, \
+     picture: {id: string, path: string} | null, redirectUrl: string, clientId: string, \
+     dynamic: boolean, tokenEndpointAuthMethod: string, createdAt: string, updatedAt: string, \
+     deletedAt: string | null";
+
 pub(crate) fn routes(d: Documented<Ctx>) -> Documented<Ctx> {
     d.get("/user/oauth-app", "The organization's OAuth app", get_app)
+        .answers(format!("{{{APP_FIELDS}}} | boolean"))
         .post(
             "/user/oauth-app",
             "Create the organization's OAuth app",
             create_app,
         )
+        .answers(format!("{{{APP_FIELDS}, clientSecret: string}}"))
         .put(
             "/user/oauth-app",
             "Change the organization's OAuth app",
             update_app,
         )
+        .answers(format!("{{{APP_FIELDS}}}"))
         .delete(
             "/user/oauth-app",
             "Delete the organization's OAuth app (its tokens stop working)",
             delete_app,
         )
+        .answers("{success: boolean}")
         .post(
             "/user/oauth-app/rotate-secret",
             "A new secret for the organization's OAuth app",
             rotate_secret,
         )
+        .answers("{clientSecret: string}")
         .get(
             "/user/approved-apps",
             "The apps the user granted access",
             approved_apps,
         )
+        .answers(format!(
+            "{{id: string, oauthAppId: string, userId: string, organizationId: string, \
+             createdAt: string, updatedAt: string, revokedAt: null, oauthApp: {{{APP_FIELDS}}}}}[]"
+        ))
         .delete("/user/approved-apps/{id}", "Revoke an app's access", revoke)
+        .answers("{success: boolean}")
 }
 
 fn admin(s: &Session) -> Result<(), Error> {

@@ -71,6 +71,13 @@ impl Ctx {
 /// The largest registration request read (a handful of URIs and names).
 const REGISTRATION_LIMIT: usize = 32 * 1024;
 
+/// A registered client (`POST /oauth/register`); the secret only for a confidential client.
+const REGISTERED: &str = "{client_id: string, client_id_issued_at: integer, client_name: string, \
+     redirect_uris: string[], \
+     token_endpoint_auth_method: 'none' | 'client_secret_post' | 'client_secret_basic', \
+     grant_types: string[], response_types: string[], scope: string, client_secret?: string, \
+     client_secret_expires_at?: integer}";
+
 /// The routes of this function.
 pub fn router(ctx: Ctx) -> Router<AppState> {
     routes().into_router().with_state(ctx)
@@ -86,13 +93,20 @@ pub fn routes() -> Documented<Ctx> {
         )
         .open()
         .limit(REGISTRATION_LIMIT)
+        .answers(REGISTERED)
         .get(
             "/oauth/authorize",
             "Check an OAuth app's authorization request",
             authorization_request,
         )
         .open()
-        .post("/oauth/authorize", "Approve or deny an OAuth app", decide);
+        .answers(
+            "{app: {name: string, description: string | null, \
+             picture: {id: string, path: string} | null, clientId: string, redirectUrl: string}, \
+             state: string | null}",
+        )
+        .post("/oauth/authorize", "Approve or deny an OAuth app", decide)
+        .answers("{redirect: string}");
     let d = token::routes(d);
     let d = apps::routes(d);
     metadata::routes(d)

@@ -20,6 +20,12 @@ pub(crate) fn routes(d: Documented<Ctx>) -> Documented<Ctx> {
         authorization_server,
     )
     .open()
+    .answers(
+        "{issuer: string, authorization_endpoint: string, token_endpoint: string, \
+         registration_endpoint: string, response_types_supported: string[], \
+         grant_types_supported: string[], token_endpoint_auth_methods_supported: string[], \
+         code_challenge_methods_supported: string[], scopes_supported: string[]}",
+    )
 }
 
 async fn authorization_server(State(ctx): State<Ctx>) -> Response {

@@ -23,6 +23,11 @@ pub(crate) fn routes(d: Documented<Ctx>) -> Documented<Ctx> {
     )
     .open()
     .limit(16 * 1024)
+    .answers_with(
+        200,
+        "{id: string, cus: string | null, access_token: string, token_type: 'bearer', \
+         scope: string}",
+    )
 }
 
 fn content_type(headers: &HeaderMap) -> String {

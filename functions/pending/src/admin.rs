@@ -11,22 +11,41 @@ use postiz_web::{ApiResult, AppState, Authed};
 use serde_json::Value;
 use std::collections::HashMap;
 
+/// A count and its split per network (`provider`), the largest first.
+const COUNTS: &str = "{total: integer, perSocial: {provider: string, count: integer}[]}";
+
+/// One publishing error with its organization (and members) and post.
+const ERROR: &str = "{id: string, message: string, body: string, platform: string, \
+     organizationId: string, postId: string, createdAt: string, \
+     organization: {id: string, name: string | null, \
+     users: {user: {id: string, email: string, name: string | null}}[]}, \
+     post: {id: string, content: string}}";
+
 pub(crate) fn routes(d: Documented<AppState>) -> Documented<AppState> {
     d.get(
         "/admin/stats",
         "Publishing statistics per network over days (platform administrators)",
         stats,
     )
+    .answers(format!(
+        "{{from: string, to: string, errors: {COUNTS}, posts: {COUNTS}, connected: {COUNTS}, \
+         publishingAccounts: {COUNTS}, scheduledAccounts: {COUNTS}, \
+         publishingChannels: {COUNTS}, scheduledChannels: {COUNTS}}}"
+    ))
     .get(
         "/admin/errors",
         "Publishing errors, newest first, paginated (platform administrators)",
         errors,
     )
+    .answers(format!(
+        "{{items: {ERROR}[], total: integer, page: integer, limit: integer, hasMore: boolean}}"
+    ))
     .get(
         "/admin/errors/platforms",
         "Networks with errors (platform administrators)",
         platforms,
     )
+    .answers("string[]")
 }
 
 type Params = Query<HashMap<String, String>>;

@@ -113,6 +113,100 @@ pub fn router(ctx: Ctx) -> Router<AppState> {
     routes().into_router().with_state(ctx)
 }
 
+/// A post's state.
+const STATE: &str = "'QUEUE' | 'PUBLISHING' | 'PUBLISHED' | 'ERROR' | 'DRAFT'";
+
+/// A calendar or list entry with Postiz's minified keys (`calendar::Minified`); `ad` only on
+/// an occurrence of a repeating post.
+fn minified() -> String {
+    format!(
+        "{{i: string, c: string, d: string, u: string | null, ri: string | null, s: {STATE}, \
+         g: string, tg: {{t: {{i: string, n: string, c: string, o: string, ca: string, \
+         ua: string, da: string | null}}}}[], n: {{i: string, pi: string, n: string, \
+         p: string | null}}, iv: integer | null, cm: string, ad?: string}}"
+    )
+}
+
+/// An attached media (`MediaRef`).
+const MEDIA: &str =
+    "{id: string, path: string, alt?: string, thumbnail?: string, thumbnailTimestamp?: number}";
+
+/// The fields of a thread's row (`views::thread`) but its `image`.
+fn row_fields() -> String {
+    format!(
+        "id: string, content: string, publishDate: string, group: string, \
+         parentPostId: string | null, delay: integer, settings: string, state: {STATE}, \
+         releaseURL: string | null, releaseId: string | null, integrationId: string, \
+         organizationId: string, intervalInDays: integer | null, creationMethod: string, \
+         error: string | null, createdAt: string, updatedAt: string, deletedAt: string | null"
+    )
+}
+
+/// A row of a thread, with its media (and, on the first row of a post's thread, its tags).
+fn thread_row() -> String {
+    format!(
+        "{{{}, image: {MEDIA}[], tags?: {{tag: {TAG}}}[]}}",
+        row_fields()
+    )
+}
+
+/// A post's thread (`views::thread`: `GET /posts/:id`, `GET /posts/group/:group`).
+fn thread_shape() -> String {
+    format!(
+        "{{group: string, posts: {}[], integrationPicture: string | null, \
+         integration: string, settings: object}}",
+        thread_row()
+    )
+}
+
+/// A tag (`views::tag`).
+const TAG: &str = "{id: string, name: string, color: string, orgId: string, \
+                   createdAt: string, updatedAt: string, deletedAt: string | null}";
+
+/// An internal comment (`views::comment`).
+const COMMENT: &str = "{id: string, content: string, postId: string, organizationId: string, \
+                       userId: string, createdAt: string, updatedAt: string, deletedAt: null}";
+
+/// A verdict of `POST /posts/valid`: `errors` is `true` or the provider's message.
+const VERDICT: &str = "{id: string, identifier: string, name: string, valid: boolean, \
+                       settingsError: string | null, errors: boolean | string, \
+                       emptyContent: boolean, tooLong: boolean, maximumCharacters: integer}";
+
+/// The next free posting time (`YYYY-MM-DDTHH:mm:00`, UTC).
+const SLOT: &str = "{date: string}";
+
+/// A row of the old-posts picker (`Posts::old_posts`).
+fn old_post() -> String {
+    format!(
+        "{{id: string, content: string, publishDate: string, releaseURL: string | null, \
+         state: {STATE}, integration: {{id: string, name: string, providerIdentifier: string, \
+         picture: string, type: 'social'}}}}"
+    )
+}
+
+/// A row of a public preview: a thread's row with `image` as JSON text and its channel.
+fn preview_row() -> String {
+    format!(
+        "{{{}, image: string, integration: {{id: string, name: string, picture: string, \
+         providerIdentifier: string, profile: string | null}}}}",
+        row_fields()
+    )
+}
+
+/// The debug export: a body `POST /posts` takes, with what went wrong under `_debug`.
+fn debug_export_shape() -> String {
+    format!(
+        "{{type: 'draft' | 'schedule', date: string, shortLink: boolean, tags: string[], \
+         posts: {{integration: {{id: string}}, group: string, settings: object, \
+         value: {{id: string, content: string, delay: integer, image: {MEDIA}[]}}[]}}[], \
+         _debug: {{postId: string, state: {STATE}, error: string | null, \
+         releaseURL: string | null, releaseId: string | null, publishDate: string, \
+         creationMethod: string, provider: string | null, channelName: string | null, \
+         thread: {}}}}}",
+        thread_shape()
+    )
+}
+
 /// The routes with their summaries, for the router and the OpenAPI document.
 pub fn routes() -> Documented<Ctx> {
     let d = Documented::new("internal-posts")
@@ -121,90 +215,117 @@ pub fn routes() -> Documented<Ctx> {
             "Calendar: the posts of a window (minified keys)",
             calendar,
         )
+        .answers(format!("{{p: {}[]}}", minified()))
         .post(
             "/posts",
             "Create, edit, schedule or draft a group of posts",
             create,
         )
         .limit(BODY_LIMIT)
+        .answers("{postId: string, integration: string}[]")
         .get("/posts/list", "Posts by state, paginated", list)
+        .answers(format!(
+            "{{p: {}[], t: integer, pg: integer, l: integer, hm: boolean}}",
+            minified()
+        ))
         .post("/posts/valid", "Check posts without saving them", valid)
         .limit(BODY_LIMIT)
+        .answers(format!("{VERDICT}[]"))
         .post(
             "/posts/should-shortlink",
             "Whether the content has links to shorten",
             should_shortlink,
         )
+        .answers("{ask: boolean}")
         .get("/posts/find-slot", "The next free posting time", find_slot)
+        .answers(SLOT)
         .get(
             "/posts/find-slot/{id}",
             "The next free posting time of a channel",
             find_slot_for,
         )
+        .answers(SLOT)
         .get("/posts/tags", "The organization's tags", tags)
+        .answers(format!("{{tags: {TAG}[]}}"))
         .post("/posts/tags", "Create a tag", create_tag)
+        .answers(TAG)
         .put("/posts/tags/{id}", "Edit a tag", edit_tag)
+        .answers(TAG)
         .delete("/posts/tags/{id}", "Delete a tag", delete_tag)
+        .answers(TAG)
         .get("/posts/group/{group}", "The posts of a group", group)
+        .answers(thread_shape())
         .get(
             "/posts/group/{group}/debug-export",
             "A group as a re-importable body, with its errors (platform administrators)",
             debug_export,
         )
+        .answers(debug_export_shape())
         .get(
             "/posts/old",
             "Posts dated before a date, newest first (the post picker)",
             old_posts,
         )
+        .answers(format!("{}[]", old_post()))
         .get(
             "/posts/{id}/statistics",
             "Clicks on the post's short links",
             statistics,
         )
+        .answers("{clicks: {short: string, original: string, clicks: integer}[]}")
         .get(
             "/posts/{id}/missing",
             "Candidates for a missing release id",
             missing,
         )
+        .answers("{id: string, url: string}[]")
         .put(
             "/posts/{id}/release-id",
             "Record the network's id of a post published without one",
             release_id,
         )
+        .answers(thread_row())
         .get(
             "/public/posts/{id}",
             "A post's public preview (the id is the link)",
             preview,
         )
         .open()
+        .answers(format!("{}[]", preview_row()))
         .get(
             "/public/posts/{id}/comments",
             "The comments of a post's public preview",
             preview_comments,
         )
         .open()
+        .answers(format!("{{comments: {COMMENT}[]}}"))
         .get(
             "/l/{code}",
             "A built-in short link: a redirect to its URL (the click is counted)",
             follow_short_link,
         )
         .open()
+        .answers_with(302, "empty")
         .get("/posts/{id}", "One post with its thread", thread)
+        .answers(thread_shape())
         .delete(
             "/posts/{id}",
             "Delete a group of posts (by group id)",
             delete_group,
         )
+        .answers("{error: boolean}")
         .put(
             "/posts/{id}/date",
             "Move a post to another date",
             change_date,
         )
+        .answers(thread_shape())
         .post(
             "/posts/{id}/comments",
             "Add an internal comment",
             add_comment,
-        );
+        )
+        .answers(COMMENT);
     pending::routes(d)
 }
 

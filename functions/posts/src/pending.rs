@@ -14,7 +14,14 @@ pub(crate) fn routes(d: Documented<Ctx>) -> Documented<Ctx> {
         "A published post's statistics",
         post_analytics,
     )
+    .answers(ANALYTICS)
 }
+
+/// `{missing: true}` for a post published without the network's id, else one entry per
+/// metric (`[]` for networks without statistics); `average` marks a metric given as a mean.
+const ANALYTICS: &str = "{label: string, percentageChange: number, \
+                         data: {total: number, date: string}[], average?: boolean}[] \
+                         | {missing: boolean}";
 
 /// The `date` query parameter: days to look back.
 #[derive(serde::Deserialize)]

@@ -22,51 +22,86 @@ pub fn router() -> Router<AppState> {
     routes().into_router()
 }
 
+/// A saved post set.
+const SET: &str = "{id: string, organizationId: string, name: string, content: string, \
+    createdAt: string, updatedAt: string}";
+
+/// A signature (`deletedAt` is null while it is live).
+const SIGNATURE: &str = "{id: string, organizationId: string, content: string, \
+    autoAdd: boolean, createdAt: string, updatedAt: string, deletedAt: string | null}";
+
+/// An announcement.
+const ANNOUNCEMENT: &str = "{id: string, title: string, description: string, \
+    color: 'INFO' | 'WARNING' | 'ERROR', createdAt: string}";
+
+/// A short-link preference.
+const SHORTLINK: &str = "('ASK' | 'YES' | 'NO')";
+
+/// The id of the row written.
+const ID: &str = "{id: string}";
+
 /// The routes with their summaries, for the router and the OpenAPI document.
 pub fn routes() -> Documented<AppState> {
     Documented::new("internal-settings")
         .get("/sets", "Saved post sets, newest first", sets)
+        .answers(format!("{SET}[]"))
         .post(
             "/sets",
             "Save a post set (new, or `id` to replace)",
             save_set,
         )
+        .answers(ID)
         .put("/sets", "Replace a post set", save_set)
+        .answers(ID)
         .delete("/sets/{id}", "Delete a post set", delete_set)
+        .answers(SET)
         .get("/signatures", "The organization's signatures", signatures)
+        .answers(format!("{SIGNATURE}[]"))
         .get(
             "/signatures/default",
             "The signature added to new posts, or {}",
             default_signature,
         )
+        .answers(format!("{SIGNATURE} | {{}}"))
         .post("/signatures", "Add a signature", create_signature)
+        .answers(ID)
         .put("/signatures/{id}", "Edit a signature", update_signature)
+        .answers(ID)
         .delete("/signatures/{id}", "Delete a signature", delete_signature)
+        .answers(SIGNATURE)
         .get(
             "/settings/shortlink",
             "Whether the editor offers to shorten links",
             shortlink,
         )
+        .answers(format!("{{shortlink: {SHORTLINK}}}"))
         .post(
             "/settings/shortlink",
             "Change the short-link preference (admins)",
             set_shortlink,
         )
+        .answers(format!(
+            "{{id: string, name: string, description: string | null, shortlink: {SHORTLINK}, \
+             allowTrial: boolean, isTrailing: boolean, createdAt: string, updatedAt: string}}"
+        ))
         .get(
             "/announcements",
             "The platform's announcements",
             announcements,
         )
+        .answers(format!("{ANNOUNCEMENT}[]"))
         .post(
             "/announcements",
             "Publish an announcement (platform administrators)",
             create_announcement,
         )
+        .answers(ANNOUNCEMENT)
         .delete(
             "/announcements/{id}",
             "Remove an announcement (platform administrators)",
             delete_announcement,
         )
+        .answers(ANNOUNCEMENT)
 }
 
 /// A 201 answer, as Nest gives every POST.

@@ -58,6 +58,11 @@ pub fn routes() -> Documented<AppState> {
             receive,
         )
         .open()
+        // 200, not Nest's 201 for a POST: Stripe takes any 2xx.
+        .answers_with(
+            200,
+            "{ok: boolean, duplicate?: boolean, stale?: boolean, ignored?: string}",
+        )
 }
 
 async fn receive(

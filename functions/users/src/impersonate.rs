@@ -18,12 +18,19 @@ pub(crate) fn routes(d: Documented<AppState>) -> Documented<AppState> {
         "Find a user to act as, by exact email or id (platform administrators)",
         find,
     )
+    .answers(FOUND)
     .post(
         "/user/impersonate",
         "Act as another user; an empty id stops (platform administrators)",
         start,
     )
+    .answers("empty")
 }
+
+/// `GET /user/impersonate`: the memberships found, each `id` the choice to act as.
+const FOUND: &str = "{id: string, role: 'USER' | 'ADMIN' | 'SUPERADMIN', \
+    organization: {id: string, name: string, subscription: null}, \
+    user: {id: string, name: string | null, email: string}}[]";
 
 async fn find(
     State(app): State<AppState>,

@@ -29,53 +29,111 @@ pub fn routes() -> Documented<AppState> {
             "The session's user, organization and role",
             me,
         )
+        .answers(SELF)
         .get("/user/personal", "Name, bio and picture", personal)
+        .answers(PERSONAL)
         .post(
             "/user/personal",
             "Change name, bio and picture",
             set_personal,
         )
+        .answers("{}")
         .get(
             "/user/email-notifications",
             "Email preferences",
             email_prefs,
         )
+        .answers(EMAIL_PREFS)
         .post(
             "/user/email-notifications",
             "Change email preferences",
             set_email_prefs,
         )
+        .answers("{}")
         .get(
             "/user/organizations",
             "The user's organizations",
             organizations,
         )
+        .answers(ORGANIZATIONS)
         .post(
             "/user/change-org",
             "Switch the session's organization",
             change_org,
         )
+        .answers_with(200, "{id: string}")
         .post("/user/logout", "End the session", logout)
+        .answers_with(200, LOGGED_OUT)
         .post(
             "/user/delete-account",
             "Delete the account (and the organizations it alone owns)",
             delete_account,
         )
+        .answers_with(200, LOGGED_OUT)
         .post(
             "/user/api-key/rotate",
             "New public API key for the organization",
             rotate_api_key,
         )
+        .answers(ROTATED)
         .post(
             "/user/join-org",
             "Join an organization by invitation",
             join_org,
         )
+        .answers_with(200, "{id: string | null}")
         .get("/settings/team", "Members of the organization", team)
+        .answers(TEAM)
         .post("/settings/team", "Invite a member", invite)
-        .delete("/settings/team/{id}", "Remove a member", remove_member);
+        .answers("{url: string}")
+        .delete("/settings/team/{id}", "Remove a member", remove_member)
+        .answers(REMOVED);
     pending::routes(impersonate::routes(d))
 }
+
+/// `GET /user/self`: the user row (no password) with the selected organization's summary
+/// and plan.
+const SELF: &str = "{id: string, email: string, providerName: string, \
+    providerId: string | null, name: string | null, lastName: string | null, \
+    bio: string | null, picture: {id: string, path: string} | null, isSuperAdmin: boolean, \
+    activated: boolean, timezone: integer, sendSuccessEmails: boolean, \
+    sendFailureEmails: boolean, sendStreakEmails: boolean, \
+    lastReadNotifications: string | null, createdAt: string, updatedAt: string, \
+    orgId: string, totalChannels: integer, \
+    tier: 'FREE' | 'STANDARD' | 'TEAM' | 'PRO' | 'ULTIMATE', \
+    role: 'USER' | 'ADMIN' | 'SUPERADMIN', isLifetime: boolean, admin: boolean, \
+    impersonate: boolean, isTrailing: boolean, allowTrial: boolean, \
+    streakSince: string | null, publicApi: string}";
+
+/// `GET /user/personal`.
+const PERSONAL: &str = "{id: string, name: string | null, bio: string | null, \
+    picture: {id: string, path: string} | null}";
+
+/// `GET /user/email-notifications`.
+const EMAIL_PREFS: &str =
+    "{sendSuccessEmails: boolean, sendFailureEmails: boolean, sendStreakEmails: boolean}";
+
+/// `GET /user/organizations`: the enabled memberships' organizations.
+const ORGANIZATIONS: &str = "{id: string, name: string, description: string | null, \
+    allowTrial: boolean, isTrailing: boolean, createdAt: string, \
+    users: {role: 'USER' | 'ADMIN' | 'SUPERADMIN', disabled: boolean}[], subscription: null}[]";
+
+/// `POST /user/logout` and `/user/delete-account` (with the cookies expired).
+const LOGGED_OUT: &str = "{logout: boolean}";
+
+/// `POST /user/api-key/rotate`: the organization with its new key, once.
+const ROTATED: &str = "{id: string, name: string, description: string | null, \
+    apiKey: string, allowTrial: boolean, isTrailing: boolean, createdAt: string, \
+    updatedAt: string}";
+
+/// `GET /settings/team`.
+const TEAM: &str = "{users: {role: 'USER' | 'ADMIN' | 'SUPERADMIN', disabled: boolean, \
+    user: {id: string, email: string, name: string | null, sendSuccessEmails: boolean, \
+    sendFailureEmails: boolean, sendStreakEmails: boolean}}[]}";
+
+/// `DELETE /settings/team/{id}`: the removed membership (null if it went meanwhile).
+const REMOVED: &str = "{id: string, userId: string, organizationId: string, \
+    role: 'USER' | 'ADMIN' | 'SUPERADMIN', disabled: boolean, createdAt: string} | null";
 
 /// `/user/self`, with the organization's plan from billing (ULTIMATE while Stripe is off).
 async fn me(State(s): State<AppState>, Authed(session): Authed) -> ApiResult<Json<Value>> {

@@ -20,39 +20,61 @@ pub(crate) fn routes(d: Documented<AppState>) -> Documented<AppState> {
         "The organization's subscription (none without Stripe; admins)",
         subscription,
     )
+    .answers(format!("{{subscription?: {SUBSCRIPTION}}}"))
     .get(
         "/user/subscription/tiers",
         "Stripe's prices by interval (none without Stripe)",
         tiers,
     )
+    .answers(format!("{{month: {PRICE}[], year: {PRICE}[]}}"))
     .post(
         "/user/switch",
         "Swap logins between users (platform administrators)",
         admin_only,
     )
+    // Never answered here (refused until built): Postiz's answer.
+    .answers("{success: boolean}")
     .post(
         "/settings/team/add",
         "Add an existing account to the team (platform administrators)",
         add_member,
     )
+    // Never answered here (refused until built): Postiz's answer.
+    .answers("{added: boolean}")
     .get(
         "/user/chatbase-token",
         "Token of the support chat widget",
         chatbase,
     )
+    // Never answered here (refused until built): Postiz's answer.
+    .answers("{token: string}")
     .get(
         "/user/agent-media-sso",
         "Sign-on link to agent-media.ai",
         agent_media,
     )
+    // Never answered here (refused until built): Postiz's answer.
+    .answers("{url: string}")
     .post("/user/t", "Record a tracking event (no pixel: none)", track)
+    .answers_with(200, "{track: string}")
     .post(
         "/public/t",
         "Record a tracking event (no pixel: none)",
         track_public,
     )
     .open()
+    .answers_with(200, "{track: string}")
 }
+
+/// A subscription row as Postiz shows it (`Subscription::to_postiz_json`).
+const SUBSCRIPTION: &str = "{id: string | null, organizationId: string, \
+    subscriptionTier: 'FREE' | 'STANDARD' | 'TEAM' | 'PRO' | 'ULTIMATE', \
+    identifier: string | null, cancelAt: string | null, period: 'MONTHLY' | 'YEARLY', \
+    totalChannels: integer, isLifetime: boolean, createdAt: string, updatedAt: string, \
+    deletedAt: null}";
+
+/// One of Stripe's prices as Postiz lists them (none while Stripe is off).
+const PRICE: &str = "{name: string, recurring: string, price: number}";
 
 /// `{subscription}`: the organization's subscription row (admins only, as Postiz); without
 /// one (always while Stripe is off) Postiz's `undefined` makes the key disappear.

@@ -70,34 +70,61 @@ pub fn router(ctx: Ctx) -> Router {
 
 type Router = axum::Router<AppState>;
 
+/// A webhook of the list, with its channels.
+const WEBHOOK: &str = "{id: string, name: string, url: string, \
+                       integrations: {integration: {id: string, picture: string | null, \
+                       name: string}}[]}";
+
+/// A webhook's id with its signing secret (shown this once).
+const SECRET: &str = "{id: string, secret: string}";
+
+/// A delivery of the log (`postiz_webhooks::service::delivery_view`; no body).
+const DELIVERY: &str = "{id: string, webhookId: string, \
+                        event: 'post.created' | 'post.updated' | 'post.published' \
+                        | 'post.failed' | 'post.deleted', eventId: string, \
+                        status: 'pending' | 'delivered' | 'failed' | 'cancelled', \
+                        attempts: integer, lastStatus: integer | null, \
+                        lastError: string | null, nextAttemptAt: string | null, \
+                        redeliveryOf: string | null, createdAt: string, updatedAt: string, \
+                        deliveredAt: string | null}";
+
 /// The routes with their summaries, for the router and the OpenAPI document.
 pub fn routes() -> Documented<Ctx> {
     Documented::new("internal-webhooks")
         .get("/webhooks", "The organization's webhooks", list)
+        .answers(format!("{WEBHOOK}[]"))
         .post(
             "/webhooks",
             "Add a webhook (answers its signing secret once)",
             create,
         )
+        .answers(SECRET)
         .put("/webhooks", "Edit a webhook", edit)
+        .answers("{id: string}")
         .delete("/webhooks/{id}", "Delete a webhook", delete)
+        .answers("{id: string, name: string, url: string, deletedAt: string}")
         .post("/webhooks/send", "POST a body to a URL (test)", send)
         .limit(TEST_BODY_LIMIT)
+        // `status` is the endpoint's answer's HTTP status.
+        .answers("{send: boolean, status: integer}")
         .post(
             "/webhooks/{id}/rotate-secret",
             "A new signing secret for a webhook",
             rotate_secret,
         )
+        .answers(SECRET)
         .get(
             "/webhooks/{id}/deliveries",
             "A webhook's latest deliveries",
             deliveries,
         )
+        .answers(format!("{DELIVERY}[]"))
         .post(
             "/webhooks/{id}/deliveries/{delivery}/redeliver",
             "Send a delivery's event again",
             redeliver,
         )
+        .answers(DELIVERY)
 }
 
 /// `WebhooksDto`.

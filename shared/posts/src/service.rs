@@ -599,17 +599,24 @@ impl Posts {
     /// `GET /posts/:id`.
     pub async fn thread(&self, org: &str, id: &str) -> Result<Value> {
         let p = self.get(org, id).await?;
-        let c = self.channels.repo.get(org, &p.integration_id).await?;
-        Ok(views::thread(&p, c.as_ref()))
+        self.thread_view(org, &p).await
+    }
+
+    /// The thread of `p` with its channel's picture and its tags (the edit modal's data).
+    async fn thread_view(&self, org: &str, p: &Post) -> Result<Value> {
+        let (c, tags) = tokio::try_join!(self.channels.repo.get(org, &p.integration_id), async {
+            match p.tags.is_empty() {
+                true => Ok(Vec::new()),
+                false => self.repo.tags(org).await,
+            }
+        })?;
+        Ok(views::thread_with_tags(p, c.as_ref(), &tags))
     }
 
     /// `GET /posts/group/:group`.
     pub async fn group(&self, org: &str, group: &str) -> Result<Value> {
         match self.repo.by_group(org, group).await? {
-            Some(p) if p.deleted_at.is_none() => {
-                let c = self.channels.repo.get(org, &p.integration_id).await?;
-                Ok(views::thread(&p, c.as_ref()))
-            }
+            Some(p) if p.deleted_at.is_none() => self.thread_view(org, &p).await,
             _ => Err(Error::NotFound("Post not found".into())),
         }
     }

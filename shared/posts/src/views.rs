@@ -62,6 +62,23 @@ pub fn thread(p: &Post, c: Option<&Channel>) -> Value {
     })
 }
 
+/// A thread (`thread`) whose first row carries the post's tags as Postiz's edit modal reads
+/// them (`posts[0].tags[].tag`): each of the post's tag names found among `known` (the
+/// organization's tags), in the post's order.
+pub fn thread_with_tags(p: &Post, c: Option<&Channel>, known: &[Tag]) -> Value {
+    let mut thread = thread(p, c);
+    let tags: Vec<Value> = p
+        .tags
+        .iter()
+        .filter_map(|name| known.iter().find(|t| &t.name == name))
+        .map(|t| json!({"tag": tag(t)}))
+        .collect();
+    if let Some(first) = thread["posts"].get_mut(0).and_then(Value::as_object_mut) {
+        first.insert("tags".into(), Value::Array(tags));
+    }
+    thread
+}
+
 /// An internal comment as Postiz returns it.
 pub fn comment(c: &Comment) -> Value {
     json!({

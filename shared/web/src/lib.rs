@@ -2,8 +2,8 @@
 //! bootstrap, application state, extractors, the error-to-HTTP mapping, cookies, CORS and
 //! the Lambda entry point.
 
-#[cfg(feature = "embedded")]
 mod answer_check;
+#[cfg(feature = "embedded")]
 pub mod blob_routes;
 pub mod bootstrap;
 pub mod config;

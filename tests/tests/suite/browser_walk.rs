@@ -86,7 +86,8 @@ async fn start_stack(
         .env("DATA_DIR", data)
         .env("FRONTEND_URL", &frontend_url)
         .env("FETCH_ALLOW_PRIVATE", "true")
-        .env("SCHEDULER_TICK_MS", "500");
+        .env("SCHEDULER_TICK_MS", "500")
+        .env("POSTIZ_CHECK_ANSWERS", "1");
     backend.envs(backend_env.iter().map(|(k, v)| (k, v)));
     if secured {
         backend.env("NOT_SECURED", "true");

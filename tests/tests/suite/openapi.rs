@@ -254,9 +254,25 @@ async fn openapi_document_is_served_and_matches_the_router() {
         );
     }
     let mut mismatched = Vec::new();
+    let mut undocumented = Vec::new();
     for (method, path) in &internal {
         let op = &doc["paths"][path][method.to_lowercase()];
         assert!(op["summary"].is_string(), "{method} {path} has no summary");
+        // Its success answer (or redirect) is documented: a status and a schema, or said to
+        // have no body.
+        let answers = op["responses"].as_object().expect("responses");
+        let documented = answers.iter().any(|(status, r)| {
+            (status.starts_with('2') || status.starts_with('3'))
+                && (r["content"]
+                    .as_object()
+                    .is_some_and(|c| c.values().all(|m| m["schema"].is_object()) && !c.is_empty())
+                    || r["description"]
+                        .as_str()
+                        .is_some_and(|d| d.ends_with("(no body)")))
+        });
+        if !documented {
+            undocumented.push(format!("{method} {path}"));
+        }
         assert!(
             op["tags"][0]
                 .as_str()
@@ -279,6 +295,14 @@ async fn openapi_document_is_served_and_matches_the_router() {
         }
     }
     assert!(mismatched.is_empty(), "{mismatched:#?}");
+    assert!(
+        undocumented.is_empty(),
+        "internal routes without a documented answer (`.answers(...)` on their registration): {undocumented:#?}"
+    );
+    println!(
+        "{} internal operations, each with a documented answer",
+        internal.len()
+    );
     let scheme = &doc["components"]["securitySchemes"]["session"];
     assert_eq!(
         (&scheme["in"], &scheme["name"]),

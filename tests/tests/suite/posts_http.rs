@@ -328,3 +328,56 @@ async fn a_server_killed_mid_publishing_sends_nothing_twice() {
         "every post went out once (Mastodon dedupes resends by Idempotency-Key)"
     );
 }
+
+/// The edit modal reads a post's tags from its thread's first row (`posts[0].tags[].tag`), as
+/// Postiz answers them; without them an edited tagged post would be saved untagged.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_posts_thread_carries_its_tags_for_the_edit_modal() {
+    let (app, _seen) = mastodon::app();
+    let fake = serve(app).await;
+    let data = tempfile::tempdir().unwrap();
+    let server = Running::server(&envs(data.path(), &fake))
+        .ready(Duration::from_secs(30))
+        .await;
+    let (s, channel, _) = setup(&server.base).await;
+    for (name, color) in [("launch", "#ff0000"), ("unused", "#00ff00")] {
+        let (status, body) = s
+            .send(
+                reqwest::Method::POST,
+                "/posts/tags",
+                json!({"name": name, "color": color}),
+            )
+            .await;
+        assert_eq!(status, 201, "{body}");
+    }
+    let when = Utc::now() + Span::days(2);
+    let (status, body) = s
+        .send(
+            reqwest::Method::POST,
+            "/posts",
+            json!({"type": "schedule", "date": at(when), "shortLink": false,
+                   "tags": [{"value": "launch", "label": "launch"}],
+                   "posts": [{"integration": {"id": channel}, "settings": {"__type": "mastodon"},
+                              "value": [{"content": "<p>one</p>", "image": []},
+                                        {"content": "<p>two</p>", "image": []}]}]}),
+        )
+        .await;
+    assert_eq!(status, 201, "{body}");
+    let id = body[0]["postId"].as_str().unwrap();
+    let by_id = s.get(&format!("/posts/{id}")).await;
+    let group = by_id["group"].as_str().unwrap();
+    let by_group = s.get(&format!("/posts/group/{group}")).await;
+    for thread in [&by_id, &by_group] {
+        let tags = thread["posts"][0]["tags"]
+            .as_array()
+            .expect("tags on the first row");
+        assert_eq!(tags.len(), 1, "{thread}");
+        assert_eq!(tags[0]["tag"]["name"], "launch");
+        assert_eq!(tags[0]["tag"]["color"], "#ff0000");
+        assert!(thread["posts"][1].get("tags").is_none(), "{thread}");
+    }
+    // An untagged post's first row has an empty list.
+    let (untagged, _) = schedule(&s, &channel, &["plain"], when).await;
+    let thread = s.get(&format!("/posts/{untagged}")).await;
+    assert_eq!(thread["posts"][0]["tags"], json!([]));
+}

@@ -34,24 +34,34 @@ const CHAT_BODY_LIMIT: usize = 8 * 1024 * 1024;
 
 pub(crate) fn routes(d: Documented<Ctx>) -> Documented<Ctx> {
     d.get("/copilot/credits", "AI credits left this month", credits)
+        .answers("{credits: integer}")
         .get("/copilot/list", "The agent's conversations", list)
+        .answers("{threads: {id: string, title: string}[]}")
         .get(
             "/copilot/{thread}/list",
             "The messages of a conversation",
             messages,
         )
+        .answers(
+            "{messages: {role: string, threadId: string, \
+             content: {format: integer, parts: {type: string, text: string}[], content: string}}[]}",
+        )
+        // Both runtimes answer 200: a query's JSON, or a response streamed as
+        // `multipart/mixed` parts.
         .post(
             "/copilot/chat",
             "The editor assistant's CopilotKit runtime (GraphQL; streamed answers)",
             chat,
         )
         .limit(CHAT_BODY_LIMIT)
+        .answers_with(200, "text")
         .post(
             "/copilot/agent",
             "The agent's CopilotKit runtime (GraphQL; streamed answers)",
             agent,
         )
         .limit(CHAT_BODY_LIMIT)
+        .answers_with(200, "text")
 }
 
 /// `{credits}`: pictures (`type=ai_images`, default) or videos (`ai_videos`) left this
