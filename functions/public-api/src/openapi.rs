@@ -314,6 +314,23 @@ pub mod schemas {
         customer: Option<Customer>,
     }
 
+    /// `{"missing": true}`: the post was published without a release id.
+    #[derive(Serialize, ToSchema)]
+    pub struct Missing {
+        /// Always `true`.
+        missing: bool,
+    }
+
+    /// A post's statistics (`[{label, percentageChange, data}]`), or `{"missing": true}`.
+    #[derive(Serialize, ToSchema)]
+    #[serde(untagged)]
+    pub enum PostStatistics {
+        /// The statistics, `[]` when there are none.
+        Statistics(Vec<serde_json::Value>),
+        /// Published without a release id.
+        Missing(Missing),
+    }
+
     /// `{"connected": true}`.
     #[derive(Serialize, ToSchema)]
     pub struct Connected {

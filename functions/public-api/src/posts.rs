@@ -15,7 +15,8 @@ use std::collections::HashMap;
 use crate::idempotency::Claim;
 use crate::openapi::schemas::{
     CreatePost as CreatePostDoc, CreateRefused, Deleted, MissingItem, Msg, NestError, PostCreated,
-    PostEdit as PostEditDoc, PostList, Refused, SettingsAnswer, StateAnswer, Throttled,
+    PostEdit as PostEditDoc, PostList, PostStatistics, Refused, SettingsAnswer, StateAnswer,
+    Throttled,
 };
 use crate::Ctx;
 
@@ -393,7 +394,7 @@ published without a release id.",
         ("id" = String, Path, description = "Post id"),
         ("date" = Option<String>, Query, description = "Days to look back"),
     ),
-    responses((status = 200, description = "The statistics", body = Object))
+    responses((status = 200, description = "The statistics", body = PostStatistics))
 )]
 pub async fn analytics(
     State(ctx): State<Ctx>,

@@ -2,6 +2,7 @@
 //! the choice is the `impersonate` cookie (and header in `NOT_SECURED` mode), read on every
 //! request by the session extractor; each start and stop is logged with the administrator.
 
+use crate::{subscription_summary, SUBSCRIPTION};
 use axum::extract::{Query, State};
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -18,7 +19,7 @@ pub(crate) fn routes(d: Documented<AppState>) -> Documented<AppState> {
         "Find a user to act as, by exact email or id (platform administrators)",
         find,
     )
-    .answers(FOUND)
+    .answers(found())
     .post(
         "/user/impersonate",
         "Act as another user; an empty id stops (platform administrators)",
@@ -28,9 +29,13 @@ pub(crate) fn routes(d: Documented<AppState>) -> Documented<AppState> {
 }
 
 /// `GET /user/impersonate`: the memberships found, each `id` the choice to act as.
-const FOUND: &str = "{id: string, role: 'USER' | 'ADMIN' | 'SUPERADMIN', \
-    organization: {id: string, name: string, subscription: null}, \
-    user: {id: string, name: string | null, email: string}}[]";
+fn found() -> String {
+    format!(
+        "{{id: string, role: 'USER' | 'ADMIN' | 'SUPERADMIN', \
+         organization: {{id: string, name: string, subscription: {SUBSCRIPTION} | null}}, \
+         user: {{id: string, name: string | null, email: string}}}}[]"
+    )
+}
 
 async fn find(
     State(app): State<AppState>,
@@ -38,7 +43,15 @@ async fn find(
     Query(q): Query<HashMap<String, String>>,
 ) -> ApiResult<Json<Value>> {
     let name = q.get("name").map(String::as_str).unwrap_or("");
-    Ok(Json(app.accounts.find_to_impersonate(&s, name).await?))
+    let mut found = app.accounts.find_to_impersonate(&s, name).await?;
+    for m in found.as_array_mut().into_iter().flatten() {
+        let org = m["organization"]["id"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string();
+        m["organization"]["subscription"] = subscription_summary(&app, &org).await?;
+    }
+    Ok(Json(found))
 }
 
 #[derive(Deserialize, utoipa::ToSchema)]

@@ -116,7 +116,25 @@ const EMAIL_PREFS: &str =
 /// `GET /user/organizations`: the enabled memberships' organizations.
 const ORGANIZATIONS: &str = "{id: string, name: string, description: string | null, \
     allowTrial: boolean, isTrailing: boolean, createdAt: string, \
-    users: {role: 'USER' | 'ADMIN' | 'SUPERADMIN', disabled: boolean}[], subscription: null}[]";
+    users: {role: 'USER' | 'ADMIN' | 'SUPERADMIN', disabled: boolean}[], \
+    subscription: {subscriptionTier: string, totalChannels: integer, isLifetime: boolean, \
+    createdAt: string} | null}[]";
+
+/// Postiz's `organization.subscription`: the live subscription's summary (billing on).
+pub(crate) const SUBSCRIPTION: &str =
+    "{subscriptionTier: string, totalChannels: integer, isLifetime: boolean, createdAt: string}";
+
+/// Postiz's `organization.subscription` of `org`: its live subscription's tier, channels,
+/// lifetime flag and start, or null (no subscription, or billing off, as in Postiz).
+pub(crate) async fn subscription_summary(app: &AppState, org: &str) -> ApiResult<Value> {
+    Ok(match app.billing.plan(org).await?.subscription {
+        Some(sub) => json!({
+            "subscriptionTier": sub.tier, "totalChannels": sub.total_channels,
+            "isLifetime": sub.is_lifetime, "createdAt": sub.created_at,
+        }),
+        None => Value::Null,
+    })
+}
 
 /// `POST /user/logout` and `/user/delete-account` (with the cookies expired).
 const LOGGED_OUT: &str = "{logout: boolean}";
@@ -206,7 +224,12 @@ async fn organizations(
     State(s): State<AppState>,
     Authed(session): Authed,
 ) -> ApiResult<Json<Vec<Value>>> {
-    Ok(Json(s.accounts.organizations(&session).await?))
+    let mut orgs = s.accounts.organizations(&session).await?;
+    for o in &mut orgs {
+        let id = o["id"].as_str().unwrap_or_default().to_string();
+        o["subscription"] = subscription_summary(&s, &id).await?;
+    }
+    Ok(Json(orgs))
 }
 
 #[derive(Deserialize, utoipa::ToSchema)]

@@ -156,6 +156,10 @@ async fn a_plan_is_bought_through_checkout_and_arrives_by_the_webhook() {
     );
     let me = wait_for_tier(&s, "PRO").await;
     assert_eq!(me["totalChannels"], 30);
+    // The organization picker's rows carry the subscription, as Postiz's do.
+    let orgs = s.get("/user/organizations").await;
+    assert_eq!(orgs[0]["subscription"]["subscriptionTier"], "PRO", "{orgs}");
+    assert_eq!(orgs[0]["subscription"]["totalChannels"], 30);
     assert_eq!(
         s.get(&format!("/billing/check/{unique}")).await,
         json!({"status": 2})
@@ -257,6 +261,10 @@ async fn a_plan_is_bought_through_checkout_and_arrives_by_the_webhook() {
     assert!(ended.status().is_success());
     let me = wait_for_tier(&s, "FREE").await;
     assert_eq!(me["totalChannels"], 0);
+    assert_eq!(
+        s.get("/user/organizations").await[0]["subscription"],
+        Value::Null
+    );
     let channels = s.get("/integrations/list").await;
     assert!(channels["integrations"]
         .as_array()
