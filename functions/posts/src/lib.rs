@@ -196,7 +196,8 @@ fn preview_row() -> String {
 /// The debug export: a body `POST /posts` takes, with what went wrong under `_debug`.
 fn debug_export_shape() -> String {
     format!(
-        "{{type: 'draft' | 'schedule', date: string, shortLink: boolean, tags: string[], \
+        "{{type: 'draft' | 'schedule', date: string, shortLink: boolean, \
+         tags: {{value: string, label: string}}[], \
          posts: {{integration: {{id: string}}, group: string, settings: object, \
          value: {{id: string, content: string, delay: integer, image: {MEDIA}[]}}[]}}[], \
          _debug: {{postId: string, state: {STATE}, error: string | null, \

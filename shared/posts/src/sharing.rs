@@ -157,7 +157,17 @@ impl Posts {
             Some(p) if p.deleted_at.is_none() => p,
             _ => return Err(Error::NotFound("Post not found".into())),
         };
-        let c = self.channels.repo.get(org, &p.integration_id).await?;
+        let (c, known) = tokio::try_join!(
+            self.channels.repo.get(org, &p.integration_id),
+            self.repo.tags(org)
+        )?;
+        // As the editor sends them (`{value, label}`), so the export can be posted back.
+        let tags: Vec<Value> = p
+            .tags
+            .iter()
+            .filter_map(|name| known.iter().find(|t| &t.name == name))
+            .map(|t| json!({"value": t.id, "label": t.name}))
+            .collect();
         let value: Vec<Value> = p
             .parts
             .iter()
@@ -167,7 +177,7 @@ impl Posts {
             "type": if p.state == crate::model::PostState::Draft { "draft" } else { "schedule" },
             "date": crate::public::wall_time(p.publish_date),
             "shortLink": p.short_link,
-            "tags": p.tags,
+            "tags": tags,
             "posts": [{
                 "integration": {"id": p.integration_id},
                 "group": p.group,

@@ -195,3 +195,72 @@ async fn administrators_see_errors_and_statistics_and_act_as_members() {
         .await;
     assert_eq!(status, 400);
 }
+
+/// A post group's debug export (administrators) is a body `POST /posts` takes back: its tags
+/// as the editor sends them (`{value, label}`), kept on the imported post.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_debug_export_posts_back_with_its_tags() {
+    let admin_email = format!("{}@example.com", postiz_tests::unique("staff"));
+    let (srv, _dir, _seen) =
+        crate::util::mastodon_server(&[("SUPER_ADMIN_EMAILS", admin_email.clone())]).await;
+    let http = reqwest::Client::new();
+    let token = postiz_tests::client::register_as(&http, &srv.base, &admin_email).await;
+    let channel = postiz_tests::client::connect_mastodon(&http, &srv.base, &token).await;
+    let admin = Session {
+        http,
+        base: srv.base.clone(),
+        token,
+    };
+    let (status, _) = admin
+        .call(
+            Method::POST,
+            "/posts/tags",
+            Some(json!({"name": "launch", "color": "#ff0000"})),
+        )
+        .await;
+    assert_eq!(status, 201);
+    let when = (chrono::Utc::now() + chrono::Duration::days(3)).to_rfc3339();
+    let (status, posted) = admin
+        .call(
+            Method::POST,
+            "/posts",
+            Some(json!({"type": "draft", "date": when, "shortLink": false,
+                        "tags": [{"value": "launch", "label": "launch"}],
+                        "posts": [{"integration": {"id": channel},
+                                   "settings": {"__type": "mastodon"},
+                                   "value": [{"content": "<p>Export me</p>", "image": []}]}]})),
+        )
+        .await;
+    assert_eq!(status, 201, "{posted}");
+    let id = posted[0]["postId"].as_str().unwrap();
+    let group = admin.get(&format!("/posts/{id}")).await["group"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let mut export = admin
+        .get(&format!("/posts/group/{group}/debug-export"))
+        .await;
+    assert_eq!(export["tags"][0]["label"], "launch", "{export}");
+    assert!(export["tags"][0]["value"].is_string());
+
+    // Posted back as a new group: the same text, the same tag.
+    export.as_object_mut().unwrap().remove("_debug");
+    export["posts"][0]["group"] = json!(postiz_tests::unique("copy"));
+    export["posts"][0]["value"][0]
+        .as_object_mut()
+        .unwrap()
+        .remove("id");
+    let (status, copied) = admin.call(Method::POST, "/posts", Some(export)).await;
+    assert_eq!(status, 201, "{copied}");
+    let copy = admin
+        .get(&format!("/posts/{}", copied[0]["postId"].as_str().unwrap()))
+        .await;
+    assert_eq!(
+        copy["posts"][0]["tags"][0]["tag"]["name"], "launch",
+        "{copy}"
+    );
+    assert!(copy["posts"][0]["content"]
+        .as_str()
+        .unwrap()
+        .contains("Export me"));
+}
