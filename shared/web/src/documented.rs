@@ -326,12 +326,17 @@ impl<S: Clone + Send + Sync + 'static> Documented<S> {
                     let response = ResponseBuilder::new().description("Postiz's answer");
                     let response = match a.parsed(e.method, e.path) {
                         Shape::Empty => response.description("Postiz's answer (no body)"),
-                        Shape::Text => response.content(
-                            "text/plain",
-                            ContentBuilder::new()
-                                .schema(Some(Shape::Text.schema()))
-                                .build(),
-                        ),
+                        Shape::Text => response
+                            .description(
+                                "Postiz's answer: a stream, a file, or a body of more than one \
+                                 form (e.g. JSON or none); its content is not described",
+                            )
+                            .content(
+                                "text/plain",
+                                ContentBuilder::new()
+                                    .schema(Some(Shape::Text.schema()))
+                                    .build(),
+                            ),
                         shape => response.content(
                             "application/json",
                             ContentBuilder::new().schema(Some(shape.schema())).build(),
