@@ -55,7 +55,7 @@ pub fn routes() -> Documented<AppState> {
             "The user's organizations",
             organizations,
         )
-        .answers(ORGANIZATIONS)
+        .answers(organizations_shape())
         .post(
             "/user/change-org",
             "Switch the session's organization",
@@ -114,11 +114,14 @@ const EMAIL_PREFS: &str =
     "{sendSuccessEmails: boolean, sendFailureEmails: boolean, sendStreakEmails: boolean}";
 
 /// `GET /user/organizations`: the enabled memberships' organizations.
-const ORGANIZATIONS: &str = "{id: string, name: string, description: string | null, \
-    allowTrial: boolean, isTrailing: boolean, createdAt: string, \
-    users: {role: 'USER' | 'ADMIN' | 'SUPERADMIN', disabled: boolean}[], \
-    subscription: {subscriptionTier: string, totalChannels: integer, isLifetime: boolean, \
-    createdAt: string} | null}[]";
+fn organizations_shape() -> String {
+    format!(
+        "{{id: string, name: string, description: string | null, \
+         allowTrial: boolean, isTrailing: boolean, createdAt: string, \
+         users: {{role: 'USER' | 'ADMIN' | 'SUPERADMIN', disabled: boolean}}[], \
+         subscription: {SUBSCRIPTION} | null}}[]"
+    )
+}
 
 /// Postiz's `organization.subscription`: the live subscription's summary (billing on).
 pub(crate) const SUBSCRIPTION: &str =

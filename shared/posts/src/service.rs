@@ -605,9 +605,10 @@ impl Posts {
     /// The thread of `p` with its channel's picture and its tags (the edit modal's data).
     async fn thread_view(&self, org: &str, p: &Post) -> Result<Value> {
         let (c, tags) = tokio::try_join!(self.channels.repo.get(org, &p.integration_id), async {
-            match p.tags.is_empty() {
-                true => Ok(Vec::new()),
-                false => self.repo.tags(org).await,
+            if p.tags.is_empty() {
+                Ok(Vec::new())
+            } else {
+                self.repo.tags(org).await
             }
         })?;
         Ok(views::thread_with_tags(p, c.as_ref(), &tags))

@@ -162,10 +162,7 @@ impl Posts {
             self.repo.tags(org)
         )?;
         // As the editor sends them (`{value, label}`), so the export can be posted back.
-        let tags: Vec<Value> = p
-            .tags
-            .iter()
-            .filter_map(|name| known.iter().find(|t| &t.name == name))
+        let tags: Vec<Value> = views::post_tags(&p, &known)
             .map(|t| json!({"value": t.id, "label": t.name}))
             .collect();
         let value: Vec<Value> = p

@@ -67,16 +67,21 @@ pub fn thread(p: &Post, c: Option<&Channel>) -> Value {
 /// organization's tags), in the post's order.
 pub fn thread_with_tags(p: &Post, c: Option<&Channel>, known: &[Tag]) -> Value {
     let mut thread = thread(p, c);
-    let tags: Vec<Value> = p
-        .tags
-        .iter()
-        .filter_map(|name| known.iter().find(|t| &t.name == name))
+    let tags: Vec<Value> = post_tags(p, known)
         .map(|t| json!({"tag": tag(t)}))
         .collect();
     if let Some(first) = thread["posts"].get_mut(0).and_then(Value::as_object_mut) {
         first.insert("tags".into(), Value::Array(tags));
     }
     thread
+}
+
+/// The post's tags (it keeps their names) among `known`, the organization's tags, in the
+/// post's order; a name no longer known is left out.
+pub fn post_tags<'a>(p: &'a Post, known: &'a [Tag]) -> impl Iterator<Item = &'a Tag> {
+    p.tags
+        .iter()
+        .filter_map(|name| known.iter().find(|t| &t.name == name))
 }
 
 /// An internal comment as Postiz returns it.

@@ -161,7 +161,7 @@ impl Shape {
             Err(format!(
                 "{at}: expected {}, got {}",
                 self.describe(),
-                kind(value)
+                kind(value, self.is_literal())
             ))
         }
     }
@@ -188,12 +188,26 @@ impl Shape {
     }
 }
 
-fn kind(v: &Value) -> String {
+impl Shape {
+    /// One exact string, or a choice of them (a state, a role): a string found in its place
+    /// is a name worth showing, never a token.
+    fn is_literal(&self) -> bool {
+        match self {
+            Shape::Literal(_) => true,
+            Shape::Union(options) => options.iter().all(Shape::is_literal),
+            _ => false,
+        }
+    }
+}
+
+/// What `v` is; a string's content is shown only where a literal was expected (other strings
+/// may be credentials, and the message reaches the log).
+fn kind(v: &Value, show_string: bool) -> String {
     match v {
         Value::Null => "null".into(),
         Value::Bool(_) => "boolean".into(),
         Value::Number(n) => format!("number {n}"),
-        Value::String(s) if s.len() <= 40 => format!("string {s:?}"),
+        Value::String(s) if show_string && s.len() <= 40 => format!("string {s:?}"),
         Value::String(_) => "string".into(),
         Value::Array(_) => "array".into(),
         Value::Object(_) => "object".into(),
@@ -412,6 +426,12 @@ mod tests {
         assert_eq!(s.check(&json!({"tags": []})).unwrap_err(), "$.id: missing");
         assert!(s.check(&json!({"id": "a", "n": 1.5, "tags": []})).is_err());
         assert!(s.check(&json!([])).is_err());
+        // Strings are shown only where a literal was expected: other ones may be tokens.
+        let token = Shape::parse("{token: integer}").unwrap();
+        assert_eq!(
+            token.check(&json!({"token": "sk-secret"})).unwrap_err(),
+            "$.token: expected integer, got string"
+        );
         let lit = Shape::parse("{status: 'OK' | 'ERROR'} | null").unwrap();
         assert!(lit.check(&json!(null)).is_ok());
         assert!(lit.check(&json!({"status": "ERROR"})).is_ok());
