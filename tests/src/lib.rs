@@ -24,9 +24,9 @@ pub fn aws_available() -> bool {
     panic!("AWS_ENDPOINT_URL is not set: run the suite with ./infra/test (it starts moto), or set POSTIZ_SKIP_AWS=1");
 }
 
-/// The SDK configuration pointing at the emulator.
-pub async fn aws_config() -> postiz_storage::aws::SdkConfig {
-    postiz_storage::aws::sdk_config().await
+/// The AWS configuration pointing at the emulator.
+pub async fn aws_config() -> postiz_storage::aws::AwsConfig {
+    postiz_storage::aws::config_from_env().expect("the AWS_* variables of the emulator")
 }
 
 /// True when the spawned servers run on the AWS adapters (`POSTIZ_TEST_STORAGE=aws`, set by

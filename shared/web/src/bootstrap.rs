@@ -104,13 +104,8 @@ async fn embedded(_: Arc<dyn Clock>, _: &str) -> Result<Adapters> {
 
 #[cfg(feature = "aws")]
 async fn aws(clock: Arc<dyn Clock>) -> Result<Adapters> {
-    use postiz_storage::aws::{sdk_config, DynamoTable, S3Blobs, SecretsManager, SqsQueue};
-    let started = std::time::Instant::now();
-    let config = sdk_config().await;
-    tracing::debug!(
-        ms = started.elapsed().as_secs_f64() * 1e3,
-        "AWS SDK configuration loaded"
-    );
+    use postiz_storage::aws::{config_from_env, DynamoTable, S3Blobs, SecretsManager, SqsQueue};
+    let config = config_from_env()?;
     let names = ResourceNames::from_env();
     let path_style = std::env::var("S3_FORCE_PATH_STYLE")
         .map(|v| v == "true")
@@ -146,8 +141,8 @@ async fn aws(_: Arc<dyn Clock>) -> Result<Adapters> {
 /// Creates the AWS resources of the schema (for emulators and first-time setups).
 #[cfg(feature = "aws")]
 pub async fn provision_aws() -> Result<()> {
-    use postiz_storage::aws::{sdk_config, Provisioner};
-    let config = sdk_config().await;
+    use postiz_storage::aws::{config_from_env, Provisioner};
+    let config = config_from_env()?;
     let path_style = std::env::var("AWS_ENDPOINT_URL").is_ok();
     let names = ResourceNames::from_env();
     let provisioner = Provisioner::new(&config, path_style);

@@ -1,4 +1,5 @@
-//! Where the AWS SDK's cold-start time goes: configuration loading versus client creation.
+//! Where the AWS adapters' cold-start time goes: configuration (with its HTTPS client) versus
+//! adapter creation.
 //! `probe_sdk_init` (reads the usual AWS_* variables; makes no request).
 
 use std::time::Instant;
@@ -6,7 +7,7 @@ use std::time::Instant;
 #[tokio::main(flavor = "current_thread")]
 async fn main() {
     let t = Instant::now();
-    let config = postiz_storage::aws::sdk_config().await;
+    let config = postiz_storage::aws::config_from_env().expect("AWS_* variables");
     let loaded = t.elapsed();
     let t = Instant::now();
     let table = postiz_storage::aws::DynamoTable::new(
@@ -21,7 +22,7 @@ async fn main() {
     let _ = table;
     let ms = |d: std::time::Duration| d.as_secs_f64() * 1e3;
     println!(
-        "sdk_config {:.2} ms, first client {:.2} ms, second client {:.2} ms",
+        "config {:.2} ms, first adapter {:.2} ms, second adapter {:.2} ms",
         ms(loaded),
         ms(client),
         ms(second)

@@ -37,7 +37,7 @@ async fn throttled_calls_are_retried_and_exhausted_ones_fail_cleanly() {
         }
         p.create_queue(&prefix, &def).await.unwrap();
     }
-    let through_proxy = postiz_storage::aws::sdk_config_for(&proxy.base).unwrap();
+    let through_proxy = postiz_storage::aws::config_for(&proxy.base).unwrap();
     let table = DynamoTable::new(&through_proxy, &table_name, Arc::new(SystemClock));
     let queue = SqsQueue::new(&through_proxy, &prefix);
 

@@ -1,17 +1,12 @@
-//! The Table port on DynamoDB.
+//! The Table port on DynamoDB (its JSON protocol, through [`AwsConfig`]).
 
 use async_trait::async_trait;
-use aws_sdk_dynamodb::types::{
-    AttributeValue, ConditionCheck, Delete, Put, ReturnValue, TransactWriteItem,
-    Update as DdbUpdate,
-};
-use aws_sdk_dynamodb::Client;
 use postiz_core::Clock;
-use std::collections::HashMap;
+use serde_json::{json, Map, Value};
 use std::sync::Arc;
 
+use super::client::{AwsConfig, AwsError, Service};
 use super::expr::{from_attrs, to_attrs, Expr};
-use super::sdk_err;
 use crate::item::{check_storable, Item, ItemExt, Key, MAX_ITEM_BYTES, PK, SK};
 use crate::schema::TABLE;
 use crate::table::{validate_transaction, Condition, Page, Query, Table, TxOp, Update};
@@ -20,7 +15,7 @@ use crate::{StorageError, StorageResult};
 /// A DynamoDB table with the schema of [`TABLE`].
 #[derive(Clone)]
 pub struct DynamoTable {
-    client: Client,
+    config: AwsConfig,
     table: String,
     clock: Arc<dyn Clock>,
 }
@@ -33,108 +28,8 @@ impl std::fmt::Debug for DynamoTable {
     }
 }
 
-fn key_attrs(key: &Key) -> HashMap<String, AttributeValue> {
-    HashMap::from([
-        (PK.to_string(), AttributeValue::S(key.pk.clone())),
-        (SK.to_string(), AttributeValue::S(key.sk.clone())),
-    ])
-}
-
-fn build_err(e: impl std::fmt::Display) -> StorageError {
-    StorageError::Invalid(e.to_string())
-}
-
-impl DynamoTable {
-    /// The table named `table`, reached through `config`.
-    pub fn new(config: &aws_config::SdkConfig, table: &str, clock: Arc<dyn Clock>) -> Self {
-        Self {
-            client: Client::new(config),
-            table: table.to_string(),
-            clock,
-        }
-    }
-
-    /// The SDK client (for provisioning and tests).
-    pub fn client(&self) -> &Client {
-        &self.client
-    }
-
-    fn condition(&self, c: Option<&Condition>) -> (Option<String>, Expr) {
-        let mut e = Expr::default();
-        let s = c.map(|c| e.condition(c, self.clock.now_secs()));
-        (s, e)
-    }
-
-    fn tx_item(&self, op: &TxOp) -> StorageResult<TransactWriteItem> {
-        let now = self.clock.now_secs();
-        let mut e = Expr::default();
-        let b = TransactWriteItem::builder();
-        Ok(match op {
-            TxOp::Put { item, condition } => {
-                check_storable(item)?;
-                let cond = condition.as_ref().map(|c| e.condition(c, now));
-                b.put(
-                    Put::builder()
-                        .table_name(&self.table)
-                        .set_item(Some(to_attrs(item)))
-                        .set_condition_expression(cond)
-                        .set_expression_attribute_names(e.names())
-                        .set_expression_attribute_values(e.values())
-                        .build()
-                        .map_err(build_err)?,
-                )
-                .build()
-            }
-            TxOp::Update {
-                key,
-                update,
-                condition,
-            } => {
-                let expr = e.update(update);
-                let cond = condition.as_ref().map(|c| e.condition(c, now));
-                b.update(
-                    DdbUpdate::builder()
-                        .table_name(&self.table)
-                        .set_key(Some(key_attrs(key)))
-                        .update_expression(expr)
-                        .set_condition_expression(cond)
-                        .set_expression_attribute_names(e.names())
-                        .set_expression_attribute_values(e.values())
-                        .build()
-                        .map_err(build_err)?,
-                )
-                .build()
-            }
-            TxOp::Delete { key, condition } => {
-                let cond = condition.as_ref().map(|c| e.condition(c, now));
-                b.delete(
-                    Delete::builder()
-                        .table_name(&self.table)
-                        .set_key(Some(key_attrs(key)))
-                        .set_condition_expression(cond)
-                        .set_expression_attribute_names(e.names())
-                        .set_expression_attribute_values(e.values())
-                        .build()
-                        .map_err(build_err)?,
-                )
-                .build()
-            }
-            TxOp::Check { key, condition } => {
-                let cond = e.condition(condition, now);
-                b.condition_check(
-                    ConditionCheck::builder()
-                        .table_name(&self.table)
-                        .set_key(Some(key_attrs(key)))
-                        .condition_expression(cond)
-                        .set_expression_attribute_names(e.names())
-                        .set_expression_attribute_values(e.values())
-                        .build()
-                        .map_err(build_err)?,
-                )
-                .build()
-            }
-        })
-    }
+fn key_attrs(key: &Key) -> Value {
+    json!({ PK: {"S": key.pk}, SK: {"S": key.sk} })
 }
 
 fn too_large_error() -> StorageError {
@@ -146,22 +41,106 @@ fn too_large_error() -> StorageError {
 
 /// Maps a single-item write error: a failed condition, an item grown over the size limit
 /// (an update), or a backend error.
-fn write_err<E>(
-    e: aws_sdk_dynamodb::error::SdkError<E>,
-    is_condition: impl Fn(&E) -> bool,
-) -> StorageError
-where
-    E: std::error::Error + Send + Sync + 'static,
-{
-    if e.as_service_error().is_some_and(is_condition) {
+fn write_err(e: AwsError, operation: &str) -> StorageError {
+    if e.code == "ConditionalCheckFailedException" {
         StorageError::ConditionFailed { index: None }
-    } else if e.as_service_error().is_some_and(|s| {
-        let text = s.to_string();
-        text.contains("ValidationException") && text.contains("size") || text.contains("Item size")
-    }) {
+    } else if e.code == "ValidationException" && e.message.to_lowercase().contains("size") {
         too_large_error()
     } else {
-        sdk_err(e)
+        e.into_storage(&format!("DynamoDB {operation}"))
+    }
+}
+
+/// Maps a transaction's error: the first failed condition by position, an item over the
+/// size limit, or a backend error.
+fn transaction_err(e: AwsError) -> StorageError {
+    if e.code == "TransactionCanceledException" {
+        let reasons = e.body["CancellationReasons"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default();
+        if let Some(index) = reasons
+            .iter()
+            .position(|r| r["Code"] == "ConditionalCheckFailed")
+        {
+            return StorageError::ConditionFailed { index: Some(index) };
+        }
+        let too_large = reasons.iter().any(|r| {
+            r["Code"] == "ValidationError"
+                && r["Message"]
+                    .as_str()
+                    .is_some_and(|m| m.to_lowercase().contains("size"))
+        });
+        if too_large {
+            return too_large_error();
+        }
+    }
+    write_err(e, "TransactWriteItems")
+}
+
+impl DynamoTable {
+    /// The table named `table`, reached through `config`.
+    pub fn new(config: &AwsConfig, table: &str, clock: Arc<dyn Clock>) -> Self {
+        Self {
+            config: config.clone(),
+            table: table.to_string(),
+            clock,
+        }
+    }
+
+    async fn call(&self, operation: &str, input: Map<String, Value>) -> Result<Value, AwsError> {
+        self.config
+            .call_json(Service::DynamoDb, operation, &Value::Object(input))
+            .await
+    }
+
+    /// A request on this table: its name, a key or item, and a condition's placeholders.
+    fn request(
+        &self,
+        what: &str,
+        value: Value,
+        cond: Option<String>,
+        e: &Expr,
+    ) -> Map<String, Value> {
+        let mut request = Map::new();
+        request.insert("TableName".into(), json!(self.table));
+        request.insert(what.into(), value);
+        if let Some(cond) = cond {
+            request.insert("ConditionExpression".into(), json!(cond));
+        }
+        e.attach(&mut request);
+        request
+    }
+
+    fn tx_item(&self, op: &TxOp) -> StorageResult<Value> {
+        let now = self.clock.now_secs();
+        let mut e = Expr::default();
+        Ok(match op {
+            TxOp::Put { item, condition } => {
+                check_storable(item)?;
+                let cond = condition.as_ref().map(|c| e.condition(c, now));
+                json!({ "Put": self.request("Item", to_attrs(item), cond, &e) })
+            }
+            TxOp::Update {
+                key,
+                update,
+                condition,
+            } => {
+                let expr = e.update(update);
+                let cond = condition.as_ref().map(|c| e.condition(c, now));
+                let mut request = self.request("Key", key_attrs(key), cond, &e);
+                request.insert("UpdateExpression".into(), json!(expr));
+                json!({ "Update": request })
+            }
+            TxOp::Delete { key, condition } => {
+                let cond = condition.as_ref().map(|c| e.condition(c, now));
+                json!({ "Delete": self.request("Key", key_attrs(key), cond, &e) })
+            }
+            TxOp::Check { key, condition } => {
+                let cond = e.condition(condition, now);
+                json!({ "ConditionCheck": self.request("Key", key_attrs(key), Some(cond), &e) })
+            }
+        })
     }
 }
 
@@ -169,54 +148,48 @@ where
 impl Table for DynamoTable {
     async fn get(&self, key: &Key) -> StorageResult<Option<Item>> {
         key.validate()?;
+        let mut request = self.request("Key", key_attrs(key), None, &Expr::default());
+        request.insert("ConsistentRead".into(), json!(true));
         let out = self
-            .client
-            .get_item()
-            .table_name(&self.table)
-            .set_key(Some(key_attrs(key)))
-            .consistent_read(true)
-            .send()
+            .call("GetItem", request)
             .await
-            .map_err(sdk_err)?;
+            .map_err(|e| e.into_storage("DynamoDB GetItem"))?;
         let now = self.clock.now_secs();
-        Ok(out.item().map(from_attrs).filter(|i| !i.is_expired(now)))
+        Ok(out
+            .get("Item")
+            .map(from_attrs)
+            .filter(|i| !i.is_expired(now)))
     }
 
     async fn put(&self, item: Item, condition: Option<Condition>) -> StorageResult<()> {
         Key::of(&item)?.validate()?;
         check_storable(&item)?;
-        let (cond, e) = self.condition(condition.as_ref());
-        self.client
-            .put_item()
-            .table_name(&self.table)
-            .set_item(Some(to_attrs(&item)))
-            .set_condition_expression(cond)
-            .set_expression_attribute_names(e.names())
-            .set_expression_attribute_values(e.values())
-            .send()
+        let mut e = Expr::default();
+        let cond = condition
+            .as_ref()
+            .map(|c| e.condition(c, self.clock.now_secs()));
+        let request = self.request("Item", to_attrs(&item), cond, &e);
+        self.call("PutItem", request)
             .await
-            .map_err(|err| write_err(err, |s| s.is_conditional_check_failed_exception()))?;
+            .map_err(|err| write_err(err, "PutItem"))?;
         Ok(())
     }
 
     async fn delete(&self, key: &Key, condition: Option<Condition>) -> StorageResult<Option<Item>> {
         key.validate()?;
-        let (cond, e) = self.condition(condition.as_ref());
+        let mut e = Expr::default();
+        let cond = condition
+            .as_ref()
+            .map(|c| e.condition(c, self.clock.now_secs()));
+        let mut request = self.request("Key", key_attrs(key), cond, &e);
+        request.insert("ReturnValues".into(), json!("ALL_OLD"));
         let out = self
-            .client
-            .delete_item()
-            .table_name(&self.table)
-            .set_key(Some(key_attrs(key)))
-            .set_condition_expression(cond)
-            .set_expression_attribute_names(e.names())
-            .set_expression_attribute_values(e.values())
-            .return_values(ReturnValue::AllOld)
-            .send()
+            .call("DeleteItem", request)
             .await
-            .map_err(|err| write_err(err, |s| s.is_conditional_check_failed_exception()))?;
+            .map_err(|err| write_err(err, "DeleteItem"))?;
         let now = self.clock.now_secs();
         Ok(out
-            .attributes()
+            .get("Attributes")
             .map(from_attrs)
             .filter(|i| !i.is_expired(now)))
     }
@@ -237,20 +210,14 @@ impl Table for DynamoTable {
         let cond = condition
             .as_ref()
             .map(|c| e.condition(c, self.clock.now_secs()));
+        let mut request = self.request("Key", key_attrs(key), cond, &e);
+        request.insert("UpdateExpression".into(), json!(expr));
+        request.insert("ReturnValues".into(), json!("ALL_NEW"));
         let out = self
-            .client
-            .update_item()
-            .table_name(&self.table)
-            .set_key(Some(key_attrs(key)))
-            .update_expression(expr)
-            .set_condition_expression(cond)
-            .set_expression_attribute_names(e.names())
-            .set_expression_attribute_values(e.values())
-            .return_values(ReturnValue::AllNew)
-            .send()
+            .call("UpdateItem", request)
             .await
-            .map_err(|err| write_err(err, |s| s.is_conditional_check_failed_exception()))?;
-        out.attributes()
+            .map_err(|err| write_err(err, "UpdateItem"))?;
+        out.get("Attributes")
             .map(from_attrs)
             .ok_or_else(|| StorageError::Backend("update returned no attributes".into()))
     }
@@ -268,30 +235,38 @@ impl Table for DynamoTable {
         };
         let mut e = Expr::default();
         let kc = e.key_condition(pk_attr, &query.partition, sk_attr, &query.range);
+        let mut request = Map::new();
+        request.insert("TableName".into(), json!(self.table));
+        if let Some(index) = &query.index {
+            request.insert("IndexName".into(), json!(index));
+        }
+        request.insert("KeyConditionExpression".into(), json!(kc));
+        e.attach(&mut request);
+        if let Some(limit) = query.limit {
+            request.insert("Limit".into(), json!(limit.min(i32::MAX as usize)));
+        }
+        request.insert("ScanIndexForward".into(), json!(query.forward));
+        if let Some(start) = &query.start_after {
+            request.insert("ExclusiveStartKey".into(), to_attrs(start));
+        }
+        request.insert("ConsistentRead".into(), json!(query.index.is_none()));
         let out = self
-            .client
-            .query()
-            .table_name(&self.table)
-            .set_index_name(query.index.clone())
-            .key_condition_expression(kc)
-            .set_expression_attribute_names(e.names())
-            .set_expression_attribute_values(e.values())
-            .set_limit(query.limit.map(|l| l.min(i32::MAX as usize) as i32))
-            .scan_index_forward(query.forward)
-            .set_exclusive_start_key(query.start_after.as_ref().map(to_attrs))
-            .consistent_read(query.index.is_none())
-            .send()
+            .call("Query", request)
             .await
-            .map_err(sdk_err)?;
+            .map_err(|e| e.into_storage("DynamoDB Query"))?;
         let now = self.clock.now_secs();
         Ok(Page {
-            items: out
-                .items()
-                .iter()
-                .map(from_attrs)
-                .filter(|i| !i.is_expired(now))
-                .collect(),
-            next: out.last_evaluated_key().map(from_attrs),
+            items: out["Items"]
+                .as_array()
+                .map(|items| {
+                    items
+                        .iter()
+                        .map(from_attrs)
+                        .filter(|i| !i.is_expired(now))
+                        .collect()
+                })
+                .unwrap_or_default(),
+            next: out.get("LastEvaluatedKey").map(from_attrs),
         })
     }
 
@@ -301,35 +276,70 @@ impl Table for DynamoTable {
             .iter()
             .map(|op| self.tx_item(op))
             .collect::<StorageResult<Vec<_>>>()?;
-        let result = self
-            .client
-            .transact_write_items()
-            .set_transact_items(Some(items))
-            .send()
-            .await;
-        match result {
-            Ok(_) => Ok(()),
-            Err(err) => {
-                if let Some(aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError::TransactionCanceledException(c)) =
-                    err.as_service_error()
-                {
-                    let failed = c
-                        .cancellation_reasons()
-                        .iter()
-                        .position(|r| r.code() == Some("ConditionalCheckFailed"));
-                    if let Some(index) = failed {
-                        return Err(StorageError::ConditionFailed { index: Some(index) });
-                    }
-                    let too_large = c.cancellation_reasons().iter().any(|r| {
-                        r.code() == Some("ValidationError")
-                            && r.message().is_some_and(|m| m.contains("size"))
-                    });
-                    if too_large {
-                        return Err(too_large_error());
-                    }
-                }
-                Err(sdk_err(err))
-            }
+        let mut request = Map::new();
+        request.insert("TransactItems".into(), Value::Array(items));
+        self.call("TransactWriteItems", request)
+            .await
+            .map_err(transaction_err)?;
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn error(code: &str, message: &str, body: Value) -> AwsError {
+        AwsError {
+            status: 400,
+            code: code.into(),
+            message: message.into(),
+            body,
         }
+    }
+
+    #[test]
+    fn service_errors_map_to_storage_errors() {
+        assert!(matches!(
+            write_err(
+                error("ConditionalCheckFailedException", "", Value::Null),
+                "PutItem"
+            ),
+            StorageError::ConditionFailed { index: None }
+        ));
+        assert!(matches!(
+            write_err(
+                error(
+                    "ValidationException",
+                    "Item size has exceeded the maximum allowed size",
+                    Value::Null
+                ),
+                "UpdateItem"
+            ),
+            StorageError::Rejected(_)
+        ));
+        let cancelled = json!({"CancellationReasons": [
+            {"Code": "None"},
+            {"Code": "ConditionalCheckFailed", "Message": "The conditional request failed"}
+        ]});
+        assert!(matches!(
+            transaction_err(error("TransactionCanceledException", "", cancelled)),
+            StorageError::ConditionFailed { index: Some(1) }
+        ));
+        let too_large = json!({"CancellationReasons": [
+            {"Code": "ValidationError", "Message": "Item size to update has exceeded the maximum allowed size"}
+        ]});
+        assert!(matches!(
+            transaction_err(error("TransactionCanceledException", "", too_large)),
+            StorageError::Rejected(_)
+        ));
+        let other = write_err(
+            error("ResourceNotFoundException", "no table", Value::Null),
+            "GetItem",
+        );
+        assert_eq!(
+            other.to_string(),
+            "storage backend: DynamoDB GetItem: ResourceNotFoundException: no table"
+        );
     }
 }

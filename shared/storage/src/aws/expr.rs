@@ -1,10 +1,21 @@
-//! Item and expression translation for DynamoDB: JSON values to `AttributeValue`s, typed
-//! conditions, key conditions and updates to expression strings. Only placeholders that
-//! an expression uses are registered (DynamoDB rejects unused ones; moto does not check).
+//! Item and expression translation for DynamoDB: JSON values to attribute values in
+//! DynamoDB's wire form (`{"S": "x"}`, `{"N": "3"}`, `{"M": {...}}`), typed conditions, key
+//! conditions and updates to expression strings. Only placeholders that an expression uses
+//! are registered (DynamoDB rejects unused ones; moto does not check).
 
-use aws_sdk_dynamodb::types::AttributeValue;
-use serde_json::{Map, Number, Value};
+use serde_json::{json, Map, Number, Value};
 use std::collections::HashMap;
+
+/// An attribute value in DynamoDB's JSON form.
+pub type AttributeValue = Value;
+
+fn string(text: impl Into<String>) -> AttributeValue {
+    json!({ "S": text.into() })
+}
+
+fn number(number: impl ToString) -> AttributeValue {
+    json!({ "N": number.to_string() })
+}
 
 use crate::item::{Item, PK, TTL};
 use crate::table::{Condition, KeyRange, Update, UpdateAction};
@@ -12,22 +23,25 @@ use crate::table::{Condition, KeyRange, Update, UpdateAction};
 /// A JSON value as a DynamoDB attribute.
 pub fn to_attr(v: &Value) -> AttributeValue {
     match v {
-        Value::Null => AttributeValue::Null(true),
-        Value::Bool(b) => AttributeValue::Bool(*b),
-        Value::Number(n) => AttributeValue::N(n.to_string()),
-        Value::String(s) => AttributeValue::S(s.clone()),
-        Value::Array(a) => AttributeValue::L(a.iter().map(to_attr).collect()),
-        Value::Object(o) => {
-            AttributeValue::M(o.iter().map(|(k, v)| (k.clone(), to_attr(v))).collect())
-        }
+        Value::Null => json!({ "NULL": true }),
+        Value::Bool(b) => json!({ "BOOL": b }),
+        Value::Number(x) => number(x),
+        Value::String(x) => string(x.as_str()),
+        Value::Array(a) => json!({ "L": a.iter().map(to_attr).collect::<Vec<_>>() }),
+        Value::Object(o) => json!({
+            "M": o.iter().map(|(k, v)| (k.clone(), to_attr(v))).collect::<Map<_, _>>()
+        }),
     }
 }
 
 /// A DynamoDB attribute as a JSON value.
 pub fn from_attr(a: &AttributeValue) -> Value {
-    match a {
-        AttributeValue::S(s) => Value::String(s.clone()),
-        AttributeValue::N(n) => n
+    let Some((kind, v)) = a.as_object().and_then(|o| o.iter().next()) else {
+        return Value::Null;
+    };
+    match (kind.as_str(), v) {
+        ("S", Value::String(s)) => Value::String(s.clone()),
+        ("N", Value::String(n)) => n
             .parse::<i64>()
             .map(Value::from)
             .ok()
@@ -38,27 +52,27 @@ pub fn from_attr(a: &AttributeValue) -> Value {
                     .map(Value::Number)
             })
             .unwrap_or(Value::Null),
-        AttributeValue::Bool(b) => Value::Bool(*b),
-        AttributeValue::L(l) => Value::Array(l.iter().map(from_attr).collect()),
-        AttributeValue::M(m) => {
+        ("BOOL", Value::Bool(b)) => Value::Bool(*b),
+        ("L", Value::Array(l)) => Value::Array(l.iter().map(from_attr).collect()),
+        ("M", Value::Object(m)) => {
             Value::Object(m.iter().map(|(k, v)| (k.clone(), from_attr(v))).collect())
         }
-        AttributeValue::Ss(s) => Value::Array(s.iter().cloned().map(Value::String).collect()),
+        ("SS", Value::Array(s)) => Value::Array(s.clone()),
         _ => Value::Null,
     }
 }
 
 /// An item as a DynamoDB attribute map.
-pub fn to_attrs(item: &Item) -> HashMap<String, AttributeValue> {
-    item.iter().map(|(k, v)| (k.clone(), to_attr(v))).collect()
+pub fn to_attrs(item: &Item) -> Value {
+    Value::Object(item.iter().map(|(k, v)| (k.clone(), to_attr(v))).collect())
 }
 
-/// A DynamoDB attribute map as an item.
-pub fn from_attrs(attrs: &HashMap<String, AttributeValue>) -> Item {
+/// A DynamoDB attribute map as an item (an empty item for anything but a map).
+pub fn from_attrs(attrs: &Value) -> Item {
     attrs
-        .iter()
-        .map(|(k, v)| (k.clone(), from_attr(v)))
-        .collect::<Map<_, _>>()
+        .as_object()
+        .map(|o| o.iter().map(|(k, v)| (k.clone(), from_attr(v))).collect())
+        .unwrap_or_default()
 }
 
 /// Collects the `#name` and `:value` placeholders of one request.
@@ -90,21 +104,13 @@ impl Expr {
     pub fn condition(&mut self, c: &Condition, now: i64) -> String {
         match c {
             Condition::Exists => {
-                let (pk, ttl, now) = (
-                    self.name(PK),
-                    self.name(TTL),
-                    self.value(AttributeValue::N(now.to_string())),
-                );
+                let (pk, ttl, now) = (self.name(PK), self.name(TTL), self.value(number(now)));
                 format!(
                     "(attribute_exists({pk}) AND (attribute_not_exists({ttl}) OR {ttl} > {now}))"
                 )
             }
             Condition::NotExists => {
-                let (pk, ttl, now) = (
-                    self.name(PK),
-                    self.name(TTL),
-                    self.value(AttributeValue::N(now.to_string())),
-                );
+                let (pk, ttl, now) = (self.name(PK), self.name(TTL), self.value(number(now)));
                 format!("(attribute_not_exists({pk}) OR {ttl} <= {now})")
             }
             Condition::AttrExists(a) => format!("attribute_exists({})", self.name(a)),
@@ -152,14 +158,11 @@ impl Expr {
         range: &KeyRange,
     ) -> String {
         let pk_part = {
-            let (n, v) = (
-                self.name(pk_attr),
-                self.value(AttributeValue::S(pk.to_string())),
-            );
+            let (n, v) = (self.name(pk_attr), self.value(string(pk)));
             format!("{n} = {v}")
         };
         let sk = |e: &mut Self, op: &str, x: &str| {
-            let (n, v) = (e.name(sk_attr), e.value(AttributeValue::S(x.to_string())));
+            let (n, v) = (e.name(sk_attr), e.value(string(x)));
             format!(" AND {n} {op} {v}")
         };
         let sk_part = match range {
@@ -170,14 +173,14 @@ impl Expr {
             KeyRange::Gt(x) => sk(self, ">", x),
             KeyRange::Ge(x) => sk(self, ">=", x),
             KeyRange::BeginsWith(p) => {
-                let (n, v) = (self.name(sk_attr), self.value(AttributeValue::S(p.clone())));
+                let (n, v) = (self.name(sk_attr), self.value(string(p.as_str())));
                 format!(" AND begins_with({n}, {v})")
             }
             KeyRange::Between(a, b) => {
                 let n = self.name(sk_attr);
                 let (a, b) = (
-                    self.value(AttributeValue::S(a.clone())),
-                    self.value(AttributeValue::S(b.clone())),
+                    self.value(string(a.as_str())),
+                    self.value(string(b.as_str())),
                 );
                 format!(" AND {n} BETWEEN {a} AND {b}")
             }
@@ -200,7 +203,7 @@ impl Expr {
                 }
                 UpdateAction::Remove(n) => remove.push(self.name(n)),
                 UpdateAction::Add(n, by) => {
-                    let (n, v) = (self.name(n), self.value(AttributeValue::N(by.to_string())));
+                    let (n, v) = (self.name(n), self.value(number(by)));
                     add.push(format!("{n} {v}"));
                 }
             }
@@ -226,6 +229,16 @@ impl Expr {
     /// The values map, or `None` when empty.
     pub fn values(&self) -> Option<HashMap<String, AttributeValue>> {
         (!self.values.is_empty()).then(|| self.values.clone())
+    }
+
+    /// Adds the placeholders this expression used to a request (none when unused).
+    pub fn attach(&self, request: &mut Map<String, Value>) {
+        if let Some(names) = self.names() {
+            request.insert("ExpressionAttributeNames".into(), json!(names));
+        }
+        if let Some(values) = self.values() {
+            request.insert("ExpressionAttributeValues".into(), json!(values));
+        }
     }
 }
 
@@ -261,6 +274,22 @@ mod tests {
         for p in [":v0", ":v1", ":v2"] {
             assert!(e.values().unwrap().contains_key(p));
         }
+    }
+
+    #[test]
+    fn values_have_dynamodb_wire_form() {
+        let v = serde_json::json!({"a": [1, "x", null, true, 2.5]});
+        assert_eq!(
+            to_attrs(v.as_object().unwrap()),
+            serde_json::json!({"a": {"L": [
+                {"N": "1"}, {"S": "x"}, {"NULL": true}, {"BOOL": true}, {"N": "2.5"}
+            ]}})
+        );
+        assert_eq!(
+            from_attr(&serde_json::json!({"SS": ["a", "b"]})),
+            serde_json::json!(["a", "b"])
+        );
+        assert_eq!(from_attr(&serde_json::json!({"N": "x"})), Value::Null);
     }
 
     #[test]

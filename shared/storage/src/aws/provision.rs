@@ -2,50 +2,42 @@
 //! for a manual setup): the table with its indexes and TTL, the queues with their dead-letter
 //! queues, the bucket and the app secret. Existing resources are left as they are.
 
-use aws_sdk_dynamodb::types::{
-    AttributeDefinition, BillingMode, GlobalSecondaryIndex, KeySchemaElement, KeyType, Projection,
-    ProjectionType, ScalarAttributeType, TimeToLiveSpecification,
-};
-use aws_sdk_sqs::types::QueueAttributeName;
-use std::collections::HashMap;
+use base64::Engine;
+use bytes::Bytes;
+use reqwest::Method;
+use serde_json::{json, Value};
+use sha2::{Digest, Sha256};
 
-use super::sdk_err;
+use super::blobs::bucket_url;
+use super::client::{AwsConfig, AwsError, Service};
 use crate::schema::{QueueDef, ResourceNames, TABLE};
 use crate::secrets::{ENCRYPTION_KEY, JWT_SECRET};
 use crate::{StorageError, StorageResult};
 
-/// Creates resources through one SDK configuration.
+/// Creates resources through one configuration.
 #[derive(Debug)]
 pub struct Provisioner {
-    dynamo: aws_sdk_dynamodb::Client,
-    sqs: aws_sdk_sqs::Client,
-    s3: aws_sdk_s3::Client,
-    secrets: aws_sdk_secretsmanager::Client,
+    config: AwsConfig,
+    path_style: bool,
 }
 
-fn invalid(e: impl std::fmt::Display) -> StorageError {
-    StorageError::Invalid(e.to_string())
+fn key_schema(pk: &str, sk: &str) -> Value {
+    json!([
+        {"AttributeName": pk, "KeyType": "HASH"},
+        {"AttributeName": sk, "KeyType": "RANGE"},
+    ])
 }
 
-fn key(attr: &str, kind: KeyType) -> StorageResult<KeySchemaElement> {
-    KeySchemaElement::builder()
-        .attribute_name(attr)
-        .key_type(kind)
-        .build()
-        .map_err(invalid)
+fn err(what: &str) -> impl Fn(AwsError) -> StorageError + '_ {
+    move |e| e.into_storage(what)
 }
 
 impl Provisioner {
     /// A provisioner; `path_style` as for [`super::S3Blobs`].
-    pub fn new(config: &aws_config::SdkConfig, path_style: bool) -> Self {
-        let s3 = aws_sdk_s3::config::Builder::from(config)
-            .force_path_style(path_style)
-            .build();
+    pub fn new(config: &AwsConfig, path_style: bool) -> Self {
         Self {
-            dynamo: aws_sdk_dynamodb::Client::new(config),
-            sqs: aws_sdk_sqs::Client::new(config),
-            s3: aws_sdk_s3::Client::from_conf(s3),
-            secrets: aws_sdk_secretsmanager::Client::new(config),
+            config: config.clone(),
+            path_style,
         }
     }
 
@@ -73,132 +65,125 @@ impl Provisioner {
     pub async fn create_table(&self, name: &str) -> StorageResult<()> {
         let mut attrs = vec![TABLE.pk, TABLE.sk];
         for i in TABLE.indexes {
-            attrs.extend([i.pk, i.sk]);
-        }
-        let defs = attrs
-            .iter()
-            .map(|a| {
-                AttributeDefinition::builder()
-                    .attribute_name(*a)
-                    .attribute_type(ScalarAttributeType::S)
-                    .build()
-                    .map_err(invalid)
-            })
-            .collect::<StorageResult<Vec<_>>>()?;
-        let gsis = TABLE
-            .indexes
-            .iter()
-            .map(|i| {
-                GlobalSecondaryIndex::builder()
-                    .index_name(i.name)
-                    .key_schema(key(i.pk, KeyType::Hash)?)
-                    .key_schema(key(i.sk, KeyType::Range)?)
-                    .projection(
-                        Projection::builder()
-                            .projection_type(ProjectionType::All)
-                            .build(),
-                    )
-                    .build()
-                    .map_err(invalid)
-            })
-            .collect::<StorageResult<Vec<_>>>()?;
-        let created = self
-            .dynamo
-            .create_table()
-            .table_name(name)
-            .billing_mode(BillingMode::PayPerRequest)
-            .set_attribute_definitions(Some(defs))
-            .key_schema(key(TABLE.pk, KeyType::Hash)?)
-            .key_schema(key(TABLE.sk, KeyType::Range)?)
-            .set_global_secondary_indexes(Some(gsis))
-            .send()
-            .await;
-        match created {
-            Ok(_) => {}
-            Err(e)
-                if e.as_service_error()
-                    .is_some_and(|s| s.is_resource_in_use_exception()) =>
-            {
-                return Ok(())
+            for a in [i.pk, i.sk] {
+                if !attrs.contains(&a) {
+                    attrs.push(a);
+                }
             }
-            Err(e) => return Err(sdk_err(e)),
         }
-        self.dynamo
-            .update_time_to_live()
-            .table_name(name)
-            .time_to_live_specification(
-                TimeToLiveSpecification::builder()
-                    .enabled(true)
-                    .attribute_name(TABLE.ttl)
-                    .build()
-                    .map_err(invalid)?,
-            )
-            .send()
+        let input = json!({
+            "TableName": name,
+            "BillingMode": "PAY_PER_REQUEST",
+            "AttributeDefinitions": attrs
+                .iter()
+                .map(|a| json!({"AttributeName": a, "AttributeType": "S"}))
+                .collect::<Vec<_>>(),
+            "KeySchema": key_schema(TABLE.pk, TABLE.sk),
+            "GlobalSecondaryIndexes": TABLE
+                .indexes
+                .iter()
+                .map(|i| json!({
+                    "IndexName": i.name,
+                    "KeySchema": key_schema(i.pk, i.sk),
+                    "Projection": {"ProjectionType": "ALL"},
+                }))
+                .collect::<Vec<_>>(),
+        });
+        match self
+            .config
+            .call_json(Service::DynamoDb, "CreateTable", &input)
             .await
-            .map_err(sdk_err)?;
+        {
+            Ok(_) => {}
+            Err(e) if e.code == "ResourceInUseException" => return Ok(()),
+            Err(e) => return Err(e.into_storage("DynamoDB CreateTable")),
+        }
+        let ttl = json!({
+            "TableName": name,
+            "TimeToLiveSpecification": {"Enabled": true, "AttributeName": TABLE.ttl},
+        });
+        self.config
+            .call_json(Service::DynamoDb, "UpdateTimeToLive", &ttl)
+            .await
+            .map_err(err("DynamoDB UpdateTimeToLive"))?;
         Ok(())
     }
 
     async fn queue_arn(&self, url: &str) -> StorageResult<String> {
         let out = self
-            .sqs
-            .get_queue_attributes()
-            .queue_url(url)
-            .attribute_names(QueueAttributeName::QueueArn)
-            .send()
+            .config
+            .call_json(
+                Service::Sqs,
+                "GetQueueAttributes",
+                &json!({"QueueUrl": url, "AttributeNames": ["QueueArn"]}),
+            )
             .await
-            .map_err(sdk_err)?;
-        out.attributes()
-            .and_then(|a| a.get(&QueueAttributeName::QueueArn))
-            .cloned()
+            .map_err(err("SQS GetQueueAttributes"))?;
+        out["Attributes"]["QueueArn"]
+            .as_str()
+            .map(str::to_string)
             .ok_or_else(|| StorageError::Backend("queue has no ARN".into()))
     }
 
     /// Creates a queue (and first its dead-letter queue, wired by a redrive policy).
     pub async fn create_queue(&self, prefix: &str, def: &QueueDef) -> StorageResult<String> {
-        let mut attributes = HashMap::from([(
-            QueueAttributeName::VisibilityTimeout,
-            def.visibility_timeout_secs.to_string(),
-        )]);
+        let mut attributes = serde_json::Map::new();
+        attributes.insert(
+            "VisibilityTimeout".into(),
+            json!(def.visibility_timeout_secs.to_string()),
+        );
         if let (Some(dlq), Some((_, max))) = (def.dlq(), &def.dead_letter) {
             let dlq_url = Box::pin(self.create_queue(prefix, &dlq)).await?;
             let arn = self.queue_arn(&dlq_url).await?;
             attributes.insert(
-                QueueAttributeName::RedrivePolicy,
-                serde_json::json!({"deadLetterTargetArn": arn, "maxReceiveCount": max.to_string()})
-                    .to_string(),
+                "RedrivePolicy".into(),
+                json!(
+                    json!({"deadLetterTargetArn": arn, "maxReceiveCount": max.to_string()})
+                        .to_string()
+                ),
             );
         }
         let out = self
-            .sqs
-            .create_queue()
-            .queue_name(format!("{prefix}{}", def.name))
-            .set_attributes(Some(attributes))
-            .send()
+            .config
+            .call_json(
+                Service::Sqs,
+                "CreateQueue",
+                &json!({"QueueName": format!("{prefix}{}", def.name), "Attributes": attributes}),
+            )
             .await
-            .map_err(sdk_err)?;
-        Ok(out.queue_url().unwrap_or_default().to_string())
+            .map_err(err("SQS CreateQueue"))?;
+        Ok(out["QueueUrl"].as_str().unwrap_or_default().to_string())
     }
 
     /// Creates the bucket if missing.
     pub async fn create_bucket(&self, name: &str) -> StorageResult<()> {
-        match self.s3.create_bucket().bucket(name).send().await {
+        let region = self.config.region();
+        let body = if region == "us-east-1" {
+            Bytes::new()
+        } else {
+            Bytes::from(format!(
+                "<CreateBucketConfiguration xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\">\
+                 <LocationConstraint>{region}</LocationConstraint></CreateBucketConfiguration>"
+            ))
+        };
+        let url = bucket_url(&self.config, name, self.path_style, "/");
+        match self
+            .config
+            .send(Service::S3, Method::PUT, &url, Vec::new(), body)
+            .await
+        {
             Ok(_) => Ok(()),
-            Err(e)
-                if e.as_service_error().is_some_and(|s| {
-                    s.is_bucket_already_owned_by_you() || s.is_bucket_already_exists()
-                }) =>
-            {
+            Err(e) if e.code == "BucketAlreadyOwnedByYou" || e.code == "BucketAlreadyExists" => {
                 Ok(())
             }
-            Err(e) => Err(sdk_err(e)),
+            Err(e) => Err(e.into_storage("S3 CreateBucket")),
         }
     }
 
     /// Lets anyone read the bucket's objects (a bucket policy allowing `s3:GetObject`): for
     /// an emulator, or a bucket that serves media links itself with no CDN in front.
     pub async fn allow_public_reads(&self, name: &str) -> StorageResult<()> {
-        let policy = serde_json::json!({
+        let policy = json!({
             "Version": "2012-10-17",
             "Statement": [{
                 "Sid": "PublicMediaReads",
@@ -207,39 +192,46 @@ impl Provisioner {
                 "Action": "s3:GetObject",
                 "Resource": format!("arn:aws:s3:::{name}/*"),
             }],
-        });
-        self.s3
-            .put_bucket_policy()
-            .bucket(name)
-            .policy(policy.to_string())
-            .send()
+        })
+        .to_string();
+        // S3 wants a checksum of a bucket policy.
+        let checksum = base64::engine::general_purpose::STANDARD.encode(Sha256::digest(&policy));
+        let url = bucket_url(&self.config, name, self.path_style, "/?policy");
+        self.config
+            .send(
+                Service::S3,
+                Method::PUT,
+                &url,
+                vec![
+                    ("content-type", "application/json".to_string()),
+                    ("x-amz-checksum-sha256", checksum),
+                ],
+                Bytes::from(policy),
+            )
             .await
-            .map_err(sdk_err)?;
+            .map_err(err("S3 PutBucketPolicy"))?;
         Ok(())
     }
 
     /// Creates the app secret with fresh random values if missing.
     pub async fn create_app_secret(&self, name: &str) -> StorageResult<()> {
-        let value = serde_json::json!({
+        let value = json!({
             JWT_SECRET: postiz_core::crypto::random_token(48),
             ENCRYPTION_KEY: postiz_core::crypto::new_key_base64(),
         });
+        let input = json!({
+            "Name": name,
+            "SecretString": value.to_string(),
+            "ClientRequestToken": uuid::Uuid::new_v4().to_string(),
+        });
         match self
-            .secrets
-            .create_secret()
-            .name(name)
-            .secret_string(value.to_string())
-            .send()
+            .config
+            .call_json(Service::SecretsManager, "CreateSecret", &input)
             .await
         {
             Ok(_) => Ok(()),
-            Err(e)
-                if e.as_service_error()
-                    .is_some_and(|s| s.is_resource_exists_exception()) =>
-            {
-                Ok(())
-            }
-            Err(e) => Err(sdk_err(e)),
+            Err(e) if e.code == "ResourceExistsException" => Ok(()),
+            Err(e) => Err(e.into_storage("Secrets Manager CreateSecret")),
         }
     }
 }

@@ -1,32 +1,43 @@
-//! The Queue port on SQS. Dead-letter queues are set up by the queue's redrive policy.
+//! The Queue port on SQS (its JSON protocol, through [`AwsConfig`]). Dead-letter queues are
+//! set up by the queue's redrive policy.
 
 use async_trait::async_trait;
-use aws_sdk_sqs::types::MessageSystemAttributeName;
-use aws_sdk_sqs::Client;
+use serde_json::{json, Value};
 use std::collections::HashMap;
 use std::sync::Mutex;
 use std::time::Duration;
 
-use super::sdk_err;
+use super::client::{AwsConfig, AwsError, Service};
 use crate::queue::{Message, Queue, MAX_DELAY};
 use crate::{StorageError, StorageResult};
 
 /// SQS queues named `<prefix><logical name>`.
 #[derive(Debug)]
 pub struct SqsQueue {
-    client: Client,
+    config: AwsConfig,
     prefix: String,
     urls: Mutex<HashMap<String, String>>,
 }
 
+fn sqs_err(operation: &str) -> impl Fn(AwsError) -> StorageError + '_ {
+    move |e| e.into_storage(&format!("SQS {operation}"))
+}
+
 impl SqsQueue {
     /// Queues reached through `config`, with physical names `<prefix><name>`.
-    pub fn new(config: &aws_config::SdkConfig, prefix: &str) -> Self {
+    pub fn new(config: &AwsConfig, prefix: &str) -> Self {
         Self {
-            client: Client::new(config),
+            config: config.clone(),
             prefix: prefix.to_string(),
             urls: Mutex::new(HashMap::new()),
         }
+    }
+
+    async fn call(&self, operation: &str, input: Value) -> StorageResult<Value> {
+        self.config
+            .call_json(Service::Sqs, operation, &input)
+            .await
+            .map_err(sqs_err(operation))
     }
 
     /// The queue URL of a logical name (looked up once, then cached).
@@ -40,14 +51,13 @@ impl SqsQueue {
             return Ok(u.clone());
         }
         let out = self
-            .client
-            .get_queue_url()
-            .queue_name(format!("{}{queue}", self.prefix))
-            .send()
-            .await
-            .map_err(sdk_err)?;
-        let url = out
-            .queue_url()
+            .call(
+                "GetQueueUrl",
+                json!({ "QueueName": format!("{}{queue}", self.prefix) }),
+            )
+            .await?;
+        let url = out["QueueUrl"]
+            .as_str()
             .ok_or_else(|| StorageError::Backend(format!("no URL for queue {queue}")))?
             .to_string();
         self.urls
@@ -62,22 +72,23 @@ fn secs(d: Duration) -> i32 {
     d.as_secs().min(i32::MAX as u64) as i32
 }
 
+fn text(v: &Value) -> String {
+    v.as_str().unwrap_or_default().to_string()
+}
+
 #[async_trait]
 impl Queue for SqsQueue {
     async fn send(&self, queue: &str, body: &str, delay: Duration) -> StorageResult<String> {
         if delay > MAX_DELAY {
             return Err(StorageError::Invalid("delay longer than 15 minutes".into()));
         }
-        let out = self
-            .client
-            .send_message()
-            .queue_url(self.url(queue).await?)
-            .message_body(body)
-            .delay_seconds(secs(delay))
-            .send()
-            .await
-            .map_err(sdk_err)?;
-        Ok(out.message_id().unwrap_or_default().to_string())
+        let input = json!({
+            "QueueUrl": self.url(queue).await?,
+            "MessageBody": body,
+            "DelaySeconds": secs(delay),
+        });
+        let out = self.call("SendMessage", input).await?;
+        Ok(text(&out["MessageId"]))
     }
 
     async fn receive(
@@ -92,41 +103,36 @@ impl Queue for SqsQueue {
                 "receive takes 1 to 10 messages".into(),
             ));
         }
-        let out = self
-            .client
-            .receive_message()
-            .queue_url(self.url(queue).await?)
-            .max_number_of_messages(max as i32)
-            .visibility_timeout(secs(visibility))
-            .wait_time_seconds(secs(wait).min(20))
-            .message_system_attribute_names(MessageSystemAttributeName::ApproximateReceiveCount)
-            .send()
-            .await
-            .map_err(sdk_err)?;
-        Ok(out
-            .messages()
-            .iter()
-            .map(|m| Message {
-                id: m.message_id().unwrap_or_default().to_string(),
-                receipt: m.receipt_handle().unwrap_or_default().to_string(),
-                body: m.body().unwrap_or_default().to_string(),
-                receive_count: m
-                    .attributes()
-                    .and_then(|a| a.get(&MessageSystemAttributeName::ApproximateReceiveCount))
-                    .and_then(|c| c.parse().ok())
-                    .unwrap_or(1),
+        let input = json!({
+            "QueueUrl": self.url(queue).await?,
+            "MaxNumberOfMessages": max,
+            "VisibilityTimeout": secs(visibility),
+            "WaitTimeSeconds": secs(wait).min(20),
+            "MessageSystemAttributeNames": ["ApproximateReceiveCount"],
+        });
+        let out = self.call("ReceiveMessage", input).await?;
+        Ok(out["Messages"]
+            .as_array()
+            .map(|messages| {
+                messages
+                    .iter()
+                    .map(|m| Message {
+                        id: text(&m["MessageId"]),
+                        receipt: text(&m["ReceiptHandle"]),
+                        body: text(&m["Body"]),
+                        receive_count: m["Attributes"]["ApproximateReceiveCount"]
+                            .as_str()
+                            .and_then(|c| c.parse().ok())
+                            .unwrap_or(1),
+                    })
+                    .collect()
             })
-            .collect())
+            .unwrap_or_default())
     }
 
     async fn ack(&self, queue: &str, receipt: &str) -> StorageResult<()> {
-        self.client
-            .delete_message()
-            .queue_url(self.url(queue).await?)
-            .receipt_handle(receipt)
-            .send()
-            .await
-            .map_err(sdk_err)?;
+        let input = json!({ "QueueUrl": self.url(queue).await?, "ReceiptHandle": receipt });
+        self.call("DeleteMessage", input).await?;
         Ok(())
     }
 
@@ -136,14 +142,12 @@ impl Queue for SqsQueue {
         receipt: &str,
         visibility: Duration,
     ) -> StorageResult<()> {
-        self.client
-            .change_message_visibility()
-            .queue_url(self.url(queue).await?)
-            .receipt_handle(receipt)
-            .visibility_timeout(secs(visibility))
-            .send()
-            .await
-            .map_err(sdk_err)?;
+        let input = json!({
+            "QueueUrl": self.url(queue).await?,
+            "ReceiptHandle": receipt,
+            "VisibilityTimeout": secs(visibility),
+        });
+        self.call("ChangeMessageVisibility", input).await?;
         Ok(())
     }
 }

@@ -2,27 +2,27 @@
 //! secret ids may be given, comma-separated; their keys are merged.
 
 use async_trait::async_trait;
-use aws_sdk_secretsmanager::Client;
+use serde_json::json;
 use std::collections::HashMap;
 use tokio::sync::OnceCell;
 
-use super::sdk_err;
+use super::client::{AwsConfig, Service};
 use crate::secrets::Secrets;
 use crate::{StorageError, StorageResult};
 
 /// The JSON secrets `secret_ids`, fetched once per cold start.
 #[derive(Debug)]
 pub struct SecretsManager {
-    client: Client,
+    config: AwsConfig,
     secret_ids: Vec<String>,
     cache: OnceCell<HashMap<String, String>>,
 }
 
 impl SecretsManager {
     /// Reads the secrets `secret_ids` (comma-separated) through `config`.
-    pub fn new(config: &aws_config::SdkConfig, secret_ids: &str) -> Self {
+    pub fn new(config: &AwsConfig, secret_ids: &str) -> Self {
         Self {
-            client: Client::new(config),
+            config: config.clone(),
             secret_ids: secret_ids
                 .split(',')
                 .map(str::trim)
@@ -37,14 +37,16 @@ impl SecretsManager {
         let mut all = HashMap::new();
         for id in &self.secret_ids {
             let out = self
-                .client
-                .get_secret_value()
-                .secret_id(id)
-                .send()
+                .config
+                .call_json(
+                    Service::SecretsManager,
+                    "GetSecretValue",
+                    &json!({ "SecretId": id }),
+                )
                 .await
-                .map_err(sdk_err)?;
-            let raw = out
-                .secret_string()
+                .map_err(|e| e.into_storage("Secrets Manager GetSecretValue"))?;
+            let raw = out["SecretString"]
+                .as_str()
                 .ok_or_else(|| StorageError::Backend("secret has no string value".into()))?;
             let values: HashMap<String, String> = serde_json::from_str(raw).map_err(|_| {
                 StorageError::Backend("secret is not a JSON object of strings".into())
