@@ -347,7 +347,7 @@ PY
 CARGO_LAMBDA_VERSION=1.9.2
 ZIGLANG_VERSION=0.17.1
 # Zipped bootstrap budget per function, in bytes (docs/benchmarks.md, "Lambda packages").
-LAMBDA_ZIP_BUDGET=${LAMBDA_ZIP_BUDGET:-6500000}
+LAMBDA_ZIP_BUDGET=${LAMBDA_ZIP_BUDGET:-4000000}
 
 # Builds every function as Lambda runs it (arm64, the size-optimised `lambda` profile,
 # zipped) with cargo-lambda and zig from PyPI, and checks each zip against the budget.

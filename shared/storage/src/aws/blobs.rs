@@ -26,11 +26,13 @@ fn s3_err(operation: &str) -> impl Fn(AwsError) -> StorageError + '_ {
 }
 
 /// The URL of `path` (already encoded, starting with `/`) in `bucket`: the bucket in the path
-/// (`path_style`, for emulators) or in the host name.
+/// (`path_style`, for emulators, and for names with dots, which TLS certificates of
+/// `*.s3.<region>.amazonaws.com` do not cover) or in the host name.
 pub(crate) fn bucket_url(config: &AwsConfig, bucket: &str, path_style: bool, path: &str) -> String {
     let (endpoint, _) = config.endpoint(Service::S3);
+    let in_path = path_style || bucket.contains('.');
     let bucket = uri_encode(bucket, true);
-    if path_style {
+    if in_path {
         return format!("{endpoint}/{bucket}{path}");
     }
     match endpoint.split_once("://") {
@@ -219,6 +221,10 @@ mod tests {
         assert_eq!(
             S3Blobs::new(&local, "media", true).object_url("k"),
             "http://127.0.0.1:5055/media/k"
+        );
+        assert_eq!(
+            S3Blobs::new(&aws, "media.example.com", false).object_url("k"),
+            "https://s3.eu-west-1.amazonaws.com/media.example.com/k"
         );
         assert!(matches!(
             blobs.presigned("GET", "k", &[], Duration::from_secs(8 * 24 * 3600)),
