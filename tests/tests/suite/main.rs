@@ -10,6 +10,7 @@ mod analytics_http;
 mod autopost_http;
 mod autopost_runs;
 mod aws_faults;
+mod aws_signatures;
 mod backup_restore;
 mod billing_http;
 mod billing_stripe;
