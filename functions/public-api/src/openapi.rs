@@ -66,6 +66,10 @@ pub fn with_internal(
             components.schemas.entry(name).or_insert(schema);
         }
     }
+    components.responses.insert(
+        postiz_web::documented::ERROR_RESPONSE.into(),
+        RefOr::T(postiz_web::documented::error_response()),
+    );
     components.add_security_scheme(
         postiz_web::documented::SESSION,
         SecurityScheme::ApiKey(ApiKey::Cookie(ApiKeyValue::with_description(

@@ -1,7 +1,8 @@
 //! The answer check of `POSTIZ_CHECK_ANSWERS=1` (tests and fuzzing only): a route's success
-//! answer must have the status and [`Shape`] its registration documents, or it becomes a 500
-//! that names the difference, so every HTTP test and the fuzzer catch an answer that drifted
-//! from the OpenAPI document.
+//! answer must have the status and [`Shape`] its registration documents, and a JSON error
+//! answer (4xx) the shape of every error ([`crate::documented::ERROR_ANSWER`]), or it becomes
+//! a 500 that names the difference, so every HTTP test and the fuzzer catch an answer that
+//! drifted from the OpenAPI document.
 
 use axum::body::{to_bytes, Body};
 use axum::extract::Request;
@@ -23,6 +24,9 @@ pub(crate) async fn checked(
     let Some((status, shape)) = expected else {
         return response;
     };
+    if response.status().is_client_error() {
+        return checked_error(&route, response).await;
+    }
     if !response.status().is_success() {
         return response;
     }
@@ -42,11 +46,7 @@ pub(crate) async fn checked(
         Shape::Empty if bytes.is_empty() => None,
         Shape::Empty => Some(format!("a body of {} bytes, documented none", bytes.len())),
         shape => {
-            let json = parts
-                .headers
-                .get(header::CONTENT_TYPE)
-                .and_then(|v| v.to_str().ok())
-                .is_some_and(|v| v.starts_with("application/json"));
+            let json = is_json(&parts);
             match serde_json::from_slice::<Value>(&bytes) {
                 Ok(value) if json => shape.check(&value).err(),
                 Ok(_) => Some("a JSON body without the JSON content type".into()),
@@ -56,6 +56,40 @@ pub(crate) async fn checked(
     };
     match problem {
         Some(p) => broken(&route, p),
+        None => Response::from_parts(parts, Body::from(bytes)),
+    }
+}
+
+fn is_json(parts: &axum::http::response::Parts) -> bool {
+    parts
+        .headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("application/json"))
+}
+
+/// A 4xx in JSON must have the error shape; plain-text and empty ones pass.
+async fn checked_error(route: &str, response: Response) -> Response {
+    static ERROR: std::sync::OnceLock<Shape> = std::sync::OnceLock::new();
+    let (parts, body) = response.into_parts();
+    if !is_json(&parts) {
+        return Response::from_parts(parts, body);
+    }
+    let Ok(bytes) = to_bytes(body, usize::MAX).await else {
+        return broken(route, "the error body could not be read".into());
+    };
+    let shape = ERROR.get_or_init(|| {
+        Shape::parse(crate::documented::ERROR_ANSWER).expect("the error answer's shape parses")
+    });
+    let problem = match serde_json::from_slice::<Value>(&bytes) {
+        Ok(value) => shape.check(&value).err(),
+        Err(_) => Some("an error body that is not JSON".into()),
+    };
+    match problem {
+        Some(p) => broken(
+            route,
+            format!("a {} error answer: {p}", parts.status.as_u16()),
+        ),
         None => Response::from_parts(parts, Body::from(bytes)),
     }
 }

@@ -26,6 +26,12 @@ use crate::extract::{ApiKeyOrg, Authed, ClientAddress, JsonBody, JsonBytes, RawB
 /// header.
 pub const SESSION: &str = "session";
 
+/// The shape of every error answer of the internal API (`ApiError`, one place): Nest's
+/// `{statusCode, message, error?}` (with `provider` and `name` for a post a network refuses,
+/// `url` for a payment), `{msg}` where Postiz answers so, and OAuth's `{error,
+/// error_description?}`. Some 400s are plain text, and a 401 that ends the session has no body.
+pub const ERROR_ANSWER: &str = "{statusCode: integer, message: any, error?: string} | {msg: string} | {error: string, error_description?: string}";
+
 /// The body cap of an internal JSON route unless it says otherwise ([`Documented::limit`]):
 /// every settings, tag, comment or member body fits many times over.
 pub const JSON_BODY_LIMIT: usize = 1024 * 1024;
@@ -357,10 +363,8 @@ impl<S: Clone + Send + Sync + 'static> Documented<S> {
                 .tag(self.tag)
                 .response(success.0, success.1)
                 .response(
-                    "400",
-                    ResponseBuilder::new()
-                        .description("Invalid input: `{\"statusCode\", \"message\", \"error\"}`")
-                        .build(),
+                    "4XX",
+                    utoipa::openapi::Ref::new(format!("#/components/responses/{ERROR_RESPONSE}")),
                 );
             if let Some(body) = &e.body {
                 op = op.request_body(Some(body.body.clone())).response(
@@ -434,6 +438,31 @@ impl<S: Clone + Send + Sync + 'static> Documented<S> {
 }
 
 /// `get_posts_id_date` for `GET /posts/{id}/date`: unique per method and path.
+/// The name of the shared error response in the document's components.
+pub const ERROR_RESPONSE: &str = "InternalError";
+
+/// Every internal route's error answers (the component [`ERROR_RESPONSE`] each operation's
+/// `4XX` refers to): [`ERROR_ANSWER`] in JSON, or a plain-text message.
+pub fn error_response() -> utoipa::openapi::Response {
+    let shape = Shape::parse(ERROR_ANSWER).expect("the error answer's shape parses");
+    ResponseBuilder::new()
+        .description(
+            "Invalid input, a refusal or a missing resource, in Postiz's error shapes \
+             (`{statusCode, message, error}` mostly), or a plain-text message",
+        )
+        .content(
+            "application/json",
+            ContentBuilder::new().schema(Some(shape.schema())).build(),
+        )
+        .content(
+            "text/plain",
+            ContentBuilder::new()
+                .schema(Some(Shape::Text.schema()))
+                .build(),
+        )
+        .build()
+}
+
 fn operation_id(method: &str, path: &str) -> String {
     let words: Vec<String> = path
         .split(|c: char| !c.is_ascii_alphanumeric())
@@ -562,6 +591,17 @@ mod tests {
         axum::Json(serde_json::json!([{"id": "a"}, {"id": 7}]))
     }
 
+    async fn refused() -> crate::error::ApiError {
+        postiz_core::Error::NotFound("Post not found".into()).into()
+    }
+
+    async fn odd_refusal() -> (axum::http::StatusCode, axum::Json<serde_json::Value>) {
+        (
+            axum::http::StatusCode::BAD_REQUEST,
+            axum::Json(serde_json::json!({"reason": "made up here"})),
+        )
+    }
+
     #[tokio::test]
     async fn answers_are_documented_and_checked_in_check_mode() {
         use tower::ServiceExt;
@@ -573,6 +613,10 @@ mod tests {
                 .answers("{id: string}[]")
                 .post("/made", "make", ok)
                 .answers("string")
+                .get("/refused", "refuse", refused)
+                .answers("any")
+                .get("/odd", "refuse oddly", odd_refusal)
+                .answers("any")
         };
         let doc = serde_json::to_value(routes().paths()).unwrap();
         let list = &doc["/list"]["get"]["responses"]["200"]["content"]["application/json"];
@@ -585,6 +629,17 @@ mod tests {
             "{doc}"
         );
         assert_eq!(routes().without_answers().len(), 0);
+        assert_eq!(
+            doc["/list"]["get"]["responses"]["4XX"]["$ref"],
+            serde_json::json!("#/components/responses/InternalError")
+        );
+        let error = serde_json::to_value(error_response()).unwrap();
+        let errors = &error["content"];
+        assert_eq!(
+            errors["application/json"]["schema"]["anyOf"][0]["required"],
+            serde_json::json!(["statusCode", "message"])
+        );
+        assert!(errors["text/plain"].is_object(), "{errors}");
 
         let call = |router: Router<()>, method: &str, path: &str| {
             let req = axum::http::Request::builder()
@@ -612,5 +667,20 @@ mod tests {
         // `any` is any JSON value; "ok" is text.
         let good = call(routes().router(true), "GET", "/good").await.unwrap();
         assert_eq!(good.status(), 500);
+        // Error answers: the application's own pass; one off every error shape is a 500.
+        let not_found = call(routes().router(true), "GET", "/refused")
+            .await
+            .unwrap();
+        assert_eq!(not_found.status(), 404);
+        let odd = call(routes().router(true), "GET", "/odd").await.unwrap();
+        assert_eq!(odd.status(), 500);
+        let body = axum::body::to_bytes(odd.into_body(), 10_000).await.unwrap();
+        assert!(
+            String::from_utf8_lossy(&body).contains("a 400 error answer"),
+            "{}",
+            String::from_utf8_lossy(&body)
+        );
+        let plain = call(routes().router(false), "GET", "/odd").await.unwrap();
+        assert_eq!(plain.status(), 400, "unchecked, it passes through");
     }
 }

@@ -14,7 +14,7 @@
 
 use serde_json::Value;
 use utoipa::openapi::schema::{
-    AnyOfBuilder, ArrayBuilder, Object, ObjectBuilder, Schema, SchemaType, Type,
+    AnyOfBuilder, ArrayBuilder, ObjectBuilder, Schema, SchemaType, Type,
 };
 use utoipa::openapi::RefOr;
 
@@ -70,7 +70,10 @@ impl Shape {
     pub fn schema(&self) -> RefOr<Schema> {
         let typed = |t: Type| ObjectBuilder::new().schema_type(t).into();
         match self {
-            Shape::Empty | Shape::Any => Schema::Object(Object::new()).into(),
+            // Any JSON value: a schema without a type (utoipa's `Object::new()` says object).
+            Shape::Empty | Shape::Any => ObjectBuilder::new()
+                .schema_type(SchemaType::AnyValue)
+                .into(),
             Shape::String | Shape::Text => typed(Type::String),
             Shape::Number => typed(Type::Number),
             Shape::Integer => typed(Type::Integer),
@@ -451,5 +454,8 @@ mod tests {
         assert_eq!(v["properties"]["at"]["anyOf"][1]["type"], "null");
         let lit = serde_json::to_value(Shape::parse("'X'").unwrap().schema()).unwrap();
         assert_eq!(lit["enum"], json!(["X"]));
+        // `any` allows every value: no type at all.
+        let any = serde_json::to_value(Shape::parse("{v: any}").unwrap().schema()).unwrap();
+        assert_eq!(any["properties"]["v"], json!({}));
     }
 }
