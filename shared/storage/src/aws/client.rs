@@ -9,7 +9,7 @@
 use aws_credential_types::Credentials;
 use aws_sigv4::http_request::{
     sign, PayloadChecksumKind, PercentEncodingMode, SignableBody, SignableRequest,
-    SignatureLocation, SigningSettings, UriPathNormalizationMode,
+    SignatureLocation, SigningInstructions, SigningSettings, UriPathNormalizationMode,
 };
 use aws_sigv4::sign::v4::SigningParams;
 use aws_smithy_runtime_api::client::identity::Identity;
@@ -197,6 +197,39 @@ impl AwsConfig {
         settings
     }
 
+    /// Signs a request (`url` already percent-encoded) with `settings`: the headers or query
+    /// parameters to add.
+    fn signing_instructions(
+        &self,
+        service: Service,
+        settings: SigningSettings,
+        method: &str,
+        url: &str,
+        headers: &[(&str, String)],
+        body: SignableBody<'_>,
+    ) -> Result<SigningInstructions, StorageError> {
+        let params = SigningParams::builder()
+            .identity(&self.identity)
+            .region(&self.region)
+            .name(service.signing_name())
+            .time(SystemTime::now())
+            .settings(settings)
+            .build()
+            .map_err(|e| StorageError::Backend(format!("signing: {e}")))?
+            .into();
+        let request = SignableRequest::new(
+            method,
+            url,
+            headers.iter().map(|(k, v)| (*k, v.as_str())),
+            body,
+        )
+        .map_err(|e| StorageError::Invalid(format!("signing: {e}")))?;
+        let (instructions, _) = sign(request, &params)
+            .map_err(|e| StorageError::Backend(format!("signing: {e}")))?
+            .into_parts();
+        Ok(instructions)
+    }
+
     /// The headers that sign a request (`url` already percent-encoded).
     fn sign_headers(
         &self,
@@ -206,25 +239,14 @@ impl AwsConfig {
         headers: &[(&str, String)],
         body: &[u8],
     ) -> Result<Vec<(String, String)>, StorageError> {
-        let params = SigningParams::builder()
-            .identity(&self.identity)
-            .region(&self.region)
-            .name(service.signing_name())
-            .time(SystemTime::now())
-            .settings(Self::settings(service))
-            .build()
-            .map_err(|e| StorageError::Backend(format!("signing: {e}")))?
-            .into();
-        let request = SignableRequest::new(
+        let instructions = self.signing_instructions(
+            service,
+            Self::settings(service),
             method,
             url,
-            headers.iter().map(|(k, v)| (*k, v.as_str())),
+            headers,
             SignableBody::Bytes(body),
-        )
-        .map_err(|e| StorageError::Invalid(format!("signing: {e}")))?;
-        let (instructions, _) = sign(request, &params)
-            .map_err(|e| StorageError::Backend(format!("signing: {e}")))?
-            .into_parts();
+        )?;
         Ok(instructions
             .headers()
             .map(|(k, v)| (k.to_string(), v.to_string()))
@@ -244,25 +266,14 @@ impl AwsConfig {
         settings.signature_location = SignatureLocation::QueryParams;
         settings.expires_in = Some(expires_in);
         settings.payload_checksum_kind = PayloadChecksumKind::NoHeader;
-        let params = SigningParams::builder()
-            .identity(&self.identity)
-            .region(&self.region)
-            .name(Service::S3.signing_name())
-            .time(SystemTime::now())
-            .settings(settings)
-            .build()
-            .map_err(|e| StorageError::Backend(format!("signing: {e}")))?
-            .into();
-        let request = SignableRequest::new(
+        let instructions = self.signing_instructions(
+            Service::S3,
+            settings,
             method,
             url,
-            headers.iter().map(|(k, v)| (*k, v.as_str())),
+            headers,
             SignableBody::UnsignedPayload,
-        )
-        .map_err(|e| StorageError::Invalid(format!("signing: {e}")))?;
-        let (instructions, _) = sign(request, &params)
-            .map_err(|e| StorageError::Backend(format!("signing: {e}")))?
-            .into_parts();
+        )?;
         let mut out = url.to_string();
         for (i, (name, value)) in instructions.params().iter().enumerate() {
             let sep = if i == 0 && !url.contains('?') {
