@@ -29,7 +29,7 @@ fn s3_err(operation: &str) -> impl Fn(AwsError) -> StorageError + '_ {
 /// (`path_style`, for emulators, and for names with dots, which TLS certificates of
 /// `*.s3.<region>.amazonaws.com` do not cover) or in the host name.
 pub(crate) fn bucket_url(config: &AwsConfig, bucket: &str, path_style: bool, path: &str) -> String {
-    let (endpoint, _) = config.endpoint(Service::S3);
+    let endpoint = config.endpoint(Service::S3);
     let in_path = path_style || bucket.contains('.');
     let bucket = uri_encode(bucket, true);
     if in_path {

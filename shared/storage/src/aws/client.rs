@@ -165,24 +165,19 @@ impl AwsConfig {
         &self.region
     }
 
-    /// The endpoint of `service`, and whether it was overridden (an emulator or a proxy).
-    pub(crate) fn endpoint(&self, service: Service) -> (String, bool) {
+    /// The endpoint of `service`: its override (an emulator, a proxy), else AWS's regional one.
+    pub(crate) fn endpoint(&self, service: Service) -> String {
         if let Some((_, url)) = self.service_endpoints.iter().find(|(s, _)| *s == service) {
-            return (url.clone(), true);
+            return url.clone();
         }
-        if let Some(url) = &self.endpoint {
-            return (url.clone(), true);
+        match &self.endpoint {
+            Some(url) => url.clone(),
+            None => format!(
+                "https://{}.{}.amazonaws.com",
+                service.signing_name(),
+                self.region
+            ),
         }
-        let host = match service {
-            Service::DynamoDb => "dynamodb",
-            Service::Sqs => "sqs",
-            Service::S3 => "s3",
-            Service::SecretsManager => "secretsmanager",
-        };
-        (
-            format!("https://{host}.{}.amazonaws.com", self.region),
-            false,
-        )
     }
 
     fn settings(service: Service) -> SigningSettings {
@@ -344,7 +339,12 @@ impl AwsConfig {
     ) -> Result<Answer, AwsError> {
         let signed = self
             .sign_headers(service, method.as_str(), url, headers, &body)
-            .map_err(|e| AwsError::transport(e.to_string()))?;
+            .map_err(|e| AwsError {
+                status: 0,
+                code: "Signing".into(),
+                message: e.to_string(),
+                body: Value::Null,
+            })?;
         let mut request = self.http.request(method, url);
         for (k, v) in headers {
             request = request.header(*k, v);
@@ -379,7 +379,7 @@ impl AwsConfig {
         input: &Value,
     ) -> Result<Value, AwsError> {
         let (content_type, prefix) = service.json_protocol();
-        let (endpoint, _) = self.endpoint(service);
+        let endpoint = self.endpoint(service);
         let url = format!("{endpoint}/");
         let body = Bytes::from(serde_json::to_vec(input).unwrap_or_default());
         let answer = self
@@ -506,7 +506,8 @@ impl AwsError {
         }
     }
 
-    /// Throttling, a server error, or no answer at all: worth another attempt.
+    /// Throttling, a server error, or no answer at all (not a request that could not be
+    /// signed): worth another attempt.
     fn is_retryable(&self) -> bool {
         const THROTTLING: [&str; 9] = [
             "ThrottlingException",
@@ -519,7 +520,7 @@ impl AwsError {
             "SlowDown",
             "RequestThrottled",
         ];
-        self.status == 0
+        self.code == "Transport"
             || self.status >= 500
             || self.status == 429
             || THROTTLING.contains(&self.code.as_str())
@@ -587,6 +588,7 @@ mod tests {
         assert_eq!((e.code.as_str(), e.message.as_str()), ("NoSuchKey", "gone"));
         assert!(answer(503, "").error().is_retryable());
         assert!(!answer(403, "").error().is_retryable());
+        assert!(AwsError::transport("reset".into()).is_retryable());
     }
 
     #[test]
@@ -601,18 +603,12 @@ mod tests {
         let mut config = AwsConfig::new("eu-west-1", "AKID", "secret", None, None).unwrap();
         assert_eq!(
             config.endpoint(Service::DynamoDb),
-            (
-                "https://dynamodb.eu-west-1.amazonaws.com".to_string(),
-                false
-            )
+            "https://dynamodb.eu-west-1.amazonaws.com"
         );
         config
             .service_endpoints
             .push((Service::S3, "http://localhost:9000".into()));
-        assert_eq!(
-            config.endpoint(Service::S3),
-            ("http://localhost:9000".to_string(), true)
-        );
+        assert_eq!(config.endpoint(Service::S3), "http://localhost:9000");
         let proxied = AwsConfig::new(
             "eu-west-1",
             "AKID",
@@ -621,10 +617,7 @@ mod tests {
             Some("http://p:1/".into()),
         )
         .unwrap();
-        assert_eq!(
-            proxied.endpoint(Service::Sqs),
-            ("http://p:1".to_string(), true)
-        );
+        assert_eq!(proxied.endpoint(Service::Sqs), "http://p:1");
     }
 
     #[test]
